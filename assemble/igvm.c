@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/* IGVM model: the header-type table, lifecycle and the content-addressed blob store. */
+#include "igvm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zlib.h>
+
+#include "../common/cleanup.h"
+
+#define ROW(t, sec, size, mask, kind, qemu)                                                    \
+	{ IGVM_VHT_##t, #t, IGVM_SECTION_##sec, size, mask, IGVM_DATA_##kind, qemu }
+
+/* igvm.md §1.5; qemu_supported per QEMU's handler table (§4.2, MADT since 2026). */
+static const struct igvm_header_desc header_table[] = {
+	ROW(SUPPORTED_PLATFORM, PLATFORM, IGVM_VHS_SUPPORTED_PLATFORM_SIZE, true, NONE, true),
+	ROW(GUEST_POLICY, INITIALIZATION, IGVM_VHS_GUEST_POLICY_SIZE, true, NONE, true),
+	ROW(RELOCATABLE_REGION, INITIALIZATION, IGVM_VHS_RELOCATABLE_REGION_SIZE, true, NONE, false),
+	ROW(PAGE_TABLE_RELOCATION_REGION, INITIALIZATION, IGVM_VHS_PAGE_TABLE_RELOCATION_SIZE, true,
+	    NONE, false),
+	ROW(CORIM_DOCUMENT, INITIALIZATION, IGVM_VHS_CORIM_SIZE, true, CORIM, false),
+	ROW(CORIM_SIGNATURE, INITIALIZATION, IGVM_VHS_CORIM_SIZE, true, CORIM, false),
+	ROW(CCA_POLICY, INITIALIZATION, IGVM_VHS_CCA_POLICY_SIZE, true, NONE, false),
+	ROW(PARAMETER_AREA, DIRECTIVE, IGVM_VHS_PARAMETER_AREA_SIZE, false, PARAMETER_AREA, true),
+	ROW(PAGE_DATA, DIRECTIVE, IGVM_VHS_PAGE_DATA_SIZE, true, PAGE, true),
+	ROW(PARAMETER_INSERT, DIRECTIVE, IGVM_VHS_PARAMETER_INSERT_SIZE, true, NONE, true),
+	ROW(VP_CONTEXT, DIRECTIVE, IGVM_VHS_VP_CONTEXT_SIZE, true, VP_CONTEXT, true),
+	ROW(REQUIRED_MEMORY, DIRECTIVE, IGVM_VHS_REQUIRED_MEMORY_SIZE, true, NONE, true),
+	ROW(VP_COUNT_PARAMETER, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, true),
+	ROW(SRAT, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, false),
+	ROW(MADT, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, true),
+	ROW(MMIO_RANGES, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, false),
+	ROW(SNP_ID_BLOCK, DIRECTIVE, IGVM_VHS_SNP_ID_BLOCK_SIZE, true, NONE, true),
+	ROW(MEMORY_MAP, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, true),
+	ROW(ERROR_RANGE, DIRECTIVE, IGVM_VHS_ERROR_RANGE_SIZE, true, NONE, false),
+	ROW(COMMAND_LINE, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, false),
+	ROW(SLIT, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, false),
+	ROW(PPTT, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, false),
+	ROW(VBS_MEASUREMENT, DIRECTIVE, IGVM_VHS_VBS_MEASUREMENT_SIZE, true, NONE, false),
+	ROW(DEVICE_TREE, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, false),
+	ROW(ENVIRONMENT_INFO_PARAMETER, DIRECTIVE, IGVM_VHS_PARAMETER_SIZE, false, NONE, true),
+};
+
+const struct igvm_header_desc *igvm_header_desc(uint32_t type)
+{
+	for (size_t i = 0; i < IK_ARRAY_SIZE(header_table); i++)
+		if (header_table[i].type == type)
+			return &header_table[i];
+	return NULL;
+}
+
+const char *igvm_header_name(uint32_t type)
+{
+	const struct igvm_header_desc *desc = igvm_header_desc(type);
+	return desc ? desc->name : "UNKNOWN";
+}
+
+bool igvm_is_parameter_usage(uint32_t type)
+{
+	const struct igvm_header_desc *desc = igvm_header_desc(type);
+	return desc && desc->body_size == IGVM_VHS_PARAMETER_SIZE &&
+	       desc->section == IGVM_SECTION_DIRECTIVE;
+}
+
+static const struct {
+	enum igvm_platform_type type;
+	const char *name;     /* spec name */
+	const char *cli_name; /* name used in layouts and options */
+	const char *alias;
+} platform_names[] = {
+	{ IGVM_PLATFORM_NATIVE, "NATIVE", "native", "none" },
+	{ IGVM_PLATFORM_VSM_ISOLATION, "VSM_ISOLATION", "vsm", "vbs" },
+	{ IGVM_PLATFORM_SEV_SNP, "SEV_SNP", "sev-snp", "snp" },
+	{ IGVM_PLATFORM_TDX, "TDX", "tdx", "tdx" },
+	{ IGVM_PLATFORM_SEV, "SEV", "sev", "sev" },
+	{ IGVM_PLATFORM_SEV_ES, "SEV_ES", "sev-es", "es" },
+	{ IGVM_PLATFORM_CCA, "CCA", "cca", "cca" },
+};
+
+const char *igvm_platform_name(uint32_t platform_type)
+{
+	for (size_t i = 0; i < IK_ARRAY_SIZE(platform_names); i++)
+		if ((uint32_t)platform_names[i].type == platform_type)
+			return platform_names[i].name;
+	return "UNKNOWN";
+}
+
+int igvm_platform_from_name(const char *name, enum igvm_platform_type *ret)
+{
+	for (size_t i = 0; i < IK_ARRAY_SIZE(platform_names); i++)
+		if (strcasecmp(name, platform_names[i].name) == 0 ||
+		    strcasecmp(name, platform_names[i].cli_name) == 0 ||
+		    strcasecmp(name, platform_names[i].alias) == 0) {
+			*ret = platform_names[i].type;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool igvm_header_mask(const struct igvm_header *h, uint32_t *ret_mask)
+{
+	const struct igvm_header_desc *desc = igvm_header_desc(h->type);
+
+	if (!desc || !desc->has_mask)
+		return false;
+	/* Every body with a mask keeps it at the same place in its struct except these. */
+	switch (h->type) {
+	case IGVM_VHT_SUPPORTED_PLATFORM:
+		*ret_mask = h->u.supported_platform.compatibility_mask;
+		return true;
+	case IGVM_VHT_GUEST_POLICY:
+		*ret_mask = h->u.guest_policy.compatibility_mask;
+		return true;
+	case IGVM_VHT_RELOCATABLE_REGION:
+		*ret_mask = h->u.relocatable_region.compatibility_mask;
+		return true;
+	case IGVM_VHT_PAGE_TABLE_RELOCATION_REGION:
+		*ret_mask = h->u.page_table_relocation.compatibility_mask;
+		return true;
+	case IGVM_VHT_CORIM_DOCUMENT:
+	case IGVM_VHT_CORIM_SIGNATURE:
+		*ret_mask = h->u.corim.compatibility_mask;
+		return true;
+	case IGVM_VHT_CCA_POLICY:
+		*ret_mask = h->u.cca_policy.compatibility_mask;
+		return true;
+	case IGVM_VHT_PAGE_DATA:
+		*ret_mask = h->u.page_data.compatibility_mask;
+		return true;
+	case IGVM_VHT_PARAMETER_INSERT:
+		*ret_mask = h->u.parameter_insert.compatibility_mask;
+		return true;
+	case IGVM_VHT_VP_CONTEXT:
+		*ret_mask = h->u.vp_context.compatibility_mask;
+		return true;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		*ret_mask = h->u.required_memory.compatibility_mask;
+		return true;
+	case IGVM_VHT_SNP_ID_BLOCK:
+		*ret_mask = h->u.snp_id_block.compatibility_mask;
+		return true;
+	case IGVM_VHT_ERROR_RANGE:
+		*ret_mask = h->u.error_range.compatibility_mask;
+		return true;
+	case IGVM_VHT_VBS_MEASUREMENT:
+		*ret_mask = h->u.vbs_measurement.compatibility_mask;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- content index: open addressing over blob ids, keyed by CRC-32 + bytes ---- */
+
+struct igvm_blob_index {
+	igvm_blob_id *slots; /* 0 = empty */
+	size_t n_slots;	     /* power of two */
+};
+
+static void index_free(struct igvm_blob_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->slots);
+	free(ix);
+}
+
+static uint32_t content_hash(const void *p, size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	const Bytef *q = p;
+
+	/* zlib takes uInt lengths; feed large blobs in pieces. */
+	while (len > 0) {
+		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
+		crc = crc32(crc, q, n);
+		q += n;
+		len -= n;
+	}
+	return (uint32_t)crc;
+}
+
+static int index_insert(struct igvm_blob_index *ix, const struct igvm_blob *blobs, igvm_blob_id id)
+{
+	size_t mask = ix->n_slots - 1;
+	size_t i = blobs[id].hash & mask;
+
+	while (ix->slots[i] != IGVM_NO_BLOB)
+		i = (i + 1) & mask;
+	ix->slots[i] = id;
+	return 0;
+}
+
+static int index_grow(struct igvm_file *f)
+{
+	struct igvm_blob_index *ix = f->index;
+	size_t want = ix && ix->n_slots ? ix->n_slots * 2 : 1024;
+	igvm_blob_id *slots;
+
+	slots = calloc(want, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	if (!ix) {
+		ix = calloc(1, sizeof(*ix));
+		if (!ix) {
+			free(slots);
+			return -ENOMEM;
+		}
+		f->index = ix;
+	}
+	free(ix->slots);
+	ix->slots = slots;
+	ix->n_slots = want;
+	for (igvm_blob_id id = 1; id < f->n_blobs; id++)
+		index_insert(ix, f->blobs, id);
+	return 0;
+}
+
+static igvm_blob_id index_find(const struct igvm_file *f, const void *p, size_t len, uint32_t hash)
+{
+	const struct igvm_blob_index *ix = f->index;
+	size_t mask, i;
+
+	if (!ix)
+		return IGVM_NO_BLOB;
+	mask = ix->n_slots - 1;
+	for (i = hash & mask; ix->slots[i] != IGVM_NO_BLOB; i = (i + 1) & mask) {
+		const struct igvm_blob *b = &f->blobs[ix->slots[i]];
+		if (b->hash == hash && b->len == len && memcmp(b->bytes, p, len) == 0)
+			return ix->slots[i];
+	}
+	return IGVM_NO_BLOB;
+}
+
+/* ---- lifecycle ---- */
+
+struct igvm_file *igvm_file_new(uint32_t format_version, enum igvm_arch arch)
+{
+	struct igvm_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->format_version = format_version;
+	f->architecture = (uint32_t)arch;
+	f->page_size = IGVM_PAGE_SIZE_4K;
+	f->n_blobs = 1; /* id 0 is "no data" */
+	return f;
+}
+
+void igvm_file_free(struct igvm_file *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 1; i < f->n_blobs; i++)
+		free(f->blobs[i].owned);
+	free(f->blobs);
+	free(f->headers);
+	index_free(f->index);
+	ik_file_release(&f->source);
+	free(f);
+}
+
+int igvm_file_append(struct igvm_file *f, const struct igvm_header *h)
+{
+	if (f->n_headers == f->cap_headers) {
+		size_t cap = f->cap_headers ? f->cap_headers * 2 : 64;
+		struct igvm_header *n;
+
+		if (cap > SIZE_MAX / sizeof(*n))
+			return -E2BIG;
+		n = realloc(f->headers, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		f->headers = n;
+		f->cap_headers = cap;
+	}
+	f->headers[f->n_headers++] = *h;
+	return 0;
+}
+
+static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, igvm_blob_id *ret_id)
+{
+	uint32_t hash;
+	igvm_blob_id id;
+	struct igvm_blob *b;
+	int r;
+
+	if (len == 0) {
+		*ret_id = IGVM_NO_BLOB;
+		return 0;
+	}
+	hash = content_hash(p, len);
+	id = index_find(f, p, len, hash);
+	if (id != IGVM_NO_BLOB) {
+		*ret_id = id;
+		return 0;
+	}
+	if (f->n_blobs >= UINT32_MAX)
+		return -E2BIG;
+	if (f->n_blobs == f->cap_blobs) {
+		size_t cap = f->cap_blobs ? f->cap_blobs * 2 : 64;
+		struct igvm_blob *n;
+
+		if (cap > SIZE_MAX / sizeof(*n))
+			return -E2BIG;
+		n = realloc(f->blobs, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		if (f->cap_blobs == 0)
+			memset(&n[0], 0, sizeof(n[0]));
+		f->blobs = n;
+		f->cap_blobs = cap;
+	}
+	/* Keep the index at most half full. */
+	if (!f->index || (f->n_blobs + 1) * 2 > f->index->n_slots) {
+		r = index_grow(f);
+		if (r < 0)
+			return r;
+	}
+	b = &f->blobs[f->n_blobs];
+	memset(b, 0, sizeof(*b));
+	if (copy) {
+		b->owned = malloc(len);
+		if (!b->owned)
+			return -ENOMEM;
+		memcpy(b->owned, p, len);
+		b->bytes = b->owned;
+	} else {
+		b->bytes = p;
+	}
+	b->len = len;
+	b->hash = hash;
+	id = (igvm_blob_id)f->n_blobs++;
+	index_insert(f->index, f->blobs, id);
+	*ret_id = id;
+	return 0;
+}
+
+int igvm_blob_add(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id)
+{
+	return blob_add(f, p, len, true, ret_id);
+}
+
+int igvm_blob_add_borrowed(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id)
+{
+	return blob_add(f, p, len, false, ret_id);
+}
+
+const struct igvm_blob *igvm_blob_get(const struct igvm_file *f, igvm_blob_id id)
+{
+	if (id == IGVM_NO_BLOB || id >= f->n_blobs)
+		return NULL;
+	return &f->blobs[id];
+}
+
+const struct igvm_vhs_supported_platform *igvm_find_platform(const struct igvm_file *f,
+							     enum igvm_platform_type type)
+{
+	for (size_t i = 0; i < f->n_headers; i++)
+		if (f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM &&
+		    f->headers[i].u.supported_platform.platform_type == (uint8_t)type)
+			return &f->headers[i].u.supported_platform;
+	return NULL;
+}
+
+const struct igvm_vhs_supported_platform *igvm_platform_by_mask(const struct igvm_file *f,
+							       uint32_t mask)
+{
+	for (size_t i = 0; i < f->n_headers; i++)
+		if (f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM &&
+		    f->headers[i].u.supported_platform.compatibility_mask == mask)
+			return &f->headers[i].u.supported_platform;
+	return NULL;
+}

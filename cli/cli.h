@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared pieces of the igvmkit command-line front end.  Only cli/ prints or
+ * chooses exit codes; the libraries report through struct ik_diag.
+ */
+#ifndef IGVMKIT_CLI_CLI_H
+#define IGVMKIT_CLI_CLI_H
+
+#include <stdint.h>
+
+#include "common/diag.h"
+
+/* Exit codes: documented in docs/exit-codes.md; never renumber, only add. */
+enum ik_exit {
+	IK_EXIT_OK = 0,
+	IK_EXIT_MISMATCH = 1,	 /* a check ran and found a difference (verify, diff, --check) */
+	IK_EXIT_USAGE = 2,	 /* bad command line */
+	IK_EXIT_INVALID = 3,	 /* malformed or inconsistent input (file or layout) */
+	IK_EXIT_IO = 4,		 /* cannot read or write a file */
+	IK_EXIT_CRYPTO = 5,	 /* key, certificate, signature or HSM problem */
+	IK_EXIT_LIMIT = 6,	 /* an input exceeds a size or count limit */
+	IK_EXIT_UNSUPPORTED = 7, /* valid input igvmkit does not support */
+	IK_EXIT_INTERNAL = 8,	 /* out of memory or internal error */
+};
+
+/* Exit code for a library error (-errno). */
+int cli_exit_code(int err);
+
+/* Prints "igvmkit CMD: error: file:place: message" and returns the exit code. */
+int cli_error_diag(const char *cmd, const struct ik_diag *d, int err);
+
+/* Prints "igvmkit CMD: error: <message>" and returns IK_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "igvmkit CMD: warning: <message>". */
+void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses an unsigned number for option OPT ("--vcpus"), range-checked. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
+		  uint64_t *ret);
+
+#endif

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+/* One entry point per subcommand; each lives in cli/cmd_<name>.c. */
+#ifndef IGVMKIT_CLI_COMMANDS_H
+#define IGVMKIT_CLI_COMMANDS_H
+
+
+#endif

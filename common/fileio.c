@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+static int load_stream(int fd, size_t max, struct ik_file_bytes *ret, const char *path,
+		       struct ik_diag *d)
+{
+	struct ik_buf b;
+	int r;
+
+	ik_buf_init(&b, max);
+	for (;;) {
+		ssize_t n;
+
+		r = ik_buf_reserve(&b, 65536);
+		if (r < 0) {
+			ik_buf_release(&b);
+			if (r == -E2BIG)
+				r = ik_fail(d, -EFBIG, "input larger than the %zu-byte limit", max);
+			return ik_diag_file(d, path, r);
+		}
+		n = read(fd, b.data + b.len, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			ik_buf_release(&b);
+			return ik_diag_file(d, path, ik_fail(d, r, "cannot read: %s", strerror(-r)));
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+	}
+	r = ik_buf_terminate(&b);
+	if (r < 0) {
+		ik_buf_release(&b);
+		return r;
+	}
+	ret->len = b.len;
+	ret->owned = ik_buf_take(&b, NULL);
+	ret->data = ret->owned;
+	ret->map = NULL;
+	return 0;
+}
+
+int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d)
+{
+	struct stat st;
+	int fd, r;
+
+	if (max == 0)
+		max = IK_INPUT_MAX_DEFAULT;
+	memset(ret, 0, sizeof(*ret));
+	if (strcmp(path, "-") == 0)
+		return load_stream(STDIN_FILENO, max, ret, "<stdin>", d);
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		return ik_diag_file(d, path, ik_fail(d, r, "cannot open: %s", strerror(-r)));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return ik_diag_file(d, path, ik_fail(d, r, "cannot stat: %s", strerror(-r)));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return ik_diag_file(d, path, ik_fail(d, -EISDIR, "is a directory, expected a file"));
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		r = load_stream(fd, max, ret, path, d);
+		close(fd);
+		return r;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return ik_diag_file(d, path,
+				    ik_fail(d, -EFBIG, "file is %jd bytes, larger than the %zu-byte limit",
+					    (intmax_t)st.st_size, max));
+	}
+	ret->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (ret->map == MAP_FAILED) {
+		ret->map = NULL;
+		r = load_stream(fd, max, ret, path, d);
+		close(fd);
+		return r;
+	}
+	close(fd);
+	ret->data = ret->map;
+	ret->len = (size_t)st.st_size;
+	return 0;
+}
+
+void ik_file_release(struct ik_file_bytes *f)
+{
+	if (f->map)
+		munmap(f->map, f->len);
+	free(f->owned);
+	memset(f, 0, sizeof(*f));
+}
+
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+	umask(m);
+	return m;
+}
+
+int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
+{
+	size_t n = strlen(path);
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->path = strdup(path);
+	o->tmp_path = malloc(n + sizeof(".tmp-XXXXXX"));
+	if (!o->path || !o->tmp_path) {
+		ik_out_abort(o);
+		return -ENOMEM;
+	}
+	memcpy(o->tmp_path, path, n);
+	memcpy(o->tmp_path + n, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
+	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
+	if (o->fd < 0) {
+		r = -errno;
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+		ik_out_abort(o);
+		return ik_diag_file(d, path, ik_fail(d, r, "cannot create output: %s", strerror(-r)));
+	}
+	/* mkstemp makes 0600; give the file the mode an ordinary create would. */
+	if (fchmod(o->fd, 0666 & ~current_umask()) < 0) {
+		r = -errno;
+		ik_out_abort(o);
+		return ik_diag_file(d, path, ik_fail(d, r, "cannot set mode: %s", strerror(-r)));
+	}
+	return 0;
+}
+
+int ik_out_write(struct ik_out *o, const void *p, size_t n, struct ik_diag *d)
+{
+	const uint8_t *q = p;
+
+	while (n > 0) {
+		ssize_t w = write(o->fd, q, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int r = -errno;
+			return ik_diag_file(d, o->path, ik_fail(d, r, "cannot write: %s", strerror(-r)));
+		}
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int ik_out_commit(struct ik_out *o, struct ik_diag *d)
+{
+	int r;
+
+	if (fsync(o->fd) < 0 && errno != EINVAL) {
+		r = -errno;
+		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot flush: %s", strerror(-r)));
+	}
+	if (close(o->fd) < 0) {
+		r = -errno;
+		o->fd = -1;
+		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot close: %s", strerror(-r)));
+	}
+	o->fd = -1;
+	if (rename(o->tmp_path, o->path) < 0) {
+		r = -errno;
+		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot rename into place: %s", strerror(-r)));
+	}
+	free(o->tmp_path);
+	o->tmp_path = NULL;
+	free(o->path);
+	o->path = NULL;
+	return 0;
+}
+
+void ik_out_abort(struct ik_out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp_path)
+		unlink(o->tmp_path);
+	free(o->tmp_path);
+	free(o->path);
+	o->tmp_path = NULL;
+	o->path = NULL;
+}
+
+int ik_write_file_atomic(const char *path, const void *p, size_t n, struct ik_diag *d)
+{
+	struct ik_out o;
+	int r;
+
+	r = ik_out_open(&o, path, d);
+	if (r < 0)
+		return r;
+	r = ik_out_write(&o, p, n, d);
+	if (r >= 0)
+		r = ik_out_commit(&o, d);
+	ik_out_abort(&o);
+	return r;
+}
+
+int ik_mkdir_p(const char *path, struct ik_diag *d)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return ik_diag_file(d, path, ik_fail(d, -ENAMETOOLONG, "bad directory name"));
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0777) < 0 && errno != EEXIST) {
+			int r = -errno;
+			return ik_diag_file(d, tmp, ik_fail(d, r, "cannot create directory: %s", strerror(-r)));
+		}
+		*p = '/';
+	}
+	if (mkdir(tmp, 0777) < 0 && errno != EEXIST) {
+		int r = -errno;
+		return ik_diag_file(d, path, ik_fail(d, r, "cannot create directory: %s", strerror(-r)));
+	}
+	return 0;
+}

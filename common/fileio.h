@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Whole-file input and atomic output.
+ *
+ * Inputs are mapped read-only (or read, for pipes) with a size cap checked
+ * before anything is allocated.  Outputs are written to a temporary file in
+ * the target directory, flushed, and renamed over the target only when
+ * complete, so a failing run never leaves a partial or stale output.
+ */
+#ifndef IGVMKIT_COMMON_FILEIO_H
+#define IGVMKIT_COMMON_FILEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/* Default input cap: 1 GiB.  Commands may override it (--max-input-size). */
+#define IK_INPUT_MAX_DEFAULT ((size_t)1 << 30)
+
+struct ik_file_bytes {
+	const uint8_t *data; /* never NULL after a successful load (may point to "" when len 0) */
+	size_t len;
+	void *map;	     /* mmap base, or NULL */
+	uint8_t *owned;	     /* malloc'd copy, or NULL */
+};
+
+/* Loads PATH ("-" = stdin).  Fails with -EFBIG when larger than max (0 = default). */
+int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d);
+void ik_file_release(struct ik_file_bytes *f);
+
+/* An output being written; commit renames it into place, abort removes it. */
+struct ik_out {
+	int fd;
+	char *path;	/* final path (owned) */
+	char *tmp_path; /* temporary path (owned) */
+};
+
+int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d);
+int ik_out_write(struct ik_out *o, const void *p, size_t n, struct ik_diag *d);
+int ik_out_commit(struct ik_out *o, struct ik_diag *d);
+/* Safe to call after commit or on a never-opened (zeroed) ik_out. */
+void ik_out_abort(struct ik_out *o);
+
+/* Writes one whole file atomically. */
+int ik_write_file_atomic(const char *path, const void *p, size_t n, struct ik_diag *d);
+
+/* mkdir -p for an output directory. */
+int ik_mkdir_p(const char *path, struct ik_diag *d);
+
+#endif
