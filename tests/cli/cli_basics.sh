@@ -1,0 +1,19 @@
+#!/bin/sh
+# The front end's contract: help, version, unknown commands and their exit codes (docs/exit-codes.md).
+set -u
+ik=$1
+fail=0
+check() { # expected-exit description command...
+	want=$1; what=$2; shift 2
+	"$@" >/dev/null 2>&1; got=$?
+	if [ "$got" -ne "$want" ]; then echo "FAIL: $what: exit $got, expected $want"; fail=1; fi
+}
+check 0 "--help" "$ik" --help
+check 0 "--version" "$ik" --version
+check 2 "no command" "$ik"
+check 2 "unknown command" "$ik" frobnicate
+msg=$("$ik" frobnicate 2>&1)
+case "$msg" in *"unknown command 'frobnicate'"*) ;; *) echo "FAIL: message: $msg"; fail=1 ;; esac
+"$ik" --version | grep -Eq '^igvmkit [0-9]+\.[0-9]+\.[0-9]+$' || { echo "FAIL: version format"; fail=1; }
+[ $fail -eq 0 ] && echo "cli basics: ok"
+exit $fail
