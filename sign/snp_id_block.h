@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SEV-SNP ID block and ID authentication information (measure.md §6, SNP ABI
+ * SNP_LAUNCH_FINISH), and their IGVM form, the SNP_ID_BLOCK directive
+ * (igvm.md §1.6).
+ *
+ *   ID block (96 bytes)   LD[48] FAMILY_ID[16] IMAGE_ID[16] VERSION=1 GUEST_SVN POLICY
+ *   ID_AUTH (4096 bytes)  algorithms, ID_BLOCK_SIG, ID_KEY, ID_KEY_SIG, AUTHOR_KEY
+ *
+ * Signatures are ECDSA P-384 with SHA-384; r, s and the public key
+ * coordinates are stored little-endian, zero-extended to 72 bytes.  The ID
+ * key signs the 96-byte ID block; the optional author key signs the 1028-byte
+ * AMD encoding of the ID public key (curve u32, qx[72], qy[72], zeros) - the
+ * same bytes QEMU hands the PSP, so a file signed here launches under QEMU.
+ */
+#ifndef IGVMKIT_SIGN_SNP_ID_BLOCK_H
+#define IGVMKIT_SIGN_SNP_ID_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "../assemble/igvm.h"
+#include "../assemble/measure.h"
+#include "../common/diag.h"
+
+#define SNP_ID_BLOCK_SIZE 96u
+#define SNP_ID_BLOCK_VERSION 1u
+#define SNP_ID_AUTH_SIZE 4096u
+#define SNP_PUBLIC_KEY_SIZE 0x404u /* 1028 */
+#define SNP_SIGNATURE_SIZE 0x200u  /* 512 */
+#define SNP_ECC_CURVE_P384 2u
+#define SNP_ALGO_ECDSA_P384_SHA384 1u
+/* QEMU's default SNP policy (SMT allowed, reserved bit 17). */
+#define SNP_POLICY_DEFAULT 0x30000ull
+
+/* ID_AUTH offsets (SNP ABI "ID Authentication Information Structure"). */
+#define SNP_ID_AUTH_ID_KEY_ALGO 0x000u
+#define SNP_ID_AUTH_AUTH_KEY_ALGO 0x004u
+#define SNP_ID_AUTH_ID_BLOCK_SIG 0x040u
+#define SNP_ID_AUTH_ID_KEY 0x240u
+#define SNP_ID_AUTH_ID_KEY_SIG 0x680u
+#define SNP_ID_AUTH_AUTHOR_KEY 0x880u
+
+struct snp_id_block {
+	uint8_t ld[48];
+	uint8_t family_id[16];
+	uint8_t image_id[16];
+	uint32_t version; /* SNP_ID_BLOCK_VERSION */
+	uint32_t guest_svn;
+	uint64_t policy;
+};
+
+/* The 96-byte wire form. */
+void snp_id_block_encode(const struct snp_id_block *b, uint8_t out[SNP_ID_BLOCK_SIZE]);
+
+/*
+ * Loads a private key from a PEM/DER file or a "pkcs11:" URI (through
+ * OSSL_STORE and whatever provider OpenSSL is configured with).  Fails with
+ * -EKEYREJECTED when the key is not ECDSA on P-384, naming the curve found.
+ */
+int snp_key_load(const char *spec, EVP_PKEY **ret, struct ik_diag *d);
+/* -EKEYREJECTED unless KEY is an EC key on P-384 (secp384r1). */
+int snp_key_check_p384(EVP_PKEY *key, const char *what, struct ik_diag *d);
+
+/* The IGVM public key form {curve 2, reserved 0, qx, qy} of KEY. */
+int snp_public_key_from_pkey(EVP_PKEY *key, struct igvm_vhs_snp_id_block_public_key *ret,
+			     struct ik_diag *d);
+/* The AMD 1028-byte form of an IGVM public key (curve, qx, qy, zeros). */
+void snp_public_key_encode(const struct igvm_vhs_snp_id_block_public_key *k,
+			   uint8_t out[SNP_PUBLIC_KEY_SIZE]);
+
+/* ECDSA P-384/SHA-384 over MSG, as little-endian 72-byte r and s. */
+int snp_sign(EVP_PKEY *key, const uint8_t *msg, size_t len,
+	     struct igvm_vhs_snp_id_block_signature *ret, struct ik_diag *d);
+/* Verifies SIG over MSG with the public key K; -EBADE when it does not verify. */
+int snp_verify(const struct igvm_vhs_snp_id_block_public_key *k, const uint8_t *msg, size_t len,
+	       const struct igvm_vhs_snp_id_block_signature *sig, struct ik_diag *d);
+
+/*
+ * Signs ID with ID_KEY (and AUTHOR_KEY unless NULL) and fills the IGVM
+ * SNP_ID_BLOCK body (compatibility_mask left 0 for the caller).
+ */
+int snp_id_block_sign(const struct snp_id_block *id, EVP_PKEY *id_key, EVP_PKEY *author_key,
+		      struct igvm_vhs_snp_id_block *ret, struct ik_diag *d);
+
+/* The 4096-byte AMD ID_AUTH (QEMU's id-auth=) from an IGVM SNP_ID_BLOCK body. */
+void snp_id_auth_encode(const struct igvm_vhs_snp_id_block *b, uint8_t out[SNP_ID_AUTH_SIZE]);
+
+/*
+ * Checks an SNP_ID_BLOCK body against POLICY: ID block signature with its ID
+ * key and, when author_key_enabled, the author signature.  -EBADE on mismatch.
+ */
+int snp_id_block_verify(const struct igvm_vhs_snp_id_block *b, uint64_t policy, struct ik_diag *d);
+
+struct snp_id_block_opts {
+	const char *id_key;	/* PEM file or pkcs11: URI (required) */
+	const char *author_key; /* optional */
+	uint8_t family_id[16];
+	uint8_t image_id[16];
+	uint32_t guest_svn;
+	bool has_policy; /* else the IGVM's SNP GUEST_POLICY, else SNP_POLICY_DEFAULT */
+	uint64_t policy;
+	/* How the launch digest is computed (platform forced to SEV_SNP). */
+	struct measure_opts measure;
+};
+
+/*
+ * Measures F's SEV-SNP platform, signs an ID block for it and inserts it as
+ * the SNP_ID_BLOCK directive for the SNP mask (replacing an existing one, else
+ * appended after the last directive).  When the policy is given and the file
+ * has no SNP GUEST_POLICY, one is added so QEMU launches with that policy.
+ * RET_LD (may be NULL) receives the launch digest signed.
+ */
+int snp_id_block_add_to_igvm(struct igvm_file *f, const struct snp_id_block_opts *o,
+			     uint8_t ret_ld[48], struct ik_diag *d);
+
+#endif
