@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/* Authenticode image digest and signing (uki-sign.md sections 5.1 - 5.7). */
+#include "authenticode.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pkcs7.h>
+
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "fuki/pe.h"
+#include "sign/spc.h"
+
+static const struct pe_section *const *sections_by_raw(const struct pe_image *pe,
+						       const struct pe_section **order)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pe->NumberOfSections; i++)
+		if (pe->sections[i].SizeOfRawData)
+			order[n++] = &pe->sections[i];
+	/* Insertion sort: at most 96 entries, and usually already in order. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && order[j - 1]->PointerToRawData > order[j]->PointerToRawData; j--) {
+			const struct pe_section *t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	order[n] = NULL;
+	return order;
+}
+
+static int digest_image(const struct pe_image *pe, const EVP_MD *md, uint8_t *out, size_t pad_to,
+			struct ik_diag *d)
+{
+	const struct pe_section *order[PE_SECTIONS_MAX + 1];
+	const uint8_t *p = pe->data;
+	EVP_MD_CTX *ctx;
+	size_t sum, data_end;
+	bool ok;
+
+	ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, md, NULL);
+	/* 1-3: headers up to CheckSum, then up to the Certificate Table entry. */
+	ok = ok && EVP_DigestUpdate(ctx, p, pe->checksum_offset);
+	if (pe->security_dir_offset) {
+		ok = ok && EVP_DigestUpdate(ctx, p + pe->checksum_offset + 4,
+					    pe->security_dir_offset - (pe->checksum_offset + 4));
+		/* 4-5: skip the entry, hash the rest of the headers. */
+		ok = ok && EVP_DigestUpdate(ctx, p + pe->security_dir_offset + 8,
+					    pe->SizeOfHeaders - (pe->security_dir_offset + 8));
+	} else {
+		ok = ok && EVP_DigestUpdate(ctx, p + pe->checksum_offset + 4,
+					    pe->SizeOfHeaders - (pe->checksum_offset + 4));
+	}
+	/* 6-7: section data in file order. */
+	sum = pe->SizeOfHeaders;
+	sections_by_raw(pe, order);
+	for (size_t i = 0; ok && order[i]; i++) {
+		ok = EVP_DigestUpdate(ctx, p + order[i]->PointerToRawData, order[i]->SizeOfRawData);
+		sum += order[i]->SizeOfRawData;
+	}
+	/* 8: trailing data before the certificate table. */
+	data_end = pe->len - pe->cert_table_size;
+	if (ok && data_end > sum)
+		ok = EVP_DigestUpdate(ctx, p + sum, data_end - sum);
+	if (ok && pad_to && data_end % pad_to) {
+		static const uint8_t zeros[8];
+		ok = EVP_DigestUpdate(ctx, zeros, pad_to - data_end % pad_to);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return ik_fail_openssl(d, -EIO, "cannot compute the Authenticode digest");
+	return 0;
+}
+
+int authenticode_digest(const uint8_t *pe, size_t len, const EVP_MD *md, uint8_t *out,
+			struct ik_diag *d)
+{
+	_cleanup_free_ struct pe_image *img = calloc(1, sizeof(*img));
+	int r;
+
+	if (!img)
+		return -ENOMEM;
+	r = pe_parse(pe, len, NULL, img, d);
+	if (r < 0)
+		return r;
+	return digest_image(img, md ? md : EVP_sha256(), out, 0, d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building the PKCS#7 SignedData                                            */
+
+/* Everything one signature needs, derived from the image being signed. */
+struct sign_job {
+	struct pe_image *pe;  /* parsed unsigned part (padded to 8) */
+	struct ik_buf base;   /* bytes the signature table is appended to */
+	size_t table_offset;  /* where the certificate table starts in base */
+	const EVP_MD *md;
+	uint8_t *idc;	      /* SpcIndirectDataContent DER (OPENSSL_malloc'd) */
+	size_t idc_len;
+	PKCS7 *p7;
+	PKCS7_SIGNER_INFO *si; /* borrowed from p7 */
+};
+
+static void job_release(struct sign_job *j)
+{
+	free(j->pe);
+	ik_buf_release(&j->base);
+	OPENSSL_free(j->idc);
+	PKCS7_free(j->p7);
+	memset(j, 0, sizeof(*j));
+}
+
+/*
+ * Lays out the bytes the new signature is appended to: the image without
+ * its signatures (padded to 8, as sbsign does) or, when appending, with them.
+ */
+static int job_load_image(struct sign_job *j, const uint8_t *in, size_t len,
+			  const struct authenticode_sign_opts *o, struct ik_diag *d)
+{
+	_cleanup_free_ struct pe_image *orig = calloc(1, sizeof(*orig));
+	size_t keep;
+	int r;
+
+	if (!orig)
+		return -ENOMEM;
+	r = pe_parse(in, len, o->file, orig, d);
+	if (r < 0)
+		return r;
+	if (orig->n_certs && o->existing == AUTHENTICODE_REFUSE_SIGNED) {
+		ik_fail_at(d, -EEXIST, "certificate table",
+			   "the image already has %zu signature(s); choose to replace or append",
+			   orig->n_certs);
+		return ik_diag_file(d, o->file, -EEXIST);
+	}
+	if (!orig->security_dir_offset)
+		return ik_diag_file(d, o->file,
+				    ik_fail_at(d, -ENOTSUP, "optional header",
+					       "NumberOfRvaAndSizes %" PRIu32
+					       " leaves no Certificate Table directory entry",
+					       orig->NumberOfRvaAndSizes));
+	keep = orig->cert_table_size ? orig->cert_table_offset : len;
+	ik_buf_init(&j->base, IK_BUF_DEFAULT_MAX);
+	r = ik_buf_append(&j->base, in, keep);
+	if (r >= 0)
+		r = ik_buf_pad_to(&j->base, 8);
+	if (r < 0)
+		return r;
+	j->table_offset = j->base.len;
+	if (o->existing == AUTHENTICODE_APPEND && orig->cert_table_size) {
+		/* Keep the existing entries; each is already padded to 8. */
+		r = ik_buf_append(&j->base, in + orig->cert_table_offset, orig->cert_table_size);
+		if (r >= 0)
+			r = ik_buf_pad_to(&j->base, 8);
+		if (r < 0)
+			return r;
+	}
+	/* Parse the unsigned part to hash it (certificate directory cleared in a copy). */
+	j->pe = calloc(1, sizeof(*j->pe));
+	if (!j->pe)
+		return -ENOMEM;
+	memset(j->base.data + orig->security_dir_offset, 0, 8);
+	r = pe_parse(j->base.data, j->table_offset, o->file, j->pe, d);
+	if (r < 0)
+		return r;
+	return 0;
+}
+
+static int add_attr_obj(PKCS7_SIGNER_INFO *si, int nid, const char *oid)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	if (!obj)
+		return -ENOMEM;
+	if (!PKCS7_add_signed_attribute(si, nid, V_ASN1_OBJECT, obj)) {
+		ASN1_OBJECT_free(obj);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Builds the SignedData around the image digest, up to (not including) the signature. */
+static int job_build(struct sign_job *j, const struct authenticode_sign_opts *o, bool with_attrs,
+		     struct ik_diag *d)
+{
+	uint8_t digest[EVP_MAX_MD_SIZE], cdigest[EVP_MAX_MD_SIZE];
+	unsigned int cdigest_len = 0;
+	ASN1_STRING *seq = NULL;
+	ASN1_TYPE *content = NULL;
+	ASN1_OCTET_STRING *md_os = NULL;
+	size_t content_off;
+	int r;
+
+	j->md = o->md ? o->md : EVP_sha256();
+	r = digest_image(j->pe, j->md, digest, 8, d);
+	if (r < 0)
+		return r;
+	r = spc_idc_encode(j->md, digest, (size_t)EVP_MD_get_size(j->md), &j->idc, &j->idc_len, d);
+	if (r < 0)
+		return r;
+
+	j->p7 = PKCS7_new();
+	if (!j->p7 || !PKCS7_set_type(j->p7, NID_pkcs7_signed))
+		return ik_fail_openssl(d, -ENOMEM, "cannot create PKCS#7 SignedData");
+	/* contentInfo: SPC_INDIRECT_DATA_OBJID with the IDC as [0] EXPLICIT content. */
+	seq = ASN1_STRING_new();
+	content = ASN1_TYPE_new();
+	if (!seq || !content || !ASN1_STRING_set(seq, j->idc, (int)j->idc_len)) {
+		ASN1_STRING_free(seq);
+		ASN1_TYPE_free(content);
+		return ik_fail_openssl(d, -ENOMEM, "cannot create PKCS#7 content");
+	}
+	ASN1_TYPE_set(content, V_ASN1_SEQUENCE, seq);
+	{
+		PKCS7 *c = j->p7->d.sign->contents;
+		ASN1_OBJECT_free(c->type);
+		c->type = OBJ_txt2obj(SPC_INDIRECT_DATA_OBJID, 1);
+		c->d.other = content;
+		if (!c->type)
+			return ik_fail_openssl(d, -ENOMEM, "cannot create PKCS#7 content type");
+	}
+
+	if (!o->cert)
+		return ik_fail(d, -EINVAL, "no signer certificate given");
+	/* The signer info names the certificate; its public key selects the signature algorithm. */
+	j->si = PKCS7_add_signature(j->p7, o->cert, X509_get0_pubkey(o->cert), j->md);
+	if (!j->si)
+		return ik_fail_openssl(d, -EKEYREJECTED,
+				       "cannot use the certificate's key type for a PKCS#7 signature");
+	if (!PKCS7_add_certificate(j->p7, o->cert))
+		return ik_fail_openssl(d, -ENOMEM, "cannot add the certificate");
+	for (int i = 0; o->extra_certs && i < sk_X509_num(o->extra_certs); i++)
+		if (!PKCS7_add_certificate(j->p7, sk_X509_value(o->extra_certs, i)))
+			return ik_fail_openssl(d, -ENOMEM, "cannot add an extra certificate");
+	if (!with_attrs)
+		return 0;
+
+	/* Authenticated attributes: contentType, [signingTime], messageDigest. */
+	r = add_attr_obj(j->si, NID_pkcs9_contentType, SPC_INDIRECT_DATA_OBJID);
+	if (r < 0)
+		return ik_fail_openssl(d, r, "cannot add the contentType attribute");
+	if (o->has_signing_time) {
+		ASN1_TIME *t = ASN1_TIME_set(NULL, (time_t)o->signing_time);
+		if (!t || !PKCS7_add0_attrib_signing_time(j->si, t)) {
+			ASN1_TIME_free(t);
+			return ik_fail_openssl(d, -EINVAL, "cannot add the signingTime attribute");
+		}
+	}
+	/* messageDigest covers the IDC content octets, without its SEQUENCE header. */
+	r = spc_content_offset(j->idc, j->idc_len, &content_off, d);
+	if (r < 0)
+		return r;
+	if (!EVP_Digest(j->idc + content_off, j->idc_len - content_off, cdigest, &cdigest_len, j->md,
+			NULL))
+		return ik_fail_openssl(d, -EIO, "cannot hash SpcIndirectDataContent");
+	md_os = ASN1_OCTET_STRING_new();
+	if (!md_os || !ASN1_OCTET_STRING_set(md_os, cdigest, (int)cdigest_len) ||
+	    !PKCS7_add_signed_attribute(j->si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md_os)) {
+		ASN1_OCTET_STRING_free(md_os);
+		return ik_fail_openssl(d, -ENOMEM, "cannot add the messageDigest attribute");
+	}
+	return 0;
+}
+
+/* DER of the authenticated attributes as signed (SET OF, tag 0x31). */
+static int attrs_der(PKCS7_SIGNER_INFO *si, unsigned char **ret, size_t *ret_len, struct ik_diag *d)
+{
+	unsigned char *der = NULL;
+	int n = ASN1_item_i2d((ASN1_VALUE *)si->auth_attr, &der, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+
+	if (n <= 0)
+		return ik_fail_openssl(d, -ENOMEM, "cannot encode the authenticated attributes");
+	*ret = der;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+static int check_signature(X509 *cert, const EVP_MD *md, const uint8_t *tbs, size_t tbs_len,
+			   const uint8_t *sig, size_t sig_len, struct ik_diag *d)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestVerifyInit(ctx, NULL, md, NULL, X509_get0_pubkey(cert)) == 1 &&
+	     EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok)
+		return ik_fail(d, -EKEYREJECTED,
+			       "the signature does not verify with the certificate's public key (key "
+			       "and certificate do not match)");
+	return 0;
+}
+
+/* Puts the signature in place, encodes, and appends the signed image to OUT. */
+static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o,
+		      unsigned char *sig, size_t sig_len, struct ik_buf *out, struct ik_diag *d)
+{
+	_cleanup_free_ struct pe_image *check = calloc(1, sizeof(*check));
+	unsigned char *der = NULL;
+	size_t base_off = out->len, table_size;
+	int n, r;
+
+	if (!check) {
+		OPENSSL_free(sig);
+		return -ENOMEM;
+	}
+	ASN1_STRING_set0(j->si->enc_digest, sig, (int)sig_len);
+	n = i2d_PKCS7(j->p7, &der);
+	if (n <= 0)
+		return ik_fail_openssl(d, -ENOMEM, "cannot encode the PKCS#7 signature");
+	/* edk2 (AuthenticodeVerify) wants a 2-byte long-form outer length: 256..65535 bytes. */
+	if (n < 4 || der[0] != 0x30 || der[1] != 0x82) {
+		OPENSSL_free(der);
+		return ik_fail(d, -EFBIG,
+			       "the %d-byte PKCS#7 signature is outside the 256..65535 bytes edk2 accepts "
+			       "(too many or too large certificates?)",
+			       n);
+	}
+	r = ik_buf_append(out, j->base.data, j->base.len);
+	if (r >= 0)
+		r = ik_buf_append_le32(out, (uint32_t)n + PE_WIN_CERT_HEADER_SIZE);
+	if (r >= 0)
+		r = ik_buf_append_le16(out, PE_WIN_CERT_REVISION_2_0);
+	if (r >= 0)
+		r = ik_buf_append_le16(out, PE_WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+	if (r >= 0)
+		r = ik_buf_append(out, der, (size_t)n);
+	OPENSSL_free(der);
+	if (r >= 0)
+		r = ik_buf_pad_to(out, 8);
+	if (r < 0)
+		return r;
+	table_size = out->len - base_off - j->table_offset;
+	if (table_size > UINT32_MAX || j->table_offset > UINT32_MAX)
+		return ik_fail(d, -EFBIG, "signed image exceeds 4 GiB");
+	ik_put_le32(out->data + base_off + j->pe->security_dir_offset, (uint32_t)j->table_offset);
+	ik_put_le32(out->data + base_off + j->pe->security_dir_offset + 4, (uint32_t)table_size);
+	r = pe_parse(out->data + base_off, out->len - base_off, o->file, check, d);
+	if (r < 0)
+		return r;
+	pe_update_checksum(out->data + base_off, out->len - base_off, check);
+	return 0;
+}
+
+int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
+		      struct ik_buf *out, struct ik_diag *d)
+{
+	struct sign_job j = { 0 };
+	unsigned char *tbs = NULL, *sig = NULL;
+	size_t tbs_len = 0, sig_len = 0;
+	EVP_MD_CTX *ctx = NULL;
+	int r;
+
+	if (!o->key || !o->cert)
+		return ik_fail(d, -EINVAL, "signing needs a key and a certificate");
+	r = job_load_image(&j, pe, len, o, d);
+	if (r >= 0)
+		r = job_build(&j, o, true, d);
+	if (r >= 0)
+		r = attrs_der(j.si, &tbs, &tbs_len, d);
+	if (r < 0)
+		goto out;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, j.md, NULL, o->key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &sig_len, tbs, tbs_len) != 1 ||
+	    !(sig = OPENSSL_malloc(sig_len)) ||
+	    EVP_DigestSign(ctx, sig, &sig_len, tbs, tbs_len) != 1) {
+		r = ik_fail_openssl(d, -EKEYREJECTED, "signing failed");
+		goto out;
+	}
+	r = check_signature(o->cert, j.md, tbs, tbs_len, sig, sig_len, d);
+	if (r < 0)
+		goto out;
+	r = job_finish(&j, o, TAKE_PTR(sig), sig_len, out, d);
+out:
+	OPENSSL_free(sig);
+	OPENSSL_free(tbs);
+	EVP_MD_CTX_free(ctx);
+	job_release(&j);
+	return r;
+}
+
+int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
+			 struct ik_buf *out, struct ik_diag *d)
+{
+	struct sign_job j = { 0 };
+	unsigned char *tbs = NULL;
+	size_t tbs_len = 0;
+	X509 *cert = NULL;
+	int r;
+
+	/*
+	 * The attributes do not depend on the certificate, but PKCS#7 needs a
+	 * signer info to hold them: use a throwaway one when none is given.
+	 */
+	r = job_load_image(&j, pe, len, o, d);
+	if (r >= 0 && !o->cert) {
+		struct authenticode_sign_opts o2 = *o;
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		cert = X509_new();
+		if (!k || !cert || !X509_set_pubkey(cert, k) ||
+		    !ASN1_INTEGER_set(X509_get_serialNumber(cert), 1)) {
+			EVP_PKEY_free(k);
+			r = ik_fail_openssl(d, -ENOMEM, "cannot create a placeholder signer");
+		} else {
+			EVP_PKEY_free(k);
+			o2.cert = cert;
+			r = job_build(&j, &o2, true, d);
+		}
+	} else if (r >= 0)
+		r = job_build(&j, o, true, d);
+	if (r >= 0)
+		r = attrs_der(j.si, &tbs, &tbs_len, d);
+	if (r >= 0)
+		r = ik_buf_append(out, tbs, tbs_len);
+	OPENSSL_free(tbs);
+	X509_free(cert);
+	job_release(&j);
+	return r;
+}
+
+int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
+			const uint8_t *tbs, size_t tbs_len, const uint8_t *sig, size_t sig_len,
+			struct ik_buf *out, struct ik_diag *d)
+{
+	struct sign_job j = { 0 };
+	unsigned char *expect = NULL, *sig_copy = NULL;
+	size_t expect_len = 0;
+	struct authenticode_sign_opts o2 = *o;
+	int r;
+
+	if (!o->cert)
+		return ik_fail(d, -EINVAL, "attaching a signature needs the signer certificate");
+	/* Rebuild the attributes for this image, with a signingTime if TBS has one. */
+	{
+		const unsigned char *p = tbs;
+		STACK_OF(X509_ATTRIBUTE) *attrs = (STACK_OF(X509_ATTRIBUTE) *)ASN1_item_d2i(
+			NULL, &p, (long)tbs_len, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN));
+		if (!attrs || (size_t)(p - tbs) != tbs_len) {
+			sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+			return ik_fail_openssl(d, -EBADMSG,
+					       "the to-be-signed file is not a DER SET of PKCS#9 "
+					       "attributes");
+		}
+		for (int i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++) {
+			X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(attrs, i);
+			if (OBJ_obj2nid(X509_ATTRIBUTE_get0_object(a)) == NID_pkcs9_signingTime) {
+				ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(a, 0);
+				time_t tt;
+				struct tm tm;
+				if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME) &&
+				    ASN1_TIME_to_tm(t->value.utctime, &tm)) {
+					tt = timegm(&tm);
+					o2.has_signing_time = true;
+					o2.signing_time = (int64_t)tt;
+				}
+			}
+		}
+		sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+	}
+	r = job_load_image(&j, pe, len, &o2, d);
+	if (r >= 0)
+		r = job_build(&j, &o2, true, d);
+	if (r >= 0)
+		r = attrs_der(j.si, &expect, &expect_len, d);
+	if (r < 0)
+		goto out;
+	if (expect_len != tbs_len || memcmp(expect, tbs, tbs_len) != 0) {
+		r = ik_fail(d, -EBADE,
+			    "the to-be-signed data was not prepared for this image (or with another "
+			    "digest algorithm)");
+		goto out;
+	}
+	r = check_signature(o->cert, j.md, tbs, tbs_len, sig, sig_len, d);
+	if (r < 0)
+		goto out;
+	sig_copy = OPENSSL_memdup(sig, sig_len);
+	if (!sig_copy) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = job_finish(&j, &o2, TAKE_PTR(sig_copy), sig_len, out, d);
+out:
+	OPENSSL_free(expect);
+	job_release(&j);
+	return r;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+#include "key.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/decoder.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "common/fileio.h"
+
+#define KEY_FILE_MAX ((size_t)1 << 20)
+#define SECRET_MAX 1024
+
+void sign_uri_redact(const char *uri, char *out, size_t size)
+{
+	const char *pin = strstr(uri, "pin-value=");
+
+	if (!pin) {
+		snprintf(out, size, "%s", uri);
+		return;
+	}
+	{
+		const char *end = pin + strlen("pin-value=");
+		while (*end && *end != ';' && *end != '&' && *end != '?')
+			end++;
+		snprintf(out, size, "%.*spin-value=***%s", (int)(pin - uri), uri, end);
+	}
+}
+
+int sign_secret_read(const struct sign_secret_source *s, char *buf, size_t size,
+		     struct ik_diag *d)
+{
+	size_t n;
+
+	buf[0] = '\0';
+	if (!s || (!s->file && !s->env))
+		return 0;
+	if (s->env) {
+		const char *v = getenv(s->env);
+		if (!v)
+			return ik_fail(d, -ENOKEY, "environment variable '%s' is not set", s->env);
+		n = strlen(v);
+		if (n >= size)
+			return ik_fail(d, -E2BIG, "secret in '%s' is longer than %zu bytes", s->env, size - 1);
+		memcpy(buf, v, n + 1);
+		return (int)n;
+	} else {
+		struct ik_file_bytes f;
+		int r = ik_file_load(s->file, SECRET_MAX, &f, d);
+		if (r < 0)
+			return r;
+		n = 0;
+		while (n < f.len && f.data[n] != '\n' && f.data[n] != '\r')
+			n++;
+		if (n >= size) {
+			ik_file_release(&f);
+			return ik_diag_file(d, s->file, ik_fail(d, -E2BIG, "secret is too long"));
+		}
+		memcpy(buf, f.data, n);
+		buf[n] = '\0';
+		/* The mapping is read-only; a copied file buffer is wiped. */
+		if (f.owned)
+			OPENSSL_cleanse(f.owned, f.len);
+		ik_file_release(&f);
+		return (int)n;
+	}
+}
+
+struct pass_ctx {
+	const char *secret;
+	size_t len;
+	bool have;
+	bool asked;
+};
+
+static int pass_cb(char *pass, size_t pass_size, size_t *pass_len, const OSSL_PARAM params[],
+		   void *arg)
+{
+	struct pass_ctx *p = arg;
+
+	(void)params;
+	p->asked = true;
+	if (!p->have || p->len > pass_size)
+		return 0;
+	memcpy(pass, p->secret, p->len);
+	*pass_len = p->len;
+	return 1;
+}
+
+static int load_key_file(const char *path, const struct sign_secret_source *secret, EVP_PKEY **ret,
+			 struct ik_diag *d)
+{
+	struct ik_file_bytes f;
+	char pw[SECRET_MAX + 1];
+	struct pass_ctx pc = { 0 };
+	OSSL_DECODER_CTX *dctx;
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *data;
+	size_t len;
+	int r;
+
+	r = sign_secret_read(secret, pw, sizeof(pw), d);
+	if (r < 0)
+		return ik_diag_file(d, path, r);
+	pc.secret = pw;
+	pc.len = (size_t)r;
+	pc.have = secret && (secret->file || secret->env);
+
+	r = ik_file_load(path, KEY_FILE_MAX, &f, d);
+	if (r < 0) {
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return r;
+	}
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, NULL, NULL, NULL, EVP_PKEY_KEYPAIR, NULL, NULL);
+	if (!dctx || !OSSL_DECODER_CTX_set_passphrase_cb(dctx, pass_cb, &pc)) {
+		r = ik_fail_openssl(d, -ENOMEM, "cannot set up the key decoder");
+		goto out;
+	}
+	data = f.data;
+	len = f.len;
+	if (!OSSL_DECODER_from_data(dctx, &data, &len) || !pkey) {
+		if (pc.asked && !pc.have)
+			r = ik_fail(d, -EKEYREJECTED,
+				    "the key is encrypted; give its passphrase in a file or an "
+				    "environment variable");
+		else if (pc.asked)
+			r = ik_fail(d, -EKEYREJECTED, "cannot decrypt the key: wrong passphrase");
+		else
+			r = ik_fail_openssl(d, -EKEYREJECTED,
+					    "not a PEM or DER private key (expected PKCS#8, RSA or EC)");
+		goto out;
+	}
+	ERR_clear_error();
+	*ret = pkey;
+	pkey = NULL;
+	r = 0;
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OSSL_DECODER_CTX_free(dctx);
+	EVP_PKEY_free(pkey);
+	ik_file_release(&f);
+	return ik_diag_file(d, path, r);
+}
+
+int sign_key_load(const char *spec, const struct sign_secret_source *secret, EVP_PKEY **ret,
+		  struct ik_diag *d)
+{
+	if (strncmp(spec, "pkcs11:", 7) == 0)
+		return sign_key_load_pkcs11(spec, secret, ret, d);
+	return load_key_file(spec, secret, ret, d);
+}
+
+static int load_certs(const char *path, STACK_OF(X509) *into, bool first_only, struct ik_diag *d)
+{
+	struct ik_file_bytes f;
+	BIO *bio;
+	int n = 0, r;
+
+	r = ik_file_load(path, KEY_FILE_MAX, &f, d);
+	if (r < 0)
+		return r;
+	if (f.len > INT32_MAX) {
+		ik_file_release(&f);
+		return ik_diag_file(d, path, ik_fail(d, -EFBIG, "certificate file is too large"));
+	}
+	bio = BIO_new_mem_buf(f.data, (int)f.len);
+	if (!bio) {
+		ik_file_release(&f);
+		return -ENOMEM;
+	}
+	if (memmem(f.data, f.len, "-----BEGIN", 10)) {
+		X509 *x;
+		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+			if (!sk_X509_push(into, x)) {
+				X509_free(x);
+				r = -ENOMEM;
+				break;
+			}
+			n++;
+			if (first_only)
+				break;
+		}
+	} else {
+		X509 *x = d2i_X509_bio(bio, NULL);
+		if (x && !sk_X509_push(into, x)) {
+			X509_free(x);
+			r = -ENOMEM;
+		} else if (x)
+			n++;
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	ik_file_release(&f);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return ik_diag_file(d, path,
+				    ik_fail(d, -EKEYREJECTED, "no X.509 certificate found (expected PEM or DER)"));
+	return n;
+}
+
+int sign_cert_load(const char *path, X509 **ret, struct ik_diag *d)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	r = load_certs(path, sk, true, d);
+	if (r > 0) {
+		*ret = sk_X509_shift(sk);
+		r = 0;
+	}
+	sk_X509_pop_free(sk, X509_free);
+	return r;
+}
+
+int sign_certs_load(const char *path, STACK_OF(X509) *into, struct ik_diag *d)
+{
+	int r = load_certs(path, into, false, d);
+	return r < 0 ? r : 0;
+}
+
+int sign_key_matches_cert(EVP_PKEY *key, X509 *cert)
+{
+	return EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
+}

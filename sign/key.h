@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading signing keys and certificates.
+ *
+ * Keys come from PEM or DER files (PKCS#8, traditional, encrypted or not)
+ * or from RFC 7512 'pkcs11:' URIs.  Debian 12 has no OpenSSL 3 pkcs11
+ * provider package, so tokens are reached through the pkcs11 engine
+ * (libengine-pkcs11-openssl, libp11) and p11-kit's proxy module, which loads
+ * every module registered with p11-kit (SoftHSM2 registers itself); a
+ * 'module-path=' URI attribute or IGVMKIT_PKCS11_MODULE selects one module
+ * instead.  The resulting EVP_PKEY signs through the token; the private key
+ * never leaves it.
+ *
+ * Passphrases and PINs are read from a file (first line) or an environment
+ * variable, never from the command line, and are wiped after use.  Error
+ * messages never repeat a 'pin-value' from a URI.
+ */
+#ifndef IGVMKIT_SIGN_KEY_H
+#define IGVMKIT_SIGN_KEY_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/diag.h"
+
+/* Where a passphrase (PEM) or PIN (pkcs11) comes from; both NULL = none. */
+struct sign_secret_source {
+	const char *file; /* path; its first line is the secret */
+	const char *env;  /* environment variable name */
+};
+
+/*
+ * Loads a private key from SPEC: a file path, or a 'pkcs11:' URI.  Any key
+ * type OpenSSL signs with works, including RSA and EC P-256/P-384.
+ * *ret is owned by the caller (EVP_PKEY_free).  Errors: -ENOENT/-EIO (file),
+ * -EKEYREJECTED (undecodable, wrong or missing passphrase), -EHOSTUNREACH
+ * (token or module unreachable, key not found on it), -ENOTSUP (no pkcs11
+ * support installed).
+ */
+int sign_key_load(const char *spec, const struct sign_secret_source *secret, EVP_PKEY **ret,
+		  struct ik_diag *d);
+
+/* Loads the first certificate of a PEM or DER file.  *ret owned by the caller. */
+int sign_cert_load(const char *path, X509 **ret, struct ik_diag *d);
+
+/* Appends every certificate of a PEM file (or the one of a DER file) to INTO. */
+int sign_certs_load(const char *path, STACK_OF(X509) *into, struct ik_diag *d);
+
+/* True when PUBLIC key of CERT matches KEY (compares public parts only). */
+int sign_key_matches_cert(EVP_PKEY *key, X509 *cert);
+
+/* Internal to sign/: reads the secret into buf (NUL-terminated); returns length or -errno. */
+int sign_secret_read(const struct sign_secret_source *s, char *buf, size_t size, struct ik_diag *d);
+/* Internal to sign/: the pkcs11 engine path of sign_key_load. */
+int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secret, EVP_PKEY **ret,
+			 struct ik_diag *d);
+/* Copies URI into out with any pin-value replaced by '***'. */
+void sign_uri_redact(const char *uri, char *out, size_t size);
+
+#endif
