@@ -3,5 +3,6 @@
 #ifndef IGVMKIT_CLI_COMMANDS_H
 #define IGVMKIT_CLI_COMMANDS_H
 
+int cmd_vars(int argc, char **argv);
 
 #endif

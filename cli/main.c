@@ -23,6 +23,7 @@ struct command {
 /* Add one row per subcommand (keep the order of `igvmkit --help`). */
 static const struct command commands[] = {
 	{ "version", cmd_version, "print the igvmkit version" },
+	{ "vars", cmd_vars, "UEFI Secure Boot variables: signature lists, .auth, variable stores" },
 };
 
 static void usage(FILE *out)

@@ -190,7 +190,7 @@ static int write_variable(uint8_t *img, size_t *pos, size_t end, const struct va
 	if (r < 0)
 		return r;
 	if (need > end - *pos)
-		return ik_fail(d, -ENOSPC,
+		return ik_fail(d, -E2BIG,
 			       "variable '%s' (%zu bytes with header) does not fit: only %zu bytes "
 			       "of the store are left",
 			       v->name, need, end - *pos);
@@ -245,12 +245,12 @@ int vars_store_build(const struct vars_store_geometry *g, const struct vars_list
 				return ik_fail(d, -EEXIST, "duplicate variable '%s'",
 					       vars->v[i].name);
 		r = write_variable(img, &pos, g->live_size, &vars->v[i], d);
-		if (r == -ENOSPC) {
+		if (r == -E2BIG) {
 			for (size_t k = i + 1; k < vars->n; k++)
 				if (vars_store_entry_size(&vars->v[k], &sz, NULL) == 0)
 					total += sz;
 			ik_diag_init(d);
-			return ik_fail(d, -ENOSPC,
+			return ik_fail(d, -E2BIG,
 				       "the %zu variables need %zu bytes but the %s store holds "
 				       "only %u (0x%x) bytes of variables",
 				       vars->n, total, g->name,

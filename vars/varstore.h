@@ -45,7 +45,7 @@ int vars_store_entry_size(const struct vars_var *v, size_t *ret, struct ik_diag 
 /*
  * Writes a complete store image of geometry G holding VARS (in order, State
  * VAR_ADDED, 0xFF padding).  An empty list gives exactly Debian's empty
- * OVMF_VARS.fd / OVMF_VARS_4M.fd.  -ENOSPC when the variables do not fit.
+ * OVMF_VARS.fd / OVMF_VARS_4M.fd.  -E2BIG when the variables do not fit.
  */
 int vars_store_build(const struct vars_store_geometry *g, const struct vars_list *vars,
 		     struct ik_buf *out, struct ik_diag *d);
