@@ -4,5 +4,9 @@
 #define IGVMKIT_CLI_COMMANDS_H
 
 int cmd_vars(int argc, char **argv);
+int cmd_fuki(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
 
 #endif

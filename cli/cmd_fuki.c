@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/* igvmkit fuki: wrap IGVM files as a firmware UKI add-on, or add them to a UKI. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "common/buf.h"
+#include "common/fileio.h"
+#include "common/hex.h"
+#include "fuki/fuki.h"
+#include "fuki/pe.h"
+#include "sign_cli.h"
+
+#define CMD "fuki"
+#define TEXT_FILE_MAX ((size_t)1 << 20)
+
+static const char usage_text[] =
+	"usage: igvmkit fuki [options] -o OUT.efi IGVM...\n"
+	"\n"
+	"Wraps each IGVM file in an '.efifw' section (systemd >= 258 layout) of a UKI\n"
+	"add-on PE that igvmkit generates itself, or adds them to an existing UKI or stub\n"
+	"(--into).  Optionally signs the result (--key/--cert).\n"
+	"\n"
+	"options:\n"
+	"  -o, --output OUT.efi   output PE (written atomically)\n"
+	"  --into PE              add the sections to this UKI/stub instead of a new add-on\n"
+	"  --unsign               with --into: drop a signature of PE instead of refusing it\n"
+	"  --fwid ID              firmware id of the next IGVM, in order (repeatable;\n"
+	"                         default: the file name without its extension)\n"
+	"  --hwids PATH           CHID JSON file or directory of them, as ukify takes\n"
+	"                         (repeatable); uefi-fw entries must name a firmware id\n"
+	"  --sbat TEXT|@FILE      .sbat contents (default: ukify's add-on SBAT)\n"
+	"  --no-sbat              write no .sbat section\n"
+	"  --cmdline TEXT|@FILE   add a .cmdline section (needed for systemd-stub to\n"
+	"                         accept the file as an add-on)\n"
+	"  --osrel TEXT|@FILE     add an .osrel section\n"
+	"  --uname TEXT           add a .uname section\n"
+	"  --arch x64|aa64        machine of the generated add-on (default x64)\n"
+	"  --any-payload          accept firmware files that are not IGVM (e.g. OVMF.fd)\n"
+	CLI_SIGN_HELP
+	"  -h, --help             show this help\n"
+	"\n"
+	"TimeDateStamp is SOURCE_DATE_EPOCH when set, else 0.  Prints the Authenticode\n"
+	"SHA-256 of the output as the last line.\n"
+	"Exit codes: 0 written, 2 usage, 3 invalid input, 4 I/O, 5 key problem, 6 limits.\n";
+
+enum {
+	OPT_INTO = 0x2000,
+	OPT_UNSIGN,
+	OPT_FWID,
+	OPT_HWIDS,
+	OPT_SBAT,
+	OPT_NO_SBAT,
+	OPT_CMDLINE,
+	OPT_OSREL,
+	OPT_UNAME,
+	OPT_ARCH,
+	OPT_ANY,
+};
+
+#define MAX_INPUTS 64
+
+struct fuki_cli {
+	const char *out, *into, *sbat, *cmdline, *osrel, *uname;
+	const char *fwids[MAX_INPUTS];
+	size_t n_fwids;
+	const char *hwids[MAX_INPUTS];
+	size_t n_hwids;
+	bool unsign, no_sbat, any_payload;
+	uint16_t machine;
+};
+
+/* TEXT or @FILE -> owned NUL-terminated string. */
+static int load_text(const char *arg, char **ret, struct ik_diag *d)
+{
+	struct ik_file_bytes f;
+	int r;
+
+	if (arg[0] != '@') {
+		*ret = strdup(arg);
+		return *ret ? 0 : -ENOMEM;
+	}
+	r = ik_file_load(arg + 1, TEXT_FILE_MAX, &f, d);
+	if (r < 0)
+		return r;
+	if (memchr(f.data, '\0', f.len)) {
+		ik_file_release(&f);
+		return ik_diag_file(d, arg + 1, ik_fail(d, -EINVAL, "text file contains a NUL byte"));
+	}
+	*ret = strndup((const char *)f.data, f.len);
+	ik_file_release(&f);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* "dir/qemu-snp.igvm" -> "qemu-snp" */
+static char *default_fwid(const char *path)
+{
+	char *copy = strdup(path), *base, *dot, *id;
+
+	if (!copy)
+		return NULL;
+	base = basename(copy);
+	dot = strrchr(base, '.');
+	if (dot && dot != base)
+		*dot = '\0';
+	id = strdup(base);
+	free(copy);
+	return id;
+}
+
+static uint32_t source_date_epoch(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	uint64_t v;
+
+	if (!s || ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
+		return 0;
+	return (uint32_t)v;
+}
+
+static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n_inputs)
+{
+	struct ik_file_bytes files[MAX_INPUTS] = { 0 }, into = { 0 };
+	struct fuki_firmware fw[MAX_INPUTS];
+	char *ids[MAX_INPUTS] = { 0 };
+	char *sbat = NULL, *cmdline = NULL, *osrel = NULL;
+	struct hwids hw;
+	struct fuki_opts o = { 0 };
+	struct ik_buf out, signed_out;
+	struct ik_diag d;
+	uint8_t digest[32];
+	char hex[65];
+	int r = 0;
+
+	ik_diag_init(&d);
+	hwids_init(&hw);
+	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
+	ik_buf_init(&signed_out, IK_BUF_DEFAULT_MAX);
+
+	for (size_t i = 0; r >= 0 && i < n_inputs; i++) {
+		r = ik_file_load(inputs[i], 0, &files[i], &d);
+		if (r < 0)
+			break;
+		ids[i] = i < c->n_fwids ? strdup(c->fwids[i]) : default_fwid(inputs[i]);
+		if (!ids[i])
+			r = -ENOMEM;
+		fw[i] = (struct fuki_firmware){ ids[i], files[i].data, files[i].len, inputs[i] };
+	}
+	for (size_t i = 0; r >= 0 && i < c->n_hwids; i++)
+		r = hwids_load_path(&hw, c->hwids[i], &d);
+	if (r >= 0 && c->sbat)
+		r = load_text(c->sbat, &sbat, &d);
+	if (r >= 0 && c->cmdline)
+		r = load_text(c->cmdline, &cmdline, &d);
+	if (r >= 0 && c->osrel)
+		r = load_text(c->osrel, &osrel, &d);
+	if (r >= 0 && c->into)
+		r = ik_file_load(c->into, 0, &into, &d);
+	if (r < 0)
+		goto out;
+
+	o.firmware = fw;
+	o.n_firmware = n_inputs;
+	if (c->into) {
+		o.into = into.data;
+		o.into_len = into.len;
+		o.into_name = c->into;
+		o.strip_signature = c->unsign;
+	}
+	o.hwids = c->n_hwids ? &hw : NULL;
+	o.sbat = sbat;
+	o.no_sbat = c->no_sbat;
+	o.cmdline = cmdline;
+	o.osrel = osrel;
+	o.uname = c->uname;
+	o.machine = c->machine;
+	o.time_date_stamp = source_date_epoch();
+	o.any_payload = c->any_payload;
+	r = fuki_build(&o, &out, &d);
+	if (r < 0)
+		goto out;
+	if (s->key) {
+		s->opts.file = c->out;
+		r = authenticode_sign(out.data, out.len, &s->opts, &signed_out, &d);
+		if (r < 0)
+			goto out;
+	}
+	{
+		const struct ik_buf *result = s->key ? &signed_out : &out;
+		r = authenticode_digest(result->data, result->len, EVP_sha256(), digest, &d);
+		if (r >= 0)
+			r = ik_write_file_atomic(c->out, result->data, result->len, &d);
+		if (r >= 0) {
+			ik_hex_encode(digest, sizeof(digest), hex);
+			fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
+				s->key ? "signed" : "unsigned", c->out, result->len, n_inputs);
+			printf("%s\n", hex);
+		}
+	}
+out:
+	for (size_t i = 0; i < n_inputs; i++) {
+		ik_file_release(&files[i]);
+		free(ids[i]);
+	}
+	ik_file_release(&into);
+	hwids_release(&hw);
+	free(sbat);
+	free(cmdline);
+	free(osrel);
+	ik_buf_release(&out);
+	ik_buf_release(&signed_out);
+	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
+}
+
+int cmd_fuki(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "into", required_argument, NULL, OPT_INTO },
+		{ "unsign", no_argument, NULL, OPT_UNSIGN },
+		{ "fwid", required_argument, NULL, OPT_FWID },
+		{ "hwids", required_argument, NULL, OPT_HWIDS },
+		{ "sbat", required_argument, NULL, OPT_SBAT },
+		{ "no-sbat", no_argument, NULL, OPT_NO_SBAT },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "osrel", required_argument, NULL, OPT_OSREL },
+		{ "uname", required_argument, NULL, OPT_UNAME },
+		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "any-payload", no_argument, NULL, OPT_ANY },
+		CLI_SIGN_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fuki_cli c = { 0 };
+	struct cli_sign s = { 0 };
+	size_t n_inputs;
+	int opt, ret;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		int h = cli_sign_option(CMD, &s, opt, optarg);
+		if (h < 0)
+			return -h;
+		if (h > 0)
+			continue;
+		switch (opt) {
+		case 'o':
+			c.out = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return IK_EXIT_OK;
+		case OPT_INTO:
+			c.into = optarg;
+			break;
+		case OPT_UNSIGN:
+			c.unsign = true;
+			break;
+		case OPT_FWID:
+			if (c.n_fwids == MAX_INPUTS)
+				return cli_usage_error(CMD, "too many --fwid options");
+			c.fwids[c.n_fwids++] = optarg;
+			break;
+		case OPT_HWIDS:
+			if (c.n_hwids == MAX_INPUTS)
+				return cli_usage_error(CMD, "too many --hwids options");
+			c.hwids[c.n_hwids++] = optarg;
+			break;
+		case OPT_SBAT:
+			c.sbat = optarg;
+			break;
+		case OPT_NO_SBAT:
+			c.no_sbat = true;
+			break;
+		case OPT_CMDLINE:
+			c.cmdline = optarg;
+			break;
+		case OPT_OSREL:
+			c.osrel = optarg;
+			break;
+		case OPT_UNAME:
+			c.uname = optarg;
+			break;
+		case OPT_ARCH:
+			if (strcmp(optarg, "x64") == 0)
+				c.machine = PE_MACHINE_AMD64;
+			else if (strcmp(optarg, "aa64") == 0)
+				c.machine = PE_MACHINE_ARM64;
+			else
+				return cli_usage_error(CMD, "--arch '%s' is not x64 or aa64", optarg);
+			break;
+		case OPT_ANY:
+			c.any_payload = true;
+			break;
+		default:
+			return cli_usage_error(CMD, "see 'igvmkit fuki --help'");
+		}
+	}
+	n_inputs = (size_t)(argc - optind);
+	if (!c.out)
+		return cli_usage_error(CMD, "missing -o OUT.efi");
+	if (n_inputs == 0 || n_inputs > MAX_INPUTS)
+		return cli_usage_error(CMD, "expected 1 to %d IGVM files", MAX_INPUTS);
+	if (c.n_fwids > n_inputs)
+		return cli_usage_error(CMD, "%zu --fwid options for %zu IGVM files", c.n_fwids, n_inputs);
+	if (c.sbat && c.no_sbat)
+		return cli_usage_error(CMD, "--sbat and --no-sbat exclude each other");
+	if (c.unsign && !c.into)
+		return cli_usage_error(CMD, "--unsign only applies with --into");
+	if (c.into && c.machine)
+		return cli_usage_error(CMD, "--arch only applies to the generated add-on, not --into");
+	if ((s.key || s.cert) && !(s.key && s.cert))
+		return cli_usage_error(CMD, "signing needs both --key and --cert");
+	ret = cli_sign_load(CMD, &s, s.key != NULL);
+	if (ret == IK_EXIT_OK) {
+		s.opts.existing = AUTHENTICODE_REFUSE_SIGNED;
+		ret = build(&c, &s, argv + optind, n_inputs);
+	}
+	cli_sign_release(&s);
+	return ret;
+}
