@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IGVM models measured per loader (measure.md §5.2, igvm.md §3.7-§3.8, §4):
+ *
+ * QEMU/KVM (backends/igvm.c + target/i386/sev.c):
+ *   - directives in file order; consecutive PAGE_DATA with equal flags, data type,
+ *     mask and data/no-data state, contiguous GPAs and adjacent directive indices
+ *     form a run that is submitted only when a non-matching PAGE_DATA arrives or
+ *     the directives end; a PARAMETER_INSERT is submitted at once (so it can be
+ *     measured before the run that precedes it);
+ *   - SNP: NORMAL pages (zero pages too) hashed, unmeasured -> UNMEASURED,
+ *     SECRETS, CPUID; every 4 KiB page of an inserted parameter area UNMEASURED;
+ *     SEV/SEV-ES: NORMAL and zero pages are launch data, the rest adds nothing;
+ *   - VMSAs at launch finish, one per vCPU at 0xFFFFFFFFF000: the IGVM context of
+ *     that vp_index as KVM resynthesises it, else QEMU's reset state.
+ *
+ * igvm crate / Hyper-V (igvm::measurement): file order; shared pages skipped;
+ *   NORMAL with SHA-384 of the page (zeros when no data); every page of an
+ *   inserted parameter area UNMEASURED; each SNP VP context a VMSA page at its
+ *   own GPA where it appears.  TDX: PAGE.ADD per page, 16 MR.EXTEND for pages
+ *   that are measured.
+ */
+#include "measure.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/bytes.h"
+#include "measure_priv.h"
+
+/* KVM state that differs from what the guest asked for (svm_set_efer/cr0/cr4). */
+#define EFER_SVME 0x1000ull
+#define CR0_ET 0x10ull
+#define CR0_NW_CD 0x60000000ull
+#define CR4_MCE 0x40ull
+#define RFLAGS_FIXED 0x2ull
+
+struct igvm_measure {
+	const struct igvm_file *f;
+	const struct measure_opts *o;
+	uint32_t mask; /* the platform's compatibility mask */
+	struct ik_diag *d;
+
+	/* Engines: one of them is used, per platform. */
+	struct snp_chain snp;
+	struct sev_stream sev;
+	struct tdx_mrtd tdx;
+
+	/* QEMU: the pending PAGE_DATA run. */
+	bool run_active;
+	size_t run_first, run_last; /* header indices */
+	uint64_t run_start_gpa, run_next_gpa;
+
+	/* QEMU: VMSA per vp_index (NULL = reset state). */
+	const uint8_t **vmsa;
+	size_t n_vmsa;
+	uint32_t vmsas;
+	bool has_policy;
+	uint64_t policy;
+};
+
+static int fail_header(struct igvm_measure *m, size_t i, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail_header(struct igvm_measure *m, size_t i, int err, const char *fmt, ...)
+{
+	char msg[IK_DIAG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ik_diag_place(m->d, err, "header %zu (%s)", i, igvm_header_name(m->f->headers[i].type));
+	return ik_fail(m->d, err, "%s", msg);
+}
+
+static bool applies(const struct igvm_measure *m, const struct igvm_header *h)
+{
+	uint32_t mask;
+
+	return igvm_header_mask(h, &mask) && (mask & m->mask);
+}
+
+/* The 4 KiB contents of a page (zero-padded into SCRATCH when the blob is shorter), or NULL = zeros. */
+static const uint8_t *page_bytes(const struct igvm_measure *m, igvm_blob_id id,
+				 uint8_t scratch[MEASURE_PAGE])
+{
+	const struct igvm_blob *b = igvm_blob_get(m->f, id);
+	size_t n;
+
+	if (!b || b->len == 0)
+		return NULL;
+	if (b->len >= MEASURE_PAGE)
+		return b->bytes;
+	n = b->len;
+	memset(scratch, 0, MEASURE_PAGE);
+	memcpy(scratch, b->bytes, n);
+	return scratch;
+}
+
+static uint64_t page_size_of(const struct igvm_vhs_page_data *p)
+{
+	return (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) ? IGVM_PAGE_SIZE_2M : IGVM_PAGE_SIZE_4K;
+}
+
+static int parameter_area_size(const struct igvm_measure *m, uint32_t index, uint64_t *ret)
+{
+	for (size_t i = 0; i < m->f->n_headers; i++) {
+		const struct igvm_header *h = &m->f->headers[i];
+
+		if (h->type == IGVM_VHT_PARAMETER_AREA && h->u.parameter_area.parameter_area_index == index) {
+			*ret = h->u.parameter_area.number_of_bytes;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* ---- QEMU model ---- */
+
+/* Submits one IGVM page (4 KiB or 2 MiB) as QEMU's launch update of its run type. */
+static int qemu_submit_page(struct igvm_measure *m, size_t i, bool run_has_data)
+{
+	const struct igvm_header *h = &m->f->headers[i];
+	const struct igvm_vhs_page_data *p = &h->u.page_data;
+	uint64_t size = page_size_of(p);
+	bool unmeasured = p->flags & IGVM_PAGE_DATA_FLAG_UNMEASURED;
+	uint8_t scratch[MEASURE_PAGE];
+	const uint8_t *first = run_has_data ? page_bytes(m, h->data, scratch) : NULL;
+	enum snp_page_type type = SNP_PAGE_TYPE_NORMAL;
+	int r = 0;
+
+	if (p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS || p->data_type == IGVM_PAGE_DATA_TYPE_CPUID_DATA ||
+	    p->data_type == IGVM_PAGE_DATA_TYPE_CPUID_XF) {
+		if (m->o->platform != IGVM_PLATFORM_SEV_SNP)
+			return fail_header(m, i, -ENOTSUP, "QEMU refuses %s pages for %s guests",
+					   p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS ? "SECRETS" : "CPUID",
+					   measure_platform_name(m->o->platform));
+		type = p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS ? SNP_PAGE_TYPE_SECRETS : SNP_PAGE_TYPE_CPUID;
+	} else if (p->data_type != IGVM_PAGE_DATA_TYPE_NORMAL) {
+		return fail_header(m, i, -EBADMSG, "unknown data_type %u", p->data_type);
+	} else if (unmeasured) {
+		type = SNP_PAGE_TYPE_UNMEASURED;
+	}
+
+	/* A 2 MiB page carries at most 4 KiB of data; QEMU zero-fills the rest. */
+	for (uint64_t off = 0; r >= 0 && off < size; off += MEASURE_PAGE) {
+		const uint8_t *bytes = off == 0 ? first : NULL;
+
+		if (m->o->platform == IGVM_PLATFORM_SEV_SNP) {
+			r = snp_chain_page(&m->snp, type, bytes, p->gpa + off, m->d);
+		} else if (type == SNP_PAGE_TYPE_NORMAL) {
+			r = bytes ? sev_stream_update(&m->sev, bytes, MEASURE_PAGE, m->d)
+				  : sev_stream_zeros(&m->sev, MEASURE_PAGE, m->d);
+			m->snp.pages++; /* page count for the statistics */
+		}
+	}
+	return r;
+}
+
+static int qemu_flush_run(struct igvm_measure *m)
+{
+	bool has_data;
+	int r = 0;
+
+	if (!m->run_active)
+		return 0;
+	m->run_active = false;
+	/* QEMU decides "zero run" once for the whole run: no page of it has data. */
+	has_data = m->f->headers[m->run_first].data != IGVM_NO_BLOB;
+	for (size_t i = m->run_first; r >= 0 && i <= m->run_last; i++)
+		r = qemu_submit_page(m, i, has_data);
+	return r;
+}
+
+static bool qemu_run_continues(const struct igvm_measure *m, size_t i)
+{
+	const struct igvm_header *prev = &m->f->headers[m->run_last];
+	const struct igvm_header *cur = &m->f->headers[i];
+	const struct igvm_vhs_page_data *a = &prev->u.page_data, *b = &cur->u.page_data;
+
+	return i == m->run_last + 1 && a->flags == b->flags && a->data_type == b->data_type &&
+	       a->compatibility_mask == b->compatibility_mask &&
+	       (prev->data == IGVM_NO_BLOB) == (cur->data == IGVM_NO_BLOB) && m->run_next_gpa == b->gpa;
+}
+
+static int qemu_page_data(struct igvm_measure *m, size_t i)
+{
+	const struct igvm_vhs_page_data *p = &m->f->headers[i].u.page_data;
+	int r;
+
+	if (m->run_active && !qemu_run_continues(m, i)) {
+		r = qemu_flush_run(m);
+		if (r < 0)
+			return r;
+	}
+	if (!m->run_active) {
+		m->run_active = true;
+		m->run_first = i;
+		m->run_start_gpa = p->gpa;
+	}
+	m->run_last = i;
+	m->run_next_gpa = p->gpa + page_size_of(p);
+	return 0;
+}
+
+static int qemu_parameter_insert(struct igvm_measure *m, size_t i)
+{
+	const struct igvm_vhs_parameter_insert *ins = &m->f->headers[i].u.parameter_insert;
+	uint64_t size;
+
+	if (parameter_area_size(m, ins->parameter_area_index, &size) < 0)
+		return 0; /* QEMU skips inserts of undeclared areas */
+	if (m->o->platform != IGVM_PLATFORM_SEV_SNP)
+		return 0; /* unmeasured memory adds nothing to SEV/SEV-ES launch data */
+	return snp_chain_range(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa,
+			       ik_align_up(size, MEASURE_PAGE), m->d);
+}
+
+static int qemu_vp_context(struct igvm_measure *m, size_t i)
+{
+	const struct igvm_header *h = &m->f->headers[i];
+	const struct igvm_vhs_vp_context *vp = &h->u.vp_context;
+	const struct igvm_blob *b = igvm_blob_get(m->f, h->data);
+	uint64_t features;
+	int r;
+
+	if (m->o->platform == IGVM_PLATFORM_SEV)
+		return fail_header(m, i, -ENOTSUP, "QEMU refuses VP contexts for SEV guests (plain SEV"
+				   " has no encrypted register state)");
+	if (vp->gpa != VMSA_KVM_GPA)
+		return fail_header(m, i, -ENOTSUP, "VMSA gpa 0x%" PRIx64 ": QEMU accepts only 0x%llx,"
+				   " where KVM places every VMSA", vp->gpa, VMSA_KVM_GPA);
+	if (!b || b->len != VMSA_PAGE_SIZE)
+		return fail_header(m, i, -EBADMSG, "VMSA of %zu bytes; a 4096-byte page expected",
+				   b ? b->len : 0);
+	if (vp->vp_index >= m->n_vmsa)
+		return fail_header(m, i, -EINVAL, "VMSA for vp_index %u, but the guest has only %zu vCPUs",
+				   vp->vp_index, m->n_vmsa);
+	if (m->vmsa[vp->vp_index])
+		return fail_header(m, i, -EINVAL, "second VMSA for vp_index %u", vp->vp_index);
+	r = vmsa_check_kvm_fields(b->bytes, m->d);
+	if (r < 0)
+		return fail_header(m, i, r, "%s", m->d ? m->d->msg : "unsupported VMSA field");
+	features = vmsa_get_sev_features(b->bytes);
+	if (m->o->platform == IGVM_PLATFORM_SEV_ES && (features & SEV_FEATURE_SNP_ACTIVE))
+		return fail_header(m, i, -EINVAL, "SEV-ES VMSA has SEV_FEATURES.SNPActive set");
+	m->vmsa[vp->vp_index] = b->bytes;
+	return 0;
+}
+
+/* The VMSA KVM measures for a vCPU whose state QEMU loaded from an IGVM VMSA. */
+static void kvm_resync(uint8_t page[VMSA_PAGE_SIZE], const uint8_t *igvm, bool snp)
+{
+	memcpy(page, igvm, VMSA_PAGE_SIZE);
+	ik_put_le64(page + VMSA_EFER, ik_get_le64(page + VMSA_EFER) | EFER_SVME);
+	ik_put_le64(page + VMSA_CR0, (ik_get_le64(page + VMSA_CR0) | CR0_ET) & ~CR0_NW_CD);
+	ik_put_le64(page + VMSA_CR4, ik_get_le64(page + VMSA_CR4) | CR4_MCE);
+	ik_put_le64(page + VMSA_RFLAGS, ik_get_le64(page + VMSA_RFLAGS) | RFLAGS_FIXED);
+	if (snp)
+		ik_put_le64(page + VMSA_SEV_FEATURES,
+			    ik_get_le64(page + VMSA_SEV_FEATURES) | SEV_FEATURE_SNP_ACTIVE);
+}
+
+static int qemu_vmsas(struct igvm_measure *m, struct measure_result *res)
+{
+	bool snp = m->o->platform == IGVM_PLATFORM_SEV_SNP;
+	uint8_t page[VMSA_PAGE_SIZE];
+	uint64_t features;
+	int r = 0;
+
+	if (!m->vmsa[0])
+		return ik_fail(m->d, -EINVAL, "no %s VP_CONTEXT (VMSA) for vp_index 0 in the IGVM file: the"
+			       " boot vCPU's initial state is missing", measure_platform_name(m->o->platform));
+	/* KVM takes SEV_FEATURES per VM (KVM_SEV_INIT2) from the boot VMSA. */
+	features = vmsa_get_sev_features(m->vmsa[0]) | (snp ? SEV_FEATURE_SNP_ACTIVE : 0);
+	for (size_t v = 0; r >= 0 && v < m->n_vmsa; v++) {
+		if (m->vmsa[v]) {
+			kvm_resync(page, m->vmsa[v], snp);
+		} else {
+			struct vmsa_params p = {
+				.guest = snp ? VMSA_GUEST_SEV_SNP : VMSA_GUEST_SEV_ES,
+				.vmm = VMM_TYPE_QEMU,
+				.vcpu_signature = m->o->vcpu_signature,
+				.sev_features = features,
+			};
+
+			if (!m->o->has_vcpu_signature)
+				return ik_fail(m->d, -EINVAL, "vCPU %zu has no VP_CONTEXT in the IGVM file, so KVM"
+					       " measures QEMU's reset state, which needs the guest vCPU"
+					       " signature: give a vCPU type (e.g. EPYC-v4)", v);
+			r = vmsa_build_reset(&p, VMSA_RESET_EIP, page, m->d);
+			if (r < 0)
+				return r;
+			ik_put_le64(page + VMSA_SEV_FEATURES, features);
+		}
+		if (snp)
+			r = snp_chain_page(&m->snp, SNP_PAGE_TYPE_VMSA, page, VMSA_KVM_GPA, m->d);
+		else
+			r = sev_stream_update(&m->sev, page, sizeof(page), m->d);
+		m->vmsas++;
+	}
+	res->has_sev_features = true;
+	res->sev_features = features;
+	return r;
+}
+
+static int measure_qemu(struct igvm_measure *m, struct measure_result *res)
+{
+	bool vmsa_platform = m->o->platform != IGVM_PLATFORM_SEV;
+	int r = 0;
+
+	m->n_vmsa = vmsa_platform ? m->o->vcpus : 0;
+	m->vmsa = calloc(m->n_vmsa ? m->n_vmsa : 1, sizeof(*m->vmsa));
+	if (!m->vmsa)
+		return -ENOMEM;
+
+	for (size_t i = 0; r >= 0 && i < m->f->n_headers; i++) {
+		const struct igvm_header *h = &m->f->headers[i];
+		const struct igvm_header_desc *desc = igvm_header_desc(h->type);
+
+		if (desc && desc->section == IGVM_SECTION_PLATFORM)
+			continue;
+		/* QEMU looks up a handler before it looks at the mask: unknown types abort the load. */
+		if (!desc || !desc->qemu_supported) {
+			r = fail_header(m, i, -ENOTSUP, "QEMU's IGVM loader has no handler for header type"
+					" 0x%" PRIx32 " and refuses the file", h->type);
+			break;
+		}
+		switch (h->type) {
+		case IGVM_VHT_PAGE_DATA:
+			if (applies(m, h))
+				r = qemu_page_data(m, i);
+			break;
+		case IGVM_VHT_PARAMETER_INSERT:
+			if (applies(m, h))
+				r = qemu_parameter_insert(m, i);
+			break;
+		case IGVM_VHT_VP_CONTEXT:
+			if (applies(m, h))
+				r = qemu_vp_context(m, i);
+			break;
+		case IGVM_VHT_GUEST_POLICY:
+			if (applies(m, h)) {
+				m->has_policy = true;
+				m->policy = h->u.guest_policy.policy;
+			}
+			break;
+		default:
+			break; /* parameters, REQUIRED_MEMORY, ID block: not measured */
+		}
+	}
+	if (r >= 0)
+		r = qemu_flush_run(m);
+	if (r >= 0 && vmsa_platform)
+		r = qemu_vmsas(m, res);
+	return r;
+}
+
+/* ---- igvm crate model ---- */
+
+static int crate_page_data(struct igvm_measure *m, size_t i)
+{
+	const struct igvm_header *h = &m->f->headers[i];
+	const struct igvm_vhs_page_data *p = &h->u.page_data;
+	uint8_t scratch[MEASURE_PAGE];
+	const uint8_t *bytes;
+	enum snp_page_type type;
+
+	if (p->flags & IGVM_PAGE_DATA_FLAG_SHARED)
+		return 0; /* host-visible: not part of the launch measurement */
+	if (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE)
+		return fail_header(m, i, -ENOTSUP, "2 MiB pages are not defined by the igvm crate's"
+				   " measurement; use the qemu loader model");
+	bytes = page_bytes(m, h->data, scratch);
+	if (m->o->platform == IGVM_PLATFORM_TDX) {
+		int r = tdx_mrtd_page_add(&m->tdx, p->gpa, m->d);
+
+		if (r >= 0 && !(p->flags & IGVM_PAGE_DATA_FLAG_UNMEASURED))
+			r = tdx_mrtd_extend_page(&m->tdx, p->gpa, bytes, m->d);
+		return r;
+	}
+	switch (p->data_type) {
+	case IGVM_PAGE_DATA_TYPE_SECRETS:
+		type = SNP_PAGE_TYPE_SECRETS;
+		break;
+	case IGVM_PAGE_DATA_TYPE_CPUID_DATA:
+	case IGVM_PAGE_DATA_TYPE_CPUID_XF:
+		type = SNP_PAGE_TYPE_CPUID;
+		break;
+	case IGVM_PAGE_DATA_TYPE_NORMAL:
+		type = (p->flags & IGVM_PAGE_DATA_FLAG_UNMEASURED) ? SNP_PAGE_TYPE_UNMEASURED
+								    : SNP_PAGE_TYPE_NORMAL;
+		break;
+	default:
+		return fail_header(m, i, -EBADMSG, "unknown data_type %u", p->data_type);
+	}
+	return snp_chain_page(&m->snp, type, bytes, p->gpa, m->d);
+}
+
+static int crate_parameter_insert(struct igvm_measure *m, size_t i)
+{
+	const struct igvm_vhs_parameter_insert *ins = &m->f->headers[i].u.parameter_insert;
+	uint64_t size;
+	int r = 0;
+
+	if (parameter_area_size(m, ins->parameter_area_index, &size) < 0)
+		return fail_header(m, i, -EBADMSG, "parameter_area_index %" PRIu32 " names no"
+				   " PARAMETER_AREA", ins->parameter_area_index);
+	for (uint64_t off = 0; r >= 0 && off < size; off += MEASURE_PAGE)
+		r = m->o->platform == IGVM_PLATFORM_TDX
+			    ? tdx_mrtd_page_add(&m->tdx, ins->gpa + off, m->d)
+			    : snp_chain_page(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa + off, m->d);
+	return r;
+}
+
+static int crate_vp_context(struct igvm_measure *m, size_t i, struct measure_result *res)
+{
+	const struct igvm_header *h = &m->f->headers[i];
+	const struct igvm_blob *b = igvm_blob_get(m->f, h->data);
+	uint8_t scratch[MEASURE_PAGE];
+
+	/* The crate measures contexts whose mask is exactly the platform's. */
+	if (h->u.vp_context.compatibility_mask != m->mask || m->o->platform == IGVM_PLATFORM_TDX)
+		return 0;
+	if (!b || b->len > VMSA_PAGE_SIZE)
+		return fail_header(m, i, -EBADMSG, "VMSA of %zu bytes; a 4096-byte page expected",
+				   b ? b->len : 0);
+	if (!res->has_sev_features) {
+		res->has_sev_features = true;
+		res->sev_features = vmsa_get_sev_features(page_bytes(m, h->data, scratch));
+	}
+	m->vmsas++;
+	return snp_chain_page(&m->snp, SNP_PAGE_TYPE_VMSA, page_bytes(m, h->data, scratch),
+			      h->u.vp_context.gpa, m->d);
+}
+
+static int measure_crate(struct igvm_measure *m, struct measure_result *res)
+{
+	int r = 0;
+
+	if (m->o->platform == IGVM_PLATFORM_SEV || m->o->platform == IGVM_PLATFORM_SEV_ES)
+		return ik_fail(m->d, -ENOTSUP, "the igvm crate defines no %s measurement; use the qemu"
+			       " loader model", measure_platform_name(m->o->platform));
+	for (size_t i = 0; r >= 0 && i < m->f->n_headers; i++) {
+		const struct igvm_header *h = &m->f->headers[i];
+
+		if (!applies(m, h))
+			continue;
+		switch (h->type) {
+		case IGVM_VHT_PAGE_DATA:
+			r = crate_page_data(m, i);
+			break;
+		case IGVM_VHT_PARAMETER_INSERT:
+			r = crate_parameter_insert(m, i);
+			break;
+		case IGVM_VHT_VP_CONTEXT:
+			r = crate_vp_context(m, i, res);
+			break;
+		case IGVM_VHT_GUEST_POLICY:
+			m->has_policy = true;
+			m->policy = h->u.guest_policy.policy;
+			break;
+		default:
+			break;
+		}
+	}
+	if (r >= 0 && m->o->platform == IGVM_PLATFORM_SEV_SNP && m->vmsas == 0)
+		return ik_fail(m->d, -EINVAL, "no SEV-SNP VP_CONTEXT (VMSA) in the IGVM file: the boot"
+			       " vCPU's initial state is missing");
+	return r;
+}
+
+/* ---- Entry point ---- */
+
+static int check_igvm_opts(const struct measure_opts *o, struct ik_diag *d)
+{
+	if (o->has_guest_features)
+		return ik_fail(d, -EINVAL, "guest features come from the IGVM file's VMSA; they cannot be"
+			       " overridden (QEMU refuses SEV features given alongside an IGVM file)");
+	if (o->kernel_hashes)
+		return ik_fail(d, -EINVAL, "kernel hashes are part of an IGVM file's pages; build the file"
+			       " with them instead of passing a kernel to the measurement");
+	if (o->vmm != VMM_TYPE_QEMU)
+		return ik_fail(d, -EINVAL, "VMM model '%s' applies to direct ROM launches only; IGVM files"
+			       " are measured per loader model", vmm_type_name(o->vmm));
+	if (o->tdx_order != TDX_ORDER_SINGLE_PASS)
+		return ik_fail(d, -EINVAL, "TDX order '%s' applies to direct ROM launches only",
+			       tdx_order_name(o->tdx_order));
+	return 0;
+}
+
+int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
+		 struct measure_result *ret, struct ik_diag *d)
+{
+	const struct igvm_vhs_supported_platform *plat;
+	struct igvm_measure m = { .f = f, .o = o, .d = d };
+	struct measure_result res;
+	bool snp_engine, tdx_engine;
+	int r;
+
+	r = check_igvm_opts(o, d);
+	if (r >= 0 && o->platform != IGVM_PLATFORM_TDX && o->platform != IGVM_PLATFORM_SEV)
+		r = measure_check_vcpus(o, d);
+	if (r < 0)
+		return r;
+	if (o->platform != IGVM_PLATFORM_SEV_SNP && o->platform != IGVM_PLATFORM_SEV_ES &&
+	    o->platform != IGVM_PLATFORM_SEV && o->platform != IGVM_PLATFORM_TDX)
+		return ik_fail(d, -EINVAL, "no launch measurement is defined for platform '%s'",
+			       measure_platform_name(o->platform));
+	plat = igvm_find_platform(f, o->platform);
+	if (!plat)
+		return ik_fail(d, -EINVAL, "the IGVM file declares no %s platform (SUPPORTED_PLATFORM"
+			       " with platform_type %s)", measure_platform_name(o->platform),
+			       igvm_platform_name(o->platform));
+	m.mask = plat->compatibility_mask;
+
+	measure_result_from_opts(&res, o, MEASURE_INPUT_IGVM);
+	res.compatibility_mask = m.mask;
+	/* QEMU has no TDX IGVM loader: the crate's definition is the only one. */
+	if (o->platform == IGVM_PLATFORM_TDX)
+		res.loader = MEASURE_LOADER_IGVM_CRATE;
+
+	snp_engine = o->platform == IGVM_PLATFORM_SEV_SNP;
+	tdx_engine = o->platform == IGVM_PLATFORM_TDX;
+	if (snp_engine)
+		r = snp_chain_init(&m.snp, d);
+	else if (tdx_engine)
+		r = tdx_mrtd_init(&m.tdx, d);
+	else
+		r = sev_stream_init(&m.sev, d);
+	if (r < 0)
+		return r;
+
+	r = res.loader == MEASURE_LOADER_QEMU ? measure_qemu(&m, &res) : measure_crate(&m, &res);
+	if (r >= 0) {
+		if (snp_engine) {
+			memcpy(res.digest, m.snp.ld, 48);
+			res.digest_len = 48;
+			res.pages = m.snp.pages;
+			res.measured_bytes = m.snp.bytes;
+		} else if (tdx_engine) {
+			r = tdx_mrtd_final(&m.tdx, res.digest, d);
+			res.digest_len = 48;
+			res.pages = m.tdx.page_adds;
+			res.measured_bytes = m.tdx.extended_bytes;
+		} else {
+			r = sev_stream_final(&m.sev, res.digest, d);
+			res.digest_len = 32;
+			res.pages = m.snp.pages;
+			res.measured_bytes = m.sev.bytes;
+		}
+		res.vmsas = m.vmsas;
+		if (res.loader == MEASURE_LOADER_IGVM_CRATE || tdx_engine || o->platform == IGVM_PLATFORM_SEV)
+			res.vcpus = m.vmsas;
+		res.has_policy = m.has_policy;
+		res.policy = m.policy;
+	}
+	if (snp_engine)
+		snp_chain_release(&m.snp);
+	else if (tdx_engine)
+		tdx_mrtd_release(&m.tdx);
+	else
+		sev_stream_release(&m.sev);
+	free(m.vmsa);
+	if (r < 0)
+		return r;
+	*ret = res;
+	return 0;
+}
