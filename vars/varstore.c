@@ -251,9 +251,9 @@ int vars_store_build(const struct vars_store_geometry *g, const struct vars_list
 					total += sz;
 			ik_diag_init(d);
 			return ik_fail(d, -E2BIG,
-				       "the %zu variables need %zu bytes but the %s store holds "
-				       "only %u (0x%x) bytes of variables",
-				       vars->n, total, g->name,
+				       "variables need %zu bytes (%zu variable%s) but the %s store "
+				       "holds only %u (0x%x) bytes of variables",
+				       total, vars->n, vars->n == 1 ? "" : "s", g->name,
 				       g->live_size - VARS_FIRST_VARIABLE_OFFSET,
 				       g->live_size - VARS_FIRST_VARIABLE_OFFSET);
 		}
