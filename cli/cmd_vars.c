@@ -28,6 +28,7 @@
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "sign/key.h"
 #include "vars/auth.h"
 #include "vars/efi.h"
 #include "vars/esl.h"
@@ -321,7 +322,9 @@ static void auth_help(FILE *out)
 		"certificate, PE image or .auth file for the Secure Boot databases, raw data for\n"
 		"other variables.\n"
 		"\n"
-		"  -k, --key KEY           signing key (file or OSSL_STORE URI)\n"
+		"  -k, --key KEY           signing key: PEM/DER file or pkcs11: URI\n"
+		"      --passphrase-file F passphrase (key file) or PIN (pkcs11) from F's first line\n"
+		"      --passphrase-env V  the same from environment variable V\n"
 		"  -c, --cert FILE         certificate of the signing key\n"
 		"      --chain FILE        intermediate certificates to include (PEM)\n"
 		"      --unsigned          no signature (dwLength 24; setup or custom mode only)\n"
@@ -419,7 +422,7 @@ static int auth_payload(const char *name, const char *input, const struct ik_gui
 static int cmd_vars_auth(int argc, char **argv)
 {
 	enum { OPT_CHAIN = 256, OPT_UNSIGNED, OPT_SIG, OPT_TBS, OPT_OWNER, OPT_DELETE, OPT_ATTRS,
-	       OPT_CI };
+	       OPT_CI, OPT_PASS_FILE, OPT_PASS_ENV };
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "cert", required_argument, NULL, 'c' },
@@ -434,6 +437,8 @@ static int cmd_vars_auth(int argc, char **argv)
 		{ "delete", no_argument, NULL, OPT_DELETE },
 		{ "signed-attrs", no_argument, NULL, OPT_ATTRS },
 		{ "content-info", no_argument, NULL, OPT_CI },
+		{ "passphrase-file", required_argument, NULL, OPT_PASS_FILE },
+		{ "passphrase-env", required_argument, NULL, OPT_PASS_ENV },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -443,6 +448,7 @@ static int cmd_vars_auth(int argc, char **argv)
 	struct ik_guid guid, owner = vars_guid_zero;
 	bool have_guid = false, append = false, is_unsigned = false, tbs = false, del = false;
 	bool signed_attrs = false, content_info = false;
+	struct sign_secret_source secret = { NULL, NULL };
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
 	_cleanup_(X509_freep) X509 *cert = NULL;
 	STACK_OF(X509) *chain = NULL;
@@ -495,6 +501,12 @@ static int cmd_vars_auth(int argc, char **argv)
 		case OPT_CI:
 			content_info = true;
 			break;
+		case OPT_PASS_FILE:
+			secret.file = optarg;
+			break;
+		case OPT_PASS_ENV:
+			secret.env = optarg;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -520,6 +532,8 @@ static int cmd_vars_auth(int argc, char **argv)
 		return cli_usage_error(CMD, "auth: give an INPUT file or --delete");
 	if (input && del)
 		return cli_usage_error(CMD, "auth: --delete takes no INPUT");
+	if (secret.file && secret.env)
+		return cli_usage_error(CMD, "auth: give --passphrase-file or --passphrase-env, not both");
 	if ((int)is_unsigned + (int)(sig_path != NULL) + (int)tbs > 1)
 		return cli_usage_error(CMD, "auth: --unsigned, --signature and --tbs exclude each other");
 	if (!is_unsigned && !sig_path && !tbs && (!key_path || !cert_path))
@@ -559,9 +573,9 @@ static int cmd_vars_auth(int argc, char **argv)
 		int64_t epoch = 0;
 
 		if (!is_unsigned) {
-			r = vars_key_load(key_path, &key, &d);
+			r = sign_key_load(key_path, &secret, &key, &d);
 			if (r < 0)
-				r = fail_file(key_path, &d, r);
+				r = cli_error_diag(CMD, &d, r);
 			if (r == 0)
 				r = load_cert(cert_path, &cert);
 			if (r == 0 && chain_path) {

@@ -11,14 +11,11 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/store.h>
 
 #include "common/cleanup.h"
 
 IK_DEFINE_CLEANUP(BIO, BIO_free_all)
 IK_DEFINE_CLEANUP(X509, X509_free)
-IK_DEFINE_CLEANUP(OSSL_STORE_CTX, OSSL_STORE_close)
-IK_DEFINE_CLEANUP(OSSL_STORE_INFO, OSSL_STORE_INFO_free)
 
 void vars_cert_set_init(struct vars_cert_set *s)
 {
@@ -235,36 +232,5 @@ int vars_cert_describe(const uint8_t *der, size_t len, struct vars_cert_info *re
 	if (r < 0)
 		return ik_fail(d, r, "cannot compute the certificate fingerprint");
 	*ret = info;
-	return 0;
-}
-
-int vars_key_load(const char *path_or_uri, EVP_PKEY **ret, struct ik_diag *d)
-{
-	_cleanup_(OSSL_STORE_closep) OSSL_STORE_CTX *ctx = NULL;
-	EVP_PKEY *key = NULL;
-
-	ERR_clear_error();
-	ctx = OSSL_STORE_open(path_or_uri, NULL, NULL, NULL, NULL);
-	if (!ctx)
-		return ik_diag_file(d, path_or_uri,
-				    ik_fail_openssl(d, -EKEYREJECTED, "cannot open the private key"));
-	OSSL_STORE_expect(ctx, OSSL_STORE_INFO_PKEY);
-	while (!key && !OSSL_STORE_eof(ctx)) {
-		_cleanup_(OSSL_STORE_INFO_freep) OSSL_STORE_INFO *info = OSSL_STORE_load(ctx);
-		if (!info) {
-			if (OSSL_STORE_error(ctx))
-				break;
-			continue;
-		}
-		if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
-			key = OSSL_STORE_INFO_get1_PKEY(info);
-	}
-	if (!key)
-		return ik_diag_file(d, path_or_uri,
-				    ik_fail_openssl(d, -EKEYREJECTED,
-						    "no private key found (expected a PEM, DER or "
-						    "PKCS#8 private key)"));
-	ERR_clear_error();
-	*ret = key;
 	return 0;
 }

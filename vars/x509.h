@@ -61,7 +61,4 @@ struct vars_cert_info {
 int vars_cert_describe(const uint8_t *der, size_t len, struct vars_cert_info *ret,
 		       struct ik_diag *d);
 
-/* Loads a private key from a file or URI through OSSL_STORE (PEM, DER, PKCS#8, "file:"). */
-int vars_key_load(const char *path_or_uri, EVP_PKEY **ret, struct ik_diag *d);
-
 #endif
