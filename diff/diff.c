@@ -1,0 +1,747 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * igvmkit diff: the report model, format detection, the verdict and the text
+ * and JSON renderings.  The per-format comparisons live in diff_igvm.c and
+ * diff_pe.c.
+ */
+#include "diff/diff.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/fileio.h"
+#include "common/hex.h"
+#include "common/json.h"
+#include "diff/diff_internal.h"
+
+#define DIFF_ITEMS_MAX ((size_t)1 << 24) /* a report larger than this is a bug */
+
+char *diff_strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int dup_opt(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static void item_release(struct diff_item *it)
+{
+	free(it->scope);
+	free(it->field);
+	free(it->a);
+	free(it->b);
+	free(it->text);
+}
+
+static int item_append(struct diff_report *r, struct diff_item **ret)
+{
+	if (r->n_items == r->cap_items) {
+		size_t cap = r->cap_items ? r->cap_items * 2 : 64;
+		struct diff_item *n;
+
+		if (cap > DIFF_ITEMS_MAX)
+			return -E2BIG;
+		n = realloc(r->items, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		r->items = n;
+		r->cap_items = cap;
+	}
+	*ret = &r->items[r->n_items];
+	memset(*ret, 0, sizeof(**ret));
+	return 0;
+}
+
+int diff_add(struct diff_ctx *c, enum diff_class cls, enum diff_item_kind kind,
+	     enum diff_unit unit, uint64_t group, const char *scope, const char *field,
+	     const char *a, const char *b, const char *text)
+{
+	struct diff_item *it;
+	int r;
+
+	r = item_append(c->r, &it);
+	if (r < 0)
+		return r;
+	it->cls = cls;
+	it->kind = kind;
+	it->unit = unit;
+	it->group = c->group_base + group;
+	it->scope = diff_strf("%s%s", c->prefix, scope ? scope : "");
+	if (!it->scope || dup_opt(field, &it->field) < 0 || dup_opt(a, &it->a) < 0 ||
+	    dup_opt(b, &it->b) < 0 || dup_opt(text, &it->text) < 0) {
+		item_release(it);
+		return -ENOMEM;
+	}
+	c->r->n_items++;
+	return 0;
+}
+
+int diff_add_u64(struct diff_ctx *c, enum diff_class cls, enum diff_unit unit, uint64_t group,
+		 const char *scope, const char *field, uint64_t a, uint64_t b)
+{
+	char sa[24], sb[24];
+
+	snprintf(sa, sizeof(sa), "0x%" PRIx64, a);
+	snprintf(sb, sizeof(sb), "0x%" PRIx64, b);
+	return diff_add(c, cls, DIFF_ITEM_FIELD, unit, group, scope, field, sa, sb, NULL);
+}
+
+int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit unit,
+		     uint64_t group, const char *scope, const uint8_t *a, size_t a_len,
+		     const uint8_t *b, size_t b_len, bool zero_extend, bool *ret_differs,
+		     bool *ret_zero_extended)
+{
+	size_t common = a_len < b_len ? a_len : b_len;
+	size_t longest = a_len > b_len ? a_len : b_len;
+	uint64_t first = 0, last = 0, count = 0;
+	struct diff_item *it;
+	int r;
+
+	*ret_differs = false;
+	if (ret_zero_extended)
+		*ret_zero_extended = false;
+	for (size_t i = 0; i < longest; i++) {
+		uint8_t x = i < a_len ? a[i] : 0, y = i < b_len ? b[i] : 0;
+		bool differ = i < common ? x != y : (zero_extend ? x != y : true);
+
+		if (!differ)
+			continue;
+		if (count == 0)
+			first = i;
+		last = i;
+		count++;
+	}
+	if (count == 0) {
+		if (a_len != b_len && ret_zero_extended)
+			*ret_zero_extended = true;
+		return 0;
+	}
+	*ret_differs = true;
+	r = diff_add(c, cls, DIFF_ITEM_CONTENT, unit, group, scope, NULL, NULL, NULL, NULL);
+	if (r < 0)
+		return r;
+	it = &c->r->items[c->r->n_items - 1];
+	it->len_a = a_len;
+	it->len_b = b_len;
+	it->first_offset = first;
+	it->last_offset = last;
+	it->bytes_differing = count;
+	r = ik_sha256(a_len ? a : (const uint8_t *)"", a_len, it->sha256_a);
+	if (r >= 0)
+		r = ik_sha256(b_len ? b : (const uint8_t *)"", b_len, it->sha256_b);
+	return r < 0 ? r : 0;
+}
+
+int diff_add_measurement(struct diff_report *r, const char *platform, const char *field,
+			 const char *a, const char *b, const char *why_not_a,
+			 const char *why_not_b)
+{
+	struct diff_measurement *m;
+
+	if (r->n_measurements == r->cap_measurements) {
+		size_t cap = r->cap_measurements ? r->cap_measurements * 2 : 8;
+		struct diff_measurement *n = realloc(r->measurements, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->measurements = n;
+		r->cap_measurements = cap;
+	}
+	m = &r->measurements[r->n_measurements];
+	memset(m, 0, sizeof(*m));
+	if (dup_opt(platform, &m->platform) < 0 || dup_opt(field, &m->field) < 0 ||
+	    dup_opt(a, &m->a) < 0 || dup_opt(b, &m->b) < 0 ||
+	    dup_opt(why_not_a, &m->why_not_a) < 0 || dup_opt(why_not_b, &m->why_not_b) < 0) {
+		free(m->platform);
+		free(m->field);
+		free(m->a);
+		free(m->b);
+		free(m->why_not_a);
+		free(m->why_not_b);
+		return -ENOMEM;
+	}
+	r->n_measurements++;
+	return 0;
+}
+
+void diff_report_free(struct diff_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_items; i++)
+		item_release(&r->items[i]);
+	free(r->items);
+	for (size_t i = 0; i < r->n_measurements; i++) {
+		struct diff_measurement *m = &r->measurements[i];
+
+		free(m->platform);
+		free(m->field);
+		free(m->a);
+		free(m->b);
+		free(m->why_not_a);
+		free(m->why_not_b);
+	}
+	free(r->measurements);
+	free(r->a.name);
+	free(r->a.summary);
+	free(r->b.name);
+	free(r->b.summary);
+	free(r);
+}
+IK_DEFINE_CLEANUP(struct diff_report, diff_report_free)
+
+bool diff_looks_like_igvm(const uint8_t *p, size_t len)
+{
+	return len >= 4 && ik_get_le32(p) == 0x4D564749u; /* IGVM_MAGIC "IGVM" */
+}
+
+bool diff_looks_like_pe(const uint8_t *p, size_t len)
+{
+	return len >= 2 && p[0] == 'M' && p[1] == 'Z';
+}
+
+static int detect_format(const uint8_t *p, size_t len, const char *name, enum diff_format *ret,
+			 struct ik_diag *d)
+{
+	if (diff_looks_like_igvm(p, len)) {
+		*ret = DIFF_FORMAT_IGVM;
+		return 0;
+	}
+	if (diff_looks_like_pe(p, len)) {
+		*ret = DIFF_FORMAT_PE;
+		return 0;
+	}
+	if (len < 4)
+		return ik_diag_file(d, name,
+				    ik_fail_at(d, -EBADMSG, "offset 0x0",
+					       "expected an IGVM file (magic 'IGVM') or a PE image "
+					       "('MZ'), found only %zu byte%s",
+					       len, len == 1 ? "" : "s"));
+	return ik_diag_file(d, name,
+			    ik_fail_at(d, -EBADMSG, "offset 0x0",
+				       "expected an IGVM file (magic 'IGVM') or a PE image ('MZ'), "
+				       "found bytes %02x %02x %02x %02x",
+				       p[0], p[1], p[2], p[3]));
+}
+
+static const char *format_name(enum diff_format f)
+{
+	return f == DIFF_FORMAT_IGVM ? "igvm" : "pe";
+}
+
+static int file_info(struct diff_file_info *fi, const char *name, enum diff_format f,
+		     const uint8_t *p, size_t len)
+{
+	fi->name = strdup(name);
+	if (!fi->name)
+		return -ENOMEM;
+	fi->format = f;
+	fi->size = len;
+	return ik_sha256(len ? p : (const uint8_t *)"", len, fi->sha256);
+}
+
+/* Distinct (unit, group) pairs per class. */
+struct unit_key {
+	uint32_t unit;
+	uint64_t group;
+};
+
+static int cmp_unit_key(const void *x, const void *y)
+{
+	const struct unit_key *a = x, *b = y;
+
+	if (a->unit != b->unit)
+		return a->unit < b->unit ? -1 : 1;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return 0;
+}
+
+static int count_units(struct diff_report *r, enum diff_class cls, size_t counts[DIFF_UNIT_MAX])
+{
+	_cleanup_free_ struct unit_key *keys = NULL;
+	size_t n = 0;
+
+	memset(counts, 0, sizeof(size_t) * DIFF_UNIT_MAX);
+	if (r->n_items == 0)
+		return 0;
+	keys = calloc(r->n_items, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_items; i++)
+		if (r->items[i].cls == cls) {
+			keys[n].unit = (uint32_t)r->items[i].unit;
+			keys[n].group = r->items[i].group;
+			n++;
+		}
+	qsort(keys, n, sizeof(*keys), cmp_unit_key);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_unit_key(&keys[i - 1], &keys[i]) != 0)
+			counts[keys[i].unit]++;
+	return 0;
+}
+
+static int finish(struct diff_report *r, const uint8_t *a, size_t a_len, const uint8_t *b,
+		  size_t b_len)
+{
+	size_t common = a_len < b_len ? a_len : b_len;
+	int ret;
+
+	r->has_first_byte_difference = false;
+	for (size_t i = 0; i < common; i++)
+		if (a[i] != b[i]) {
+			r->has_first_byte_difference = true;
+			r->first_byte_difference = i;
+			break;
+		}
+	if (!r->has_first_byte_difference && a_len != b_len) {
+		r->has_first_byte_difference = true;
+		r->first_byte_difference = common;
+	}
+	ret = count_units(r, DIFF_CLASS_SEMANTIC, r->semantic);
+	if (ret < 0)
+		return ret;
+	ret = count_units(r, DIFF_CLASS_LAYOUT, r->layout);
+	if (ret < 0)
+		return ret;
+
+	if (!r->has_first_byte_difference)
+		r->verdict = DIFF_IDENTICAL;
+	else {
+		bool semantic = false;
+
+		for (size_t i = 0; i < r->n_items; i++)
+			if (r->items[i].cls == DIFF_CLASS_SEMANTIC)
+				semantic = true;
+		r->verdict = semantic ? DIFF_DIFFERENT : DIFF_EQUIVALENT;
+	}
+	return 0;
+}
+
+int diff_bytes(const uint8_t *a, size_t a_len, const char *name_a, const uint8_t *b,
+	       size_t b_len, const char *name_b, const struct diff_opts *o,
+	       struct diff_report **ret, struct ik_diag *d)
+{
+	_cleanup_(diff_report_freep) struct diff_report *r = NULL;
+	static const struct diff_opts defaults;
+	enum diff_format fa, fb;
+	struct diff_ctx c;
+	char *sum_a = NULL, *sum_b = NULL;
+	int err;
+
+	if (!o)
+		o = &defaults;
+	err = detect_format(a, a_len, name_a, &fa, d);
+	if (err < 0)
+		return err;
+	err = detect_format(b, b_len, name_b, &fb, d);
+	if (err < 0)
+		return err;
+	if (fa != fb) {
+		return ik_diag_file(d, name_b, ik_fail(d, -EINVAL,
+			       "cannot compare different formats: '%s' is %s, '%s' is %s", name_a,
+			       fa == DIFF_FORMAT_IGVM ? "an IGVM file" : "a PE image", name_b,
+			       fb == DIFF_FORMAT_IGVM ? "an IGVM file" : "a PE image"));
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	err = file_info(&r->a, name_a, fa, a, a_len);
+	if (err >= 0)
+		err = file_info(&r->b, name_b, fb, b, b_len);
+	if (err < 0)
+		return err;
+
+	c.r = r;
+	c.prefix = "";
+	c.group_base = 0;
+	c.o = o;
+	if (fa == DIFF_FORMAT_IGVM)
+		err = diff_igvm(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
+	else
+		err = diff_pe(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
+	r->a.summary = sum_a;
+	r->b.summary = sum_b;
+	if (err < 0)
+		return err;
+	err = finish(r, a, a_len, b, b_len);
+	if (err < 0)
+		return err;
+	/* Bytes differ but nothing in the models does: padding, gaps, trailing bytes. */
+	if (r->verdict != DIFF_IDENTICAL && r->n_items == 0) {
+		char *text = diff_strf("bytes outside every header, page and section differ, "
+				       "first at offset 0x%" PRIx64
+				       " (padding, gaps or trailing data)",
+				       r->first_byte_difference);
+
+		if (!text)
+			return -ENOMEM;
+		err = diff_add(&c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 0, "file",
+			       NULL, NULL, NULL, text);
+		free(text);
+		if (err < 0)
+			return err;
+		err = finish(r, a, a_len, b, b_len);
+		if (err < 0)
+			return err;
+	}
+	*ret = TAKE_PTR(r);
+	return 0;
+}
+
+int diff_files(const char *path_a, const char *path_b, const struct diff_opts *o,
+	       struct diff_report **ret, struct ik_diag *d)
+{
+	struct ik_file_bytes fa = { 0 }, fb = { 0 };
+	int err;
+
+	err = ik_file_load(path_a, 0, &fa, d);
+	if (err < 0)
+		return ik_diag_file(d, path_a, err);
+	err = ik_file_load(path_b, 0, &fb, d);
+	if (err < 0) {
+		ik_file_release(&fa);
+		return ik_diag_file(d, path_b, err);
+	}
+	err = diff_bytes(fa.data, fa.len, path_a, fb.data, fb.len, path_b, o, ret, d);
+	ik_file_release(&fa);
+	ik_file_release(&fb);
+	return err;
+}
+
+const char *diff_verdict_name(enum diff_verdict v)
+{
+	switch (v) {
+	case DIFF_IDENTICAL:
+		return "identical";
+	case DIFF_EQUIVALENT:
+		return "equivalent";
+	case DIFF_DIFFERENT:
+		return "different";
+	}
+	return "unknown";
+}
+
+/* Singular and plural names of the units, in verdict-line order. */
+static const struct {
+	enum diff_unit unit;
+	const char *one, *many, *json;
+} unit_names[] = {
+	{ DIFF_UNIT_FILE, "file header", "file headers", "file" },
+	{ DIFF_UNIT_PLATFORM, "platform", "platforms", "platforms" },
+	{ DIFF_UNIT_HEADER, "header", "headers", "headers" },
+	{ DIFF_UNIT_PAGE, "page", "pages", "pages" },
+	{ DIFF_UNIT_SECTION, "section", "sections", "sections" },
+	{ DIFF_UNIT_FIRMWARE, "firmware entry", "firmware entries", "firmware" },
+	{ DIFF_UNIT_SIGNATURE, "signature", "signatures", "signatures" },
+};
+
+static const char *unit_json_name(enum diff_unit u)
+{
+	for (size_t i = 0; i < IK_ARRAY_SIZE(unit_names); i++)
+		if (unit_names[i].unit == u)
+			return unit_names[i].json;
+	return "other";
+}
+
+int diff_report_verdict_line(const struct diff_report *r, struct ik_buf *out)
+{
+	size_t parts = 0, total = 0;
+	int err = 0;
+
+	switch (r->verdict) {
+	case DIFF_IDENTICAL:
+		err = ik_buf_printf(out, "identical");
+		break;
+	case DIFF_EQUIVALENT:
+		err = ik_buf_printf(out, "equivalent (same semantics, different layout)");
+		break;
+	case DIFF_DIFFERENT:
+		err = ik_buf_printf(out, "different: ");
+		for (size_t i = 0; err >= 0 && i < IK_ARRAY_SIZE(unit_names); i++) {
+			size_t n = r->semantic[unit_names[i].unit];
+
+			if (!n)
+				continue;
+			err = ik_buf_printf(out, "%s%zu %s", parts ? ", " : "", n,
+					    n == 1 ? unit_names[i].one : unit_names[i].many);
+			parts++;
+			total += n;
+		}
+		if (err >= 0)
+			err = ik_buf_printf(out, " %s", total == 1 ? "differs" : "differ");
+		break;
+	}
+	if (err >= 0)
+		err = ik_buf_terminate(out);
+	return err < 0 ? err : 0;
+}
+
+static int text_item(const struct diff_item *it, struct ik_buf *out)
+{
+	char ha[65], hb[65];
+
+	switch (it->kind) {
+	case DIFF_ITEM_FIELD:
+		return ik_buf_printf(out, "  %s: %s: A %s, B %s\n", it->scope, it->field,
+				     it->a ? it->a : "-", it->b ? it->b : "-");
+	case DIFF_ITEM_ONLY_A:
+	case DIFF_ITEM_ONLY_B:
+		return ik_buf_printf(out, "  %s: only in %s%s%s\n", it->scope,
+				     it->kind == DIFF_ITEM_ONLY_A ? "A" : "B",
+				     it->text ? ": " : "", it->text ? it->text : "");
+	case DIFF_ITEM_CONTENT: {
+		int err;
+
+		ik_hex_encode(it->sha256_a, 32, ha);
+		ik_hex_encode(it->sha256_b, 32, hb);
+		if (it->bytes_differing == 1)
+			err = ik_buf_printf(out, "  %s: contents differ: 1 byte at offset 0x%" PRIx64,
+					    it->scope, it->first_offset);
+		else
+			err = ik_buf_printf(out,
+					    "  %s: contents differ: %" PRIu64
+					    " bytes between offsets 0x%" PRIx64 " and 0x%" PRIx64,
+					    it->scope, it->bytes_differing, it->first_offset,
+					    it->last_offset);
+		if (err >= 0 && it->text)
+			err = ik_buf_printf(out, " (%s)", it->text);
+		if (err >= 0)
+			err = ik_buf_printf(out,
+					    "\n      A %" PRIu64 " bytes sha256 %s\n"
+					    "      B %" PRIu64 " bytes sha256 %s\n",
+					    it->len_a, ha, it->len_b, hb);
+		return err;
+	}
+	case DIFF_ITEM_NOTE:
+		return ik_buf_printf(out, "  %s: %s\n", it->scope, it->text ? it->text : "");
+	}
+	return 0;
+}
+
+static int text_class(const struct diff_report *r, enum diff_class cls, const char *title,
+		      size_t max_items, struct ik_buf *out)
+{
+	size_t n = 0, shown = 0;
+	int err;
+
+	for (size_t i = 0; i < r->n_items; i++)
+		if (r->items[i].cls == cls)
+			n++;
+	err = ik_buf_printf(out, "\n%s (%zu)%s\n", title, n, n ? ":" : ": none");
+	for (size_t i = 0; err >= 0 && i < r->n_items; i++) {
+		if (r->items[i].cls != cls)
+			continue;
+		if (max_items && shown == max_items) {
+			err = ik_buf_printf(out, "  ... and %zu more (use --max-items 0 or --json)\n",
+					    n - shown);
+			break;
+		}
+		err = text_item(&r->items[i], out);
+		shown++;
+	}
+	return err;
+}
+
+static int text_file(const char *label, const struct diff_file_info *fi, struct ik_buf *out)
+{
+	char h[65];
+
+	ik_hex_encode(fi->sha256, 32, h);
+	return ik_buf_printf(out, "%s: %s: %s; %" PRIu64 " bytes, sha256 %s\n", label, fi->name,
+			     fi->summary ? fi->summary : format_name(fi->format), fi->size, h);
+}
+
+int diff_report_text(const struct diff_report *r, size_t max_items, struct ik_buf *out)
+{
+	int err;
+
+	err = diff_report_verdict_line(r, out);
+	if (err >= 0)
+		err = ik_buf_printf(out, "\n");
+	if (err >= 0)
+		err = text_file("A", &r->a, out);
+	if (err >= 0)
+		err = text_file("B", &r->b, out);
+	if (err >= 0 && r->verdict == DIFF_IDENTICAL)
+		return ik_buf_terminate(out);
+	if (err >= 0 && r->has_first_byte_difference)
+		err = ik_buf_printf(out, "first differing byte: offset 0x%" PRIx64 "\n",
+				    r->first_byte_difference);
+	if (err >= 0)
+		err = text_class(r, DIFF_CLASS_SEMANTIC,
+				 "semantic differences",
+				 max_items, out);
+	if (err >= 0)
+		err = text_class(r, DIFF_CLASS_LAYOUT,
+				 "layout differences (same meaning, different bytes)", max_items,
+				 out);
+	if (err >= 0 && r->n_measurements)
+		err = ik_buf_printf(out, "\nlaunch measurements:\n");
+	for (size_t i = 0; err >= 0 && i < r->n_measurements; i++) {
+		const struct diff_measurement *m = &r->measurements[i];
+
+		if (m->a && m->b && strcmp(m->a, m->b) == 0)
+			err = ik_buf_printf(out, "  %s %s: equal %s\n", m->platform, m->field, m->a);
+		else
+			err = ik_buf_printf(out, "  %s %s: DIFFER\n      A %s\n      B %s\n",
+					    m->platform, m->field,
+					    m->a ? m->a : (m->why_not_a ? m->why_not_a : "-"),
+					    m->b ? m->b : (m->why_not_b ? m->why_not_b : "-"));
+	}
+	if (err >= 0)
+		err = ik_buf_terminate(out);
+	return err < 0 ? err : 0;
+}
+
+static const char *item_kind_name(enum diff_item_kind k)
+{
+	switch (k) {
+	case DIFF_ITEM_FIELD:
+		return "field";
+	case DIFF_ITEM_ONLY_A:
+		return "only-a";
+	case DIFF_ITEM_ONLY_B:
+		return "only-b";
+	case DIFF_ITEM_CONTENT:
+		return "content";
+	case DIFF_ITEM_NOTE:
+		return "note";
+	}
+	return "unknown";
+}
+
+static void json_opt_string(struct ik_json *j, const char *key, const char *v)
+{
+	if (v)
+		ik_json_string(j, key, v);
+	else
+		ik_json_null(j, key);
+}
+
+static void json_file(struct ik_json *j, const char *key, const struct diff_file_info *fi)
+{
+	ik_json_object_begin(j, key);
+	ik_json_string(j, "name", fi->name);
+	ik_json_string(j, "format", format_name(fi->format));
+	ik_json_u64(j, "size", fi->size);
+	ik_json_hex_bytes(j, "sha256", fi->sha256, 32);
+	json_opt_string(j, "summary", fi->summary);
+	ik_json_object_end(j);
+}
+
+static void json_counts(struct ik_json *j, const char *key, const size_t counts[DIFF_UNIT_MAX])
+{
+	ik_json_object_begin(j, key);
+	for (size_t i = 0; i < IK_ARRAY_SIZE(unit_names); i++)
+		ik_json_u64(j, unit_names[i].json, counts[unit_names[i].unit]);
+	ik_json_object_end(j);
+}
+
+static void json_items(struct ik_json *j, const char *key, const struct diff_report *r,
+		       enum diff_class cls)
+{
+	ik_json_array_begin(j, key);
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct diff_item *it = &r->items[i];
+
+		if (it->cls != cls)
+			continue;
+		ik_json_object_begin(j, NULL);
+		ik_json_string(j, "kind", item_kind_name(it->kind));
+		ik_json_string(j, "unit", unit_json_name(it->unit));
+		ik_json_string(j, "scope", it->scope);
+		if (it->field)
+			ik_json_string(j, "field", it->field);
+		if (it->kind == DIFF_ITEM_FIELD) {
+			json_opt_string(j, "a", it->a);
+			json_opt_string(j, "b", it->b);
+		}
+		if (it->text)
+			ik_json_string(j, "text", it->text);
+		if (it->kind == DIFF_ITEM_CONTENT) {
+			ik_json_u64(j, "a_size", it->len_a);
+			ik_json_u64(j, "b_size", it->len_b);
+			ik_json_hex_u64(j, "first_offset", it->first_offset);
+			ik_json_hex_u64(j, "last_offset", it->last_offset);
+			ik_json_u64(j, "bytes_differing", it->bytes_differing);
+			ik_json_hex_bytes(j, "a_sha256", it->sha256_a, 32);
+			ik_json_hex_bytes(j, "b_sha256", it->sha256_b, 32);
+		}
+		ik_json_object_end(j);
+	}
+	ik_json_array_end(j);
+}
+
+int diff_report_json(const struct diff_report *r, struct ik_buf *out)
+{
+	struct ik_buf line;
+	struct ik_json j;
+	int err;
+
+	ik_buf_init(&line, 0);
+	err = diff_report_verdict_line(r, &line);
+	if (err < 0) {
+		ik_buf_release(&line);
+		return err;
+	}
+	ik_json_init(&j, out);
+	ik_json_object_begin(&j, NULL);
+	ik_json_string(&j, "verdict", diff_verdict_name(r->verdict));
+	ik_json_string(&j, "summary", (const char *)line.data);
+	json_file(&j, "a", &r->a);
+	json_file(&j, "b", &r->b);
+	if (r->has_first_byte_difference)
+		ik_json_hex_u64(&j, "first_byte_difference", r->first_byte_difference);
+	else
+		ik_json_null(&j, "first_byte_difference");
+	ik_json_object_begin(&j, "counts");
+	json_counts(&j, "semantic", r->semantic);
+	json_counts(&j, "layout", r->layout);
+	ik_json_object_end(&j);
+	json_items(&j, "semantic", r, DIFF_CLASS_SEMANTIC);
+	json_items(&j, "layout", r, DIFF_CLASS_LAYOUT);
+	ik_json_array_begin(&j, "measurements");
+	for (size_t i = 0; i < r->n_measurements; i++) {
+		const struct diff_measurement *m = &r->measurements[i];
+
+		ik_json_object_begin(&j, NULL);
+		ik_json_string(&j, "platform", m->platform);
+		ik_json_string(&j, "field", m->field);
+		json_opt_string(&j, "a", m->a);
+		json_opt_string(&j, "b", m->b);
+		ik_json_bool(&j, "equal", m->a && m->b && strcmp(m->a, m->b) == 0);
+		if (m->why_not_a)
+			ik_json_string(&j, "a_error", m->why_not_a);
+		if (m->why_not_b)
+			ik_json_string(&j, "b_error", m->why_not_b);
+		ik_json_object_end(&j);
+	}
+	ik_json_array_end(&j);
+	ik_json_object_end(&j);
+	ik_buf_release(&line);
+	err = ik_json_finish(&j);
+	if (err >= 0)
+		err = ik_buf_terminate(out);
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,1128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Structural comparison of two IGVM files (igvm.md section 1).
+ *
+ * Both files go through the shared reader into struct igvm_file.  Headers are
+ * paired by identity rather than by position -- type plus the field that names
+ * what the header is about (GPA, parameter area, platform set, VP index) and
+ * the occurrence number of that identity -- so one inserted page is reported
+ * as one inserted page, not as every later page changing.  Compatibility
+ * masks are compared as sets of platform types: renumbering the mask bits of
+ * the same platforms changes bytes but not meaning.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assemble/igvm.h"
+#include "common/buf.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/hex.h"
+#include "diff/diff_internal.h"
+#ifdef IK_DIFF_HAVE_MEASURE
+#include "assemble/measure.h"
+#endif
+
+IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
+
+#define NO_MATCH SIZE_MAX
+
+/* ---- Platform sets ---- */
+
+/*
+ * A compatibility mask as a set: bit (platform_type) for each mask bit that a
+ * SUPPORTED_PLATFORM of the file owns, bit (32 + n) for mask bit n owned by no
+ * platform (kept so such bits still compare).
+ */
+static uint64_t platform_set(const struct igvm_file *f, uint32_t mask)
+{
+	uint64_t set = 0;
+
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const struct igvm_vhs_supported_platform *p;
+
+		if (!(mask & (1u << bit)))
+			continue;
+		p = igvm_platform_by_mask(f, 1u << bit);
+		if (p && p->platform_type < 32)
+			set |= (uint64_t)1 << p->platform_type;
+		else
+			set |= (uint64_t)1 << (32 + bit);
+	}
+	return set;
+}
+
+static int format_mask(const struct igvm_file *f, uint32_t mask, struct ik_buf *out)
+{
+	uint64_t set = platform_set(f, mask);
+	bool first = true;
+	int err;
+
+	err = ik_buf_printf(out, "0x%" PRIx32 " (", mask);
+	for (unsigned t = 0; err >= 0 && t < 32; t++)
+		if (set & ((uint64_t)1 << t)) {
+			err = ik_buf_printf(out, "%s%s", first ? "" : "|", igvm_platform_name(t));
+			first = false;
+		}
+	for (unsigned bit = 0; err >= 0 && bit < 32; bit++)
+		if (set & ((uint64_t)1 << (32 + bit))) {
+			err = ik_buf_printf(out, "%sbit %u: no platform", first ? "" : "|", bit);
+			first = false;
+		}
+	if (err >= 0)
+		err = ik_buf_printf(out, "%s)", first ? "none" : "");
+	if (err >= 0)
+		err = ik_buf_terminate(out);
+	return err < 0 ? err : 0;
+}
+
+/* ---- Field tables: one row per field of each header body, spec names ---- */
+
+enum field_kind {
+	F_NUM,		 /* numeric value: a difference is semantic */
+	F_MASK,		 /* compatibility_mask: compared as a platform set */
+	F_PLATFORM_MASK, /* SUPPORTED_PLATFORM's own bit: numbering only, layout */
+	F_FILE_OFFSET,	 /* where the data sits in the file: layout */
+	F_BYTES,	 /* byte array: semantic */
+};
+
+struct field {
+	const char *name;
+	size_t off; /* within struct igvm_header */
+	size_t size;
+	enum field_kind kind;
+};
+
+#define FLD(member, fname, kind)                                                           \
+	{ #fname, offsetof(struct igvm_header, u.member.fname),                            \
+	  sizeof(((struct igvm_header *)0)->u.member.fname), kind }
+#define FLD_NAMED(member, path, label, kind)                                               \
+	{ label, offsetof(struct igvm_header, u.member.path),                              \
+	  sizeof(((struct igvm_header *)0)->u.member.path), kind }
+
+static const struct field f_supported_platform[] = {
+	FLD(supported_platform, compatibility_mask, F_PLATFORM_MASK),
+	FLD(supported_platform, highest_vtl, F_NUM),
+	FLD(supported_platform, platform_type, F_NUM),
+	FLD(supported_platform, platform_version, F_NUM),
+	FLD(supported_platform, shared_gpa_boundary, F_NUM),
+};
+static const struct field f_guest_policy[] = {
+	FLD(guest_policy, policy, F_NUM),
+	FLD(guest_policy, compatibility_mask, F_MASK),
+	FLD(guest_policy, reserved, F_NUM),
+};
+static const struct field f_relocatable_region[] = {
+	FLD(relocatable_region, compatibility_mask, F_MASK),
+	FLD(relocatable_region, vp_index, F_NUM),
+	FLD(relocatable_region, vtl, F_NUM),
+	FLD(relocatable_region, flags, F_NUM),
+	FLD(relocatable_region, relocation_alignment, F_NUM),
+	FLD(relocatable_region, relocation_region_gpa, F_NUM),
+	FLD(relocatable_region, relocation_region_size, F_NUM),
+	FLD(relocatable_region, minimum_relocation_gpa, F_NUM),
+	FLD(relocatable_region, maximum_relocation_gpa, F_NUM),
+};
+static const struct field f_page_table_relocation[] = {
+	FLD(page_table_relocation, compatibility_mask, F_MASK),
+	FLD(page_table_relocation, vp_index, F_NUM),
+	FLD(page_table_relocation, vtl, F_NUM),
+	FLD(page_table_relocation, reserved, F_NUM),
+	FLD(page_table_relocation, gpa, F_NUM),
+	FLD(page_table_relocation, size, F_NUM),
+	FLD(page_table_relocation, used_size, F_NUM),
+};
+static const struct field f_corim[] = {
+	FLD(corim, compatibility_mask, F_MASK),
+	FLD(corim, file_offset, F_FILE_OFFSET),
+	FLD(corim, size_bytes, F_NUM),
+	FLD(corim, reserved, F_NUM),
+};
+static const struct field f_cca_policy[] = {
+	FLD(cca_policy, compatibility_mask, F_MASK),
+	FLD(cca_policy, reserved, F_NUM),
+	FLD(cca_policy, attributes_required_zeroes, F_NUM),
+	FLD(cca_policy, attributes_required_ones, F_NUM),
+	FLD(cca_policy, hash_algorithm, F_NUM),
+	FLD(cca_policy, lfa_policy, F_NUM),
+	FLD(cca_policy, reserved2, F_BYTES),
+};
+static const struct field f_parameter_area[] = {
+	FLD(parameter_area, number_of_bytes, F_NUM),
+	FLD(parameter_area, parameter_area_index, F_NUM),
+	FLD(parameter_area, file_offset, F_FILE_OFFSET),
+};
+static const struct field f_page_data[] = {
+	FLD(page_data, gpa, F_NUM),
+	FLD(page_data, compatibility_mask, F_MASK),
+	FLD(page_data, file_offset, F_FILE_OFFSET),
+	FLD(page_data, flags, F_NUM),
+	FLD(page_data, data_type, F_NUM),
+	FLD(page_data, reserved, F_NUM),
+};
+static const struct field f_parameter_insert[] = {
+	FLD(parameter_insert, gpa, F_NUM),
+	FLD(parameter_insert, compatibility_mask, F_MASK),
+	FLD(parameter_insert, parameter_area_index, F_NUM),
+};
+static const struct field f_vp_context[] = {
+	FLD(vp_context, gpa, F_NUM),
+	FLD(vp_context, compatibility_mask, F_MASK),
+	FLD(vp_context, file_offset, F_FILE_OFFSET),
+	FLD(vp_context, vp_index, F_NUM),
+	FLD(vp_context, reserved, F_NUM),
+};
+static const struct field f_required_memory[] = {
+	FLD(required_memory, gpa, F_NUM),
+	FLD(required_memory, compatibility_mask, F_MASK),
+	FLD(required_memory, number_of_bytes, F_NUM),
+	FLD(required_memory, flags, F_NUM),
+	FLD(required_memory, reserved, F_NUM),
+};
+static const struct field f_parameter[] = {
+	FLD(parameter, parameter_area_index, F_NUM),
+	FLD(parameter, byte_offset, F_NUM),
+};
+static const struct field f_snp_id_block[] = {
+	FLD(snp_id_block, compatibility_mask, F_MASK),
+	FLD(snp_id_block, author_key_enabled, F_NUM),
+	FLD(snp_id_block, reserved, F_BYTES),
+	FLD(snp_id_block, ld, F_BYTES),
+	FLD(snp_id_block, family_id, F_BYTES),
+	FLD(snp_id_block, image_id, F_BYTES),
+	FLD(snp_id_block, version, F_NUM),
+	FLD(snp_id_block, guest_svn, F_NUM),
+	FLD(snp_id_block, id_key_algorithm, F_NUM),
+	FLD(snp_id_block, author_key_algorithm, F_NUM),
+	FLD_NAMED(snp_id_block, id_key_signature.r_comp, "id_key_signature.r_comp", F_BYTES),
+	FLD_NAMED(snp_id_block, id_key_signature.s_comp, "id_key_signature.s_comp", F_BYTES),
+	FLD_NAMED(snp_id_block, id_public_key.curve, "id_public_key.curve", F_NUM),
+	FLD_NAMED(snp_id_block, id_public_key.reserved, "id_public_key.reserved", F_NUM),
+	FLD_NAMED(snp_id_block, id_public_key.qx, "id_public_key.qx", F_BYTES),
+	FLD_NAMED(snp_id_block, id_public_key.qy, "id_public_key.qy", F_BYTES),
+	FLD_NAMED(snp_id_block, author_key_signature.r_comp, "author_key_signature.r_comp",
+		  F_BYTES),
+	FLD_NAMED(snp_id_block, author_key_signature.s_comp, "author_key_signature.s_comp",
+		  F_BYTES),
+	FLD_NAMED(snp_id_block, author_public_key.curve, "author_public_key.curve", F_NUM),
+	FLD_NAMED(snp_id_block, author_public_key.reserved, "author_public_key.reserved", F_NUM),
+	FLD_NAMED(snp_id_block, author_public_key.qx, "author_public_key.qx", F_BYTES),
+	FLD_NAMED(snp_id_block, author_public_key.qy, "author_public_key.qy", F_BYTES),
+};
+static const struct field f_error_range[] = {
+	FLD(error_range, gpa, F_NUM),
+	FLD(error_range, compatibility_mask, F_MASK),
+	FLD(error_range, size_bytes, F_NUM),
+};
+static const struct field f_vbs_measurement[] = {
+	FLD(vbs_measurement, compatibility_mask, F_MASK),
+	FLD(vbs_measurement, version, F_NUM),
+	FLD(vbs_measurement, product_id, F_NUM),
+	FLD(vbs_measurement, module_id, F_NUM),
+	FLD(vbs_measurement, security_version, F_NUM),
+	FLD(vbs_measurement, policy_flags, F_NUM),
+	FLD(vbs_measurement, boot_digest_algo, F_NUM),
+	FLD(vbs_measurement, signing_algo, F_NUM),
+	FLD(vbs_measurement, boot_measurement_digest, F_BYTES),
+	FLD(vbs_measurement, signature, F_BYTES),
+	FLD(vbs_measurement, public_key, F_BYTES),
+};
+
+static void fields_for(uint32_t type, const struct field **ret, size_t *ret_n)
+{
+#define ROW(t, tab)                                                                        \
+	case t:                                                                            \
+		*ret = tab;                                                                \
+		*ret_n = IK_ARRAY_SIZE(tab);                                               \
+		return
+	switch (type) {
+		ROW(IGVM_VHT_SUPPORTED_PLATFORM, f_supported_platform);
+		ROW(IGVM_VHT_GUEST_POLICY, f_guest_policy);
+		ROW(IGVM_VHT_RELOCATABLE_REGION, f_relocatable_region);
+		ROW(IGVM_VHT_PAGE_TABLE_RELOCATION_REGION, f_page_table_relocation);
+		ROW(IGVM_VHT_CORIM_DOCUMENT, f_corim);
+		ROW(IGVM_VHT_CORIM_SIGNATURE, f_corim);
+		ROW(IGVM_VHT_CCA_POLICY, f_cca_policy);
+		ROW(IGVM_VHT_PARAMETER_AREA, f_parameter_area);
+		ROW(IGVM_VHT_PAGE_DATA, f_page_data);
+		ROW(IGVM_VHT_PARAMETER_INSERT, f_parameter_insert);
+		ROW(IGVM_VHT_VP_CONTEXT, f_vp_context);
+		ROW(IGVM_VHT_REQUIRED_MEMORY, f_required_memory);
+		ROW(IGVM_VHT_SNP_ID_BLOCK, f_snp_id_block);
+		ROW(IGVM_VHT_ERROR_RANGE, f_error_range);
+		ROW(IGVM_VHT_VBS_MEASUREMENT, f_vbs_measurement);
+	default:
+		break;
+	}
+#undef ROW
+	if (igvm_is_parameter_usage(type)) {
+		*ret = f_parameter;
+		*ret_n = IK_ARRAY_SIZE(f_parameter);
+		return;
+	}
+	*ret = NULL;
+	*ret_n = 0;
+}
+
+static uint64_t field_num(const struct igvm_header *h, const struct field *fd)
+{
+	const uint8_t *p = (const uint8_t *)h + fd->off;
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (fd->size) {
+	case 1:
+		memcpy(&v8, p, 1);
+		return v8;
+	case 2:
+		memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, p, 4);
+		return v32;
+	default:
+		memcpy(&v64, p, 8);
+		return v64;
+	}
+}
+
+static const uint8_t *field_bytes(const struct igvm_header *h, const struct field *fd)
+{
+	return (const uint8_t *)h + fd->off;
+}
+
+/* ---- Selected SEV-ES/SNP VMSA fields, to name where a VP context differs (igvm.md §1.9) ---- */
+
+static const struct {
+	uint16_t off, size;
+	const char *name;
+} vmsa_fields[] = {
+	{ 0x000, 16, "es" },	     { 0x010, 16, "cs" },	 { 0x020, 16, "ss" },
+	{ 0x030, 16, "ds" },	     { 0x040, 16, "fs" },	 { 0x050, 16, "gs" },
+	{ 0x060, 16, "gdtr" },	     { 0x070, 16, "ldtr" },	 { 0x080, 16, "idtr" },
+	{ 0x090, 16, "tr" },	     { 0x0CA, 1, "vmpl" },	 { 0x0CB, 1, "cpl" },
+	{ 0x0D0, 8, "efer" },	     { 0x140, 8, "xss" },	 { 0x148, 8, "cr4" },
+	{ 0x150, 8, "cr3" },	     { 0x158, 8, "cr0" },	 { 0x160, 8, "dr7" },
+	{ 0x168, 8, "dr6" },	     { 0x170, 8, "rflags" },	 { 0x178, 8, "rip" },
+	{ 0x1D8, 8, "rsp" },	     { 0x1F8, 8, "rax" },	 { 0x240, 8, "cr2" },
+	{ 0x268, 8, "g_pat" },	     { 0x308, 8, "rcx" },	 { 0x310, 8, "rdx" },
+	{ 0x318, 8, "rbx" },	     { 0x328, 8, "rbp" },	 { 0x330, 8, "rsi" },
+	{ 0x338, 8, "rdi" },	     { 0x3B0, 8, "sev_features" }, { 0x3B8, 8, "v_intr_cntrl" },
+	{ 0x3C8, 8, "virtual_tom" }, { 0x3E8, 8, "xcr0" },	 { 0x408, 4, "mxcsr" },
+	{ 0x410, 2, "x87_fcw" },
+};
+
+static const char *vmsa_field_at(uint64_t off)
+{
+	for (size_t i = 0; i < IK_ARRAY_SIZE(vmsa_fields); i++)
+		if (off >= vmsa_fields[i].off && off < (uint64_t)vmsa_fields[i].off + vmsa_fields[i].size)
+			return vmsa_fields[i].name;
+	return NULL;
+}
+
+/* ---- Header identity and pairing ---- */
+
+struct hkey {
+	uint32_t type;
+	uint64_t k1, k2;
+	uint32_t occ;
+	size_t idx;
+};
+
+static struct hkey header_key(const struct igvm_file *f, size_t i)
+{
+	const struct igvm_header *h = &f->headers[i];
+	struct hkey k = { .type = h->type, .idx = i };
+
+	switch (h->type) {
+	case IGVM_VHT_SUPPORTED_PLATFORM:
+		k.k1 = h->u.supported_platform.platform_type;
+		break;
+	case IGVM_VHT_RELOCATABLE_REGION:
+		k.k1 = platform_set(f, h->u.relocatable_region.compatibility_mask);
+		k.k2 = (uint64_t)h->u.relocatable_region.vp_index << 8 | h->u.relocatable_region.vtl;
+		break;
+	case IGVM_VHT_PAGE_TABLE_RELOCATION_REGION:
+		k.k1 = platform_set(f, h->u.page_table_relocation.compatibility_mask);
+		k.k2 = (uint64_t)h->u.page_table_relocation.vp_index << 8 |
+		       h->u.page_table_relocation.vtl;
+		break;
+	case IGVM_VHT_PARAMETER_AREA:
+		k.k1 = h->u.parameter_area.parameter_area_index;
+		break;
+	case IGVM_VHT_PAGE_DATA:
+		k.k1 = h->u.page_data.gpa;
+		break;
+	case IGVM_VHT_PARAMETER_INSERT:
+		k.k1 = h->u.parameter_insert.parameter_area_index;
+		break;
+	case IGVM_VHT_VP_CONTEXT:
+		k.k1 = platform_set(f, h->u.vp_context.compatibility_mask);
+		k.k2 = h->u.vp_context.vp_index;
+		break;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		k.k1 = h->u.required_memory.gpa;
+		break;
+	case IGVM_VHT_ERROR_RANGE:
+		k.k1 = h->u.error_range.gpa;
+		break;
+	default:
+		if (igvm_is_parameter_usage(h->type)) {
+			k.k1 = h->u.parameter.parameter_area_index;
+		} else {
+			uint32_t mask;
+
+			if (igvm_header_mask(h, &mask))
+				k.k1 = platform_set(f, mask);
+		}
+		break;
+	}
+	return k;
+}
+
+static int cmp_key_identity(const struct hkey *a, const struct hkey *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1 ? -1 : 1;
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2 ? -1 : 1;
+	return 0;
+}
+
+static int cmp_key_idx(const void *x, const void *y)
+{
+	const struct hkey *a = x, *b = y;
+	int r = cmp_key_identity(a, b);
+
+	if (r)
+		return r;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int cmp_key_occ(const struct hkey *a, const struct hkey *b)
+{
+	int r = cmp_key_identity(a, b);
+
+	if (r)
+		return r;
+	return a->occ < b->occ ? -1 : a->occ > b->occ;
+}
+
+static int sorted_keys(const struct igvm_file *f, struct hkey **ret)
+{
+	struct hkey *k = calloc(f->n_headers ? f->n_headers : 1, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_headers; i++)
+		k[i] = header_key(f, i);
+	qsort(k, f->n_headers, sizeof(*k), cmp_key_idx);
+	for (size_t i = 1; i < f->n_headers; i++)
+		if (cmp_key_identity(&k[i - 1], &k[i]) == 0)
+			k[i].occ = k[i - 1].occ + 1;
+	*ret = k;
+	return 0;
+}
+
+/* match_a[i] = index in B paired with A's header i, or NO_MATCH; match_b likewise. */
+static int pair_headers(const struct igvm_file *fa, const struct igvm_file *fb, size_t *match_a,
+			size_t *match_b)
+{
+	_cleanup_free_ struct hkey *ka = NULL, *kb = NULL;
+	size_t i = 0, j = 0;
+	int r;
+
+	for (size_t x = 0; x < fa->n_headers; x++)
+		match_a[x] = NO_MATCH;
+	for (size_t x = 0; x < fb->n_headers; x++)
+		match_b[x] = NO_MATCH;
+	r = sorted_keys(fa, &ka);
+	if (r < 0)
+		return r;
+	r = sorted_keys(fb, &kb);
+	if (r < 0)
+		return r;
+	while (i < fa->n_headers && j < fb->n_headers) {
+		int c = cmp_key_occ(&ka[i], &kb[j]);
+
+		if (c == 0) {
+			match_a[ka[i].idx] = kb[j].idx;
+			match_b[kb[j].idx] = ka[i].idx;
+			i++;
+			j++;
+		} else if (c < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Marks in MOVED the A headers whose partner is out of order: the complement
+ * of a longest increasing subsequence of partner indexes (patience sorting,
+ * O(n log n)), i.e. the fewest headers that must move to explain the order.
+ */
+static int find_moved(const size_t *match_a, size_t n, bool *moved)
+{
+	_cleanup_free_ size_t *tail_idx = NULL, *prev = NULL;
+	size_t len = 0;
+
+	tail_idx = calloc(n ? n : 1, sizeof(*tail_idx));
+	prev = calloc(n ? n : 1, sizeof(*prev));
+	if (!tail_idx || !prev)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = len;
+
+		moved[i] = match_a[i] != NO_MATCH;
+		if (match_a[i] == NO_MATCH)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (match_a[tail_idx[mid]] < match_a[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[i] = lo ? tail_idx[lo - 1] : NO_MATCH;
+		tail_idx[lo] = i;
+		if (lo == len)
+			len++;
+	}
+	if (len) {
+		for (size_t i = tail_idx[len - 1]; i != NO_MATCH; i = prev[i])
+			moved[i] = false;
+	}
+	return 0;
+}
+
+/* ---- Reporting helpers ---- */
+
+static enum diff_unit unit_of(uint32_t type)
+{
+	if (type == IGVM_VHT_PAGE_DATA)
+		return DIFF_UNIT_PAGE;
+	if (type == IGVM_VHT_SUPPORTED_PLATFORM)
+		return DIFF_UNIT_PLATFORM;
+	return DIFF_UNIT_HEADER;
+}
+
+/* " gpa 0x1000", " parameter area 2", " SEV_SNP" ...: what the header is about. */
+static int identity_text(const struct igvm_file *f, const struct igvm_header *h,
+			 struct ik_buf *out)
+{
+	uint32_t mask;
+
+	switch (h->type) {
+	case IGVM_VHT_SUPPORTED_PLATFORM:
+		return ik_buf_printf(out, " %s",
+				     igvm_platform_name(h->u.supported_platform.platform_type));
+	case IGVM_VHT_PAGE_DATA:
+		return ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.page_data.gpa);
+	case IGVM_VHT_REQUIRED_MEMORY:
+		return ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.required_memory.gpa);
+	case IGVM_VHT_ERROR_RANGE:
+		return ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.error_range.gpa);
+	case IGVM_VHT_PARAMETER_AREA:
+		return ik_buf_printf(out, " parameter area %" PRIu32,
+				     h->u.parameter_area.parameter_area_index);
+	case IGVM_VHT_PARAMETER_INSERT:
+		return ik_buf_printf(out, " parameter area %" PRIu32 " at gpa 0x%" PRIx64,
+				     h->u.parameter_insert.parameter_area_index,
+				     h->u.parameter_insert.gpa);
+	case IGVM_VHT_VP_CONTEXT:
+		return ik_buf_printf(out, " vp %" PRIu16, h->u.vp_context.vp_index);
+	default:
+		break;
+	}
+	if (igvm_is_parameter_usage(h->type))
+		return ik_buf_printf(out, " parameter area %" PRIu32, h->u.parameter.parameter_area_index);
+	if (igvm_header_mask(h, &mask)) {
+		uint64_t set = platform_set(f, mask);
+		int err = 0;
+		bool first = true;
+
+		for (unsigned t = 0; err >= 0 && t < 32; t++)
+			if (set & ((uint64_t)1 << t)) {
+				err = ik_buf_printf(out, "%s%s", first ? " " : "|",
+						    igvm_platform_name(t));
+				first = false;
+			}
+		return err;
+	}
+	return 0;
+}
+
+/* "header 5 (PAGE_DATA) gpa 0x1000" or "header 5 in A, 7 in B (PAGE_DATA) gpa 0x1000". */
+static char *scope_of(const struct igvm_file *f, const struct igvm_header *h, size_t ia,
+		      size_t ib)
+{
+	struct ik_buf s;
+	int err;
+
+	ik_buf_init(&s, 0);
+	if (ia == NO_MATCH || ib == NO_MATCH || ia == ib)
+		err = ik_buf_printf(&s, "header %zu (%s)", ia != NO_MATCH ? ia : ib,
+				    igvm_header_name(h->type));
+	else
+		err = ik_buf_printf(&s, "header %zu in A, %zu in B (%s)", ia, ib,
+				    igvm_header_name(h->type));
+	if (err >= 0)
+		err = identity_text(f, h, &s);
+	if (err >= 0)
+		err = ik_buf_terminate(&s);
+	if (err < 0) {
+		ik_buf_release(&s);
+		return NULL;
+	}
+	return (char *)ik_buf_take(&s, NULL);
+}
+
+static int bytes_text(const uint8_t *p, size_t n, char **ret)
+{
+	char *s;
+
+	if (n <= 48) {
+		s = malloc(2 * n + 1);
+		if (!s)
+			return -ENOMEM;
+		ik_hex_encode(p, n, s);
+	} else {
+		/* Long arrays (signatures, keys): length and the first bytes. */
+		char head[33];
+
+		ik_hex_encode(p, 16, head);
+		s = diff_strf("%zu bytes %s...", n, head);
+		if (!s)
+			return -ENOMEM;
+	}
+	*ret = s;
+	return 0;
+}
+
+/* Layout observations collected while walking the pairs, reported once. */
+struct layout_stats {
+	size_t offsets_moved;	 /* pairs whose file_offset fields differ */
+	size_t first_moved_a;	 /* an example */
+	size_t masks_renumbered; /* pairs whose masks differ only in bit numbering */
+	size_t first_renumbered_a;
+	size_t zero_repr;	 /* same contents, one side implicit zeros */
+	size_t first_zero_repr_a;
+};
+
+static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
+			  const struct igvm_file *fb, size_t ia, size_t ib, const char *scope,
+			  struct layout_stats *ls)
+{
+	const struct igvm_header *ha = &fa->headers[ia], *hb = &fb->headers[ib];
+	enum diff_unit unit = unit_of(ha->type);
+	const struct field *fields;
+	size_t n_fields;
+	bool moved = false, renumbered = false;
+	int err = 0;
+
+	fields_for(ha->type, &fields, &n_fields);
+	for (size_t i = 0; err >= 0 && i < n_fields; i++) {
+		const struct field *fd = &fields[i];
+
+		switch (fd->kind) {
+		case F_NUM: {
+			uint64_t va = field_num(ha, fd), vb = field_num(hb, fd);
+
+			if (va != vb)
+				err = diff_add_u64(c, DIFF_CLASS_SEMANTIC, unit, ia, scope, fd->name,
+						   va, vb);
+			break;
+		}
+		case F_MASK:
+		case F_PLATFORM_MASK: {
+			uint32_t ma = (uint32_t)field_num(ha, fd), mb = (uint32_t)field_num(hb, fd);
+			bool same_set = fd->kind == F_PLATFORM_MASK ||
+					platform_set(fa, ma) == platform_set(fb, mb);
+			struct ik_buf sa, sb;
+
+			if (ma == mb && same_set)
+				break;
+			if (same_set) {
+				renumbered = true;
+				break;
+			}
+			ik_buf_init(&sa, 0);
+			ik_buf_init(&sb, 0);
+			err = format_mask(fa, ma, &sa);
+			if (err >= 0)
+				err = format_mask(fb, mb, &sb);
+			if (err >= 0)
+				err = diff_add(c, DIFF_CLASS_SEMANTIC, DIFF_ITEM_FIELD, unit, ia, scope,
+					       fd->name, (const char *)sa.data, (const char *)sb.data,
+					       NULL);
+			ik_buf_release(&sa);
+			ik_buf_release(&sb);
+			break;
+		}
+		case F_FILE_OFFSET:
+			if (field_num(ha, fd) != field_num(hb, fd))
+				moved = true;
+			break;
+		case F_BYTES: {
+			const uint8_t *pa = field_bytes(ha, fd), *pb = field_bytes(hb, fd);
+			_cleanup_free_ char *ta = NULL, *tb = NULL;
+
+			if (memcmp(pa, pb, fd->size) == 0)
+				break;
+			err = bytes_text(pa, fd->size, &ta);
+			if (err >= 0)
+				err = bytes_text(pb, fd->size, &tb);
+			if (err >= 0)
+				err = diff_add(c, DIFF_CLASS_SEMANTIC, DIFF_ITEM_FIELD, unit, ia, scope,
+					       fd->name, ta, tb, NULL);
+			break;
+		}
+		}
+	}
+	if (moved && ls->offsets_moved++ == 0)
+		ls->first_moved_a = ia;
+	if (renumbered && ls->masks_renumbered++ == 0)
+		ls->first_renumbered_a = ia;
+	return err;
+}
+
+static int compare_data(struct diff_ctx *c, const struct igvm_file *fa,
+			const struct igvm_file *fb, size_t ia, size_t ib, const char *scope,
+			struct layout_stats *ls)
+{
+	const struct igvm_header *ha = &fa->headers[ia], *hb = &fb->headers[ib];
+	const struct igvm_header_desc *desc = igvm_header_desc(ha->type);
+	const struct igvm_blob *ba, *bb;
+	bool differs, zero_extended;
+	int err;
+
+	if (!desc || desc->data_kind == IGVM_DATA_NONE)
+		return 0;
+	ba = igvm_blob_get(fa, ha->data);
+	bb = igvm_blob_get(fb, hb->data);
+	/* No file data means zeros (a page of zeros, a zero-filled area). */
+	err = diff_add_content(c, DIFF_CLASS_SEMANTIC, unit_of(ha->type), ia, scope,
+			       ba ? ba->bytes : NULL, ba ? ba->len : 0, bb ? bb->bytes : NULL,
+			       bb ? bb->len : 0, desc->data_kind != IGVM_DATA_CORIM, &differs,
+			       &zero_extended);
+	if (err < 0)
+		return err;
+	if (zero_extended && ls->zero_repr++ == 0)
+		ls->first_zero_repr_a = ia;
+	if (differs && ha->type == IGVM_VHT_VP_CONTEXT) {
+		/* Name the VMSA field for SEV-ES/SNP contexts. */
+		const struct igvm_vhs_supported_platform *p =
+			igvm_platform_by_mask(fa, ha->u.vp_context.compatibility_mask);
+		struct diff_item *it = &c->r->items[c->r->n_items - 1];
+		const char *name = vmsa_field_at(it->first_offset);
+
+		if (p && name &&
+		    (p->platform_type == IGVM_PLATFORM_SEV_SNP ||
+		     p->platform_type == IGVM_PLATFORM_SEV_ES)) {
+			it->text = diff_strf("first difference in VMSA field '%s'", name);
+			if (!it->text)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int report_unpaired(struct diff_ctx *c, const struct igvm_file *f, size_t i, bool in_a)
+{
+	const struct igvm_header *h = &f->headers[i];
+	_cleanup_free_ char *scope = scope_of(f, h, in_a ? i : NO_MATCH, in_a ? NO_MATCH : i);
+	const struct igvm_blob *blob = igvm_blob_get(f, h->data);
+	_cleanup_free_ char *text = NULL;
+
+	if (!scope)
+		return -ENOMEM;
+	if (blob) {
+		uint8_t sha[32];
+		char hex[65];
+		int err = ik_sha256(blob->bytes, blob->len, sha);
+
+		if (err < 0)
+			return err;
+		ik_hex_encode(sha, 32, hex);
+		text = diff_strf("%zu data bytes, sha256 %s", blob->len, hex);
+		if (!text)
+			return -ENOMEM;
+	}
+	/* Groups of B-only headers are kept apart from A indexes. */
+	return diff_add(c, DIFF_CLASS_SEMANTIC, in_a ? DIFF_ITEM_ONLY_A : DIFF_ITEM_ONLY_B,
+			unit_of(h->type), in_a ? i : ((uint64_t)1 << 40) + i, scope, NULL, NULL,
+			NULL, text);
+}
+
+/* ---- Fixed header ---- */
+
+static int compare_fixed(struct diff_ctx *c, const uint8_t *a, size_t a_len, const uint8_t *b,
+			 size_t b_len, const struct igvm_file *fa, const struct igvm_file *fb)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		bool semantic;
+		bool v2_only;
+	} rows[] = {
+		{ "format_version", 0x04, true, false },
+		{ "variable_header_offset", 0x08, false, false },
+		{ "variable_header_size", 0x0C, false, false },
+		{ "total_file_size", 0x10, false, false },
+		{ "checksum", 0x14, false, false },
+		{ "architecture", 0x18, true, true },
+		{ "page_size", 0x1C, true, true },
+	};
+	int err = 0;
+
+	for (size_t i = 0; err >= 0 && i < IK_ARRAY_SIZE(rows); i++) {
+		bool in_a = !rows[i].v2_only || fa->format_version >= IGVM_FORMAT_VERSION_2;
+		bool in_b = !rows[i].v2_only || fb->format_version >= IGVM_FORMAT_VERSION_2;
+		uint64_t va, vb;
+
+		if (!in_a && !in_b)
+			continue;
+		/* A v1 file is implicitly x64 with 4 KiB pages: compare the model values. */
+		if (rows[i].v2_only) {
+			va = rows[i].off == 0x18 ? fa->architecture : fa->page_size;
+			vb = rows[i].off == 0x18 ? fb->architecture : fb->page_size;
+		} else {
+			if (!ik_range_ok(rows[i].off, 4, a_len) || !ik_range_ok(rows[i].off, 4, b_len))
+				continue;
+			va = ik_get_le32(a + rows[i].off);
+			vb = ik_get_le32(b + rows[i].off);
+		}
+		if (va != vb)
+			err = diff_add_u64(c, rows[i].semantic ? DIFF_CLASS_SEMANTIC : DIFF_CLASS_LAYOUT,
+					   DIFF_UNIT_FILE, 0, "fixed header", rows[i].name, va, vb);
+	}
+	return err;
+}
+
+/* ---- Deduplication / data layout ---- */
+
+static size_t distinct_offsets(const struct igvm_file *f, size_t *ret_refs)
+{
+	_cleanup_free_ uint64_t *offs = NULL;
+	size_t n = 0, distinct = 0;
+
+	*ret_refs = 0;
+	offs = calloc(f->n_headers ? f->n_headers : 1, sizeof(*offs));
+	if (!offs)
+		return 0;
+	for (size_t i = 0; i < f->n_headers; i++) {
+		const struct igvm_header *h = &f->headers[i];
+		const struct field *fields;
+		size_t n_fields;
+
+		fields_for(h->type, &fields, &n_fields);
+		for (size_t k = 0; k < n_fields; k++)
+			if (fields[k].kind == F_FILE_OFFSET && field_num(h, &fields[k]) != 0)
+				offs[n++] = field_num(h, &fields[k]);
+	}
+	*ret_refs = n;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		/* Small inputs in practice; sort-free uniqueness keeps file order irrelevant. */
+		for (size_t k = 0; k < distinct && !seen; k++)
+			seen = offs[k] == offs[i];
+		if (!seen)
+			offs[distinct++] = offs[i];
+	}
+	return distinct;
+}
+
+static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
+			 const struct igvm_file *fb, const struct layout_stats *ls)
+{
+	size_t refs_a, refs_b, blobs_a, blobs_b;
+	_cleanup_free_ char *text = NULL, *scope = NULL;
+	int err;
+
+	if (ls->offsets_moved) {
+		scope = scope_of(fa, &fa->headers[ls->first_moved_a], ls->first_moved_a, NO_MATCH);
+		text = diff_strf("%zu paired header%s refer to file data at different offsets "
+				 "(file data order or deduplication differs); first: %s",
+				 ls->offsets_moved, ls->offsets_moved == 1 ? "" : "s",
+				 scope ? scope : "?");
+		if (!text)
+			return -ENOMEM;
+		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 1, "file data",
+			       NULL, NULL, NULL, text);
+		if (err < 0)
+			return err;
+		free(TAKE_PTR(text));
+		free(TAKE_PTR(scope));
+	}
+	if (ls->masks_renumbered) {
+		scope = scope_of(fa, &fa->headers[ls->first_renumbered_a], ls->first_renumbered_a,
+				 NO_MATCH);
+		text = diff_strf("%zu header%s use different compatibility_mask bits for the same "
+				 "platforms; first: %s",
+				 ls->masks_renumbered, ls->masks_renumbered == 1 ? "" : "s",
+				 scope ? scope : "?");
+		if (!text)
+			return -ENOMEM;
+		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 2,
+			       "compatibility masks", NULL, NULL, NULL, text);
+		if (err < 0)
+			return err;
+		free(TAKE_PTR(text));
+		free(TAKE_PTR(scope));
+	}
+	if (ls->zero_repr) {
+		scope = scope_of(fa, &fa->headers[ls->first_zero_repr_a], ls->first_zero_repr_a,
+				 NO_MATCH);
+		text = diff_strf("%zu header%s zeros in one file as file data and in the other "
+				 "as no data (file_offset 0) or shorter data; first: %s",
+				 ls->zero_repr, ls->zero_repr == 1 ? " holds" : "s hold", scope ? scope : "?");
+		if (!text)
+			return -ENOMEM;
+		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 3, "file data",
+			       NULL, NULL, NULL, text);
+		if (err < 0)
+			return err;
+		free(TAKE_PTR(text));
+		free(TAKE_PTR(scope));
+	}
+	blobs_a = distinct_offsets(fa, &refs_a);
+	blobs_b = distinct_offsets(fb, &refs_b);
+	if (blobs_a != blobs_b || refs_a != refs_b) {
+		text = diff_strf("A stores %zu data blob%s for %zu reference%s, B stores %zu for %zu "
+				 "(deduplication of identical data differs)",
+				 blobs_a, blobs_a == 1 ? "" : "s", refs_a, refs_a == 1 ? "" : "s",
+				 blobs_b, refs_b);
+		if (!text)
+			return -ENOMEM;
+		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 4, "file data",
+			       NULL, NULL, NULL, text);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- Measurements ---- */
+
+#ifdef IK_DIFF_HAVE_MEASURE
+static int measure_one(const struct igvm_file *f, enum igvm_platform_type p, char **ret_hex,
+		       char **ret_err)
+{
+	struct measure_opts o;
+	struct measure_result res;
+	struct ik_diag d;
+	char hex[2 * MEASURE_DIGEST_MAX + 1];
+	int err;
+
+	*ret_hex = *ret_err = NULL;
+	if (!igvm_find_platform(f, p)) {
+		*ret_err = strdup("platform not in this file");
+		return *ret_err ? 0 : -ENOMEM;
+	}
+	measure_opts_init(&o);
+	o.platform = p;
+	ik_diag_init(&d);
+	err = measure_igvm(f, &o, &res, &d);
+	if (err == -ENOMEM)
+		return err;
+	if (err < 0) {
+		char msg[IK_DIAG_PLACE_MAX + IK_DIAG_MSG_MAX + 8];
+
+		ik_diag_format(&d, msg, sizeof(msg));
+		*ret_err = strdup(msg);
+		return *ret_err ? 0 : -ENOMEM;
+	}
+	ik_hex_encode(res.digest, res.digest_len, hex);
+	*ret_hex = strdup(hex);
+	return *ret_hex ? 0 : -ENOMEM;
+}
+
+static int compare_measurements(struct diff_ctx *c, const struct igvm_file *fa,
+				const struct igvm_file *fb)
+{
+	static const enum igvm_platform_type measured[] = {
+		IGVM_PLATFORM_SEV_SNP, IGVM_PLATFORM_SEV_ES, IGVM_PLATFORM_SEV, IGVM_PLATFORM_TDX,
+	};
+	int err = 0;
+
+	for (size_t i = 0; err >= 0 && i < IK_ARRAY_SIZE(measured); i++) {
+		enum igvm_platform_type p = measured[i];
+		_cleanup_free_ char *ha = NULL, *hb = NULL, *ea = NULL, *eb = NULL, *plat = NULL;
+
+		if (!igvm_find_platform(fa, p) && !igvm_find_platform(fb, p))
+			continue;
+		err = measure_one(fa, p, &ha, &ea);
+		if (err >= 0)
+			err = measure_one(fb, p, &hb, &eb);
+		if (err < 0)
+			break;
+		plat = diff_strf("%s%s", c->prefix, measure_platform_name(p));
+		if (!plat)
+			return -ENOMEM;
+		err = diff_add_measurement(c->r, plat, measure_digest_field(p), ha, hb, ea, eb);
+	}
+	return err;
+}
+#endif
+
+/* ---- Entry ---- */
+
+static char *summary_of(const struct igvm_file *f)
+{
+	size_t pages = 0, platforms = 0;
+	struct ik_buf s;
+	int err;
+
+	for (size_t i = 0; i < f->n_headers; i++) {
+		if (f->headers[i].type == IGVM_VHT_PAGE_DATA)
+			pages++;
+		if (f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM)
+			platforms++;
+	}
+	ik_buf_init(&s, 0);
+	err = ik_buf_printf(&s, "IGVM v%" PRIu32 ", %s, %zu platform%s (", f->format_version,
+			    f->architecture == IGVM_ARCH_AARCH64 ? "aarch64" : "x64", platforms,
+			    platforms == 1 ? "" : "s");
+	for (size_t i = 0, k = 0; err >= 0 && i < f->n_headers; i++)
+		if (f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM)
+			err = ik_buf_printf(
+				&s, "%s%s", k++ ? ", " : "",
+				igvm_platform_name(f->headers[i].u.supported_platform.platform_type));
+	if (err >= 0)
+		err = ik_buf_printf(&s, "), %zu headers, %zu PAGE_DATA", f->n_headers, pages);
+	if (err >= 0)
+		err = ik_buf_terminate(&s);
+	if (err < 0) {
+		ik_buf_release(&s);
+		return NULL;
+	}
+	return (char *)ik_buf_take(&s, NULL);
+}
+
+static int read_one(const uint8_t *p, size_t len, const char *name, const struct diff_opts *o,
+		    struct igvm_file **ret, struct ik_diag *d)
+{
+	struct igvm_read_opts ro = { .lenient = o->lenient };
+	int err = igvm_read(p, len, &ro, ret, d);
+
+	return err < 0 ? ik_diag_file(d, name, err) : 0;
+}
+
+int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name_a,
+	      const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
+	      char **ret_summary_b, struct ik_diag *d)
+{
+	_cleanup_(igvm_file_freep) struct igvm_file *fa = NULL, *fb = NULL;
+	_cleanup_free_ size_t *match_a = NULL, *match_b = NULL;
+	_cleanup_free_ bool *moved = NULL;
+	struct layout_stats ls = { 0 };
+	int err;
+
+	err = read_one(a, a_len, name_a, c->o, &fa, d);
+	if (err < 0)
+		return err;
+	err = read_one(b, b_len, name_b, c->o, &fb, d);
+	if (err < 0)
+		return err;
+	*ret_summary_a = summary_of(fa);
+	*ret_summary_b = summary_of(fb);
+	if (!*ret_summary_a || !*ret_summary_b)
+		return -ENOMEM;
+
+	err = compare_fixed(c, a, a_len, b, b_len, fa, fb);
+	if (err < 0)
+		return err;
+
+	match_a = calloc(fa->n_headers ? fa->n_headers : 1, sizeof(*match_a));
+	match_b = calloc(fb->n_headers ? fb->n_headers : 1, sizeof(*match_b));
+	moved = calloc(fa->n_headers ? fa->n_headers : 1, sizeof(*moved));
+	if (!match_a || !match_b || !moved)
+		return -ENOMEM;
+	err = pair_headers(fa, fb, match_a, match_b);
+	if (err < 0)
+		return err;
+	err = find_moved(match_a, fa->n_headers, moved);
+	if (err < 0)
+		return err;
+
+	/*
+	 * Walk A in file order; a B-only header is reported just before the first
+	 * paired header that follows it in B, so the report reads in file order.
+	 */
+	size_t cb = 0;
+	for (size_t ia = 0; ia < fa->n_headers; ia++) {
+		_cleanup_free_ char *scope = NULL;
+		size_t ib = match_a[ia];
+
+		if (ib == NO_MATCH) {
+			err = report_unpaired(c, fa, ia, true);
+			if (err < 0)
+				return err;
+			continue;
+		}
+		for (; cb < ib; cb++)
+			if (match_b[cb] == NO_MATCH) {
+				err = report_unpaired(c, fb, cb, false);
+				if (err < 0)
+					return err;
+			}
+		if (cb == ib)
+			cb++;
+		scope = scope_of(fa, &fa->headers[ia], ia, ib);
+		if (!scope)
+			return -ENOMEM;
+		if (moved[ia]) {
+			/* Directive order is load and measurement order; earlier sections' is not. */
+			const struct igvm_header_desc *desc = igvm_header_desc(fa->headers[ia].type);
+			bool directive = !desc || desc->section == IGVM_SECTION_DIRECTIVE;
+			_cleanup_free_ char *text = diff_strf(
+				"position differs: header %zu in A, %zu in B, out of order relative to "
+				"the other headers%s",
+				ia, ib, directive ? " (directive order is load and measurement order)" : "");
+
+			if (!text)
+				return -ENOMEM;
+			err = diff_add(c, directive ? DIFF_CLASS_SEMANTIC : DIFF_CLASS_LAYOUT,
+				       DIFF_ITEM_NOTE, unit_of(fa->headers[ia].type), ia, scope, NULL,
+				       NULL, NULL, text);
+			if (err < 0)
+				return err;
+		}
+		err = compare_fields(c, fa, fb, ia, ib, scope, &ls);
+		if (err >= 0)
+			err = compare_data(c, fa, fb, ia, ib, scope, &ls);
+		if (err < 0)
+			return err;
+	}
+	for (; cb < fb->n_headers; cb++)
+		if (match_b[cb] == NO_MATCH) {
+			err = report_unpaired(c, fb, cb, false);
+			if (err < 0)
+				return err;
+		}
+	err = report_layout(c, fa, fb, &ls);
+	if (err < 0)
+		return err;
+#ifdef IK_DIFF_HAVE_MEASURE
+	if (!c->o->no_measure) {
+		err = compare_measurements(c, fa, fb);
+		if (err < 0)
+			return err;
+	}
+#endif
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the diff front end (diff.c) and the per-format comparers. */
+#ifndef IGVMKIT_DIFF_DIFF_INTERNAL_H
+#define IGVMKIT_DIFF_DIFF_INTERNAL_H
+
+#include "diff/diff.h"
+
+/*
+ * Where new items go: the report plus a scope prefix, so an IGVM inside a
+ * FUKI '.efifw' entry is reported as "efifw 'qemu': header 3 (PAGE_DATA)...".
+ * group_base keeps counting keys of nested comparisons apart.
+ */
+struct diff_ctx {
+	struct diff_report *r;
+	const char *prefix; /* "" or "efifw 'qemu': " */
+	uint64_t group_base;
+	const struct diff_opts *o;
+};
+
+/* Appends an item; strings are copied.  Returns 0 or -ENOMEM. */
+int diff_add(struct diff_ctx *c, enum diff_class cls, enum diff_item_kind kind,
+	     enum diff_unit unit, uint64_t group, const char *scope, const char *field,
+	     const char *a, const char *b, const char *text);
+
+/* Appends a FIELD item whose values are formatted as 0x%llx. */
+int diff_add_u64(struct diff_ctx *c, enum diff_class cls, enum diff_unit unit, uint64_t group,
+		 const char *scope, const char *field, uint64_t a, uint64_t b);
+
+/*
+ * Compares two byte ranges; when they differ (after zero-extending the shorter
+ * one if ZERO_EXTEND), appends a CONTENT item and sets *ret_differs.  When they
+ * are equal only after zero extension, nothing is added and *ret_zero_extended
+ * is set so the caller can report the representation as layout.
+ */
+int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit unit,
+		     uint64_t group, const char *scope, const uint8_t *a, size_t a_len,
+		     const uint8_t *b, size_t b_len, bool zero_extend, bool *ret_differs,
+		     bool *ret_zero_extended);
+
+int diff_add_measurement(struct diff_report *r, const char *platform, const char *field,
+			 const char *a, const char *b, const char *why_not_a,
+			 const char *why_not_b);
+
+/* malloc'd printf; NULL on failure. */
+char *diff_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Per-format comparers: fill the report's items (and summaries). */
+int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name_a,
+	      const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
+	      char **ret_summary_b, struct ik_diag *d);
+int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name_a,
+	    const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
+	    char **ret_summary_b, struct ik_diag *d);
+
+/* True when the bytes start like an IGVM file / a PE image. */
+bool diff_looks_like_igvm(const uint8_t *p, size_t len);
+bool diff_looks_like_pe(const uint8_t *p, size_t len);
+
+#endif
