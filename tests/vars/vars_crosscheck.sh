@@ -109,6 +109,11 @@ if [ -r $OVMF/OVMF_VARS_4M.ms.fd ]; then
 	"$IGVMKIT" vars store --size 2m -o e2.fd && cmp -s e2.fd $OVMF/OVMF_VARS.fd && ok "empty 2m == OVMF_VARS.fd" || fail "empty 2m store"
 	"$IGVMKIT" vars store --size 4m -o e4.fd && cmp -s e4.fd $OVMF/OVMF_VARS_4M.fd && ok "empty 4m == OVMF_VARS_4M.fd" || fail "empty 4m store"
 	"$IGVMKIT" vars store -i $OVMF/OVMF_VARS.fd -o e2b.fd && cmp -s e2b.fd $OVMF/OVMF_VARS.fd && ok "OVMF_VARS.fd round trip" || fail "round trip"
+	if [ -r /usr/share/ovmf/OVMF.fd ]; then
+		# The unified 2 MiB ROM begins with its (empty) variable store.
+		"$IGVMKIT" vars store -i /usr/share/ovmf/OVMF.fd -o rom.fd && cmp -s rom.fd $OVMF/OVMF_VARS.fd &&
+			ok "store read from OVMF.fd == OVMF_VARS.fd" || fail "store inside OVMF.fd"
+	fi
 	"$IGVMKIT" vars extract $OVMF/OVMF_VARS_4M.ms.fd PK -o ms-pk.esl || fail "extract"
 	sig-list-to-certs ms-pk.esl mspk >/dev/null
 	# Fingerprint of Debian's PK (vars.md §6: 5FB05ED8...).
