@@ -1,0 +1,829 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Assembler core: per-platform directive lists, the merge that stores shared
+ * content once, parameter areas, raw and kernel-hashes components, overlap
+ * and QEMU-compatibility checks.
+ */
+#include "layout_build_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/bytes.h"
+#include "../common/cleanup.h"
+#include "../common/fileio.h"
+#include "vmsa.h"
+
+/* ---- warnings ---- */
+
+void layout_warnings_release(struct layout_warnings *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		free(w->items[i]);
+	free(w->items);
+	w->items = NULL;
+	w->n = 0;
+}
+
+int build_warn(struct builder *b, const struct layout_mark *m, const char *fmt, ...)
+{
+	char msg[IK_DIAG_MSG_MAX], line[IK_DIAG_MSG_MAX + IK_DIAG_FILE_MAX + 32];
+	va_list ap;
+
+	if (!b->w || b->w->n >= LAYOUT_WARNINGS_MAX)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (m && m->file)
+		snprintf(line, sizeof(line), "%s:%u:%u: %s", m->file, m->line, m->column, msg);
+	else
+		snprintf(line, sizeof(line), "%s", msg);
+	for (size_t i = 0; i < b->w->n; i++)
+		if (strcmp(b->w->items[i], line) == 0)
+			return 0;
+	char **items = realloc(b->w->items, (b->w->n + 1) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	b->w->items = items;
+	if (!(items[b->w->n] = strdup(line)))
+		return -ENOMEM;
+	b->w->n++;
+	return 0;
+}
+
+int build_fail_rebase(struct builder *b, int err, const struct layout_mark *m, const char *fmt, ...)
+{
+	char prefix[IK_DIAG_MSG_MAX], old[IK_DIAG_MSG_MAX];
+	va_list ap;
+
+	if (!b->d)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	snprintf(old, sizeof(old), "%s", b->d->msg[0] ? b->d->msg : strerror(err < 0 ? -err : EIO));
+	ik_diag_init(b->d);
+	return layout_fail_at(b->d, err, m, "%s: %s", prefix, old);
+}
+
+/* ---- per-platform op lists ---- */
+
+static int op_list_add(struct op_list *list, const struct op *op)
+{
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 64;
+		struct op *v = realloc(list->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		list->v = v;
+		list->cap = cap;
+	}
+	list->v[list->n++] = *op;
+	return 0;
+}
+
+uint32_t build_component_platforms(const struct builder *b, const struct layout_component *comp,
+				   uint32_t allowed)
+{
+	if (comp->platforms)
+		return comp->platforms;
+	return b->selected & allowed;
+}
+
+int build_add_op(struct builder *b, enum layout_platform_id pid, enum build_phase phase,
+		 const struct igvm_header *h, const struct layout_component *origin)
+{
+	struct op op;
+
+	memset(&op, 0, sizeof(op));
+	op.h = *h;
+	op.origin = origin;
+	op.origin_name = origin ? origin->name : NULL;
+	op.mark = origin ? &origin->mark : NULL;
+	return op_list_add(&b->ops[pid][phase], &op);
+}
+
+int build_add_pages(struct builder *b, uint32_t platforms, uint64_t gpa, const uint8_t *bytes,
+		    uint64_t len, uint32_t flags, uint16_t data_type,
+		    const struct layout_component *origin)
+{
+	uint8_t page[IGVM_PAGE_SIZE_4K];
+	uint64_t end;
+
+	if (!ik_is_aligned(gpa, IGVM_PAGE_SIZE_4K) || ik_add_overflow_u64(gpa, len, &end) ||
+	    end > (1ull << 52))
+		return layout_fail_at(b->d, -EINVAL, origin ? &origin->mark : NULL,
+				      "component '%s': range 0x%" PRIx64 "+0x%" PRIx64
+				      " is not page aligned or lies beyond the 52-bit physical address space",
+				      origin ? origin->name : "?", gpa, len);
+	for (uint64_t off = 0; off < len; off += IGVM_PAGE_SIZE_4K) {
+		struct igvm_header h;
+		igvm_blob_id id = IGVM_NO_BLOB;
+		int r;
+
+		if (bytes) {
+			size_t n = len - off < IGVM_PAGE_SIZE_4K ? (size_t)(len - off) : IGVM_PAGE_SIZE_4K;
+			memcpy(page, bytes + off, n);
+			memset(page + n, 0, IGVM_PAGE_SIZE_4K - n);
+			r = igvm_blob_add(b->f, page, IGVM_PAGE_SIZE_4K, &id);
+			if (r < 0)
+				return r;
+		}
+		memset(&h, 0, sizeof(h));
+		h.type = IGVM_VHT_PAGE_DATA;
+		h.u.page_data.gpa = gpa + off;
+		h.u.page_data.flags = flags;
+		h.u.page_data.data_type = data_type;
+		h.data = id;
+		for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++) {
+			if (!(platforms & PLATFORM_BIT(p)))
+				continue;
+			r = build_add_op(b, (enum layout_platform_id)p, PHASE_PAGES, &h, origin);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int build_add_vp_context(struct builder *b, enum layout_platform_id pid, uint64_t gpa,
+			 uint16_t vp_index, const uint8_t *page, const struct layout_component *origin)
+{
+	struct igvm_header h;
+	igvm_blob_id id;
+	int r = igvm_blob_add(b->f, page, IGVM_PAGE_SIZE_4K, &id);
+
+	if (r < 0)
+		return r;
+	memset(&h, 0, sizeof(h));
+	h.type = IGVM_VHT_VP_CONTEXT;
+	h.u.vp_context.gpa = gpa;
+	h.u.vp_context.vp_index = vp_index;
+	h.data = id;
+	return build_add_op(b, pid, PHASE_VP, &h, origin);
+}
+
+uint64_t build_sev_features(const struct builder *b, enum layout_platform_id pid)
+{
+	const struct layout_platform *p = &b->l->platforms[pid];
+
+	if (p->has_sev_features)
+		return p->sev_features;
+	if (b->l->measure.has_guest_features && pid == LAYOUT_PLATFORM_SEV_SNP)
+		return b->l->measure.guest_features;
+	return pid == LAYOUT_PLATFORM_SEV_SNP ? SEV_FEATURES_SNP_DEFAULT : 0;
+}
+
+uint32_t build_vcpu_signature(const struct builder *b)
+{
+	const struct vcpu_type *t = NULL;
+
+	if (b->l->measure.n_vcpu_types)
+		t = vcpu_type_find(b->l->measure.vcpu_types[0]);
+	if (!t)
+		t = vcpu_type_find("EPYC-v4");
+	return t ? vcpu_signature(t->family, t->model, t->stepping) : 0;
+}
+
+void build_native_reset_context(uint8_t page[4096])
+{
+	/* IgvmNativeVpContextX64 (igvm.md §1.9): x86 state after RESET, BSP at 0xFFFFFFF0. */
+	memset(page, 0, 4096);
+	ik_put_le64(page + 0x80, 0xFFF0);	/* rip */
+	ik_put_le64(page + 0x88, 0x2);		/* rflags */
+	ik_put_le16(page + 0x98, 0xFFFF);	/* idtr_limit */
+	ik_put_le16(page + 0x9E, 0xFFFF);	/* gdtr_limit */
+	ik_put_le16(page + 0xA8, 0xF000);	/* code_selector */
+	ik_put_le16(page + 0xAA, 0x009B);	/* code_attributes */
+	ik_put_le32(page + 0xAC, 0xFFFF0000u);	/* code_base */
+	ik_put_le32(page + 0xB0, 0xFFFF);	/* code_limit */
+	ik_put_le16(page + 0xB4, 0);		/* data_selector */
+	ik_put_le16(page + 0xB6, 0x0093);	/* data_attributes */
+	ik_put_le32(page + 0xB8, 0);		/* data_base */
+	ik_put_le32(page + 0xBC, 0xFFFF);	/* data_limit */
+	ik_put_le64(page + 0xC8, 0x60000010);	/* cr0: CD, NW, ET */
+}
+
+/* ---- merge ---- */
+
+/* Same directive apart from the mask (contents compared by blob id: the store dedups). */
+static bool op_equal(const struct op *a, const struct op *b)
+{
+	const struct igvm_header *x = &a->h, *y = &b->h;
+
+	if (x->type != y->type || x->data != y->data)
+		return false;
+	switch (x->type) {
+	case IGVM_VHT_PAGE_DATA:
+		return x->u.page_data.gpa == y->u.page_data.gpa &&
+		       x->u.page_data.flags == y->u.page_data.flags &&
+		       x->u.page_data.data_type == y->u.page_data.data_type;
+	case IGVM_VHT_VP_CONTEXT:
+		return x->u.vp_context.gpa == y->u.vp_context.gpa &&
+		       x->u.vp_context.vp_index == y->u.vp_context.vp_index;
+	case IGVM_VHT_PARAMETER_INSERT:
+		return x->u.parameter_insert.gpa == y->u.parameter_insert.gpa &&
+		       x->u.parameter_insert.parameter_area_index ==
+			       y->u.parameter_insert.parameter_area_index;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		return x->u.required_memory.gpa == y->u.required_memory.gpa &&
+		       x->u.required_memory.number_of_bytes == y->u.required_memory.number_of_bytes &&
+		       x->u.required_memory.flags == y->u.required_memory.flags;
+	case IGVM_VHT_GUEST_POLICY:
+		return x->u.guest_policy.policy == y->u.guest_policy.policy;
+	default:
+		return false; /* pass-through headers are never combined */
+	}
+}
+
+static void set_mask(struct igvm_header *h, uint32_t mask)
+{
+	switch (h->type) {
+	case IGVM_VHT_PAGE_DATA:
+		h->u.page_data.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_VP_CONTEXT:
+		h->u.vp_context.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_PARAMETER_INSERT:
+		h->u.parameter_insert.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		h->u.required_memory.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_GUEST_POLICY:
+		h->u.guest_policy.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_RELOCATABLE_REGION:
+		h->u.relocatable_region.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_PAGE_TABLE_RELOCATION_REGION:
+		h->u.page_table_relocation.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_CORIM_DOCUMENT:
+	case IGVM_VHT_CORIM_SIGNATURE:
+		h->u.corim.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_CCA_POLICY:
+		h->u.cca_policy.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_SNP_ID_BLOCK:
+		h->u.snp_id_block.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_ERROR_RANGE:
+		h->u.error_range.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_VBS_MEASUREMENT:
+		h->u.vbs_measurement.compatibility_mask = mask;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Does OP occur in LIST at or after POS? */
+static bool occurs_later(const struct op_list *list, size_t pos, const struct op *op)
+{
+	for (size_t i = pos; i < list->n; i++)
+		if (op_equal(&list->v[i], op))
+			return true;
+	return false;
+}
+
+/*
+ * Interleaves the platforms' lists of one phase.  Greedy: emit a head that no
+ * other platform still has further down (so nothing shareable is split), with
+ * the mask of every platform whose head is the same directive; when every
+ * head is still pending elsewhere, emit the first one anyway.
+ */
+static int merge_phase(struct builder *b, enum build_phase phase)
+{
+	size_t pos[LAYOUT_PLATFORM_COUNT] = { 0 };
+
+	for (;;) {
+		int chosen = -1;
+
+		for (int p = 0; p < LAYOUT_PLATFORM_COUNT && chosen < 0; p++) {
+			const struct op_list *lp = &b->ops[p][phase];
+			bool safe = true;
+
+			if (pos[p] >= lp->n)
+				continue;
+			for (int q = 0; q < LAYOUT_PLATFORM_COUNT && safe; q++) {
+				const struct op_list *lq = &b->ops[q][phase];
+				if (q == p || pos[q] >= lq->n)
+					continue;
+				if (op_equal(&lq->v[pos[q]], &lp->v[pos[p]]))
+					continue; /* shared right now */
+				if (occurs_later(lq, pos[q] + 1, &lp->v[pos[p]]))
+					safe = false;
+			}
+			if (safe)
+				chosen = p;
+		}
+		if (chosen < 0) {
+			for (int p = 0; p < LAYOUT_PLATFORM_COUNT && chosen < 0; p++)
+				if (pos[p] < b->ops[p][phase].n)
+					chosen = p;
+		}
+		if (chosen < 0)
+			return 0;
+
+		struct op op = b->ops[chosen][phase].v[pos[chosen]];
+		uint32_t mask = 0;
+		for (int q = 0; q < LAYOUT_PLATFORM_COUNT; q++) {
+			const struct op_list *lq = &b->ops[q][phase];
+			if (pos[q] < lq->n && op_equal(&lq->v[pos[q]], &op)) {
+				mask |= layout_platform_mask((enum layout_platform_id)q);
+				pos[q]++;
+			}
+		}
+		if (!(mask & layout_platform_mask((enum layout_platform_id)chosen))) {
+			/* op_equal is false for pass-through headers: take the chosen one alone */
+			mask = layout_platform_mask((enum layout_platform_id)chosen);
+			pos[chosen]++;
+		}
+		set_mask(&op.h, mask);
+		int r = igvm_file_append(b->f, &op.h);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* ---- checks ---- */
+
+struct range {
+	uint64_t start, end;
+	const struct op *op;
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static uint64_t area_size(const struct builder *b, uint32_t index)
+{
+	for (size_t i = 0; i < b->unmasked.n; i++) {
+		const struct igvm_header *h = &b->unmasked.v[i].h;
+		if (h->type == IGVM_VHT_PARAMETER_AREA && h->u.parameter_area.parameter_area_index == index)
+			return h->u.parameter_area.number_of_bytes;
+	}
+	return IGVM_PAGE_SIZE_4K;
+}
+
+/* No two pages (or inserted parameter areas) of one platform may share a GPA. */
+static int check_overlaps(struct builder *b, enum layout_platform_id pid)
+{
+	const struct op_list *pages = &b->ops[pid][PHASE_PAGES], *pre = &b->ops[pid][PHASE_PRE];
+	_cleanup_free_ struct range *rs = calloc(pages->n + pre->n + 1, sizeof(*rs));
+	size_t n = 0;
+
+	if (!rs)
+		return -ENOMEM;
+	for (size_t i = 0; i < pages->n; i++) {
+		const struct igvm_header *h = &pages->v[i].h;
+		if (h->type != IGVM_VHT_PAGE_DATA)
+			continue;
+		uint64_t size = (h->u.page_data.flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) ?
+					IGVM_PAGE_SIZE_2M : IGVM_PAGE_SIZE_4K;
+		rs[n++] = (struct range){ h->u.page_data.gpa, h->u.page_data.gpa + size, &pages->v[i] };
+	}
+	for (size_t i = 0; i < pre->n; i++) {
+		const struct igvm_header *h = &pre->v[i].h;
+		if (h->type != IGVM_VHT_PARAMETER_INSERT)
+			continue;
+		uint64_t size = area_size(b, h->u.parameter_insert.parameter_area_index);
+		rs[n++] = (struct range){ h->u.parameter_insert.gpa, h->u.parameter_insert.gpa + size,
+					  &pre->v[i] };
+	}
+	qsort(rs, n, sizeof(*rs), range_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (rs[i].start >= rs[i - 1].end)
+			continue;
+		const struct op *a = rs[i - 1].op, *c = rs[i].op;
+		const struct op *later = a->origin > c->origin ? a : c;
+		return layout_fail_at(b->d, -EINVAL, later->mark,
+				      "%s '%s' at 0x%" PRIx64 " overlaps %s '%s' at 0x%" PRIx64
+				      " for platform %s (each guest page may be loaded once)",
+				      c->origin ? "component" : "parameter area",
+				      c->origin_name ? c->origin_name : "?", rs[i].start,
+				      a->origin ? "component" : "parameter area",
+				      a->origin_name ? a->origin_name : "?", rs[i - 1].start,
+				      layout_platform_name(pid));
+	}
+	return 0;
+}
+
+/* Page types and contexts a platform's loader refuses never carry its mask. */
+static int check_platform_rules(struct builder *b, enum layout_platform_id pid)
+{
+	for (int ph = 0; ph < PHASE_COUNT; ph++) {
+		const struct op_list *list = &b->ops[pid][ph];
+		for (size_t i = 0; i < list->n; i++) {
+			const struct op *op = &list->v[i];
+			const struct igvm_header *h = &op->h;
+
+			if (h->type == IGVM_VHT_PAGE_DATA && h->u.page_data.data_type != 0 &&
+			    pid != LAYOUT_PLATFORM_SEV_SNP)
+				return layout_fail_at(b->d, -EINVAL, op->mark,
+						      "component '%s' gives platform %s a %s page at 0x%" PRIx64
+						      " (SECRETS and CPUID pages exist only on sev-snp)",
+						      op->origin_name ? op->origin_name : "?",
+						      layout_platform_name(pid),
+						      h->u.page_data.data_type == 1 ? "SECRETS" : "CPUID",
+						      h->u.page_data.gpa);
+			if (h->type == IGVM_VHT_VP_CONTEXT &&
+			    (pid == LAYOUT_PLATFORM_TDX || pid == LAYOUT_PLATFORM_SEV))
+				return layout_fail_at(b->d, -EINVAL, op->mark,
+						      "component '%s' gives platform %s a VP context, which its loader refuses",
+						      op->origin_name ? op->origin_name : "?",
+						      layout_platform_name(pid));
+		}
+	}
+	return 0;
+}
+
+static int check_qemu(struct builder *b)
+{
+	const struct igvm_file *f = b->f;
+	bool reported[0x400] = { false };
+
+	for (size_t i = 0; i < f->n_headers; i++) {
+		const struct igvm_header_desc *desc = igvm_header_desc(f->headers[i].type);
+		uint32_t t = f->headers[i].type;
+
+		if (!desc || desc->qemu_supported || (t < 0x400 && reported[t]))
+			continue;
+		if (!b->l->allow_non_qemu)
+			return ik_diag_file(b->d, b->l->path,
+					    ik_fail_at(b->d, -ENOTSUP, "igvm", "the build needs header type %s, which QEMU's IGVM loader refuses; set 'igvm: {allow-non-qemu-headers: true}' to emit it anyway",
+						       desc->name));
+		int r = build_warn(b, NULL,
+				   "header type %s is not accepted by QEMU's IGVM loader (emitted because of 'allow-non-qemu-headers')",
+				   desc->name);
+		if (r < 0)
+			return r;
+		if (t < 0x400)
+			reported[t] = true;
+	}
+	return 0;
+}
+
+/* ---- parameter areas, raw, kernel hashes ---- */
+
+static const struct {
+	uint32_t type;
+	uint32_t min_size; /* bytes the loader writes at the offset, at least */
+} param_rows[LAYOUT_PARAM_COUNT] = {
+	[LAYOUT_PARAM_VP_COUNT] = { IGVM_VHT_VP_COUNT_PARAMETER, 4 },
+	[LAYOUT_PARAM_MEMORY_MAP] = { IGVM_VHT_MEMORY_MAP, IGVM_MEMORY_MAP_ENTRY_SIZE },
+	[LAYOUT_PARAM_ENVIRONMENT_INFO] = { IGVM_VHT_ENVIRONMENT_INFO_PARAMETER, 4 },
+	[LAYOUT_PARAM_MADT] = { IGVM_VHT_MADT, 44 },
+	[LAYOUT_PARAM_SRAT] = { IGVM_VHT_SRAT, 48 },
+	[LAYOUT_PARAM_SLIT] = { IGVM_VHT_SLIT, 44 },
+	[LAYOUT_PARAM_PPTT] = { IGVM_VHT_PPTT, 36 },
+	[LAYOUT_PARAM_MMIO_RANGES] = { IGVM_VHT_MMIO_RANGES, 32 },
+	[LAYOUT_PARAM_COMMAND_LINE] = { IGVM_VHT_COMMAND_LINE, 1 },
+	[LAYOUT_PARAM_DEVICE_TREE] = { IGVM_VHT_DEVICE_TREE, 40 },
+};
+
+static int build_param_areas(struct builder *b)
+{
+	const struct layout *l = b->l;
+
+	for (size_t i = 0; i < l->n_param_areas; i++)
+		if (l->param_areas[i].index >= b->next_param_index)
+			b->next_param_index = l->param_areas[i].index + 1;
+	for (size_t i = 0; i < l->n_param_areas; i++) {
+		const struct layout_param_area *pa = &l->param_areas[i];
+		struct op op;
+		int r;
+
+		memset(&op, 0, sizeof(op));
+		op.origin_name = pa->name;
+		op.mark = &pa->mark;
+		op.h.type = IGVM_VHT_PARAMETER_AREA;
+		op.h.u.parameter_area.number_of_bytes = pa->size;
+		op.h.u.parameter_area.parameter_area_index = pa->index;
+		r = op_list_add(&b->unmasked, &op);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < pa->n_params; k++) {
+			const struct layout_param *p = &pa->params[k];
+			uint64_t end = (uint64_t)p->offset + param_rows[p->type].min_size;
+
+			if (end > pa->size)
+				return layout_fail_at(b->d, -EINVAL, &p->mark,
+						      "parameter at byte offset %u needs %u bytes, but area '%s' is only 0x%" PRIx64 " bytes",
+						      p->offset, param_rows[p->type].min_size, pa->name, pa->size);
+			if ((p->type == LAYOUT_PARAM_MEMORY_MAP || p->type == LAYOUT_PARAM_MADT) && p->offset)
+				build_warn(b, &p->mark,
+					   "QEMU writes the %s at offset 0 of the area whatever byte_offset says",
+					   p->type == LAYOUT_PARAM_MEMORY_MAP ? "memory map" : "MADT");
+			memset(&op.h, 0, sizeof(op.h));
+			op.h.type = param_rows[p->type].type;
+			op.h.u.parameter.parameter_area_index = pa->index;
+			op.h.u.parameter.byte_offset = p->offset;
+			op.mark = &p->mark;
+			r = op_list_add(&b->unmasked, &op);
+			if (r < 0)
+				return r;
+		}
+		struct igvm_header h;
+		memset(&h, 0, sizeof(h));
+		h.type = IGVM_VHT_PARAMETER_INSERT;
+		h.u.parameter_insert.gpa = pa->address;
+		h.u.parameter_insert.parameter_area_index = pa->index;
+		uint32_t platforms = pa->platforms ? pa->platforms : b->selected;
+		for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++) {
+			if (!(platforms & PLATFORM_BIT(p)))
+				continue;
+			struct op ins;
+			memset(&ins, 0, sizeof(ins));
+			ins.h = h;
+			ins.origin_name = pa->name;
+			ins.mark = &pa->mark;
+			r = op_list_add(&b->ops[p][PHASE_PRE], &ins);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int build_raw(struct builder *b, const struct layout_component *comp)
+{
+	static const struct {
+		uint32_t flags;
+		uint16_t data_type;
+		bool snp_only;
+	} kinds[] = {
+		[LAYOUT_PAGE_NORMAL] = { 0, IGVM_PAGE_DATA_TYPE_NORMAL, false },
+		[LAYOUT_PAGE_UNMEASURED] = { IGVM_PAGE_DATA_FLAG_UNMEASURED, IGVM_PAGE_DATA_TYPE_NORMAL, false },
+		[LAYOUT_PAGE_SHARED] = { IGVM_PAGE_DATA_FLAG_SHARED, IGVM_PAGE_DATA_TYPE_NORMAL, false },
+		[LAYOUT_PAGE_SECRETS] = { 0, IGVM_PAGE_DATA_TYPE_SECRETS, true },
+		[LAYOUT_PAGE_CPUID] = { 0, IGVM_PAGE_DATA_TYPE_CPUID_DATA, true },
+	};
+	struct ik_file_bytes fb;
+	uint32_t platforms;
+	uint64_t size;
+	int r;
+
+	if (kinds[comp->page_kind].snp_only) {
+		if (comp->platforms & ~PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP))
+			return layout_fail_at(b->d, -EINVAL, &comp->platforms_mark,
+					      "component '%s': SECRETS and CPUID pages exist only on sev-snp",
+					      comp->name);
+		platforms = b->selected & PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP);
+	} else {
+		platforms = build_component_platforms(b, comp, b->selected);
+	}
+	r = ik_file_load(comp->file, 0, &fb, b->d);
+	if (r < 0)
+		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': cannot read '%s'",
+					 comp->name, comp->file);
+	size = comp->size ? comp->size : fb.len;
+	if (size < fb.len) {
+		ik_file_release(&fb);
+		return layout_fail_at(b->d, -EINVAL, &comp->mark,
+				      "component '%s': 'size' 0x%" PRIx64 " is smaller than file '%s' (0x%zx bytes)",
+				      comp->name, size, comp->file, fb.len);
+	}
+	if (size == 0) {
+		ik_file_release(&fb);
+		return layout_fail_at(b->d, -EINVAL, &comp->file_mark, "component '%s': file '%s' is empty",
+				      comp->name, comp->file);
+	}
+	/* the file, then zero pages up to size */
+	r = build_add_pages(b, platforms, comp->address, fb.data, fb.len,
+			    kinds[comp->page_kind].flags, kinds[comp->page_kind].data_type, comp);
+	if (r >= 0) {
+		uint64_t done = ik_align_up(fb.len, IGVM_PAGE_SIZE_4K);
+		if (size > done)
+			r = build_add_pages(b, platforms, comp->address + done, NULL, size - done,
+					    kinds[comp->page_kind].flags,
+					    kinds[comp->page_kind].data_type, comp);
+	}
+	ik_file_release(&fb);
+	return r;
+}
+
+int build_kernel_hashes(struct builder *b, const struct layout_component *comp)
+{
+	int r = kernel_hashes_compute_files(comp->kernel, comp->initrd, comp->cmdline, 0, &b->hashes,
+					    b->d);
+
+	if (r < 0)
+		return build_fail_rebase(b, r, &comp->kernel_mark,
+					 "component '%s': cannot hash the kernel inputs", comp->name);
+	if (!comp->has_address) {
+		/* the OVMF component places the table in the ROM's hash-table area */
+		b->kernel_hashes = comp;
+		return 0;
+	}
+	uint8_t page[KERNEL_HASHES_PAGE_SIZE];
+	r = kernel_hashes_page(&b->hashes, (uint32_t)(comp->address & 0xFFF), page, b->d);
+	if (r < 0)
+		return build_fail_rebase(b, r, &comp->mark,
+					 "component '%s': the 176-byte hashes table does not fit at 0x%" PRIx64,
+					 comp->name, comp->address);
+	uint32_t amd = PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP) | PLATFORM_BIT(LAYOUT_PLATFORM_SEV_ES) |
+		       PLATFORM_BIT(LAYOUT_PLATFORM_SEV);
+	return build_add_pages(b, build_component_platforms(b, comp, amd), comp->address & ~0xFFFull,
+			       page, sizeof(page), 0, IGVM_PAGE_DATA_TYPE_NORMAL, comp);
+}
+
+/* ---- driver ---- */
+
+static void builder_release(struct builder *b)
+{
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++)
+		for (int ph = 0; ph < PHASE_COUNT; ph++)
+			free(b->ops[p][ph].v);
+	free(b->unmasked.v);
+	igvm_file_free(b->f);
+}
+
+static int emit(struct builder *b)
+{
+	const struct layout *l = b->l;
+	int r;
+
+	/* Platform headers, one bit each, in a fixed order. */
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++) {
+		const struct layout_platform *lp = &l->platforms[p];
+		struct igvm_header h;
+
+		if (!lp->enabled)
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.type = IGVM_VHT_SUPPORTED_PLATFORM;
+		h.u.supported_platform.compatibility_mask = layout_platform_mask((enum layout_platform_id)p);
+		h.u.supported_platform.highest_vtl = lp->has_vtl ? lp->vtl : b->highest_vtl[p];
+		h.u.supported_platform.platform_type =
+			(uint8_t)layout_platform_igvm_type((enum layout_platform_id)p);
+		h.u.supported_platform.platform_version = 1;
+		h.u.supported_platform.shared_gpa_boundary =
+			lp->shared_gpa_boundary ? lp->shared_gpa_boundary : b->shared_gpa_boundary[p];
+		r = igvm_file_append(b->f, &h);
+		if (r < 0)
+			return r;
+	}
+	r = merge_phase(b, PHASE_INIT);
+	for (size_t i = 0; r >= 0 && i < b->unmasked.n; i++)
+		r = igvm_file_append(b->f, &b->unmasked.v[i].h);
+	if (r >= 0)
+		r = merge_phase(b, PHASE_PRE);
+	if (r >= 0)
+		r = merge_phase(b, PHASE_PAGES);
+	if (r >= 0)
+		r = merge_phase(b, PHASE_VP);
+	return r;
+}
+
+static int add_policies(struct builder *b)
+{
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++) {
+		const struct layout_platform *lp = &b->l->platforms[p];
+		struct igvm_header h;
+		uint64_t policy;
+
+		if (!lp->enabled)
+			continue;
+		if (p == LAYOUT_PLATFORM_SEV_SNP)
+			policy = lp->has_policy ? lp->policy : 0x30000; /* SMT allowed, bit 17 */
+		else if (p == LAYOUT_PLATFORM_TDX && lp->has_policy)
+			policy = lp->policy;
+		else
+			continue;
+		/* a policy from an IGVM input is replaced by the layout's */
+		struct op_list *init = &b->ops[p][PHASE_INIT];
+		for (size_t i = 0; i < init->n; i++)
+			if (init->v[i].h.type == IGVM_VHT_GUEST_POLICY) {
+				if (!lp->has_policy) {
+					policy = UINT64_MAX;
+					break;
+				}
+				memmove(&init->v[i], &init->v[i + 1], (init->n - i - 1) * sizeof(init->v[0]));
+				init->n--;
+				i--;
+			}
+		if (policy == UINT64_MAX)
+			continue;
+		if (p == LAYOUT_PLATFORM_SEV_SNP && !(policy & (1ull << 17)))
+			return layout_fail_at(b->d, -EINVAL, &lp->mark,
+					      "SNP guest policy 0x%" PRIx64 " lacks bit 17, which must be 1", policy);
+		memset(&h, 0, sizeof(h));
+		h.type = IGVM_VHT_GUEST_POLICY;
+		h.u.guest_policy.policy = policy;
+		struct op op;
+		memset(&op, 0, sizeof(op));
+		op.h = h;
+		op.mark = &lp->mark;
+		/* policy first in the init phase */
+		int r = op_list_add(init, &op);
+		if (r < 0)
+			return r;
+		memmove(&init->v[1], &init->v[0], (init->n - 1) * sizeof(init->v[0]));
+		init->v[0] = op;
+	}
+	return 0;
+}
+
+int layout_build(const struct layout *l, struct igvm_file **ret, struct layout_warnings *w,
+		 struct ik_diag *d)
+{
+	struct builder b;
+	int r = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.l = l;
+	b.d = d;
+	b.w = w;
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++)
+		if (l->platforms[p].enabled)
+			b.selected |= PLATFORM_BIT(p);
+	b.f = igvm_file_new(l->format_version, IGVM_ARCH_X64);
+	if (!b.f)
+		return -ENOMEM;
+
+	/* SVSMs first decide what OVMF leaves to them; kernel hashes before OVMF places them. */
+	for (size_t i = 0; i < l->n_components; i++) {
+		const struct layout_component *c = &l->components[i];
+		if (c->kind == LAYOUT_COMPONENT_SVSM)
+			b.svsm_platforms |= build_component_platforms(&b, c, PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP));
+		if (c->kind == LAYOUT_COMPONENT_KERNEL_HASHES && !c->has_address) {
+			bool has_ovmf = false;
+			for (size_t k = 0; k < l->n_components; k++)
+				has_ovmf |= l->components[k].kind == LAYOUT_COMPONENT_OVMF;
+			if (!has_ovmf) {
+				r = layout_fail_at(d, -EINVAL, &c->mark,
+						   "kernel-hashes component '%s' has no 'address' and the layout has no ovmf component whose hash-table area could hold it",
+						   c->name);
+				goto out;
+			}
+			r = build_kernel_hashes(&b, c);
+			if (r < 0)
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < l->n_components && r >= 0; i++) {
+		const struct layout_component *c = &l->components[i];
+		switch (c->kind) {
+		case LAYOUT_COMPONENT_OVMF:
+			r = build_ovmf(&b, c);
+			break;
+		case LAYOUT_COMPONENT_SVSM:
+			r = build_svsm(&b, c);
+			break;
+		case LAYOUT_COMPONENT_IGVM:
+			r = build_igvm_input(&b, c);
+			break;
+		case LAYOUT_COMPONENT_RAW:
+			r = build_raw(&b, c);
+			break;
+		case LAYOUT_COMPONENT_KERNEL_HASHES:
+			if (c->has_address)
+				r = build_kernel_hashes(&b, c);
+			break;
+		}
+	}
+	if (r < 0)
+		goto out;
+	r = build_param_areas(&b);
+	if (r >= 0)
+		r = add_policies(&b);
+	for (int p = 0; r >= 0 && p < LAYOUT_PLATFORM_COUNT; p++) {
+		if (!(b.selected & PLATFORM_BIT(p)))
+			continue;
+		r = check_platform_rules(&b, (enum layout_platform_id)p);
+		if (r >= 0)
+			r = check_overlaps(&b, (enum layout_platform_id)p);
+		if (r >= 0 && b.ops[p][PHASE_PAGES].n == 0)
+			r = build_warn(&b, &l->platforms[p].mark,
+				       "platform %s receives no pages from any component",
+				       layout_platform_name((enum layout_platform_id)p));
+	}
+	if (r >= 0)
+		r = emit(&b);
+	if (r >= 0)
+		r = check_qemu(&b);
+	if (r >= 0)
+		r = igvm_validate(b.f, NULL, d);
+	if (r >= 0) {
+		*ret = b.f;
+		b.f = NULL;
+	}
+out:
+	builder_release(&b);
+	return r;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* Assembler internals shared by the component emitters (layout_*.c). */
+#ifndef IGVMKIT_ASSEMBLE_LAYOUT_BUILD_PRIV_H
+#define IGVMKIT_ASSEMBLE_LAYOUT_BUILD_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel_hashes.h"
+#include "layout_build.h"
+
+enum build_phase {
+	PHASE_INIT,
+	PHASE_PRE,
+	PHASE_PAGES,
+	PHASE_VP,
+	PHASE_COUNT,
+};
+
+/* One directive for one platform; the mask is filled in when lists are merged. */
+struct op {
+	struct igvm_header h;
+	const struct layout_component *origin; /* NULL for parameter areas */
+	const char *origin_name;
+	const struct layout_mark *mark;
+};
+
+struct op_list {
+	struct op *v;
+	size_t n, cap;
+};
+
+struct builder {
+	const struct layout *l;
+	struct igvm_file *f;
+	struct ik_diag *d;
+	struct layout_warnings *w;
+	uint32_t selected; /* bit per enum layout_platform_id */
+
+	struct op_list ops[LAYOUT_PLATFORM_COUNT][PHASE_COUNT];
+	/* PARAMETER_AREA and parameter usages (no mask), in order. */
+	struct op_list unmasked;
+	uint32_t next_param_index;
+
+	/* Platform header values contributed by components (layout values win). */
+	uint8_t highest_vtl[LAYOUT_PLATFORM_COUNT];
+	uint64_t shared_gpa_boundary[LAYOUT_PLATFORM_COUNT];
+
+	/* SVSM present for a platform: OVMF then leaves SNP metadata and the VMSA to it. */
+	uint32_t svsm_platforms;
+
+	/* Kernel hashes without an address: the OVMF component places them. */
+	const struct layout_component *kernel_hashes;
+	struct kernel_hashes hashes;
+};
+
+#define PLATFORM_BIT(id) (1u << (id))
+
+/* Platforms COMP serves: its own list, or the selected ones among ALLOWED. */
+uint32_t build_component_platforms(const struct builder *b, const struct layout_component *comp,
+				   uint32_t allowed);
+
+int build_add_op(struct builder *b, enum layout_platform_id pid, enum build_phase phase,
+		 const struct igvm_header *h, const struct layout_component *origin);
+
+/*
+ * PAGE_DATA for LEN bytes at GPA (4 KiB aligned) for each platform in PLATFORMS;
+ * BYTES NULL = zero pages without data; a short last page is zero-padded.
+ */
+int build_add_pages(struct builder *b, uint32_t platforms, uint64_t gpa, const uint8_t *bytes,
+		    uint64_t len, uint32_t flags, uint16_t data_type,
+		    const struct layout_component *origin);
+
+/* VP_CONTEXT with a 4096-byte page of context. */
+int build_add_vp_context(struct builder *b, enum layout_platform_id pid, uint64_t gpa,
+			 uint16_t vp_index, const uint8_t *page, const struct layout_component *origin);
+
+/*
+ * Re-homes a failure reported by another module (file loading, ROM metadata
+ * checks) at layout mark M: the message becomes "PREFIX: <original message>".
+ */
+int build_fail_rebase(struct builder *b, int err, const struct layout_mark *m, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+int build_warn(struct builder *b, const struct layout_mark *m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* SEV_FEATURES for the VMSA of platform PID (layout value or the default). */
+uint64_t build_sev_features(const struct builder *b, enum layout_platform_id pid);
+/* CPUID(1).EAX of the first vCPU type the layout measures (EPYC-v4 by default). */
+uint32_t build_vcpu_signature(const struct builder *b);
+
+/* The IgvmNativeVpContextX64 of a CPU at the architectural reset vector, padded to 4096. */
+void build_native_reset_context(uint8_t page[4096]);
+
+/* Component emitters. */
+int build_ovmf(struct builder *b, const struct layout_component *comp);
+int build_svsm(struct builder *b, const struct layout_component *comp);
+int build_igvm_input(struct builder *b, const struct layout_component *comp);
+int build_raw(struct builder *b, const struct layout_component *comp);
+int build_kernel_hashes(struct builder *b, const struct layout_component *comp);
+
+#endif

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * igvmkit build: assemble a layout into IGVM file(s), with the measurements
+ * JSON beside each (docs/cmd/build.md, igvmkit-layout(5)).
+ *
+ * Everything is computed in memory first; files are written (atomically)
+ * only when every requested variant has built, so a failing run leaves
+ * nothing behind.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assemble/igvm.h"
+#include "assemble/layout.h"
+#include "assemble/layout_build.h"
+#include "assemble/layout_builtin.h"
+#include "assemble/measure.h"
+#include "assemble/vmsa.h"
+#include "cli.h"
+#include "commands.h"
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/fileio.h"
+#include "common/hex.h"
+#include "fuki/fuki.h"
+
+#define CMD "build"
+#define DEFINES_MAX 256
+#define VARIANTS_MAX 64
+
+extern char **environ;
+
+IK_DEFINE_CLEANUP(struct layout, layout_free)
+IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: igvmkit build [options] [LAYOUT.yaml]\n"
+		"\n"
+		"Assemble the IGVM file(s) a layout describes, with a measurements JSON beside each.\n"
+		"Without LAYOUT, build the built-in default layout (Debian's OVMF.fd for sev-snp,\n"
+		"tdx, sev-es and native).\n"
+		"\n"
+		"options:\n"
+		"  -D, --define NAME=VALUE  set layout variable NAME (repeatable; beats the\n"
+		"                           environment and the layout's defaults)\n"
+		"      --variant NAME       apply variant NAME of the layout\n"
+		"      --all-variants       build every variant the layout defines\n"
+		"  -o, --output-dir DIR     write outputs into DIR (created if missing; default .)\n"
+		"      --no-measurements    do not compute or write the measurements JSON\n"
+		"      --list-variants      print the layout's variants and exit\n"
+		"  -q, --quiet              print nothing but warnings and errors\n"
+		"  -h, --help               show this help\n"
+		"\n"
+		"See igvmkit-layout(5) for the layout language and docs/cmd/build.md.\n");
+}
+
+/* One variant's results, held until everything has built. */
+struct product {
+	char *variant;
+	char *igvm_name;
+	struct ik_buf igvm;
+	char *json_name; /* NULL = none */
+	struct ik_buf json;
+	char *fuki_name; /* NULL = none */
+	struct ik_buf fuki;
+	struct measure_result *results;
+	size_t n_results;
+	struct layout_warnings warnings;
+};
+
+static void product_release(struct product *p)
+{
+	free(p->variant);
+	free(p->igvm_name);
+	ik_buf_release(&p->igvm);
+	free(p->json_name);
+	ik_buf_release(&p->json);
+	free(p->fuki_name);
+	ik_buf_release(&p->fuki);
+	free(p->results);
+	layout_warnings_release(&p->warnings);
+}
+
+static const enum igvm_platform_type measured_platforms[] = {
+	IGVM_PLATFORM_SEV_SNP, IGVM_PLATFORM_SEV_ES, IGVM_PLATFORM_SEV, IGVM_PLATFORM_TDX,
+};
+
+/* Platforms whose digest depends on the vCPU count, type and VMM (KVM measures VMSAs). */
+static bool has_vmsas(enum igvm_platform_type p)
+{
+	return p == IGVM_PLATFORM_SEV_SNP || p == IGVM_PLATFORM_SEV_ES;
+}
+
+static int add_result(struct product *p, const struct measure_result *r)
+{
+	struct measure_result *v = realloc(p->results, (p->n_results + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	p->results = v;
+	p->results[p->n_results++] = *r;
+	return 0;
+}
+
+static int measure_all(const struct layout *l, const struct igvm_file *f, struct product *p,
+		       struct ik_diag *d)
+{
+	const struct layout_measure *m = &l->measure;
+	struct measure_opts o;
+	int r;
+
+	for (size_t k = 0; k < IK_ARRAY_SIZE(measured_platforms); k++) {
+		enum igvm_platform_type plat = measured_platforms[k];
+		if (!igvm_find_platform(f, plat))
+			continue;
+		size_t n_vcpus = has_vmsas(plat) ? m->n_vcpus : 1;
+		size_t n_types = has_vmsas(plat) ? m->n_vcpu_types : 1;
+		size_t n_vmms = has_vmsas(plat) ? m->n_vmms : 1;
+		for (size_t v = 0; v < n_vmms; v++)
+			for (size_t t = 0; t < n_types; t++)
+				for (size_t c = 0; c < n_vcpus; c++) {
+					struct measure_result res;
+					const struct vcpu_type *vt = NULL;
+
+					measure_opts_init(&o);
+					o.platform = plat;
+					r = measure_loader_from_name(m->loader, &o.loader);
+					if (r < 0)
+						return ik_fail(d, r, "unknown loader model '%s'", m->loader);
+					r = tdx_order_from_name(m->tdx_order, &o.tdx_order);
+					if (r < 0)
+						return ik_fail(d, r, "unknown TDX order '%s'", m->tdx_order);
+					o.vcpus = m->vcpus[c];
+					if (has_vmsas(plat)) {
+						r = vcpu_type_lookup(m->vcpu_types[t], &vt, d);
+						if (r < 0)
+							return r;
+						o.has_vcpu_signature = true;
+						o.vcpu_signature = vcpu_signature(vt->family, vt->model,
+										  vt->stepping);
+						o.vcpu_type = vt->name;
+						r = vmm_type_from_name(m->vmms[v], &o.vmm);
+						if (r < 0)
+							return ik_fail(d, r, "unknown VMM '%s'", m->vmms[v]);
+					}
+					memset(&res, 0, sizeof(res));
+					r = measure_igvm(f, &o, &res, d);
+					if (r < 0)
+						return r;
+					r = add_result(p, &res);
+					if (r < 0)
+						return r;
+				}
+	}
+	return 0;
+}
+
+static int build_fuki(const struct layout *l, struct product *p, struct ik_diag *d)
+{
+	struct fuki_firmware fw;
+	struct fuki_opts o;
+	char fwid[128];
+	size_t len = strlen(p->igvm_name);
+
+	if (len > 5 && strcmp(p->igvm_name + len - 5, ".igvm") == 0)
+		len -= 5;
+	snprintf(fwid, sizeof(fwid), "%.*s", (int)len, p->igvm_name);
+	memset(&fw, 0, sizeof(fw));
+	fw.fwid = fwid;
+	fw.data = p->igvm.data;
+	fw.len = p->igvm.len;
+	fw.source = p->igvm_name;
+	memset(&o, 0, sizeof(o));
+	o.firmware = &fw;
+	o.n_firmware = 1;
+	p->fuki_name = strdup(l->outputs.fuki);
+	if (!p->fuki_name)
+		return -ENOMEM;
+	ik_buf_init(&p->fuki, IK_BUF_DEFAULT_MAX);
+	return fuki_build(&o, &p->fuki, d);
+}
+
+static int build_one(const struct layout_load_opts *lo, bool measurements, struct product *p,
+		     struct ik_diag *d)
+{
+	_cleanup_(layout_freep) struct layout *l = NULL;
+	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
+	int r;
+
+	r = layout_load(lo, &l, d);
+	if (r < 0)
+		return r;
+	if (l->outputs.sign)
+		return layout_fail_at(d, -ENOTSUP, &l->outputs.sign_mark,
+				      "'outputs.sign' is not available in this build of igvmkit build (sign the outputs with 'igvmkit sign')");
+	r = layout_build(l, &f, &p->warnings, d);
+	if (r < 0)
+		return r;
+	ik_buf_init(&p->igvm, IK_BUF_DEFAULT_MAX);
+	r = igvm_write(f, &p->igvm, d);
+	if (r < 0)
+		return ik_diag_file(d, l->outputs.igvm, r);
+	p->igvm_name = strdup(l->outputs.igvm);
+	if (l->variant)
+		p->variant = strdup(l->variant);
+	if (!p->igvm_name || (l->variant && !p->variant))
+		return -ENOMEM;
+	if (measurements && l->outputs.measurements) {
+		struct measure_image img;
+
+		r = measure_all(l, f, p, d);
+		if (r < 0)
+			return ik_diag_file(d, l->outputs.igvm, r);
+		r = measure_image_describe(p->igvm_name, MEASURE_INPUT_IGVM, p->igvm.data, p->igvm.len,
+					   &img, d);
+		if (r < 0)
+			return r;
+		ik_buf_init(&p->json, IK_BUF_DEFAULT_MAX);
+		r = measure_json_document(&img, p->results, p->n_results, &p->json, d);
+		if (r < 0)
+			return r;
+		p->json_name = strdup(l->outputs.measurements);
+		if (!p->json_name)
+			return -ENOMEM;
+	}
+	if (l->outputs.fuki) {
+		r = build_fuki(l, p, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s/%s", dir, name);
+	return s;
+}
+
+/* Writes every product; on the first failure removes what this run wrote. */
+static int write_all(const char *outdir, struct product *ps, size_t n, struct ik_diag *d)
+{
+	struct ik_out *outs = calloc(n * 3, sizeof(*outs));
+	size_t n_outs = 0;
+	int r = 0;
+
+	if (!outs)
+		return -ENOMEM;
+	r = ik_mkdir_p(outdir, d);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct {
+			const char *name;
+			const struct ik_buf *buf;
+		} files[] = {
+			{ ps[i].igvm_name, &ps[i].igvm },
+			{ ps[i].json_name, &ps[i].json },
+			{ ps[i].fuki_name, &ps[i].fuki },
+		};
+		for (size_t k = 0; r >= 0 && k < IK_ARRAY_SIZE(files); k++) {
+			if (!files[k].name)
+				continue;
+			_cleanup_free_ char *path = join(outdir, files[k].name);
+			if (!path) {
+				r = -ENOMEM;
+				break;
+			}
+			r = ik_out_open(&outs[n_outs], path, d);
+			if (r < 0)
+				break;
+			n_outs++;
+			r = ik_out_write(&outs[n_outs - 1], files[k].buf->data, files[k].buf->len, d);
+		}
+	}
+	/* Commit only when every output is fully written. */
+	for (size_t i = 0; r >= 0 && i < n_outs; i++)
+		r = ik_out_commit(&outs[i], d);
+	for (size_t i = 0; i < n_outs; i++)
+		ik_out_abort(&outs[i]);
+	free(outs);
+	return r;
+}
+
+static void print_summary(const char *outdir, const struct product *p)
+{
+	uint8_t sha[IK_SHA256_LEN];
+	char hex[2 * MEASURE_DIGEST_MAX + 1];
+
+	if (ik_sha256(p->igvm.data, p->igvm.len, sha) >= 0) {
+		ik_hex_encode(sha, sizeof(sha), hex);
+		printf("%s/%s: %zu bytes, sha256 %s\n", outdir, p->igvm_name, p->igvm.len, hex);
+	}
+	for (size_t i = 0; i < p->n_results; i++) {
+		const struct measure_result *r = &p->results[i];
+		ik_hex_encode(r->digest, r->digest_len, hex);
+		if (has_vmsas(r->platform))
+			printf("  %-8s %s vcpus=%u %s vmm=%s: %s\n", measure_platform_name(r->platform),
+			       measure_digest_field(r->platform), r->vcpus,
+			       r->vcpu_type[0] ? r->vcpu_type : "-", vmm_type_name(r->vmm), hex);
+		else
+			printf("  %-8s %s: %s\n", measure_platform_name(r->platform),
+			       measure_digest_field(r->platform), hex);
+	}
+	if (p->json_name)
+		printf("%s/%s: measurements (%zu)\n", outdir, p->json_name, p->n_results);
+	if (p->fuki_name)
+		printf("%s/%s: FUKI add-on, %zu bytes\n", outdir, p->fuki_name, p->fuki.len);
+}
+
+int cmd_build(int argc, char **argv)
+{
+	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS };
+	static const struct option options[] = {
+		{ "define", required_argument, NULL, 'D' },
+		{ "variant", required_argument, NULL, OPT_VARIANT },
+		{ "all-variants", no_argument, NULL, OPT_ALL_VARIANTS },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "no-measurements", no_argument, NULL, OPT_NO_MEASUREMENTS },
+		{ "list-variants", no_argument, NULL, OPT_LIST_VARIANTS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct layout_define defines[DEFINES_MAX];
+	size_t n_defines = 0;
+	const char *variant = NULL, *outdir = ".";
+	bool all_variants = false, measurements = true, list_variants = false, quiet = false;
+	struct layout_load_opts lo;
+	struct ik_diag d;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "D:o:qh", options, NULL)) != -1) {
+		switch (c) {
+		case 'D': {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg)
+				return cli_usage_error(CMD, "-D expects NAME=VALUE, got '%s'", optarg);
+			if (n_defines == DEFINES_MAX)
+				return cli_usage_error(CMD, "more than %d -D options", DEFINES_MAX);
+			*eq = '\0';
+			defines[n_defines].name = optarg;
+			defines[n_defines++].value = eq + 1;
+			break;
+		}
+		case OPT_VARIANT:
+			variant = optarg;
+			break;
+		case OPT_ALL_VARIANTS:
+			all_variants = true;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case OPT_NO_MEASUREMENTS:
+			measurements = false;
+			break;
+		case OPT_LIST_VARIANTS:
+			list_variants = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return IK_EXIT_OK;
+		default:
+			return cli_usage_error(CMD, "unknown option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(CMD, "expected at most one LAYOUT argument, got %d", argc - optind);
+	if (variant && all_variants)
+		return cli_usage_error(CMD, "--variant and --all-variants exclude each other");
+
+	memset(&lo, 0, sizeof(lo));
+	if (optind < argc) {
+		lo.path = argv[optind];
+	} else {
+		lo.path = LAYOUT_BUILTIN_DEFAULT;
+		lo.embedded = layout_builtin_files;
+		lo.n_embedded = layout_builtin_count;
+	}
+	lo.defines = defines;
+	lo.n_defines = n_defines;
+	lo.environ = environ;
+
+	/* Which variants to build. */
+	char **names = NULL;
+	size_t n_names = 1;
+	_cleanup_(layout_freep) struct layout *base = NULL;
+	ik_diag_init(&d);
+	if (all_variants || list_variants) {
+		r = layout_load(&lo, &base, &d);
+		if (r < 0)
+			return cli_error_diag(CMD, &d, r);
+		if (list_variants) {
+			for (size_t i = 0; i < base->n_variants; i++)
+				printf("%s\n", base->variants[i]);
+			return IK_EXIT_OK;
+		}
+		if (base->n_variants == 0)
+			return cli_usage_error(CMD, "--all-variants: '%s' defines no variants", lo.path);
+		names = base->variants;
+		n_names = base->n_variants;
+	}
+
+	struct product *ps = calloc(n_names, sizeof(*ps));
+	if (!ps)
+		return cli_error_diag(CMD, NULL, -ENOMEM);
+	r = 0;
+	for (size_t i = 0; i < n_names && r >= 0; i++) {
+		lo.variant = names ? names[i] : variant;
+		ik_diag_init(&d);
+		r = build_one(&lo, measurements, &ps[i], &d);
+		for (size_t w = 0; w < ps[i].warnings.n; w++)
+			cli_warn(CMD, "%s", ps[i].warnings.items[w]);
+		for (size_t k = 0; r >= 0 && k < i; k++)
+			if (strcmp(ps[k].igvm_name, ps[i].igvm_name) == 0) {
+				ik_diag_init(&d);
+				r = ik_fail(&d, -EINVAL,
+					    "variants '%s' and '%s' both write '%s' (give each its own outputs.igvm)",
+					    ps[k].variant ? ps[k].variant : "(base)",
+					    ps[i].variant ? ps[i].variant : "(base)", ps[i].igvm_name);
+			}
+	}
+	if (r >= 0) {
+		ik_diag_init(&d);
+		r = write_all(outdir, ps, n_names, &d);
+	}
+	if (r >= 0 && !quiet)
+		for (size_t i = 0; i < n_names; i++)
+			print_summary(outdir, &ps[i]);
+	for (size_t i = 0; i < n_names; i++)
+		product_release(&ps[i]);
+	free(ps);
+	if (r < 0)
+		return cli_error_diag(CMD, &d, r);
+	return IK_EXIT_OK;
+}
