@@ -3,6 +3,8 @@
 set -u
 IGVMKIT=${1:?usage: $0 IGVMKIT}
 case "$IGVMKIT" in /*) ;; *) IGVMKIT=$(pwd)/$IGVMKIT ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+ORIG_PWD=$(pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/ik-vars-test.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 1

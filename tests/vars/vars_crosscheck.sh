@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 need openssl python3 cert-to-efi-sig-list sig-list-to-certs hash-to-efi-sig-list \
 	sign-efi-sig-list sbsiglist sbvarsign
-HERE=$(cd "$(dirname "$0")" && pwd)
 OWNER=11111111-2222-3333-4444-555555555555
 
 make_key PK

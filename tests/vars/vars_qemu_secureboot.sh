@@ -6,9 +6,10 @@
 #   - is refused ("Access Denied") once PK/KEK/db are enrolled
 #   - starts once its Authenticode SHA-256 (computed by igvmkit) is in db
 #   - is refused again when the same hash is also in dbx
-# usage: vars_qemu_secureboot.sh IGVMKIT TESTS_QEMU_DIR
+# usage: vars_qemu_secureboot.sh IGVMKIT [TESTS_QEMU_DIR]
 . "$(dirname "$0")/lib.sh"
-QDIR=${2:?usage: $0 IGVMKIT TESTS_QEMU_DIR}
+QDIR=${2:-$HERE/../qemu}
+case "$QDIR" in /*) ;; *) QDIR=$ORIG_PWD/$QDIR ;; esac
 CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 need openssl python3 qemu-system-x86_64
 [ -r "$CODE" ] || { echo "SKIP: $CODE not installed (package ovmf)" >&2; exit 77; }
