@@ -300,7 +300,7 @@ static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, i
 	}
 	if (f->n_blobs >= UINT32_MAX)
 		return -E2BIG;
-	if (f->n_blobs == f->cap_blobs) {
+	if (f->n_blobs >= f->cap_blobs) {
 		size_t cap = f->cap_blobs ? f->cap_blobs * 2 : 64;
 		struct igvm_blob *n;
 

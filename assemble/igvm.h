@@ -442,4 +442,129 @@ int igvm_validate(const struct igvm_file *f, const struct igvm_read_opts *opts, 
  */
 int igvm_write(const struct igvm_file *f, struct ik_buf *out, struct ik_diag *d);
 
+/* ---- Additions (igvm_fields.c, igvm_read.c, igvm_write.c): keep everything above stable ---- */
+
+/* Fixed header as found in a file (igvm.md §1.2). */
+struct igvm_fixed_header {
+	uint32_t magic;
+	uint32_t format_version;
+	uint32_t variable_header_offset;
+	uint32_t variable_header_size;
+	uint32_t total_file_size;
+	uint32_t checksum;
+	uint32_t architecture; /* v2 only; X64 for v1 */
+	uint32_t page_size;    /* v2 only; 4096 for v1 */
+};
+
+/* Size of the fixed header of FORMAT_VERSION (24 or 32), 0 when unknown. */
+uint32_t igvm_fixed_header_size(uint32_t format_version);
+
+/*
+ * Decodes and checks the fixed header of a file of LEN bytes: magic, version,
+ * architecture, page size, total_file_size, section bounds and the CRC-32.
+ */
+int igvm_read_fixed_header(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
+			   struct igvm_fixed_header *ret, struct ik_diag *d);
+
+/* CRC-32 as igvm.md §1.2 defines it: fixed header with checksum 0, then the variable headers. */
+uint32_t igvm_checksum(const uint8_t *fixed, uint32_t fixed_size, const uint8_t *vh, size_t vh_len);
+
+/* Largest number of variable headers igvmkit reads (each costs ~0.9 KiB of model). */
+#define IGVM_MAX_HEADERS ((size_t)1 << 20)
+
+/*
+ * Field tables: one row per field of each IGVM_VHS_* body, in on-disk order
+ * (bodies are their fields back to back, no gaps).  The reader, writer,
+ * validator and inspector all walk these rows.
+ */
+enum igvm_field_kind {
+	IGVM_FIELD_U8,
+	IGVM_FIELD_U16,
+	IGVM_FIELD_U32,
+	IGVM_FIELD_U64,
+	IGVM_FIELD_BYTES,
+};
+#define IGVM_FIELD_F_MASK 0x01u		  /* the compatibility_mask */
+#define IGVM_FIELD_F_FILE_OFFSET 0x02u	  /* absolute file offset of the header's data */
+#define IGVM_FIELD_F_RESERVED 0x04u	  /* must be zero (igvmkit; relaxed by lenient) */
+#define IGVM_FIELD_F_RESERVED_CRATE 0x08u /* must be zero (the igvm crate checks it too) */
+#define IGVM_FIELD_F_HEX 0x10u		  /* shown in hex */
+
+struct igvm_field {
+	const char *group; /* enclosing struct for nested fields ("id_public_key"), or NULL */
+	const char *name;  /* spec field name */
+	enum igvm_field_kind kind;
+	uint16_t size;	      /* bytes on disk */
+	uint16_t host_offset; /* offset inside union igvm_header.u */
+	uint32_t flags;	      /* IGVM_FIELD_F_* */
+};
+
+/* Rows for TYPE (count in *ret_n), or NULL when the type is unknown. */
+const struct igvm_field *igvm_header_fields(uint32_t type, size_t *ret_n);
+/* Integer value of a U8..U64 field of H. */
+uint64_t igvm_field_value(const struct igvm_header *h, const struct igvm_field *fd);
+/* Address of a field's bytes inside H (BYTES fields). */
+const uint8_t *igvm_field_bytes(const struct igvm_header *h, const struct igvm_field *fd);
+/* Decodes a body of exactly desc->body_size bytes into RET (type set, data = IGVM_NO_BLOB). */
+int igvm_decode_body(uint32_t type, const uint8_t *body, size_t len, struct igvm_header *ret);
+/* Encodes H's body (desc->body_size bytes) into OUT; file_offset fields come from H. */
+int igvm_encode_body(const struct igvm_header *h, uint8_t *out, size_t out_len);
+
+/* Section name "platform", "initialization", "directive". */
+const char *igvm_section_name(enum igvm_section s);
+/* "NORMAL", "SECRETS", "CPUID_DATA", "CPUID_XF", or "UNKNOWN". */
+const char *igvm_page_data_type_name(uint32_t data_type);
+
+/* ---- Iteration helpers for measure / assemble / inspect ---- */
+
+/* OR of the compatibility masks of all SUPPORTED_PLATFORM headers. */
+uint32_t igvm_declared_mask(const struct igvm_file *f);
+
+/*
+ * True when H applies to the platform owning PLATFORM_MASK: its mask contains
+ * that bit, or its type has no mask (PARAMETER_AREA and parameter usages).
+ */
+bool igvm_header_applies_to(const struct igvm_header *h, uint32_t platform_mask);
+
+/*
+ * Index of the first header at or after START whose type is TYPE (0 = any
+ * type) and that applies to PLATFORM_MASK (0 = any platform), or f->n_headers.
+ */
+size_t igvm_next_header(const struct igvm_file *f, size_t start, uint32_t type,
+			uint32_t platform_mask);
+#define igvm_foreach_header(f, i, type, platform_mask)                                         \
+	for (size_t i = igvm_next_header((f), 0, (type), (platform_mask)); i < (f)->n_headers;   \
+	     i = igvm_next_header((f), i + 1, (type), (platform_mask)))
+
+/*
+ * Size in bytes of the VP context data of a VP_CONTEXT for PLATFORM_TYPE:
+ * 4096 (SNP/SEV-ES VMSA page, native/SEV context page, CCA page) or, for
+ * VSM_ISOLATION, 4 + 32 * register_count read from DATA (DATA_LEN >= 4).
+ * Returns 0 when the platform has no VP context (TDX) or DATA is too short.
+ */
+uint64_t igvm_vp_context_size(uint32_t platform_type, const uint8_t *data, size_t data_len);
+
+/* The data blob of header H, or NULL when it has none. */
+const struct igvm_blob *igvm_header_blob(const struct igvm_file *f, const struct igvm_header *h);
+
+/* VBS VP context records (igvm.md §1.9). */
+#define IGVM_VBS_VP_CONTEXT_HEADER_SIZE 4u
+#define IGVM_VBS_VP_CONTEXT_REGISTER_SIZE 32u
+struct igvm_vbs_register {
+	uint8_t vtl;
+	uint32_t register_name;	    /* Hyper-V register name (TLFS numbering) */
+	uint8_t register_value[16]; /* Hyper-V encoding, little-endian */
+};
+/* Register count of a VBS context, or -EBADMSG when DATA is too short for it. */
+int igvm_vbs_register_count(const uint8_t *data, size_t len, uint32_t *ret_count);
+/* Register I of a VBS context (bounds-checked). */
+int igvm_vbs_register_get(const uint8_t *data, size_t len, uint32_t i,
+			  struct igvm_vbs_register *ret);
+/* Hyper-V name of an x64 register ("Rip", "Cr0"...), or NULL when igvmkit does not know it. */
+const char *igvm_vbs_register_name(uint32_t register_name);
+
+/* Writes F like igvm_write, validating with OPTS (NULL = strict). */
+int igvm_write_opts(const struct igvm_file *f, const struct igvm_read_opts *opts,
+		    struct ik_buf *out, struct ik_diag *d);
+
 #endif

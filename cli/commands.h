@@ -3,6 +3,7 @@
 #ifndef IGVMKIT_CLI_COMMANDS_H
 #define IGVMKIT_CLI_COMMANDS_H
 
+int cmd_inspect(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_vars(int argc, char **argv);
 int cmd_fuki(int argc, char **argv);

@@ -23,6 +23,7 @@ struct command {
 /* Add one row per subcommand (keep the order of `igvmkit --help`). */
 static const struct command commands[] = {
 	{ "version", cmd_version, "print the igvmkit version" },
+	{ "inspect", cmd_inspect, "describe an IGVM file (text or --json)" },
 	{ "build", cmd_build, "assemble the IGVM file(s) a YAML layout describes, with measurements" },
 	{ "fuki", cmd_fuki, "wrap IGVM files as a firmware UKI add-on or add them to a UKI" },
 	{ "sign", cmd_sign, "Authenticode-sign a PE image (PEM or pkcs11: keys, offline signing)" },

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by igvm_read.c, igvm_validate.c, igvm_write.c and igvm_inspect.c only. */
+#ifndef IGVMKIT_ASSEMBLE_IGVM_PRIVATE_H
+#define IGVMKIT_ASSEMBLE_IGVM_PRIVATE_H
+
+#include "igvm.h"
+
+/*
+ * igvm_validate with the byte offset of every header in the file it was read
+ * from (OFFSETS[i] for header i, or NULL), so messages can name both.
+ */
+int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opts,
+		     const uint32_t *offsets, struct ik_diag *d);
+
+/* Fills PLACE with "header I (TYPE)" or "header I (TYPE) at offset 0x..". */
+void igvm_header_place(char *place, size_t len, size_t i, uint32_t type, const uint32_t *offsets);
+
+#endif
