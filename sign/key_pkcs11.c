@@ -30,6 +30,17 @@ static int ui_no_prompt(UI *ui, UI_STRING *uis)
 	return -1;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Value of the RFC 7512 query attribute NAME (after '?'), or "". */
 static void uri_query_attr(const char *uri, const char *name, char *out, size_t size)
 {
@@ -52,10 +63,46 @@ static void uri_query_attr(const char *uri, const char *name, char *out, size_t 
 	}
 }
 
+/*
+ * Splits a 'pin-value' path attribute off URI: the PIN goes to the engine
+ * through its PIN control, so that libp11, which prints URIs in its own
+ * diagnostics, never sees it.  Percent-encoding in the PIN is decoded.
+ */
+static void uri_take_pin(const char *uri, char *stripped, size_t ssize, char *pin, size_t psize)
+{
+	const char *p = strstr(uri, "pin-value=");
+	const char *v, *end;
+	size_t n = 0;
+
+	pin[0] = '\0';
+	if (!p || (p != uri && p[-1] != ';' && p[-1] != ':')) {
+		snprintf(stripped, ssize, "%s", uri);
+		return;
+	}
+	v = p + strlen("pin-value=");
+	end = v + strcspn(v, ";?");
+	for (const char *c = v; c < end && n + 1 < psize; c++) {
+		int hi, lo;
+		if (*c == '%' && end - c >= 3 && (hi = hexval(c[1])) >= 0 && (lo = hexval(c[2])) >= 0) {
+			pin[n++] = (char)(hi << 4 | lo);
+			c += 2;
+		} else
+			pin[n++] = *c;
+	}
+	pin[n] = '\0';
+	/* Drop "pin-value=...", and the ';' that joined it to the previous attribute. */
+	if (p[-1] == ';')
+		p--;
+	else if (*end == ';')
+		end++;
+	snprintf(stripped, ssize, "%.*s%s", (int)(p - uri), uri, end);
+}
+
 int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secret, EVP_PKEY **ret,
 			 struct ik_diag *d)
 {
-	char shown[URI_MAX], module[1024], pin[SECRET_MAX + 1];
+	char shown[URI_MAX], module[1024], pin[SECRET_MAX + 1], uri_pin[SECRET_MAX + 1];
+	char engine_uri[URI_MAX];
 	const char *env_module = getenv("IGVMKIT_PKCS11_MODULE");
 	UI_METHOD *ui = NULL;
 	ENGINE *e = NULL;
@@ -67,6 +114,13 @@ int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secre
 	pin_len = sign_secret_read(secret, pin, sizeof(pin), d);
 	if (pin_len < 0)
 		return ik_diag_file(d, shown, pin_len);
+
+	uri_take_pin(uri, engine_uri, sizeof(engine_uri), uri_pin, sizeof(uri_pin));
+	if (pin_len == 0 && uri_pin[0]) {
+		snprintf(pin, sizeof(pin), "%s", uri_pin);
+		pin_len = (int)strlen(pin);
+	}
+	OPENSSL_cleanse(uri_pin, sizeof(uri_pin));
 
 	ENGINE_load_builtin_engines();
 	e = ENGINE_by_id("pkcs11");
@@ -83,6 +137,9 @@ int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secre
 		r = ik_fail_openssl(d, -EHOSTUNREACH, "cannot select the PKCS#11 module");
 		goto out;
 	}
+	/* libp11 prints details to stderr; the library must not print. */
+	if (!ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 0))
+		ERR_clear_error(); /* older engines lack it: only noisier */
 	if (!ENGINE_init(e)) {
 		r = ik_fail_openssl(d, -EHOSTUNREACH, "cannot initialise the PKCS#11 module");
 		goto out;
@@ -97,7 +154,7 @@ int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secre
 		r = -ENOMEM;
 		goto out;
 	}
-	pkey = ENGINE_load_private_key(e, uri, ui, NULL);
+	pkey = ENGINE_load_private_key(e, engine_uri, ui, NULL);
 	if (!pkey) {
 		r = ik_fail_openssl(d, -EHOSTUNREACH,
 				    "cannot load the private key from the token (token absent or "
@@ -109,6 +166,7 @@ int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secre
 	r = 0;
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
+	OPENSSL_cleanse(engine_uri, sizeof(engine_uri));
 	UI_destroy_method(ui);
 	if (inited)
 		ENGINE_finish(e);
