@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * igvmkit measure: the launch measurement a platform will report for an IGVM
+ * file or a raw OVMF ROM (docs/cmd/measure.md).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "assemble/igvm.h"
+#include "assemble/kernel_hashes.h"
+#include "assemble/measure.h"
+#include "assemble/ovmf.h"
+#include "assemble/vmsa.h"
+#include "cli.h"
+#include "commands.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/hex.h"
+
+#define CMD "measure"
+
+IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
+IK_DEFINE_CLEANUP(struct ovmf_rom, ovmf_rom_free)
+
+enum {
+	OPT_PLATFORM = 0x100,
+	OPT_VCPUS,
+	OPT_VCPU_TYPE,
+	OPT_VCPU_SIG,
+	OPT_VCPU_FAMILY,
+	OPT_VCPU_MODEL,
+	OPT_VCPU_STEPPING,
+	OPT_VMM,
+	OPT_GUEST_FEATURES,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
+	OPT_TDX_ORDER,
+	OPT_LOADER,
+	OPT_JSON,
+	OPT_EXPECT,
+	OPT_MAX_INPUT,
+	OPT_LIST_VCPU_TYPES,
+};
+
+static const struct option options[] = {
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "vcpu-type", required_argument, NULL, OPT_VCPU_TYPE },
+	{ "vcpu-sig", required_argument, NULL, OPT_VCPU_SIG },
+	{ "vcpu-family", required_argument, NULL, OPT_VCPU_FAMILY },
+	{ "vcpu-model", required_argument, NULL, OPT_VCPU_MODEL },
+	{ "vcpu-stepping", required_argument, NULL, OPT_VCPU_STEPPING },
+	{ "vmm", required_argument, NULL, OPT_VMM },
+	{ "vmm-type", required_argument, NULL, OPT_VMM },
+	{ "guest-features", required_argument, NULL, OPT_GUEST_FEATURES },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "tdx-order", required_argument, NULL, OPT_TDX_ORDER },
+	{ "loader", required_argument, NULL, OPT_LOADER },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "output", required_argument, NULL, 'o' },
+	{ "expect", required_argument, NULL, OPT_EXPECT },
+	{ "max-input-size", required_argument, NULL, OPT_MAX_INPUT },
+	{ "list-vcpu-types", no_argument, NULL, OPT_LIST_VCPU_TYPES },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: igvmkit measure [options] FILE\n"
+	      "\n"
+	      "Computes the launch measurement a confidential VM platform reports for FILE: an IGVM\n"
+	      "file (measured by IGVM semantics under a loader model) or a raw OVMF ROM (measured as\n"
+	      "QEMU/KVM launch it with -bios).  The last line printed is the digest in lowercase hex.\n"
+	      "\n"
+	      "options:\n"
+	      "  --platform P          sev-snp (default), sev-es, sev or tdx\n"
+	      "  --vcpus N             vCPUs at launch, 1-512 (default 1; SEV-ES/SNP)\n"
+	      "  --vcpu-type NAME      QEMU -cpu model giving the vCPU signature, e.g. EPYC-v4, EPYC-Milan\n"
+	      "  --vcpu-sig HEX        vCPU signature (CPUID 1 EAX) instead of a type\n"
+	      "  --vcpu-family N, --vcpu-model N, --vcpu-stepping N\n"
+	      "                        vCPU signature from family, model and stepping\n"
+	      "  --vmm NAME            qemu (default), ec2 or gce: VMM whose initial VMSA to model (ROMs)\n"
+	      "  --guest-features HEX  SEV-SNP SEV_FEATURES of the VMSAs (default 0x1; ROMs)\n"
+	      "  --kernel F            kernel for QEMU kernel-hashes=on (ROMs with a hashes area)\n"
+	      "  --initrd F            initrd for the kernel hashes (needs --kernel)\n"
+	      "  --append S            kernel command line for the kernel hashes (needs --kernel)\n"
+	      "  --tdx-order O         single (default: KVM upstream) or two-pass (TDX ROMs)\n"
+	      "  --loader L            IGVM loader model: qemu (default) or igvm-crate (Hyper-V/OpenVMM)\n"
+	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
+	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
+	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
+	      "  --max-input-size N    refuse inputs larger than N bytes (default 1G)\n"
+	      "  --list-vcpu-types     list the known vCPU types and their signatures\n"
+	      "  -v, --verbose         print what was measured before the digest\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "exit codes: 0 ok, 1 --expect mismatch, 2 usage, 3 invalid input or missing metadata,\n"
+	      "4 I/O, 6 limit, 7 unsupported by the loader model, 8 internal (docs/exit-codes.md)\n",
+	      out);
+}
+
+struct measure_args {
+	struct measure_opts o;
+	const char *kernel, *initrd, *append;
+	bool has_family, has_model, has_stepping;
+	uint64_t family, model, stepping;
+	bool json, verbose;
+	const char *output;
+	const char *expect;
+	uint64_t max_input;
+};
+
+static int list_vcpu_types(void)
+{
+	for (size_t i = 0; i < vcpu_type_count(); i++) {
+		const struct vcpu_type *t = vcpu_type_at(i);
+
+		printf("%-16s family %-3u model %-3u stepping %-2u signature 0x%08x\n", t->name, t->family,
+		       t->model, t->stepping, vcpu_signature(t->family, t->model, t->stepping));
+	}
+	return IK_EXIT_OK;
+}
+
+static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_now)
+{
+	int c, r;
+	uint64_t v;
+
+	measure_opts_init(&a->o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:vh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_PLATFORM:
+			if (measure_platform_from_name(optarg, &a->o.platform) < 0)
+				return cli_usage_error(CMD, "--platform must be sev-snp, sev-es, sev or tdx, got '%s'",
+						       optarg);
+			break;
+		case OPT_VCPUS:
+			r = cli_parse_u64(CMD, "--vcpus", optarg, MEASURE_VCPUS_MIN, MEASURE_VCPUS_MAX, &v);
+			if (r)
+				return r;
+			a->o.vcpus = (uint32_t)v;
+			break;
+		case OPT_VCPU_TYPE: {
+			const struct vcpu_type *t;
+			struct ik_diag d;
+
+			ik_diag_init(&d);
+			if (vcpu_type_lookup(optarg, &t, &d) < 0)
+				return cli_usage_error(CMD, "--vcpu-type: %s", d.msg);
+			a->o.has_vcpu_signature = true;
+			a->o.vcpu_signature = vcpu_signature(t->family, t->model, t->stepping);
+			a->o.vcpu_type = t->name;
+			break;
+		}
+		case OPT_VCPU_SIG:
+			r = cli_parse_u64(CMD, "--vcpu-sig", optarg, 0, UINT32_MAX, &v);
+			if (r)
+				return r;
+			a->o.has_vcpu_signature = true;
+			a->o.vcpu_signature = (uint32_t)v;
+			a->o.vcpu_type = NULL;
+			break;
+		case OPT_VCPU_FAMILY:
+			r = cli_parse_u64(CMD, "--vcpu-family", optarg, 0, 0xFF + 0xF, &a->family);
+			if (r)
+				return r;
+			a->has_family = true;
+			break;
+		case OPT_VCPU_MODEL:
+			r = cli_parse_u64(CMD, "--vcpu-model", optarg, 0, 0xFF, &a->model);
+			if (r)
+				return r;
+			a->has_model = true;
+			break;
+		case OPT_VCPU_STEPPING:
+			r = cli_parse_u64(CMD, "--vcpu-stepping", optarg, 0, 0xF, &a->stepping);
+			if (r)
+				return r;
+			a->has_stepping = true;
+			break;
+		case OPT_VMM:
+			if (vmm_type_from_name(optarg, &a->o.vmm) < 0)
+				return cli_usage_error(CMD, "--vmm must be qemu, ec2 or gce, got '%s'", optarg);
+			break;
+		case OPT_GUEST_FEATURES:
+			r = cli_parse_u64(CMD, "--guest-features", optarg, 0, UINT64_MAX, &v);
+			if (r)
+				return r;
+			a->o.has_guest_features = true;
+			a->o.guest_features = v;
+			break;
+		case OPT_KERNEL:
+			a->kernel = optarg;
+			break;
+		case OPT_INITRD:
+			a->initrd = optarg;
+			break;
+		case OPT_APPEND:
+			a->append = optarg;
+			break;
+		case OPT_TDX_ORDER:
+			if (tdx_order_from_name(optarg, &a->o.tdx_order) < 0)
+				return cli_usage_error(CMD, "--tdx-order must be single or two-pass, got '%s'", optarg);
+			break;
+		case OPT_LOADER:
+			if (measure_loader_from_name(optarg, &a->o.loader) < 0)
+				return cli_usage_error(CMD, "--loader must be qemu or igvm-crate, got '%s'", optarg);
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_EXPECT:
+			a->expect = optarg;
+			break;
+		case OPT_MAX_INPUT:
+			r = cli_parse_u64(CMD, "--max-input-size", optarg, 1, SIZE_MAX, &a->max_input);
+			if (r)
+				return r;
+			break;
+		case OPT_LIST_VCPU_TYPES:
+			*exit_now = true;
+			return list_vcpu_types();
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			*exit_now = true;
+			return IK_EXIT_OK;
+		default:
+			return cli_usage_error(CMD, "unknown option");
+		}
+	}
+	if (a->has_family || a->has_model || a->has_stepping) {
+		if (!(a->has_family && a->has_model && a->has_stepping))
+			return cli_usage_error(CMD, "--vcpu-family, --vcpu-model and --vcpu-stepping go together");
+		a->o.has_vcpu_signature = true;
+		a->o.vcpu_signature = vcpu_signature((uint32_t)a->family, (uint32_t)a->model,
+						     (uint32_t)a->stepping);
+		a->o.vcpu_type = NULL;
+	}
+	if ((a->initrd || a->append) && !a->kernel)
+		return cli_usage_error(CMD, "--initrd and --append need --kernel");
+	if (optind != argc - 1)
+		return cli_usage_error(CMD, optind >= argc ? "missing FILE" : "exactly one FILE expected");
+	return 0;
+}
+
+static void print_summary(const char *path, const struct measure_result *res)
+{
+	printf("file: %s (%s)\n", path, res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
+	printf("platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
+	       measure_loader_name(res->loader), measure_digest_algorithm(res->platform),
+	       measure_digest_field(res->platform));
+	if (res->platform == IGVM_PLATFORM_SEV_SNP || res->platform == IGVM_PLATFORM_SEV_ES) {
+		printf("vcpus: %u", res->vcpus);
+		if (res->vcpu_type[0])
+			printf(", type %s", res->vcpu_type);
+		if (res->has_vcpu_signature)
+			printf(", signature 0x%08x", res->vcpu_signature);
+		printf(", vmm %s", vmm_type_name(res->vmm));
+		if (res->has_sev_features)
+			printf(", guest features 0x%llx", (unsigned long long)res->sev_features);
+		printf("\n");
+	}
+	if (res->platform == IGVM_PLATFORM_TDX)
+		printf("tdx order: %s\n", tdx_order_name(res->tdx_order));
+	if (res->has_policy)
+		printf("policy: 0x%llx\n", (unsigned long long)res->policy);
+	printf("pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
+	       (unsigned long long)res->measured_bytes, res->vmsas);
+}
+
+static int check_expect(const char *expect, const struct measure_result *res)
+{
+	uint8_t want[MEASURE_DIGEST_MAX];
+	size_t len = strlen(expect);
+
+	if (strncmp(expect, "0x", 2) == 0)
+		len -= 2;
+	if (len != 2 * res->digest_len || ik_hex_decode(expect, want, res->digest_len) < 0)
+		return cli_usage_error(CMD, "--expect needs %zu hex digits for %s", 2 * res->digest_len,
+				       measure_platform_name(res->platform));
+	if (memcmp(want, res->digest, res->digest_len) != 0) {
+		fprintf(stderr, "igvmkit %s: measurement does not match --expect\n", CMD);
+		return IK_EXIT_MISMATCH;
+	}
+	return IK_EXIT_OK;
+}
+
+int cmd_measure(int argc, char **argv)
+{
+	struct measure_args a = { 0 };
+	struct ik_file_bytes in = { 0 };
+	_cleanup_(igvm_file_freep) struct igvm_file *igvm = NULL;
+	_cleanup_(ovmf_rom_freep) struct ovmf_rom *rom = NULL;
+	struct kernel_hashes hashes;
+	struct measure_result res;
+	struct measure_image img;
+	struct ik_buf json;
+	struct ik_diag d;
+	const char *path;
+	char hex[2 * MEASURE_DIGEST_MAX + 1];
+	bool exit_now = false;
+	int r, rc;
+
+	r = parse_args(argc, argv, &a, &exit_now);
+	if (r || exit_now)
+		return r;
+	path = argv[optind];
+	ik_diag_init(&d);
+	ik_buf_init(&json, 0);
+
+	if (a.kernel) {
+		r = kernel_hashes_compute_files(a.kernel, a.initrd, a.append, (size_t)a.max_input, &hashes, &d);
+		if (r < 0)
+			return cli_error_diag(CMD, &d, r);
+		a.o.kernel_hashes = &hashes;
+	}
+	r = ik_file_load(path, (size_t)a.max_input, &in, &d);
+	if (r < 0)
+		return cli_error_diag(CMD, &d, r);
+
+	if (in.len >= 4 && ik_get_le32(in.data) == IGVM_MAGIC) {
+		struct igvm_read_opts ro = { .lenient = false };
+
+		r = igvm_read(in.data, in.len, &ro, &igvm, &d);
+		if (r >= 0)
+			r = measure_igvm(igvm, &a.o, &res, &d);
+	} else {
+		/* Like sev-snp-measure: a QEMU reset-state VMSA needs the guest's vCPU signature. */
+		if ((a.o.platform == IGVM_PLATFORM_SEV_SNP || a.o.platform == IGVM_PLATFORM_SEV_ES) &&
+		    a.o.vmm == VMM_TYPE_QEMU && !a.o.has_vcpu_signature) {
+			ik_file_release(&in);
+			return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
+					       "-stepping) is required for %s with the qemu VMM",
+					       measure_platform_name(a.o.platform));
+		}
+		r = ovmf_rom_parse(in.data, in.len, path, &rom, &d);
+		if (r >= 0)
+			r = measure_ovmf_rom(rom, &a.o, &res, &d);
+	}
+	if (r >= 0 && (a.json || a.output)) {
+		r = measure_image_describe(path, res.input, in.data, in.len, &img, &d);
+		if (r >= 0)
+			r = measure_json_document(&img, &res, 1, &json, &d);
+		if (r >= 0 && a.output)
+			r = ik_write_file_atomic(a.output, json.data, json.len, &d);
+	}
+	if (r < 0) {
+		ik_diag_file(&d, path, r);
+		rc = cli_error_diag(CMD, &d, r);
+		goto out;
+	}
+
+	if (a.verbose)
+		print_summary(path, &res);
+	if (a.json)
+		fwrite(json.data, 1, json.len, stdout);
+	else {
+		ik_hex_encode(res.digest, res.digest_len, hex);
+		printf("%s\n", hex);
+	}
+	rc = IK_EXIT_OK;
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "igvmkit %s: error: cannot write standard output\n", CMD);
+		rc = IK_EXIT_IO;
+	} else if (a.expect) {
+		rc = check_expect(a.expect, &res);
+	}
+out:
+	ik_buf_release(&json);
+	ik_file_release(&in);
+	return rc;
+}
