@@ -500,9 +500,6 @@ static int build_param_areas(struct builder *b)
 {
 	const struct layout *l = b->l;
 
-	for (size_t i = 0; i < l->n_param_areas; i++)
-		if (l->param_areas[i].index >= b->next_param_index)
-			b->next_param_index = l->param_areas[i].index + 1;
 	for (size_t i = 0; i < l->n_param_areas; i++) {
 		const struct layout_param_area *pa = &l->param_areas[i];
 		struct op op;
@@ -752,6 +749,10 @@ int layout_build(const struct layout *l, struct igvm_file **ret, struct layout_w
 	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++)
 		if (l->platforms[p].enabled)
 			b.selected |= PLATFORM_BIT(p);
+	/* IGVM inputs number their areas after the layout's own */
+	for (size_t i = 0; i < l->n_param_areas; i++)
+		if (l->param_areas[i].index >= b.next_param_index)
+			b.next_param_index = l->param_areas[i].index + 1;
 	b.f = igvm_file_new(l->format_version, IGVM_ARCH_X64);
 	if (!b.f)
 		return -ENOMEM;

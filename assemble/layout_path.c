@@ -1,50 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 #include "layout_path.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Removes "." segments and "x/.." pairs in place; keeps leading ".." of relative paths. */
 static void normalise(char *p)
 {
-	char *out, *in;
-	int absolute = p[0] == '/';
+	bool absolute = p[0] == '/';
 	char *start = absolute ? p + 1 : p;
+	const char *in = start, *end = p + strlen(p);
+	char *out = start;
 
-	in = start;
-	out = start;
-	while (*in) {
-		char *seg = in;
+	while (in < end) {
+		const char *seg = in;
 		size_t len = strcspn(seg, "/");
 
-		in = seg + len;
-		if (*in == '/')
-			in++;
+		in = seg + len + (seg[len] == '/' ? 1 : 0);
 		if (len == 0 || (len == 1 && seg[0] == '.'))
 			continue;
 		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
 			/* drop the previous segment unless there is none or it is ".." */
-			char *prev_end = out > start ? out - 1 : start; /* at the '/' we wrote */
-			char *prev = prev_end;
-			while (prev > start && prev[-1] != '/')
-				prev--;
-			size_t prev_len = (size_t)(prev_end - prev);
-			if (out > start && !(prev_len == 2 && prev[0] == '.' && prev[1] == '.')) {
-				out = prev;
-				continue;
-			}
-			if (absolute)
+			if (out > start) {
+				char *prev_end = out - 1; /* the '/' written after it */
+				char *prev = prev_end;
+				while (prev > start && prev[-1] != '/')
+					prev--;
+				if (!((size_t)(prev_end - prev) == 2 && prev[0] == '.' && prev[1] == '.')) {
+					out = prev;
+					continue;
+				}
+			} else if (absolute) {
 				continue; /* "/.." is "/" */
+			}
 		}
+		/* out never passes seg, so the copy reads before it writes */
 		memmove(out, seg, len);
 		out += len;
 		*out++ = '/';
 	}
 	if (out > start)
-		out--; /* trailing '/' */
-	if (out == p) {
+		out--; /* the last '/' */
+	if (out == p)
 		*out++ = '.';
-	}
 	*out = '\0';
 }
 

@@ -1,0 +1,633 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of `igvmkit build` and the layout language.
+
+usage: test_layout.py IGVMKIT SRCDIR CC CASE
+
+Each CASE is one ctest entry.  Structure is checked through `igvmkit inspect
+--json`; page contents are read from the IGVM bytes at the offsets it reports.
+Inputs are Debian's OVMF.fd (package ovmf; cases that need it skip with 77
+when it is absent), ELF stand-ins compiled here, and synthetic OVMF ROMs built
+by mkrom() from the footer-table layout in measure.md §1-§4.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import uuid
+
+IK, SRC, CC, CASE = sys.argv[1:5]
+IK = os.path.abspath(IK)
+OVMF = "/usr/share/ovmf/OVMF.fd"
+SHARED = os.path.normpath(os.path.join(SRC, "..", "shared", "data"))
+SKIP = 77
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def need_ovmf():
+    if not os.path.exists(OVMF):
+        print("SKIP: %s not installed (Debian package ovmf)" % OVMF)
+        sys.exit(SKIP)
+
+
+def run(args, env=None, cwd=None):
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    return subprocess.run([IK] + args, capture_output=True, text=True, env=e, cwd=cwd)
+
+
+def build(layout, outdir, *extra, env=None, cwd=None):
+    return run(["build", "-q", "-o", outdir] + list(extra) + ([layout] if layout else []),
+               env=env, cwd=cwd)
+
+
+def inspect(path):
+    r = run(["inspect", "--json", path])
+    if r.returncode != 0:
+        raise SystemExit("inspect failed on %s: %s" % (path, r.stderr))
+    return json.loads(r.stdout)
+
+
+def blob(path, hdr):
+    off = int(hdr["fields"]["file_offset"], 16)
+    if off == 0:
+        return bytes(4096)
+    with open(path, "rb") as f:
+        f.seek(off)
+        return f.read(4096)
+
+
+def pages_for(j, mask):
+    """PAGE_DATA headers whose mask includes MASK, in file order."""
+    return [h for h in j["headers"] if h["type"] == "PAGE_DATA"
+            and int(h["fields"]["compatibility_mask"], 16) & mask]
+
+
+def guid_le(s):
+    return uuid.UUID(s).bytes_le
+
+
+def mkrom(path, pages=16, table=True, reset=0x80B004, asev=None, hash_area=None, tdvf=None):
+    """A synthetic OVMF ROM: PAGES 4 KiB pages ending at 4 GiB with a footer GUID
+    table (measure.md §1.2) holding the entries asked for.  ASEV is a list of
+    (base, length, type); HASH_AREA (base, size); TDVF a list of 32-byte section tuples."""
+    n = pages * 4096
+    rom = bytearray(n)
+    for i in range(0, n - 4096, 4096):  # recognisable, distinct page contents
+        rom[i:i + 8] = struct.pack("<Q", 0x1000 + i)
+    entries = []
+    if reset is not None:
+        entries.append((struct.pack("<I", reset), "00f771de-1a7e-4fcb-890e-68c77e2fb44e"))
+    if hash_area is not None:
+        entries.append((struct.pack("<II", *hash_area), "7255371f-3a3b-4b04-927b-1da6efa8d454"))
+    if asev is not None:
+        off = 0x800
+        body = b"ASEV" + struct.pack("<III", 16 + 12 * len(asev), 1, len(asev))
+        for base, length, typ in asev:
+            body += struct.pack("<III", base, length, typ)
+        rom[n - off:n - off + len(body)] = body
+        entries.append((struct.pack("<I", off), "dc886566-984a-4798-a75e-5585a7bf67cc"))
+    if tdvf is not None:
+        off = 0xC00
+        body = guid_le("e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae") + b"TDVF" + \
+            struct.pack("<III", 16 + 32 * len(tdvf), 1, len(tdvf))
+        for s in tdvf:
+            body += struct.pack("<IIQQII", *s)
+        rom[n - off - 16:n - off - 16 + len(body)] = body
+        entries.append((struct.pack("<I", off), "e47a6535-984a-4798-865e-4685a7bf8ec2"))
+    if table:
+        blob_ = b""
+        for data, g in reversed(entries):  # walked backwards: first listed ends at N-50
+            blob_ += data + struct.pack("<H", len(data) + 18) + guid_le(g)
+        total = len(blob_) + 18
+        foot = blob_ + struct.pack("<H", total) + guid_le("96b582de-1fb2-45f7-baea-a366c55a082d")
+        rom[n - 32 - len(foot):n - 32] = foot
+    with open(path, "wb") as f:
+        f.write(rom)
+    return bytes(rom)
+
+
+AMDSEV_SECTIONS = [  # the edk2-stable202405 AmdSevX64 table (measure.md §2.3)
+    (0x800000, 0x9000, 1), (0x80A000, 0x3000, 1), (0x80D000, 0x1000, 2), (0x80E000, 0x1000, 3),
+    (0x80F000, 0x1000, 4), (0x810000, 0x1000, 0x10), (0x811000, 0xF000, 1)]
+
+
+def compile_elf(out, segment_base):
+    r = subprocess.run([CC, "-Os", "-ffreestanding", "-fno-pic", "-fno-stack-protector",
+                        "-fno-asynchronous-unwind-tables", "-mcmodel=large", "-nostdlib", "-static", "-no-pie",
+                        "-Wl,-Ttext-segment=%#x" % segment_base, "-Wl,-z,max-page-size=0x1000",
+                        "-Wl,--build-id=none", "-o", out,
+                        os.path.join(SRC, "tests", "layout", "svsm_standin.c")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print("SKIP: cannot link the ELF stand-in:", r.stderr)
+        sys.exit(SKIP)
+
+
+def elf_loads(path):
+    """(p_paddr, p_offset, p_filesz, p_memsz) of every PT_LOAD, and e_entry (ELF64)."""
+    data = open(path, "rb").read()
+    entry, phoff = struct.unpack_from("<QQ", data, 24)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    loads = []
+    for i in range(phnum):
+        p_type, _, p_offset, _, p_paddr, p_filesz, p_memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == 1 and p_memsz:
+            loads.append((p_paddr, p_offset, p_filesz, p_memsz))
+    return data, entry, loads
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def expect_error(tmp, name, layout_text, rc, pattern, extra=(), files=None):
+    """Builds LAYOUT_TEXT; expects exit RC, stderr matching PATTERN, and no output."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    for fname, content in (files or {}).items():
+        write(os.path.join(d, fname), content)
+    lay = os.path.join(d, "layout.yaml")
+    write(lay, layout_text)
+    out = os.path.join(d, "out")
+    r = build(lay, out, *extra)
+    check(r.returncode == rc, "%s: exit %d, expected %d (%s)" % (name, r.returncode, rc,
+                                                                 r.stderr.strip()))
+    check(re.search(pattern, r.stderr) is not None,
+          "%s: message %r does not match %r" % (name, r.stderr.strip(), pattern))
+    check(r.stderr.startswith("igvmkit build: error: "), "%s: message format: %r" % (name, r.stderr))
+    check(not os.path.exists(out) or not os.listdir(out), "%s: output written" % name)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def case_default_ovmf(tmp):
+    """Debian OVMF.fd -> one IGVM for sev-snp + tdx + sev-es + native."""
+    need_ovmf()
+    out = os.path.join(tmp, "out")
+    r = run(["build", "-o", out, os.path.join(SRC, "layouts", "default.yaml")])
+    check(r.returncode == 0, "default layout builds: " + r.stderr)
+    igvm = os.path.join(out, "ovmf.igvm")
+    j = inspect(igvm)
+    rom = open(OVMF, "rb").read()
+    base = 2**32 - len(rom)
+    plats = {p["platform_type"]: int(p["compatibility_mask"], 16) for p in j["platforms"]}
+    check(sorted(plats) == ["NATIVE", "SEV_ES", "SEV_SNP", "TDX"], "platforms: %s" % plats)
+    snp, es, tdx, nat = plats["SEV_SNP"], plats["SEV_ES"], plats["TDX"], plats["NATIVE"]
+
+    # QEMU order: platform, init, then parameters, pages, VP contexts last.
+    kinds = [h["type"] for h in j["headers"]]
+    first_page = kinds.index("PAGE_DATA")
+    check(all(k != "PAGE_DATA" for k in kinds[first_page:] if k == "VP_CONTEXT") and
+          kinds[-3:] == ["VP_CONTEXT"] * 3, "VP contexts last: %s" % kinds[-4:])
+    check(set(kinds) <= {"SUPPORTED_PLATFORM", "GUEST_POLICY", "PAGE_DATA", "VP_CONTEXT"},
+          "only QEMU-accepted header types: %s" % set(kinds))
+
+    # SNP: every ROM page (with the ROM's bytes), ascending, then the ASEV sections of
+    # Debian's table (measure.md §2.3) as their page types.
+    sp = pages_for(j, snp)
+    rom_pages = [h for h in sp if int(h["fields"]["gpa"], 16) >= base]
+    check(len(rom_pages) == len(rom) // 4096, "SNP ROM pages: %d" % len(rom_pages))
+    check([int(h["fields"]["gpa"], 16) for h in rom_pages] ==
+          list(range(base, 2**32, 4096)), "SNP ROM pages ascending at 4 GiB - size")
+    for h in rom_pages[:3] + rom_pages[-3:]:
+        off = int(h["fields"]["gpa"], 16) - base
+        check(blob(igvm, h) == rom[off:off + 4096], "ROM page at %s holds the ROM bytes" %
+              h["fields"]["gpa"])
+    meta = [(int(h["fields"]["gpa"], 16), h["fields"]["data_type"]) for h in sp
+            if int(h["fields"]["gpa"], 16) < base]
+    want = [(0x800000 + i * 0x1000, 0) for i in range(9)] + \
+        [(0x80A000 + i * 0x1000, 0) for i in range(3)] + [(0x80D000, 1), (0x80E000, 2)] + \
+        [(0x80F000 + i * 0x1000, 0) for i in range(17)]
+    check(meta == want, "SNP ASEV pages in table order with SECRETS/CPUID types")
+    # SECRETS and CPUID pages never carry another platform's bit.
+    for h in j["headers"]:
+        if h["type"] == "PAGE_DATA" and h["fields"]["data_type"] in (1, 2, 3):
+            check(int(h["fields"]["compatibility_mask"], 16) == snp, "SECRETS/CPUID mask SNP only")
+    # TDX: BFV (measured) then CFV (unmeasured) then TD_HOB/TempMem (measure.md §4.5 order).
+    tp = pages_for(j, tdx)
+    check(len(tp) == 538, "TDX pages: %d (538 PAGE.ADDs in measure.md §4.5)" % len(tp))
+    check(int(tp[0]["fields"]["gpa"], 16) == 0xFFE20000, "TDX starts with the BFV")
+    unmeasured = [h for h in tp if int(h["fields"]["flags"], 16) & 2]
+    check(len(unmeasured) == 32 + 26, "TDX unmeasured pages: CFV 32 + HOB/TempMem 26")
+    # Multi-platform economy: the BFV is shared by four platforms in one directive each.
+    bfv0 = [h for h in j["headers"] if h["type"] == "PAGE_DATA" and
+            int(h["fields"]["gpa"], 16) == 0xFFE20000]
+    check(len(bfv0) == 1 and int(bfv0[0]["fields"]["compatibility_mask"], 16) == snp | es | tdx | nat,
+          "one PAGE_DATA with a combined mask for a shared ROM page: %s" % bfv0)
+    size = os.path.getsize(igvm)
+    check(size < len(rom) * 1.1, "file of %d bytes is not several times the ROM (%d)" % (size, len(rom)))
+    # VP contexts: SNP and SEV-ES VMSAs at KVM's GPA, native reset context.
+    vps = {tuple(h["applies_to"]): h for h in j["headers"] if h["type"] == "VP_CONTEXT"}
+    check(vps[("SEV_SNP",)]["fields"]["gpa"] == "0xfffffffff000", "SNP VMSA GPA")
+    check(vps[("SEV_SNP",)]["context"]["rip"] == "0xfff0", "SNP VMSA reset RIP")
+    # SHA-256 of the SEV-ES BSP VMSA page, measure.md §7.2 (features 0, EPYC-v4).
+    check(vps[("SEV_ES",)]["data"]["sha256"] ==
+          "8295cef559b57130391d59605890ef93297720b48bef9a8c3c985b9c3fb0788c", "SEV-ES VMSA bytes")
+    check(vps[("NATIVE",)]["context"]["code_base"] == "0xffff0000", "native reset context")
+    pol = {tuple(h["applies_to"]): h["fields"]["policy"] for h in j["headers"]
+           if h["type"] == "GUEST_POLICY"}
+    check(pol == {("SEV_SNP",): "0x30000", ("TDX",): "0x2"}, "policies: %s" % pol)
+
+    # Measurements JSON beside the IGVM.
+    m = json.load(open(os.path.join(out, "ovmf.measurements.json")))
+    got = {(x["platform"], x.get("vcpus"), x.get("vcpu_type")): x["digest"] for x in m["measurements"]}
+    # measure.md §5.3: Debian OVMF.fd wrapped in IGVM under QEMU's loader, 1 vCPU, EPYC-v4
+    check(got.get(("sev-snp", 1, "EPYC-v4")) ==
+          "452085ba208daeb9c3e63ba501f856c0c59f065eeae4a8e3a6d4ee60fd9fd6f7927878a97a8d3e785704934801355d0e",
+          "SNP digest (measure.md §5.3)")
+    # measure.md §7.2: sev-snp-measure --mode seves --vcpus 1 --vcpu-type EPYC-v4 (direct boot;
+    # equal because the IGVM loads the ROM pages in file order)
+    check(got.get(("sev-es", 1, "EPYC-v4")) ==
+          "5bcbb5a45e7a9fa4699b6cc8f775382a810ff5a0186d3b90069ba28b1840b38f", "SEV-ES digest")
+    tdx_d = [x["digest"] for x in m["measurements"] if x["platform"] == "tdx"]
+    # measure.md §7.3: td-shim td_shim_tee_info_hash.py, single pass
+    check(tdx_d == ["4c7206f0f483c524f12c366c711e9049030a8d47c471ee5aa9c4999a08de4057fb887fed0744d5631a212967fb231c47"],
+          "TDX MRTD (measure.md §7.3)")
+    check(len(m["measurements"]) == 2 * 4 * 3 + 1, "one measurement per vCPU count/type")
+    check(m["image"]["sha256"] == hashlib.sha256(open(igvm, "rb").read()).hexdigest(),
+          "measurements name the image")
+    # The summary names file, size, sha256 and digests.
+    check(re.search(r"ovmf\.igvm: \d+ bytes, sha256 [0-9a-f]{64}", r.stdout) and "MRTD" in r.stdout,
+          "summary: " + r.stdout[:200])
+
+
+def case_sev_only(tmp):
+    """Plain SEV: ROM only, no VP context; the digest equals SHA-256 of the ROM."""
+    need_ovmf()
+    lay = os.path.join(tmp, "sev.yaml")
+    write(lay, "include: %s/templates/ovmf-debian.yaml\nplatforms: [sev]\n" % SRC)
+    out = os.path.join(tmp, "out")
+    r = build(lay, out)
+    check(r.returncode == 0, "sev layout builds: " + r.stderr)
+    j = inspect(os.path.join(out, "sev.igvm"))
+    check(not any(h["type"] == "VP_CONTEXT" for h in j["headers"]), "no VP context for SEV")
+    m = json.load(open(os.path.join(out, "sev.measurements.json")))
+    # measure.md §7.2: sev-snp-measure --mode sev = SHA-256 of the firmware file
+    check([x["digest"] for x in m["measurements"]] ==
+          ["7b456907dd0786d415999e801a1ac4637b8ed4d7cf5378cfc6edbe5e574dd773"], "SEV digest")
+
+
+def case_embedded_default(tmp):
+    """Without LAYOUT the built-in copy of layouts/default.yaml is built, byte for byte."""
+    need_ovmf()
+    a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+    r1 = build(None, a)
+    r2 = build(os.path.join(SRC, "layouts", "default.yaml"), b)
+    check(r1.returncode == 0 and r2.returncode == 0, "both build: %s %s" % (r1.stderr, r2.stderr))
+    for f in ("ovmf.igvm", "ovmf.measurements.json"):
+        check(open(os.path.join(a, f), "rb").read() == open(os.path.join(b, f), "rb").read(),
+              "embedded and file layout give the same %s" % f)
+
+
+def case_determinism(tmp):
+    """Same inputs, different directory, TZ, locale and umask: identical bytes."""
+    need_ovmf()
+    lay_dir = os.path.join(tmp, "elsewhere", "deep")
+    shutil.copytree(os.path.join(SRC, "layouts"), os.path.join(lay_dir, "layouts"))
+    shutil.copytree(os.path.join(SRC, "templates"), os.path.join(lay_dir, "templates"))
+    a = os.path.join(tmp, "a")
+    r1 = build(os.path.join(SRC, "layouts", "default.yaml"), a, env={"TZ": "UTC", "LC_ALL": "C"})
+    os.umask(0o077)
+    r2 = run(["build", "-q", "-o", "../../b", "layouts/default.yaml"], cwd=lay_dir,
+             env={"TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8", "SOURCE_DATE_EPOCH": "1"})
+    check(r1.returncode == 0 and r2.returncode == 0, "builds: %s %s" % (r1.stderr, r2.stderr))
+    for f in ("ovmf.igvm", "ovmf.measurements.json"):
+        check(open(os.path.join(a, f), "rb").read() ==
+              open(os.path.join(tmp, "b", f), "rb").read(), "%s reproducible" % f)
+
+
+def case_variables_variants(tmp):
+    need_ovmf()
+    lay = os.path.join(SRC, "layouts", "default.yaml")
+
+    def snp_policy(d, name="ovmf.igvm"):
+        j = inspect(os.path.join(d, name))
+        return [h["fields"]["policy"] for h in j["headers"]
+                if h["type"] == "GUEST_POLICY" and h["applies_to"] == ["SEV_SNP"]]
+
+    o = os.path.join(tmp, "define")
+    r = build(lay, o, "-D", "SNP_POLICY=0x70000", env={"SNP_POLICY": "0x10000"})
+    check(r.returncode == 0 and snp_policy(o) == ["0x70000"], "-D beats the environment")
+    o = os.path.join(tmp, "env")
+    r = build(lay, o, env={"SNP_POLICY": "0x130000"})
+    check(r.returncode == 0 and snp_policy(o) == ["0x130000"], "environment beats the default")
+    o = os.path.join(tmp, "variant")
+    r = build(lay, o, "--variant", "debug")
+    check(r.returncode == 0 and snp_policy(o, "ovmf-debug.igvm") == ["0xb0000"], "variant debug")
+    o = os.path.join(tmp, "all")
+    r = build(lay, o, "--all-variants")
+    check(r.returncode == 0, "--all-variants: " + r.stderr)
+    check(sorted(os.listdir(o)) == ["ovmf-debug.igvm", "ovmf-debug.measurements.json",
+                                    "ovmf-snp.igvm", "ovmf-snp.measurements.json"],
+          "--all-variants outputs: %s" % (os.listdir(o) if os.path.isdir(o) else None))
+    j = inspect(os.path.join(o, "ovmf-snp.igvm"))
+    check([p["platform_type"] for p in j["platforms"]] == ["SEV_SNP"], "!replace drops platforms")
+    r = run(["build", "--list-variants", lay])
+    check(r.stdout.split() == ["debug", "snp"], "--list-variants: " + r.stdout)
+
+
+def case_svsm_elf(tmp):
+    """An SVSM ELF (the stand-in) co-resident with OVMF, for sev-snp."""
+    need_ovmf()
+    elf = os.path.join(tmp, "svsm.elf")
+    compile_elf(elf, 0x8000000)
+    data, entry, loads = elf_loads(elf)
+    out = os.path.join(tmp, "out")
+    r = build(os.path.join(SRC, "layouts", "svsm-ovmf.yaml"), out, "-D", "SVSM=" + elf)
+    check(r.returncode == 0, "svsm layout builds: " + r.stderr)
+    igvm = os.path.join(out, "svsm-ovmf.igvm")
+    j = inspect(igvm)
+    check(j["platforms"][0]["highest_vtl"] == 2, "SVSM owns VMPL0: highest_vtl 2")
+    pages = {int(h["fields"]["gpa"], 16): h for h in pages_for(j, 1)}
+    for paddr, off, filesz, memsz in loads:
+        for a in range(paddr & ~0xFFF, paddr + memsz, 4096):
+            check(a in pages, "segment page %#x loaded" % a)
+        page = blob(igvm, pages[paddr & ~0xFFF])
+        s = paddr & 0xFFF
+        check(page[s:s + min(filesz, 4096 - s)] == data[off:off + min(filesz, 4096 - s)],
+              "segment at %#x holds its file bytes" % paddr)
+        bss_end = paddr + memsz
+        for a in range((paddr + filesz + 0xFFF) & ~0xFFF, bss_end, 4096):
+            check(blob(igvm, pages[a]) == bytes(4096), "BSS page %#x zero" % a)
+    check(pages[0x806000]["fields"]["data_type"] == 1 and pages[0x807000]["fields"]["data_type"] == 2,
+          "SVSM secrets and CPUID pages")
+    rom = open(OVMF, "rb").read()
+    check(len([a for a in pages if a >= 2**32 - len(rom)]) == len(rom) // 4096, "OVMF co-resident")
+    check(not any(0x800000 <= a < 0x809000 and pages[a]["fields"]["data_type"] == 0 and a < 0x806000
+                  for a in pages), "OVMF's SNP metadata pages are left to the SVSM")
+    vps = [h for h in j["headers"] if h["type"] == "VP_CONTEXT"]
+    check(len(vps) == 1 and int(vps[0]["context"]["rip"], 16) == entry and
+          vps[0]["context"]["vmpl"] == "0x0" and vps[0]["context"]["cr0"] == "0x11",
+          "one VMSA entering the ELF at VMPL0 in protected mode")
+    kinds = [h["type"] for h in j["headers"]]
+    check(kinds.index("PARAMETER_INSERT") < kinds.index("PAGE_DATA"), "inserts before pages")
+    usage = [h["type"] for h in j["headers"] if h["type"] in
+             ("VP_COUNT_PARAMETER", "ENVIRONMENT_INFO_PARAMETER", "MEMORY_MAP")]
+    check(usage == ["VP_COUNT_PARAMETER", "ENVIRONMENT_INFO_PARAMETER", "MEMORY_MAP"], "parameters")
+
+
+def case_kernel_hashes(tmp):
+    """Kernel hashes in the SNP_KERNEL_HASHES section (synthetic AmdSev-style ROM) and for SEV."""
+    rom = os.path.join(tmp, "amdsev.fd")
+    mkrom(rom, asev=AMDSEV_SECTIONS, hash_area=(0x810C00, 0x400))
+    k, i = os.path.join(tmp, "kernel.bin"), os.path.join(tmp, "initrd.bin")
+    write(k, "fake-kernel-image\n")   # measure.md §3.4 inputs
+    write(i, "fake-initrd\n")
+    out = os.path.join(tmp, "out")
+    r = build(os.path.join(SRC, "layouts", "qemu-snp-kernel-hashes.yaml"), out, "-D", "OVMF=" + rom,
+              "-D", "KERNEL=" + k, "-D", "INITRD=" + i, "-D", "CMDLINE=console=ttyS0")
+    check(r.returncode == 0, "kernel-hashes layout builds: " + r.stderr)
+    igvm = os.path.join(out, "ovmf-snp-kernel-hashes.igvm")
+    j = inspect(igvm)
+    page = [h for h in pages_for(j, 1) if h["fields"]["gpa"] == "0x810000"]
+    check(len(page) == 1, "one kernel-hashes page")
+    # measure.md §3.4: the 176-byte table for these inputs
+    table = bytes.fromhex(
+        "06d63894224fc94cb479a793d411fd21a800d82dd09720bd944caa78e7714d36ab2a3200f18aae9b3c09e55bc3047a"
+        "d361e2442d7c53372470b2958fb83293209a784f7131f7ba442f3ad74b9af141e29169781d3200fe9b8145aa6036cf"
+        "779fcc54a82ea8473d064e7800dd48bca06b327ad9c47a0b3794e74dd2ab7f42b835d5b172d2045b3200e3264c49ca"
+        "a6153dbbf00fc990bd8ca1aae918bcb98ee0c1c9d2da38415794250000000000000000")
+    got = blob(igvm, page[0])
+    check(got[0xC00:0xC00 + 176] == table and got[:0xC00] == bytes(0xC00) and
+          got[0xCB0:] == bytes(4096 - 0xCB0), "hashes table at offset 0xC00 (measure.md §3.4)")
+    # the same table for SEV-ES at the hash-table base
+    lay = os.path.join(tmp, "es.yaml")
+    write(lay, "platforms: [sev-es]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+          "  hashes: {type: kernel-hashes, kernel: %s}\n" % (rom, k))
+    r = build(lay, os.path.join(tmp, "es"))
+    check(r.returncode == 0, "sev-es kernel hashes: " + r.stderr)
+    # standalone table at a layout-given address
+    lay = os.path.join(tmp, "addr.yaml")
+    write(lay, "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+          "  hashes: {type: kernel-hashes, kernel: %s, initrd: %s, cmdline: console=ttyS0, address: 0x7000100}\n"
+          % (rom, k, i))
+    r = build(lay, os.path.join(tmp, "addr"))
+    check(r.returncode == 0, "kernel hashes at an address: " + r.stderr)
+    j = inspect(os.path.join(tmp, "addr", "addr.igvm"))
+    page = [h for h in j["headers"] if h["type"] == "PAGE_DATA" and h["fields"]["gpa"] == "0x7000000"]
+    check(page and blob(os.path.join(tmp, "addr", "addr.igvm"), page[0])[0x100:0x100 + 176] == table,
+          "table at the given address")
+    # Real AmdSev suffix from sev-snp-measure's fixtures, where the shared data is present.
+    fixture = os.path.join(SHARED, "ovmf_AmdSev_suffix.bin")
+    if os.path.exists(fixture):
+        r = build(os.path.join(SRC, "layouts", "qemu-snp-kernel-hashes.yaml"),
+                  os.path.join(tmp, "fixture"), "-D", "OVMF=" + fixture, "-D", "KERNEL=" + k,
+                  "-D", "INITRD=" + i)
+        check(r.returncode == 0, "AmdSev fixture builds: " + r.stderr)
+
+
+def case_tdx_layout(tmp):
+    need_ovmf()
+    out = os.path.join(tmp, "out")
+    r = build(os.path.join(SRC, "layouts", "tdx.yaml"), out)
+    check(r.returncode == 0, "tdx layout: " + r.stderr)
+    j = inspect(os.path.join(out, "ovmf-tdx.igvm"))
+    check([p["platform_type"] for p in j["platforms"]] == ["TDX"], "TDX only")
+    check(not any(h["type"] == "VP_CONTEXT" for h in j["headers"]), "TDX has no VP context")
+    m = json.load(open(os.path.join(out, "ovmf-tdx.measurements.json")))
+    check(m["measurements"][0]["digest"].startswith("4c7206f0f483c524"), "MRTD (measure.md §7.3)")
+
+
+def case_igvm_input(tmp):
+    """An IGVM file as a component: directives taken over, masks remapped, areas renumbered."""
+    need_ovmf()
+    elf = os.path.join(tmp, "svsm.elf")
+    compile_elf(elf, 0x8000000)
+    first = os.path.join(tmp, "first")
+    r = build(os.path.join(SRC, "layouts", "svsm-ovmf.yaml"), first, "-D", "SVSM=" + elf)
+    check(r.returncode == 0, "input IGVM builds: " + r.stderr)
+    src = os.path.join(first, "svsm-ovmf.igvm")
+    lay = os.path.join(tmp, "wrap.yaml")
+    write(lay, "platforms: [sev-snp, native]\n"
+          "components:\n  vendor: {type: igvm, file: %s}\n"
+          "parameter-areas:\n  mine: {address: 0x7000000, parameters: {vp-count: 0}}\n" % src)
+    out = os.path.join(tmp, "out")
+    r = build(lay, out)
+    check(r.returncode == 0, "igvm component builds: " + r.stderr)
+    check("has no native platform" in r.stderr, "warning about the native platform: " + r.stderr)
+    a, b = inspect(src), inspect(os.path.join(out, "wrap.igvm"))
+    pa = [(h["fields"]["gpa"], blob(src, h)) for h in a["headers"] if h["type"] == "PAGE_DATA"]
+    pb = [(h["fields"]["gpa"], blob(os.path.join(out, "wrap.igvm"), h)) for h in b["headers"]
+          if h["type"] == "PAGE_DATA"]
+    check(pa == pb, "same pages, same contents, same order")
+    idx = [h["fields"]["parameter_area_index"] for h in b["headers"] if h["type"] == "PARAMETER_AREA"]
+    check(idx == [1, 2, 0] or sorted(idx) == [0, 1, 2], "areas renumbered after the layout's: %s" % idx)
+    vp = [h for h in b["headers"] if h["type"] == "VP_CONTEXT"]
+    check(len(vp) == 1 and vp[0]["applies_to"] == ["SEV_SNP"], "VMSA kept for SNP")
+
+
+def case_shipped_layouts(tmp):
+    """Every shipped layout (and variant) builds."""
+    need_ovmf()
+    elf = os.path.join(tmp, "svsm.elf")
+    compile_elf(elf, 0x8000000)
+    rom = os.path.join(tmp, "amdsev.fd")
+    mkrom(rom, asev=AMDSEV_SECTIONS, hash_area=(0x810C00, 0x400))
+    k = os.path.join(tmp, "k")
+    write(k, "kernel")
+    defs = ["-D", "SVSM=" + elf, "-D", "KERNEL=" + k, "-D", "INITRD=" + k]
+    for name in sorted(os.listdir(os.path.join(SRC, "layouts"))):
+        lay = os.path.join(SRC, "layouts", name)
+        extra = list(defs) + (["-D", "OVMF=" + rom] if "kernel-hashes" in name else [])
+        r = build(lay, os.path.join(tmp, name), *extra)
+        check(r.returncode == 0, "%s builds: %s" % (name, r.stderr))
+        variants = run(["build", "--list-variants", lay]).stdout.split()
+        if variants:
+            r = build(lay, os.path.join(tmp, name + "-all"), "--all-variants", *extra)
+            check(r.returncode == 0, "%s --all-variants: %s" % (name, r.stderr))
+
+
+def case_errors(tmp):
+    """Every error path: exit code, file:line:column, nothing written."""
+    ovmf = OVMF if os.path.exists(OVMF) else None
+    at = r"layout\.yaml:line %d, column %d: "
+    expect_error(tmp, "malformed-yaml", "platforms: [sev-snp\ncomponents: {}\n", 3,
+                 r"layout\.yaml:line \d+, column \d+: .*(flow sequence|expected)")
+    expect_error(tmp, "unknown-key", "platforms: [sev-snp]\nbogus: 1\n", 3,
+                 at % (2, 1) + r"unknown key 'bogus' in 'layout' \(expected one of: .*platforms")
+    expect_error(tmp, "unknown-nested-key",
+                 "platforms:\n  sev-snp:\n    polcy: 0x30000\n", 3,
+                 at % (3, 5) + r"unknown key 'polcy' in 'platforms.sev-snp'")
+    expect_error(tmp, "wrong-type", "platforms: [sev-snp]\nmeasure:\n  vcpus: [1, two]\n"
+                 "components:\n  x: {type: raw, file: f, address: 0}\n", 3,
+                 at % (3, 14) + r"'measure.vcpus' expects a number.*found 'two'")
+    expect_error(tmp, "wrong-type-map", "platforms: 5\n", 3,
+                 at % (1, 12) + r"'platforms' expects a mapping or a list")
+    expect_error(tmp, "duplicate-key", "platforms: [sev-snp]\nplatforms: [tdx]\n", 3,
+                 at % (2, 1) + r"duplicate key 'platforms'")
+    expect_error(tmp, "out-of-range", "platforms:\n  sev-snp: {vtl: 1}\n", 3,
+                 at % (2, 18) + r"'platforms.sev-snp.vtl' must be 0 or 2")
+    expect_error(tmp, "undefined-variable",
+                 "platforms: [sev-snp]\ncomponents:\n  o: {type: ovmf, file: '${NOPE_NOT_SET}'}\n", 3,
+                 at % (3, 25) + r"undefined variable 'NOPE_NOT_SET'")
+    expect_error(tmp, "unknown-variant", "platforms: [sev-snp]\nvariants:\n  a: {}\n", 3,
+                 r"layout\.yaml:line 3, column 3: unknown variant 'zz' \(the layout defines 'a'\)",
+                 extra=("--variant", "zz"))
+    expect_error(tmp, "unknown-component-type",
+                 "platforms: [sev-snp]\ncomponents:\n  x: {type: bios, file: f}\n", 3,
+                 at % (3, 13) + r"'components.x.type' expects one of 'ovmf'.*found 'bios'")
+    expect_error(tmp, "missing-file",
+                 "platforms: [sev-snp]\ncomponents:\n  o: {type: ovmf, file: /nonexistent/OVMF.fd}\n",
+                 4, at % (3, 25) + r"component 'o': cannot read '/nonexistent/OVMF.fd'")
+    expect_error(tmp, "include-cycle", "include: a.yaml\nplatforms: [sev-snp]\n", 3,
+                 r"b\.yaml:line 1, column 11: include cycle: .*a\.yaml -> .*b\.yaml -> .*a\.yaml",
+                 files={"a.yaml": "include: b.yaml\n", "b.yaml": "include: [a.yaml]\n"})
+    expect_error(tmp, "include-missing", "include: nothere.yaml\n", 4,
+                 at % (1, 10) + r"cannot include '.*nothere.yaml': .*No such file")
+    expect_error(tmp, "no-platform", "components:\n  x: {type: raw, file: f, address: 0}\n", 3,
+                 r"selects no platform")
+    d = os.path.join(tmp, "roms")
+    os.makedirs(d)
+    plain = os.path.join(d, "plain.fd")
+    mkrom(plain, table=False)
+    expect_error(tmp, "rom-without-footer",
+                 "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n" % plain, 3,
+                 at % (3, 3) + r"component 'ovmf': '.*plain\.fd': .*footer GUID table.*96b582de")
+    notdx = os.path.join(d, "notdx.fd")
+    mkrom(notdx, asev=AMDSEV_SECTIONS)
+    expect_error(tmp, "rom-without-tdvf",
+                 "platforms: [tdx]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n" % notdx, 3,
+                 at % (3, 3) + r"component 'ovmf': .*no TDX metadata .*e47a6535-984a-4798-865e-4685a7bf8ec2")
+    noasev = os.path.join(d, "noasev.fd")
+    mkrom(noasev)
+    expect_error(tmp, "rom-without-asev",
+                 "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n" % noasev, 3,
+                 at % (3, 3) + r"component 'ovmf': .*no SEV metadata .*dc886566-984a-4798-a75e-5585a7bf67cc")
+    small = os.path.join(d, "small.fd")
+    mkrom(small, asev=AMDSEV_SECTIONS, hash_area=(0x810C00, 0x80))
+    write(os.path.join(d, "k"), "kernel")
+    expect_error(tmp, "kernel-hashes-area-too-small",
+                 "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                 "  h: {type: kernel-hashes, kernel: %s/k}\n" % (small, d), 3,
+                 at % (4, 3) + r"kernel hashes need a kernel-hashes area.*")
+    edge = os.path.join(d, "edge.fd")
+    mkrom(edge, asev=AMDSEV_SECTIONS, hash_area=(0x810F80, 0x400))
+    expect_error(tmp, "kernel-hashes-past-section",
+                 "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                 "  h: {type: kernel-hashes, kernel: %s/k}\n" % (edge, d), 3,
+                 at % (4, 3) + r"kernel hashes need a kernel-hashes area .*no room for the 176-byte table")
+    expect_error(tmp, "kernel-hashes-debian-rom",
+                 "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                 "  h: {type: kernel-hashes, kernel: %s/k}\n" % (notdx, d), 3,
+                 at % (4, 3) + r"kernel hashes need a kernel-hashes area .*no SEV hash table area .*7255371f")
+    elf = os.path.join(d, "svsm.elf")
+    compile_elf(elf, 0x8000000)
+    trunc = os.path.join(d, "trunc.elf")
+    with open(trunc, "wb") as f:
+        f.write(open(elf, "rb").read()[:0x1010])
+    expect_error(tmp, "truncated-elf",
+                 "platforms: [sev-snp]\ncomponents:\n  s: {type: svsm, file: %s}\n" % trunc, 3,
+                 r"trunc\.elf:program header \d+: .*truncated ELF")
+    notelf = os.path.join(d, "notelf")
+    write(notelf, "#!/bin/sh\n")
+    expect_error(tmp, "not-elf", "platforms: [sev-snp]\ncomponents:\n  s: {type: svsm, file: %s}\n"
+                 % notelf, 3, r"notelf:offset 0x0: not an ELF file")
+    if ovmf:
+        high = os.path.join(d, "high.elf")
+        compile_elf(high, 0xFFF00000)
+        expect_error(tmp, "elf-overlaps-rom",
+                     "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                     "  svsm: {type: svsm, file: %s}\n" % (ovmf, high), 3,
+                     at % (4, 3) + r"component 'svsm' at 0xfff00000 overlaps component 'ovmf'.*sev-snp")
+        expect_error(tmp, "raw-overlap",
+                     "platforms: [native]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                     "  blob: {type: raw, file: %s, address: 0xffffe000}\n" % (ovmf, notelf), 3,
+                     at % (4, 3) + r"component 'blob' at 0xffffe000 overlaps component 'ovmf'")
+        expect_error(tmp, "non-qemu-header",
+                     "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                     "parameter-areas:\n  acpi: {address: 0x7000000, parameters: {srat: 0}}\n" % ovmf,
+                     7, r"layout\.yaml:igvm: .*SRAT.*allow-non-qemu-headers")
+        # with the opt-in it builds, with a warning
+        lay = os.path.join(tmp, "optin.yaml")
+        write(lay, "igvm: {allow-non-qemu-headers: true}\nplatforms: [sev-snp]\nmeasure: {loader: igvm}\n"
+              "components:\n  ovmf: {type: ovmf, file: %s}\n"
+              "parameter-areas:\n  acpi: {address: 0x7000000, parameters: {srat: 0}}\n" % ovmf)
+        r = build(lay, os.path.join(tmp, "optin"))
+        check(r.returncode == 0 and "warning: header type SRAT" in r.stderr, "opt-in: " + r.stderr)
+        expect_error(tmp, "secrets-outside-snp",
+                     "platforms: [sev-snp, native]\ncomponents:\n"
+                     "  s: {type: raw, file: %s, address: 0x7000000, page-type: secrets, platforms: [native]}\n"
+                     % notelf, 3, r"layout\.yaml:line 3, column \d+: component 's': SECRETS and CPUID pages exist only on sev-snp")
+        expect_error(tmp, "platform-not-selected",
+                     "platforms: [sev-snp]\ncomponents:\n  o: {type: ovmf, file: %s, platforms: [tdx]}\n"
+                     % ovmf, 3, r"layout\.yaml:line 3, column \d+: component 'o' names platform 'tdx', which the layout does not select")
+    # an existing output is left alone by a failing run
+    out = os.path.join(tmp, "keep")
+    os.makedirs(out)
+    write(os.path.join(out, "keep.igvm"), "old")
+    lay = os.path.join(tmp, "keep.yaml")
+    write(lay, "platforms: [sev-snp]\noutputs: {igvm: keep.igvm}\ncomponents:\n"
+          "  o: {type: ovmf, file: %s}\n" % plain)
+    r = build(lay, out)
+    check(r.returncode == 3 and open(os.path.join(out, "keep.igvm")).read() == "old" and
+          os.listdir(out) == ["keep.igvm"], "a failing build leaves the old output untouched")
+    r = run(["build", "--variant", "a", "--all-variants", "x.yaml"])
+    check(r.returncode == 2, "--variant with --all-variants is a usage error")
+    r = run(["build", "-D", "novalue", "x.yaml"])
+    check(r.returncode == 2, "-D without '=' is a usage error")
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    if CASE not in CASES:
+        raise SystemExit("unknown case %s (known: %s)" % (CASE, ", ".join(CASES)))
+    with tempfile.TemporaryDirectory(prefix="ik-layout-") as tmp:
+        CASES[CASE](tmp)
+    print("%s: %s" % (CASE, "FAILED (%d)" % len(failures) if failures else "ok"))
+    sys.exit(1 if failures else 0)
