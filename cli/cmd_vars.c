@@ -34,6 +34,7 @@
 #include "vars/esl.h"
 #include "vars/inspect.h"
 #include "vars/secureboot.h"
+#include "vars/seed.h"
 #include "vars/varjson.h"
 #include "vars/varlist.h"
 #include "vars/varstore.h"
@@ -741,11 +742,9 @@ struct seed_opts {
 	const char *size;
 	const char *output;
 	const char *time_arg;
-	int secure_boot; /* -1 unset, 0 disabled, 1 enabled */
-	bool sigdb_given[VARS_SIGDB_MAX];
-	struct esl_db sigdb[VARS_SIGDB_MAX];
-	struct vars_time auth_time[VARS_SIGDB_MAX]; /* latest TimeStamp of .auth inputs */
-	struct vars_list extra;			    /* --set */
+	bool whole_image;
+	struct vars_seed seed;
+	struct vars_list extra; /* --set */
 	struct {
 		char *name;
 		struct ik_guid guid;
@@ -755,9 +754,10 @@ struct seed_opts {
 
 static void seed_opts_release(struct seed_opts *s)
 {
-	for (int i = 0; i < VARS_SIGDB_MAX; i++)
-		esl_db_release(&s->sigdb[i]);
+	vars_seed_release(&s->seed);
 	vars_list_release(&s->extra);
+	for (size_t i = 0; i < s->n_deletes; i++)
+		free(s->deletes[i].name);
 }
 
 static void seed_help(FILE *out, const char *sub)
@@ -869,7 +869,7 @@ static int parse_delete(struct seed_opts *s, const char *arg)
 static int parse_seed_opts(int argc, char **argv, const char *sub, struct seed_opts *s)
 {
 	enum { OPT_PK = 256, OPT_KEK, OPT_DB, OPT_DBX, OPT_DBT, OPT_SB, OPT_NO_SB, OPT_SET,
-	       OPT_DELETE };
+	       OPT_DELETE, OPT_WHOLE };
 	static const struct option opts[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "size", required_argument, NULL, 's' },
@@ -885,6 +885,7 @@ static int parse_seed_opts(int argc, char **argv, const char *sub, struct seed_o
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "delete", required_argument, NULL, OPT_DELETE },
 		{ "time", required_argument, NULL, 't' },
+		{ "whole-image", no_argument, NULL, OPT_WHOLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -892,7 +893,6 @@ static int parse_seed_opts(int argc, char **argv, const char *sub, struct seed_o
 	struct ik_guid owner = vars_guid_zero;
 	int c, r = 0;
 
-	s->secure_boot = -1;
 	optind = 1;
 	while (r == 0 && (c = getopt_long(argc, argv, json ? "i:o:g:t:h" : "i:s:o:g:t:h", opts,
 					  NULL)) != -1) {
@@ -913,19 +913,26 @@ static int parse_seed_opts(int argc, char **argv, const char *sub, struct seed_o
 		case OPT_DB:
 		case OPT_DBX:
 		case OPT_DBT: {
-			int which = c - OPT_PK;
-			s->sigdb_given[which] = true;
-			r = add_any_file(&s->sigdb[which], &owner, optarg, &s->auth_time[which]);
+			struct ik_diag d;
+			ik_diag_init(&d);
+			r = vars_seed_add_file(&s->seed, (enum vars_sigdb)(c - OPT_PK), optarg, &owner,
+					       &d);
+			r = r < 0 ? cli_error_diag(CMD, &d, r) : 0;
 			break;
 		}
 		case 'g':
 			r = parse_guid_opt("--owner", optarg, &owner);
 			break;
 		case OPT_SB:
-			s->secure_boot = 1;
+			s->seed.secure_boot = VARS_SB_ENABLED;
 			break;
 		case OPT_NO_SB:
-			s->secure_boot = 0;
+			s->seed.secure_boot = VARS_SB_DISABLED;
+			break;
+		case OPT_WHOLE:
+			if (json)
+				return cli_usage_error(CMD, "json: --whole-image applies to store images");
+			s->whole_image = true;
 			break;
 		case OPT_SET:
 			r = parse_set(s, optarg);
@@ -955,41 +962,21 @@ static int parse_seed_opts(int argc, char **argv, const char *sub, struct seed_o
 /* Applies the options to VARS (the input's variables, or empty). */
 static int apply_seed(struct seed_opts *s, struct vars_list *vars)
 {
-	struct vars_time def;
 	struct ik_diag d;
 	int have_time, r;
 
-	memset(def.b, 0, sizeof(def.b));
-	have_time = default_time(s->time_arg, &def);
+	have_time = default_time(s->time_arg, &s->seed.default_time);
 	if (have_time < 0)
 		return -have_time;
+	/* --time overrides .auth TimeStamps; SOURCE_DATE_EPOCH only fills in for them. */
+	s->seed.time_given = s->time_arg != NULL;
+	s->seed.time = s->seed.default_time;
 	ik_diag_init(&d);
 	for (size_t i = 0; i < s->n_deletes; i++)
 		vars_list_remove(vars, s->deletes[i].name, &s->deletes[i].guid);
-	if (s->secure_boot == 1 && !s->sigdb_given[VARS_SIGDB_DBX] &&
-	    vars_list_find(vars, "dbx", &vars_guid_image_security_db) < 0) {
-		r = vars_sb_dummy_dbx(&s->sigdb[VARS_SIGDB_DBX], &d);
-		if (r < 0)
-			return cli_error_diag(CMD, &d, r);
-		s->sigdb_given[VARS_SIGDB_DBX] = true;
-	}
-	for (int i = 0; i < VARS_SIGDB_MAX; i++) {
-		const struct vars_time *t = &def;
-
-		if (!s->sigdb_given[i])
-			continue;
-		/* An .auth input's TimeStamp is kept unless --time overrides it. */
-		if (!s->time_arg && !vars_time_is_zero(s->auth_time[i].b))
-			t = &s->auth_time[i];
-		r = vars_sb_set_sigdb(vars, (enum vars_sigdb)i, &s->sigdb[i], t, true, &d);
-		if (r < 0)
-			return cli_error_diag(CMD, &d, r);
-	}
-	if (s->secure_boot >= 0) {
-		r = vars_sb_set_state(vars, s->secure_boot == 1, &d);
-		if (r < 0)
-			return cli_error_diag(CMD, &d, r);
-	}
+	r = vars_seed_apply(&s->seed, vars, &d);
+	if (r < 0)
+		return cli_error_diag(CMD, &d, r);
 	for (size_t i = 0; i < s->extra.n; i++) {
 		const struct vars_var *v = &s->extra.v[i];
 		r = vars_list_set(vars, v->name, &v->guid, v->attr, &v->time, v->data, v->len, true,
@@ -997,28 +984,39 @@ static int apply_seed(struct seed_opts *s, struct vars_list *vars)
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
 	}
-	if (s->secure_boot == 1 && vars_list_find(vars, "PK", &vars_guid_global_variable) < 0)
+	if (s->seed.secure_boot == VARS_SB_ENABLED &&
+	    vars_list_find(vars, "PK", &vars_guid_global_variable) < 0)
 		cli_warn(CMD, "--secure-boot without a PK: the firmware stays in setup mode and "
 			      "does not enforce Secure Boot");
 	return 0;
 }
 
 static int load_input_store(const char *path, struct vars_list *vars,
-			    const struct vars_store_geometry **ret_g)
+			    const struct vars_store_geometry **ret_g, struct ik_file_bytes *keep)
 {
 	struct ik_file_bytes f;
 	struct vars_store_info info;
 	struct ik_diag d;
 	int r;
 
+	memset(&info, 0, sizeof(info));
 	ik_diag_init(&d);
 	r = load(path, &f, &d);
 	if (r < 0)
 		return fail_file(path, &d, r);
 	r = vars_store_parse(f.data, f.len, vars, &info, &d);
-	ik_file_release(&f);
-	if (r < 0)
+	if (r >= 0 && keep && !info.embedded)
+		r = ik_fail(&d, -EINVAL,
+			    "--whole-image needs a firmware image that contains a variable store, "
+			    "not a bare store");
+	if (r >= 0 && keep)
+		*keep = f;
+	else
+		ik_file_release(&f);
+	if (r < 0) {
+		vars_store_info_release(&info);
 		return fail_file(path, &d, r);
+	}
 	*ret_g = info.geometry;
 	vars_store_info_release(&info);
 	return 0;
@@ -1028,6 +1026,7 @@ static int cmd_vars_seed(int argc, char **argv, bool json)
 {
 	const char *sub = json ? "json" : "store";
 	const struct vars_store_geometry *g = NULL;
+	struct ik_file_bytes image = { 0 };
 	struct seed_opts s;
 	struct vars_list vars;
 	struct ik_buf out;
@@ -1035,16 +1034,17 @@ static int cmd_vars_seed(int argc, char **argv, bool json)
 	int r;
 
 	memset(&s, 0, sizeof(s));
+	vars_seed_init(&s.seed);
 	vars_list_init(&s.extra);
-	for (int i = 0; i < VARS_SIGDB_MAX; i++)
-		esl_db_init(&s.sigdb[i]);
 	vars_list_init(&vars);
 	ik_buf_init(&out, 0);
 	ik_diag_init(&d);
 
 	r = parse_seed_opts(argc, argv, sub, &s);
+	if (r == 0 && s.whole_image && !s.input)
+		r = cli_usage_error(CMD, "store: --whole-image needs --input");
 	if (r == 0 && s.input)
-		r = load_input_store(s.input, &vars, &g);
+		r = load_input_store(s.input, &vars, &g, s.whole_image ? &image : NULL);
 	if (r == 0 && !json) {
 		const struct vars_store_geometry *want = NULL;
 		uint64_t bytes;
@@ -1066,14 +1066,24 @@ static int cmd_vars_seed(int argc, char **argv, bool json)
 	if (r == 0)
 		r = apply_seed(&s, &vars);
 	if (r == 0) {
-		int e = json ? vars_json_write(&vars, &out, &d) : vars_store_build(g, &vars, &out, &d);
+		int e;
+		if (json) {
+			e = vars_json_write(&vars, &out, &d);
+		} else if (s.whole_image) {
+			/* The loaded input is the template; its store region is rewritten. */
+			e = ik_buf_append(&out, image.data, image.len);
+			if (e >= 0)
+				e = vars_store_replace_in_image(out.data, out.len, &vars, &d);
+		} else {
+			e = vars_store_build(g, &vars, &out, &d);
+		}
 		r = e < 0 ? cli_error_diag(CMD, &d, e) : write_out(s.output, &out);
 	}
+	if (image.data)
+		ik_file_release(&image);
 	ik_buf_release(&out);
 	vars_list_release(&vars);
 	seed_opts_release(&s);
-	for (size_t i = 0; i < s.n_deletes; i++)
-		free(s.deletes[i].name);
 	return r < 0 ? IK_EXIT_OK : r; /* -1: --help was shown */
 }
 

@@ -523,3 +523,22 @@ int vars_store_parse(const uint8_t *p, size_t len, struct vars_list *ret,
 	*ret = l;
 	return 0;
 }
+
+int vars_store_replace_in_image(uint8_t *img, size_t len, const struct vars_list *vars,
+				struct ik_diag *d)
+{
+	const struct vars_store_geometry *g = NULL;
+	struct ik_buf store;
+	bool embedded = false;
+	int r;
+
+	r = check_fv_header(img, len, &g, &embedded, d);
+	if (r < 0)
+		return r;
+	ik_buf_init(&store, 0);
+	r = vars_store_build(g, vars, &store, d);
+	if (r >= 0)
+		memcpy(img, store.data, g->fv_length);
+	ik_buf_release(&store);
+	return r;
+}

@@ -82,4 +82,13 @@ bool vars_store_sniff(const uint8_t *p, size_t len);
 int vars_store_parse(const uint8_t *p, size_t len, struct vars_list *ret,
 		     struct vars_store_info *info, struct ik_diag *d);
 
+/*
+ * Replaces, in place, the variable store at the start of a firmware image
+ * (a unified OVMF.fd, whose first FV is the store; for TDX this region is
+ * the CFV) by one holding VARS in the same geometry.  The rest of the image
+ * is left as it is.
+ */
+int vars_store_replace_in_image(uint8_t *img, size_t len, const struct vars_list *vars,
+				struct ik_diag *d);
+
 #endif

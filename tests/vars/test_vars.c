@@ -18,6 +18,7 @@
 #include "vars/igvm_sb.h"
 #include "vars/inspect.h"
 #include "vars/secureboot.h"
+#include "vars/seed.h"
 #include "vars/varjson.h"
 #include "vars/varlist.h"
 #include "vars/varstore.h"
@@ -461,6 +462,74 @@ static void test_igvm_sb(void)
 	free(der);
 }
 
+static void test_seed(void)
+{
+	struct vars_seed s;
+	struct vars_list l;
+	struct vars_auth_target t;
+	struct ik_buf esl, auth, img;
+	struct esl_db db;
+	struct vars_time later;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	ssize_t at;
+
+	vars_list_init(&l);
+	vars_seed_init(&s);
+	IK_CHECK(make_cert("seed", &der, &der_len) == 0);
+	/* PK from DER bytes, KEK from an unsigned .auth carrying a TimeStamp. */
+	IK_CHECK(vars_seed_add_bytes(&s, VARS_SIGDB_PK, der, der_len, &vars_guid_global_variable,
+				     NULL) == 0);
+	esl_db_init(&db);
+	esl_db_add_x509(&db, &vars_guid_zero, der, der_len, false, NULL);
+	ik_buf_init(&esl, 0);
+	ik_buf_init(&auth, 0);
+	esl_db_serialize(&db, &esl, NULL);
+	vars_time_parse("2030-01-01 00:00:00", &later, NULL);
+	vars_auth_target_for("KEK", NULL, false, &later, &t, NULL);
+	IK_CHECK(vars_auth_create(&t, esl.data, esl.len, NULL, &auth, NULL) == 0);
+	IK_CHECK(vars_seed_add_bytes(&s, VARS_SIGDB_KEK, auth.data, auth.len, &vars_guid_zero,
+				     NULL) == 0);
+	s.secure_boot = VARS_SB_ENABLED;
+	IK_CHECK(vars_seed_apply(&s, &l, NULL) == 0);
+	/* PK, KEK, the placeholder dbx, SecureBootEnable, CustomMode. */
+	IK_CHECK_EQ_U64(l.n, 5);
+	at = vars_list_find(&l, "KEK", &vars_guid_global_variable);
+	IK_CHECK(at >= 0 && memcmp(l.v[at].time.b, later.b, 16) == 0); /* .auth time kept */
+	at = vars_list_find(&l, "PK", &vars_guid_global_variable);
+	IK_CHECK(at >= 0 && vars_time_is_zero(l.v[at].time.b));
+	at = vars_list_find(&l, "dbx", &vars_guid_image_security_db);
+	IK_CHECK(at >= 0 && l.v[at].len == 76);
+
+	/* The store inside a firmware image is replaced in place; the rest stays. */
+	{
+		const struct vars_store_geometry *g2;
+		struct vars_list empty, back;
+		uint8_t *rom = malloc(0x30000);
+
+		vars_list_init(&empty);
+		vars_store_geometry_find(0, "2m", &g2, NULL);
+		ik_buf_init(&img, 0);
+		IK_CHECK(vars_store_build(g2, &empty, &img, NULL) == 0);
+		memcpy(rom, img.data, img.len);
+		memset(rom + 0x20000, 0xc3, 0x10000);
+		IK_CHECK(vars_store_replace_in_image(rom, 0x30000, &l, NULL) == 0);
+		IK_CHECK(rom[0x20000] == 0xc3 && rom[0x2ffff] == 0xc3);
+		IK_CHECK(vars_store_parse(rom, 0x30000, &back, NULL, NULL) == 0);
+		IK_CHECK_EQ_U64(back.n, 5);
+		vars_list_release(&back);
+		IK_CHECK(vars_store_replace_in_image(rom + 1, 0x2ffff, &l, NULL) == -EBADMSG);
+		free(rom);
+		ik_buf_release(&img);
+	}
+	ik_buf_release(&esl);
+	ik_buf_release(&auth);
+	esl_db_release(&db);
+	vars_seed_release(&s);
+	vars_list_release(&l);
+	free(der);
+}
+
 static void test_detect(void)
 {
 	static const uint8_t junk[64] = { 1, 2, 3 };
@@ -486,6 +555,7 @@ int main(void)
 	test_auth();
 	test_json();
 	test_igvm_sb();
+	test_seed();
 	test_detect();
 	return ik_test_done();
 }

@@ -112,6 +112,11 @@ if [ -r $OVMF/OVMF_VARS_4M.ms.fd ]; then
 		# The unified 2 MiB ROM begins with its (empty) variable store.
 		"$IGVMKIT" vars store -i /usr/share/ovmf/OVMF.fd -o rom.fd && cmp -s rom.fd $OVMF/OVMF_VARS.fd &&
 			ok "store read from OVMF.fd == OVMF_VARS.fd" || fail "store inside OVMF.fd"
+		# --whole-image rewrites only the first 128 KiB of the ROM.
+		"$IGVMKIT" vars store -i /usr/share/ovmf/OVMF.fd --whole-image -g $OWNER --pk PK.crt --secure-boot -o rom-sb.fd || fail "--whole-image"
+		cmp -s -i 131072 rom-sb.fd /usr/share/ovmf/OVMF.fd && ok "--whole-image keeps the code" || fail "--whole-image changed the code"
+		"$IGVMKIT" vars extract rom-sb.fd PK -o rom-pk.esl && cmp -s rom-pk.esl PK.esl &&
+			ok "--whole-image store holds PK" || fail "--whole-image PK"
 	fi
 	"$IGVMKIT" vars extract $OVMF/OVMF_VARS_4M.ms.fd PK -o ms-pk.esl || fail "extract"
 	sig-list-to-certs ms-pk.esl mspk >/dev/null
