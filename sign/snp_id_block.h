@@ -25,6 +25,7 @@
 #include "../assemble/igvm.h"
 #include "../assemble/measure.h"
 #include "../common/diag.h"
+#include "key.h"
 
 #define SNP_ID_BLOCK_SIZE 96u
 #define SNP_ID_BLOCK_VERSION 1u
@@ -57,11 +58,12 @@ struct snp_id_block {
 void snp_id_block_encode(const struct snp_id_block *b, uint8_t out[SNP_ID_BLOCK_SIZE]);
 
 /*
- * Loads a private key from a PEM/DER file or a "pkcs11:" URI (through
- * OSSL_STORE and whatever provider OpenSSL is configured with).  Fails with
- * -EKEYREJECTED when the key is not ECDSA on P-384, naming the curve found.
+ * Loads a private key from a PEM/DER file or a "pkcs11:" URI (sign/key.h,
+ * SECRET may be NULL) and checks it is an ECDSA P-384 key: -EKEYREJECTED
+ * otherwise, naming the key type or curve found.
  */
-int snp_key_load(const char *spec, EVP_PKEY **ret, struct ik_diag *d);
+int snp_key_load(const char *spec, const struct sign_secret_source *secret, EVP_PKEY **ret,
+		 struct ik_diag *d);
 /* -EKEYREJECTED unless KEY is an EC key on P-384 (secp384r1). */
 int snp_key_check_p384(EVP_PKEY *key, const char *what, struct ik_diag *d);
 
@@ -98,6 +100,7 @@ int snp_id_block_verify(const struct igvm_vhs_snp_id_block *b, uint64_t policy, 
 struct snp_id_block_opts {
 	const char *id_key;	/* PEM file or pkcs11: URI (required) */
 	const char *author_key; /* optional */
+	const struct sign_secret_source *secret; /* passphrase / PIN source, or NULL */
 	uint8_t family_id[16];
 	uint8_t image_id[16];
 	uint32_t guest_svn;
