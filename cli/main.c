@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "digest", cmd_digest, "print the Authenticode digest of a PE image" },
 	{ "measure", cmd_measure, "compute SEV-SNP/SEV-ES/SEV/TDX launch measurements of IGVM files and OVMF ROMs" },
 	{ "vars", cmd_vars, "UEFI Secure Boot variables: signature lists, .auth, variable stores" },
+	{ "diff", cmd_diff, "explain how two IGVM files or FUKI/PE images differ (reproducible builds)" },
+	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },
 };
 
 static void usage(FILE *out)
