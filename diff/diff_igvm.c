@@ -42,18 +42,24 @@ IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
 static uint64_t platform_set(const struct igvm_file *f, uint32_t mask)
 {
 	uint64_t set = 0;
+	uint32_t owned = 0;
 
-	for (unsigned bit = 0; bit < 32; bit++) {
-		const struct igvm_vhs_supported_platform *p;
+	/*
+	 * SUPPORTED_PLATFORM headers come first (the reader enforces the section
+	 * order), so this stays O(platforms) per mask even for huge files.
+	 */
+	for (size_t i = 0; i < f->n_headers && f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM;
+	     i++) {
+		const struct igvm_vhs_supported_platform *p = &f->headers[i].u.supported_platform;
 
-		if (!(mask & (1u << bit)))
-			continue;
-		p = igvm_platform_by_mask(f, 1u << bit);
-		if (p && p->platform_type < 32)
+		if ((mask & p->compatibility_mask) && p->platform_type < 32) {
 			set |= (uint64_t)1 << p->platform_type;
-		else
-			set |= (uint64_t)1 << (32 + bit);
+			owned |= p->compatibility_mask;
+		}
 	}
+	for (unsigned bit = 0; bit < 32; bit++)
+		if ((mask & ~owned) & (1u << bit))
+			set |= (uint64_t)1 << (32 + bit);
 	return set;
 }
 
@@ -814,15 +820,22 @@ static int compare_fixed(struct diff_ctx *c, const uint8_t *a, size_t a_len, con
 
 /* ---- Deduplication / data layout ---- */
 
-static size_t distinct_offsets(const struct igvm_file *f, size_t *ret_refs)
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Number of distinct non-zero data offsets the headers refer to, and of references. */
+static int distinct_offsets(const struct igvm_file *f, size_t *ret_distinct, size_t *ret_refs)
 {
 	_cleanup_free_ uint64_t *offs = NULL;
 	size_t n = 0, distinct = 0;
 
-	*ret_refs = 0;
 	offs = calloc(f->n_headers ? f->n_headers : 1, sizeof(*offs));
 	if (!offs)
-		return 0;
+		return -ENOMEM;
 	for (size_t i = 0; i < f->n_headers; i++) {
 		const struct igvm_header *h = &f->headers[i];
 		const struct field *fields;
@@ -833,17 +846,13 @@ static size_t distinct_offsets(const struct igvm_file *f, size_t *ret_refs)
 			if (fields[k].kind == F_FILE_OFFSET && field_num(h, &fields[k]) != 0)
 				offs[n++] = field_num(h, &fields[k]);
 	}
+	qsort(offs, n, sizeof(*offs), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || offs[i] != offs[i - 1])
+			distinct++;
+	*ret_distinct = distinct;
 	*ret_refs = n;
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-
-		/* Small inputs in practice; sort-free uniqueness keeps file order irrelevant. */
-		for (size_t k = 0; k < distinct && !seen; k++)
-			seen = offs[k] == offs[i];
-		if (!seen)
-			offs[distinct++] = offs[i];
-	}
-	return distinct;
+	return 0;
 }
 
 static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
@@ -899,8 +908,11 @@ static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
 		free(TAKE_PTR(text));
 		free(TAKE_PTR(scope));
 	}
-	blobs_a = distinct_offsets(fa, &refs_a);
-	blobs_b = distinct_offsets(fb, &refs_b);
+	err = distinct_offsets(fa, &blobs_a, &refs_a);
+	if (err >= 0)
+		err = distinct_offsets(fb, &blobs_b, &refs_b);
+	if (err < 0)
+		return err;
 	if (blobs_a != blobs_b || refs_a != refs_b) {
 		text = diff_strf("A stores %zu data blob%s for %zu reference%s, B stores %zu for %zu "
 				 "(deduplication of identical data differs)",
