@@ -187,7 +187,8 @@ struct layout_measure {
 struct layout_outputs {
 	char *igvm;	    /* file name, relative to the output directory */
 	char *measurements; /* NULL = none */
-	char *fuki;	    /* NULL = none (FUKI wrapping, provided by the fuki library) */
+	char *fuki;	    /* NULL = none: FUKI add-on file name (fuki library) */
+	char *fuki_into;    /* existing UKI to add the IGVM(s) to, or NULL for a new add-on */
 	struct layout_mark fuki_mark;
 	bool sign; /* outputs.sign present */
 	struct layout_mark sign_mark;

@@ -1113,11 +1113,8 @@ static int on_o_fuki_file(struct ctx *c, struct lnode *v, void *obj)
 
 static int on_o_fuki_into(struct ctx *c, struct lnode *v, void *obj)
 {
-	char *ignored = NULL;
-	(void)obj;
-	int r = get_path(c, v, &ignored);
-	free(ignored);
-	return r;
+	struct layout_outputs *o = obj;
+	return get_path(c, v, &o->fuki_into);
 }
 
 static const struct key_rule fuki_rules[] = {
@@ -1342,6 +1339,7 @@ void layout_free(struct layout *l)
 	free(l->outputs.igvm);
 	free(l->outputs.measurements);
 	free(l->outputs.fuki);
+	free(l->outputs.fuki_into);
 	for (size_t i = 0; i < l->n_variants; i++)
 		free(l->variants[i]);
 	free(l->variants);

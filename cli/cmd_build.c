@@ -165,8 +165,10 @@ static int build_fuki(const struct layout *l, struct product *p, struct ik_diag 
 {
 	struct fuki_firmware fw;
 	struct fuki_opts o;
+	struct ik_file_bytes into = { 0 };
 	char fwid[128];
 	size_t len = strlen(p->igvm_name);
+	int r;
 
 	if (len > 5 && strcmp(p->igvm_name + len - 5, ".igvm") == 0)
 		len -= 5;
@@ -179,11 +181,23 @@ static int build_fuki(const struct layout *l, struct product *p, struct ik_diag 
 	memset(&o, 0, sizeof(o));
 	o.firmware = &fw;
 	o.n_firmware = 1;
+	if (l->outputs.fuki_into) {
+		r = ik_file_load(l->outputs.fuki_into, 0, &into, d);
+		if (r < 0)
+			return r;
+		o.into = into.data;
+		o.into_len = into.len;
+		o.into_name = l->outputs.fuki_into;
+	}
 	p->fuki_name = strdup(l->outputs.fuki);
-	if (!p->fuki_name)
+	if (!p->fuki_name) {
+		ik_file_release(&into);
 		return -ENOMEM;
+	}
 	ik_buf_init(&p->fuki, IK_BUF_DEFAULT_MAX);
-	return fuki_build(&o, &p->fuki, d);
+	r = fuki_build(&o, &p->fuki, d);
+	ik_file_release(&into);
+	return r;
 }
 
 static int build_one(const struct layout_load_opts *lo, bool measurements, struct product *p,

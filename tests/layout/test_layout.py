@@ -492,6 +492,27 @@ def case_shipped_layouts(tmp):
             check(r.returncode == 0, "%s --all-variants: %s" % (name, r.stderr))
 
 
+def case_fuki_output(tmp):
+    """outputs.fuki wraps the IGVM in a firmware UKI add-on (.efifw section)."""
+    need_ovmf()
+    lay = os.path.join(tmp, "fk.yaml")
+    write(lay, "include: %s/templates/ovmf-debian.yaml\nplatforms: [sev-snp, native]\n"
+          "outputs: {igvm: fw.igvm, fuki: fw.efi, measurements: false}\n" % SRC)
+    out = os.path.join(tmp, "out")
+    r = build(lay, out)
+    check(r.returncode == 0, "fuki output builds: " + r.stderr)
+    check(sorted(os.listdir(out)) == ["fw.efi", "fw.igvm"], "outputs: %s" % os.listdir(out))
+    efi = open(os.path.join(out, "fw.efi"), "rb").read()
+    igvm = open(os.path.join(out, "fw.igvm"), "rb").read()
+    check(efi[:2] == b"MZ" and igvm in efi, "the add-on is a PE carrying the IGVM bytes")
+    sign = os.path.join(tmp, "sign.yaml")
+    write(sign, "include: %s/templates/ovmf-debian.yaml\nplatforms: [native]\n"
+          "outputs: {sign: {key: k.pem, cert: c.pem}}\n" % SRC)
+    r = build(sign, os.path.join(tmp, "s"))
+    check(r.returncode == 7 and "line 3, column 17: 'outputs.sign' is not available" in r.stderr,
+          "outputs.sign is refused clearly: " + r.stderr)
+
+
 def case_errors(tmp):
     """Every error path: exit code, file:line:column, nothing written."""
     ovmf = OVMF if os.path.exists(OVMF) else None
