@@ -14,6 +14,7 @@ void ik_diag_init(struct ik_diag *d)
 		memset(d, 0, sizeof(*d));
 }
 
+__attribute__((format(printf, 3, 0)))
 static void set_msg(struct ik_diag *d, int err, const char *fmt, va_list ap)
 {
 	if (d->err == 0)
