@@ -188,6 +188,18 @@ def main():
                 "already has a '.efifw' section for firmware id 'qemu-snp'", 'dup.efi', '--into duplicate fwid')
     expect_fail(['fuki', '--into', 'f.efi', '--hwids', 'hw', '-o', 'dup.efi', 'c.igvm'], 3,
                 "already has a '.hwids' section", 'dup.efi', '--into second .hwids')
+    # A signed base image: refused unless --unsign, which drops the signature.
+    key = subprocess.run(['openssl', 'req', '-new', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=t/',
+                          '-keyout', 'k.pem', '-out', 'c.pem'], capture_output=True).returncode == 0
+    if key:
+        run('sign', '--key', 'k.pem', '--cert', 'c.pem', '-o', 'signed.efi', 'f.efi')
+        expect_fail(['fuki', '--into', 'signed.efi', '-o', 'us.efi', 'c.igvm'], 3, 'is signed', 'us.efi',
+                    '--into a signed image')
+        rc, _, err = run('fuki', '--into', 'signed.efi', '--unsign', '-o', 'us.efi', 'c.igvm')
+        check(rc == 0, f'--into --unsign: {err}')
+        pe4, _ = check_pe_invariants('us.efi', '--into --unsign')
+        check(pe4.OPTIONAL_HEADER.DATA_DIRECTORY[4].Size == 0, '--unsign leaves no certificate table')
+        check(open('us.efi', 'rb').read() == open('f2.efi', 'rb').read(), '--unsign equals --into the unsigned image')
     if os.path.exists(DEBIAN_STUB):
         rc, _, err = run('fuki', '--into', DEBIAN_STUB, '--cmdline', 'quiet', '-o', 'uki.efi', 'c.igvm')
         check(rc == 0, f'--into Debian stub: {err}')

@@ -118,6 +118,18 @@ def main():
     d0 = digest('addon.efi')
     check(d0 is not None and d0 == pesign_hash('addon.efi'), f'igvmkit digest {d0} != pesign -h')
 
+    # An odd-length unsigned file: edk2/pesign hash trailing data unpadded.  Golden value:
+    # uki-sign.md section 5.2 (Debian 12 systemd-boot-efi 252 linuxx64.efi.stub, 83297 bytes).
+    stub = '/usr/lib/systemd/boot/efi/linuxx64.efi.stub'
+    if os.path.exists(stub) and os.path.getsize(stub) == 83297:
+        ds = digest(stub)
+        check(ds == pesign_hash(stub), f'odd-length stub: igvmkit {ds} != pesign -h')
+        check(ds == '28fd6b9a39b745449fa2389a31045900804eae49ea7edb0f8c152a131df0002c', f'stub digest {ds}')
+        rc, _, err = ik('sign', '--key', 'db.key', '--cert', 'db.crt', '-o', 'stub.s.efi', stub)
+        ok, cur, calc = osslsigncode_verify('stub.s.efi', 'db.crt')
+        check(rc == 0 and ok and cur == calc == digest('stub.s.efi') and sbverify_ok('stub.s.efi', 'db.crt'),
+              f'signing an odd-length file pads it to 8 like sbsign: {err}')
+
     # 2. Sign; independent verifiers accept; digests agree; reproducible.
     rc, _, err = ik('sign', '--key', 'db.key', '--cert', 'db.crt', '-o', 's.efi', 'addon.efi')
     check(rc == 0, f'sign: {err}')
