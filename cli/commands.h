@@ -11,6 +11,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_sign_id_block(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_descriptor(int argc, char **argv);
 

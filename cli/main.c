@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "verify Authenticode signatures against trusted certificates" },
 	{ "digest", cmd_digest, "print the Authenticode digest of a PE image" },
 	{ "measure", cmd_measure, "compute SEV-SNP/SEV-ES/SEV/TDX launch measurements of IGVM files and OVMF ROMs" },
+	{ "sign-id-block", cmd_sign_id_block, "sign an SEV-SNP ID block (P-384 ID/author keys) into an IGVM file or for QEMU" },
 	{ "vars", cmd_vars, "UEFI Secure Boot variables: signature lists, .auth, variable stores" },
 	{ "diff", cmd_diff, "explain how two IGVM files or FUKI/PE images differ (reproducible builds)" },
 	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },

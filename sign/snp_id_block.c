@@ -253,7 +253,8 @@ int snp_id_block_sign(const struct snp_id_block *id, EVP_PKEY *id_key, EVP_PKEY 
 	b.version = id->version;
 	b.guest_svn = id->guest_svn;
 	b.id_key_algorithm = SNP_ALGO_ECDSA_P384_SHA384;
-	b.author_key_algorithm = SNP_ALGO_ECDSA_P384_SHA384;
+	/* With no author key every author field stays zero (the IGVM spec requires it). */
+	b.author_key_algorithm = author_key ? SNP_ALGO_ECDSA_P384_SHA384 : 0;
 	*ret = b;
 	return 0;
 }
