@@ -604,9 +604,10 @@ int diff_report_text(const struct diff_report *r, size_t max_items, struct ik_bu
 		if (m->a && m->b && strcmp(m->a, m->b) == 0)
 			err = ik_buf_printf(out, "  %s %s: equal %s\n", m->platform, m->field, m->a);
 		else
-			err = ik_buf_printf(out, "  %s %s: DIFFER\n      A %s\n      B %s\n",
-					    m->platform, m->field,
+			err = ik_buf_printf(out, "  %s %s: DIFFER\n      A %s%s\n      B %s%s\n",
+					    m->platform, m->field, m->a ? "" : "cannot be measured: ",
 					    m->a ? m->a : (m->why_not_a ? m->why_not_a : "-"),
+					    m->b ? "" : "cannot be measured: ",
 					    m->b ? m->b : (m->why_not_b ? m->why_not_b : "-"));
 	}
 	if (err >= 0)

@@ -548,13 +548,19 @@ static int identity_text(const struct igvm_file *f, const struct igvm_header *h,
 		return ik_buf_printf(out, " parameter area %" PRIu32 " at gpa 0x%" PRIx64,
 				     h->u.parameter_insert.parameter_area_index,
 				     h->u.parameter_insert.gpa);
-	case IGVM_VHT_VP_CONTEXT:
-		return ik_buf_printf(out, " vp %" PRIu16, h->u.vp_context.vp_index);
+	case IGVM_VHT_VP_CONTEXT: {
+		int err = ik_buf_printf(out, " vp %" PRIu16, h->u.vp_context.vp_index);
+
+		if (err < 0)
+			return err;
+		break; /* then its platform, below */
+	}
 	default:
+		if (igvm_is_parameter_usage(h->type))
+			return ik_buf_printf(out, " parameter area %" PRIu32,
+					     h->u.parameter.parameter_area_index);
 		break;
 	}
-	if (igvm_is_parameter_usage(h->type))
-		return ik_buf_printf(out, " parameter area %" PRIu32, h->u.parameter.parameter_area_index);
 	if (igvm_header_mask(h, &mask)) {
 		uint64_t set = platform_set(f, mask);
 		int err = 0;

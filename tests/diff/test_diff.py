@@ -76,6 +76,7 @@ def main():
         bad_input_cases(tmp)
         determinism_cases(tmp)
         fuki_cases(tmp)
+        build_cases(tmp)
     finally:
         os.chdir('/')
         shutil.rmtree(tmp, ignore_errors=True)
@@ -266,6 +267,45 @@ def fuki_cases(tmp):
     out = expect_verdict('a.efi', 's1.efi', 'different: 1 signature differs', 1)
     check("only in B: signer '/CN=igvmkit diff test 1', SHA256, signingTime absent" in out,
           'signature only in B')
+
+
+def build_cases(tmp):
+    """The issue 7 reproducibility promise on a real image: the built-in default layout (Debian's
+    OVMF.fd for sev-snp, sev-es, tdx and native) built in two directories with different TZ,
+    locale and umask gives identical IGVMs, and diff pins a one-byte change to its page."""
+    if not os.path.exists('/usr/share/ovmf/OVMF.fd'):
+        print('SKIP: build cases need Debian OVMF (package ovmf)')
+        return
+    outs = []
+    for n, (tz, loc, umask) in enumerate((('UTC', 'C', '022'),
+                                          ('Pacific/Chatham', 'C.UTF-8', '077'))):
+        d = os.path.join(tmp, f'build{n}', 'nested')
+        os.makedirs(d)
+        env = dict(os.environ, TZ=tz, LC_ALL=loc)
+        res = subprocess.run(['sh', '-c', f'umask {umask}; exec "$0" build -q -o out', IK],
+                             cwd=d, env=env, capture_output=True, text=True)
+        if res.returncode != 0:
+            check(False, f'igvmkit build failed: {res.stderr.strip()}')
+            return
+        outs.append(os.path.join(d, 'out', 'ovmf.igvm'))
+    rc, out, err = diff(outs[0], outs[1])
+    check(rc == 0 and first_line(out) == 'identical',
+          f'two builds are identical: {first_line(out)} {err.strip()}')
+    data = bytearray(open(outs[0], 'rb').read())
+    # flip a byte 100 KiB before the end of the file data: an OVMF code page, not the VP
+    # contexts at the very end
+    data[-100 * 1024] ^= 0x40
+    with open('flipped.igvm', 'wb') as f:
+        f.write(data)
+    rc, rep = diff_json(outs[0], 'flipped.igvm')
+    check(rc == 1 and rep.get('summary') == 'different: 1 page differs',
+          f'one flipped byte in a real image is one page: {rep.get("summary")}')
+    sem = items(rep, 'semantic')
+    check(len(sem) == 1 and sem[0]['kind'] == 'content' and sem[0]['bytes_differing'] == 1,
+          'the flipped page is described by one content item')
+    meas = {m['platform']: m['equal'] for m in rep.get('measurements', [])}
+    check(meas.get('sev-snp') is False and meas.get('tdx') is False,
+          f'a changed measured page changes the SNP and TDX digests: {meas}')
 
 
 if __name__ == '__main__':
