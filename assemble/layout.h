@@ -80,6 +80,17 @@ enum layout_platform_id {
 	LAYOUT_PLATFORM_COUNT,
 };
 
+/* An SNP ID block the build signs over the launch digest (sev-snp only). */
+struct layout_id_block {
+	bool present;
+	struct layout_mark mark;
+	char *id_key;	  /* PEM file or pkcs11: URI */
+	char *author_key; /* or NULL */
+	uint8_t family_id[16];
+	uint8_t image_id[16];
+	uint32_t guest_svn;
+};
+
 struct layout_platform {
 	bool enabled;
 	struct layout_mark mark;
@@ -90,6 +101,7 @@ struct layout_platform {
 	bool has_vtl;
 	uint64_t sev_features;	/* SNP/SEV-ES VMSA SEV_FEATURES */
 	bool has_sev_features;
+	struct layout_id_block id_block; /* sev-snp */
 };
 
 enum layout_component_kind {

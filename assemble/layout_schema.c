@@ -501,11 +501,97 @@ static int on_sev_features(struct ctx *c, struct lnode *v, void *obj)
 	return get_u64(c, v, 0, UINT64_MAX, &p->sev_features);
 }
 
+static int get_id16(struct ctx *c, struct lnode *v, uint8_t out[16])
+{
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "32 hex digits", &s, NULL);
+
+	if (r < 0)
+		return r;
+	if (strlen(s) != 32 && !(strlen(s) == 34 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects 16 bytes as 32 hex digits, found '%s'",
+				      c->where, s);
+	if (ik_hex_decode(s, out, 16) < 0)
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects 32 hex digits, found '%s'",
+				      c->where, s);
+	return 0;
+}
+
+static int on_id_key(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_id_block *b = obj;
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
+
+	if (r < 0)
+		return r;
+	if (strncmp(s, "pkcs11:", 7) == 0) {
+		free(b->id_key);
+		b->id_key = TAKE_PTR(s);
+		return 0;
+	}
+	return get_path(c, v, &b->id_key);
+}
+
+static int on_author_key(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_id_block *b = obj;
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
+
+	if (r < 0)
+		return r;
+	if (strncmp(s, "pkcs11:", 7) == 0) {
+		free(b->author_key);
+		b->author_key = TAKE_PTR(s);
+		return 0;
+	}
+	return get_path(c, v, &b->author_key);
+}
+
+static int on_family_id(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_id_block *b = obj;
+	return get_id16(c, v, b->family_id);
+}
+
+static int on_image_id(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_id_block *b = obj;
+	return get_id16(c, v, b->image_id);
+}
+
+static int on_guest_svn(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_id_block *b = obj;
+	return get_u32(c, v, 0, UINT32_MAX, &b->guest_svn);
+}
+
+static const struct key_rule id_block_rules[] = {
+	{ "id-key", on_id_key },       { "author-key", on_author_key }, { "family-id", on_family_id },
+	{ "image-id", on_image_id },   { "guest-svn", on_guest_svn },
+};
+
+static int on_id_block(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_platform *p = obj;
+	struct layout_id_block *b = &p->id_block;
+	int r;
+
+	b->present = true;
+	b->mark = v->mark;
+	r = walk_map(c, v, "platforms.sev-snp.id-block", id_block_rules, IK_ARRAY_SIZE(id_block_rules), b);
+	if (r >= 0 && !b->id_key)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "'platforms.sev-snp.id-block' needs an 'id-key' (P-384 PEM file or pkcs11: URI)");
+	return r;
+}
+
 /* Which keys each platform takes (policy means the SNP guest policy or the TDX attributes). */
 static const struct key_rule snp_rules[] = {
 	{ "enabled", on_enabled }, { "policy", on_policy },
 	{ "shared-gpa-boundary", on_shared_gpa_boundary }, { "vtl", on_vtl },
-	{ "sev-features", on_sev_features },
+	{ "sev-features", on_sev_features }, { "id-block", on_id_block },
 };
 static const struct key_rule es_rules[] = {
 	{ "enabled", on_enabled },
@@ -1310,6 +1396,8 @@ void layout_free(struct layout *l)
 		return;
 	free(l->path);
 	free(l->variant);
+	free(l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.id_key);
+	free(l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.author_key);
 	for (size_t i = 0; i < l->n_file_names; i++)
 		free(l->file_names[i]);
 	free(l->file_names);

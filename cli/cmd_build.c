@@ -27,6 +27,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki.h"
+#include "sign/snp_id_block.h"
 
 #define CMD "build"
 #define DEFINES_MAX 256
@@ -200,6 +201,49 @@ static int build_fuki(const struct layout *l, struct product *p, struct ik_diag 
 	return r;
 }
 
+/*
+ * platforms.sev-snp.id-block: sign an ID block over the SNP launch digest for
+ * the first vCPU count, vCPU type and VMM the layout measures (an ID block
+ * names one digest) and add it as the SNP_ID_BLOCK directive.
+ */
+static int add_id_block(const struct layout *l, struct igvm_file *f, struct ik_diag *d)
+{
+	const struct layout_id_block *b = &l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block;
+	const struct layout_measure *m = &l->measure;
+	const struct vcpu_type *vt;
+	struct snp_id_block_opts o;
+	uint8_t ld[48];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.id_key = b->id_key;
+	o.author_key = b->author_key;
+	memcpy(o.family_id, b->family_id, sizeof(o.family_id));
+	memcpy(o.image_id, b->image_id, sizeof(o.image_id));
+	o.guest_svn = b->guest_svn;
+	measure_opts_init(&o.measure);
+	o.measure.platform = IGVM_PLATFORM_SEV_SNP;
+	o.measure.vcpus = m->vcpus[0];
+	r = measure_loader_from_name(m->loader, &o.measure.loader);
+	if (r >= 0)
+		r = vcpu_type_lookup(m->vcpu_types[0], &vt, d);
+	if (r >= 0)
+		r = vmm_type_from_name(m->vmms[0], &o.measure.vmm);
+	if (r < 0)
+		return layout_fail_at(d, r, &b->mark, "id-block: bad measurement settings");
+	o.measure.has_vcpu_signature = true;
+	o.measure.vcpu_signature = vcpu_signature(vt->family, vt->model, vt->stepping);
+	o.measure.vcpu_type = vt->name;
+	r = snp_id_block_add_to_igvm(f, &o, ld, d);
+	if (r < 0) {
+		struct ik_diag inner = *d;
+		ik_diag_init(d);
+		return layout_fail_at(d, r, &b->mark, "id-block: %s%s%s", inner.file,
+				      inner.file[0] ? ": " : "", inner.msg);
+	}
+	return 0;
+}
+
 static int build_one(const struct layout_load_opts *lo, bool measurements, struct product *p,
 		     struct ik_diag *d)
 {
@@ -216,6 +260,12 @@ static int build_one(const struct layout_load_opts *lo, bool measurements, struc
 	r = layout_build(l, &f, &p->warnings, d);
 	if (r < 0)
 		return r;
+	if (l->platforms[LAYOUT_PLATFORM_SEV_SNP].enabled &&
+	    l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.present) {
+		r = add_id_block(l, f, d);
+		if (r < 0)
+			return r;
+	}
 	ik_buf_init(&p->igvm, IK_BUF_DEFAULT_MAX);
 	r = igvm_write(f, &p->igvm, d);
 	if (r < 0)

@@ -513,6 +513,63 @@ def case_fuki_output(tmp):
           "outputs.sign is refused clearly: " + r.stderr)
 
 
+def der_int(b):
+    b = b.lstrip(b"\0") or b"\0"
+    if b[0] & 0x80:
+        b = b"\0" + b
+    return b"\x02" + bytes([len(b)]) + b
+
+
+def case_id_block(tmp):
+    """platforms.sev-snp.id-block: an SNP_ID_BLOCK over the launch digest, verified with openssl."""
+    need_ovmf()
+    if not shutil.which("openssl"):
+        print("SKIP: openssl not installed")
+        sys.exit(SKIP)
+    key = os.path.join(tmp, "id.pem")
+    subprocess.run(["openssl", "ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", key],
+                   check=True, capture_output=True)
+    lay = os.path.join(tmp, "idb.yaml")
+    write(lay, "include: %s/templates/ovmf-debian.yaml\nplatforms:\n  sev-snp:\n"
+          "    id-block: {id-key: id.pem, family-id: 00112233445566778899aabbccddeeff, guest-svn: 3}\n"
+          "outputs: {igvm: idb.igvm}\n" % SRC)
+    out = os.path.join(tmp, "out")
+    r = build(lay, out)
+    check(r.returncode == 0, "id-block layout builds: " + r.stderr)
+    j = inspect(os.path.join(out, "idb.igvm"))
+    ib = [h["fields"] for h in j["headers"] if h["type"] == "SNP_ID_BLOCK"]
+    m = json.load(open(os.path.join(out, "idb.measurements.json")))
+    check(len(ib) == 1 and ib[0]["ld"] == m["measurements"][0]["digest"], "ID block signs the digest")
+    if ib:
+        f = ib[0]
+        # the 96-byte AMD ID block (measure.md §6.1) with the policy of the file
+        block = bytes.fromhex(f["ld"]) + bytes.fromhex(f["family_id"]) + bytes.fromhex(f["image_id"]) + \
+            struct.pack("<IIQ", 1, 3, 0x30000)
+        sig = f["id_key_signature"]
+        rs = [bytes.fromhex(sig[k])[:48][::-1] for k in ("r_comp", "s_comp")]
+        body = der_int(rs[0]) + der_int(rs[1])
+        pk = f["id_public_key"]
+        point = b"\x04" + bytes.fromhex(pk["qx"])[:48][::-1] + bytes.fromhex(pk["qy"])[:48][::-1]
+        spki = bytes.fromhex("3076301006072a8648ce3d020106052b81040022036200") + point
+        files = {"msg": block, "sig": b"\x30" + bytes([len(body)]) + body, "pub.der": spki}
+        for n, c in files.items():
+            with open(os.path.join(tmp, n), "wb") as fh:
+                fh.write(c)
+        v = subprocess.run(["openssl", "dgst", "-sha384", "-keyform", "DER", "-verify",
+                            os.path.join(tmp, "pub.der"), "-signature", os.path.join(tmp, "sig"),
+                            os.path.join(tmp, "msg")], capture_output=True, text=True)
+        check(v.returncode == 0 and "Verified OK" in v.stdout, "openssl verifies the ID block: " +
+              v.stdout + v.stderr)
+    p256 = os.path.join(tmp, "p256.pem")
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", p256],
+                   check=True, capture_output=True)
+    write(lay, open(lay).read().replace("id.pem", "p256.pem"))
+    r = build(lay, os.path.join(tmp, "bad"))
+    check(r.returncode == 5 and re.search(r"idb\.yaml:line 4, column 15: id-block: .*P-384", r.stderr),
+          "wrong curve refused: " + r.stderr)
+    check(not os.path.exists(os.path.join(tmp, "bad")), "nothing written")
+
+
 def case_errors(tmp):
     """Every error path: exit code, file:line:column, nothing written."""
     ovmf = OVMF if os.path.exists(OVMF) else None
