@@ -376,6 +376,8 @@ int diff_bytes(const uint8_t *a, size_t a_len, const char *name_a, const uint8_t
 	c.prefix = "";
 	c.group_base = 0;
 	c.o = o;
+	c.name_a = name_a;
+	c.name_b = name_b;
 	if (fa == DIFF_FORMAT_IGVM)
 		err = diff_igvm(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
 	else

@@ -530,51 +530,53 @@ static int identity_text(const struct igvm_file *f, const struct igvm_header *h,
 			 struct ik_buf *out)
 {
 	uint32_t mask;
+	int err = 0;
 
 	switch (h->type) {
 	case IGVM_VHT_SUPPORTED_PLATFORM:
+		/* Its own mask is numbering only: the platform type is the identity. */
 		return ik_buf_printf(out, " %s",
 				     igvm_platform_name(h->u.supported_platform.platform_type));
 	case IGVM_VHT_PAGE_DATA:
-		return ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.page_data.gpa);
+		err = ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.page_data.gpa);
+		break;
 	case IGVM_VHT_REQUIRED_MEMORY:
-		return ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.required_memory.gpa);
+		err = ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.required_memory.gpa);
+		break;
 	case IGVM_VHT_ERROR_RANGE:
-		return ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.error_range.gpa);
+		err = ik_buf_printf(out, " gpa 0x%" PRIx64, h->u.error_range.gpa);
+		break;
 	case IGVM_VHT_PARAMETER_AREA:
-		return ik_buf_printf(out, " parameter area %" PRIu32,
-				     h->u.parameter_area.parameter_area_index);
+		err = ik_buf_printf(out, " parameter area %" PRIu32,
+				    h->u.parameter_area.parameter_area_index);
+		break;
 	case IGVM_VHT_PARAMETER_INSERT:
-		return ik_buf_printf(out, " parameter area %" PRIu32 " at gpa 0x%" PRIx64,
-				     h->u.parameter_insert.parameter_area_index,
-				     h->u.parameter_insert.gpa);
-	case IGVM_VHT_VP_CONTEXT: {
-		int err = ik_buf_printf(out, " vp %" PRIu16, h->u.vp_context.vp_index);
-
-		if (err < 0)
-			return err;
-		break; /* then its platform, below */
-	}
+		err = ik_buf_printf(out, " parameter area %" PRIu32 " at gpa 0x%" PRIx64,
+				    h->u.parameter_insert.parameter_area_index,
+				    h->u.parameter_insert.gpa);
+		break;
+	case IGVM_VHT_VP_CONTEXT:
+		err = ik_buf_printf(out, " vp %" PRIu16, h->u.vp_context.vp_index);
+		break;
 	default:
 		if (igvm_is_parameter_usage(h->type))
-			return ik_buf_printf(out, " parameter area %" PRIu32,
-					     h->u.parameter.parameter_area_index);
+			err = ik_buf_printf(out, " parameter area %" PRIu32,
+					    h->u.parameter.parameter_area_index);
 		break;
 	}
-	if (igvm_header_mask(h, &mask)) {
+	/* Then the platforms the header applies to: " for SEV_SNP|NATIVE". */
+	if (err >= 0 && igvm_header_mask(h, &mask)) {
 		uint64_t set = platform_set(f, mask);
-		int err = 0;
 		bool first = true;
 
 		for (unsigned t = 0; err >= 0 && t < 32; t++)
 			if (set & ((uint64_t)1 << t)) {
-				err = ik_buf_printf(out, "%s%s", first ? " " : "|",
+				err = ik_buf_printf(out, "%s%s", first ? " for " : "|",
 						    igvm_platform_name(t));
 				first = false;
 			}
-		return err;
 	}
-	return 0;
+	return err;
 }
 
 /* "header 5 (PAGE_DATA) gpa 0x1000" or "header 5 in A, 7 in B (PAGE_DATA) gpa 0x1000". */

@@ -15,6 +15,7 @@ struct diff_ctx {
 	const char *prefix; /* "" or "efifw 'qemu': " */
 	uint64_t group_base;
 	const struct diff_opts *o;
+	const char *name_a, *name_b; /* names of the outermost inputs, for diagnostics */
 };
 
 /* Appends an item; strings are copied.  Returns 0 or -ENOMEM. */

@@ -151,39 +151,69 @@ static char *section_scope(const struct section_view *v, size_t ia, size_t ib)
 }
 
 static int compare_efifw(struct diff_ctx *c, const struct section_view *va,
-			 const struct section_view *vb, size_t ia, const char *scope,
-			 struct ik_diag *d)
+			 const struct section_view *vb, size_t ia, const char *scope)
 {
 	bool differs;
 
+	if (va->fw.payload_len == vb->fw.payload_len &&
+	    memcmp(va->fw.payload, vb->fw.payload, va->fw.payload_len) == 0)
+		return 0;
 	if (diff_looks_like_igvm(va->fw.payload, va->fw.payload_len) &&
 	    diff_looks_like_igvm(vb->fw.payload, vb->fw.payload_len)) {
 		/* Recurse: the entry's items carry the entry as their prefix. */
 		_cleanup_free_ char *prefix = diff_strf("%s%s: ", c->prefix, scope);
+		_cleanup_free_ char *na = diff_strf("%s %s", c->name_a, scope);
+		_cleanup_free_ char *nb = diff_strf("%s %s", c->name_b, scope);
 		_cleanup_free_ char *sa = NULL, *sb = NULL;
 		struct diff_ctx inner = *c;
 		size_t before = c->r->n_items;
+		struct ik_diag d;
 		int err;
 
-		if (!prefix)
+		if (!prefix || !na || !nb)
 			return -ENOMEM;
-		if (va->fw.payload_len == vb->fw.payload_len &&
-		    memcmp(va->fw.payload, vb->fw.payload, va->fw.payload_len) == 0)
-			return 0;
 		inner.prefix = prefix;
 		inner.group_base = c->group_base + ((uint64_t)(ia + 1) << 44);
-		err = diff_igvm(&inner, va->fw.payload, va->fw.payload_len, "A", vb->fw.payload,
-				vb->fw.payload_len, "B", &sa, &sb, d);
-		if (err < 0) {
-			ik_diag_place(d, err, "%s", scope);
+		ik_diag_init(&d);
+		err = diff_igvm(&inner, va->fw.payload, va->fw.payload_len, na, vb->fw.payload,
+				vb->fw.payload_len, nb, &sa, &sb, &d);
+		if (err == -ENOMEM)
 			return err;
+		if (err < 0) {
+			/*
+			 * An entry that is not a valid IGVM is still a difference to report,
+			 * not a reason to stop: say why, then compare its bytes.
+			 */
+			char msg[IK_DIAG_FILE_MAX + IK_DIAG_PLACE_MAX + IK_DIAG_MSG_MAX + 8];
+			_cleanup_free_ char *text = NULL;
+
+			/* Items of a half-done comparison would mislead: drop them. */
+			while (c->r->n_items > before) {
+				struct diff_item *it = &c->r->items[--c->r->n_items];
+
+				free(it->scope);
+				free(it->field);
+				free(it->a);
+				free(it->b);
+				free(it->text);
+			}
+			ik_diag_format(&d, msg, sizeof(msg));
+			text = diff_strf("the IGVM file cannot be read, compared as bytes: %s", msg);
+			if (!text)
+				return -ENOMEM;
+			err = diff_add(c, DIFF_CLASS_SEMANTIC, DIFF_ITEM_NOTE, DIFF_UNIT_FIRMWARE, ia,
+				       scope, NULL, NULL, NULL, text);
+			if (err < 0)
+				return err;
+		} else {
+			if (c->r->n_items == before)
+				/* Same model, different bytes outside it (padding, gaps). */
+				return diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FIRMWARE,
+						ia, scope, NULL, NULL, NULL,
+						"the IGVM files differ only in bytes no header or "
+						"page refers to");
+			return 0;
 		}
-		if (c->r->n_items == before)
-			/* Same model, different bytes outside it (padding, gaps). */
-			return diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FIRMWARE, ia,
-					scope, NULL, NULL, NULL,
-					"the IGVM files differ only in bytes no header or page refers to");
-		return 0;
 	}
 	return diff_add_content(c, DIFF_CLASS_SEMANTIC, DIFF_UNIT_FIRMWARE, ia, scope,
 				va->fw.payload, va->fw.payload_len, vb->fw.payload,
@@ -191,7 +221,7 @@ static int compare_efifw(struct diff_ctx *c, const struct section_view *va,
 }
 
 static int compare_section(struct diff_ctx *c, const struct section_view *va,
-			   const struct section_view *vb, size_t ia, size_t ib, struct ik_diag *d)
+			   const struct section_view *vb, size_t ia, size_t ib)
 {
 	_cleanup_free_ char *scope = section_scope(va, ia, ib);
 	static const struct {
@@ -227,7 +257,7 @@ static int compare_section(struct diff_ctx *c, const struct section_view *va,
 			if (err < 0)
 				return err;
 		}
-		return compare_efifw(c, va, vb, ia, scope, d);
+		return compare_efifw(c, va, vb, ia, scope);
 	}
 	{
 		bool differs;
@@ -551,7 +581,7 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 		if (pair_a[i] == NO_MATCH)
 			err = report_unpaired_section(c, &va[i], i, true);
 		else
-			err = compare_section(c, &va[i], &vb[pair_a[i]], i, pair_a[i], d);
+			err = compare_section(c, &va[i], &vb[pair_a[i]], i, pair_a[i]);
 	}
 	for (size_t j = 0; err >= 0 && j < pb->NumberOfSections; j++)
 		if (!used_b[j])

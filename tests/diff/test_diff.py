@@ -99,7 +99,8 @@ def igvm_cases(tmp):
     check(len(sem) == 1 and sem[0]['kind'] == 'content', f'page-byte: one content item: {sem}')
     if sem:
         it = sem[0]
-        check(it['scope'] == 'header 4 (PAGE_DATA) gpa 0x2000', f'page-byte scope {it["scope"]}')
+        check(it['scope'] == 'header 4 (PAGE_DATA) gpa 0x2000 for NATIVE|SEV_SNP',
+              f'page-byte scope {it["scope"]}')
         check(it['first_offset'] == '0x123' and it['last_offset'] == '0x123',
               'page-byte: first/last differing offset 0x123')
         check(it['bytes_differing'] == 1, 'page-byte: one byte differs')
@@ -149,7 +150,7 @@ def igvm_cases(tmp):
 
     # a page inserted: reported once, later pages still paired
     out = expect_verdict('base.igvm', 'inserted.igvm', 'different: 1 page differs', 1)
-    check('(PAGE_DATA) gpa 0x8000: only in B' in out, 'inserted: page only in B')
+    check('(PAGE_DATA) gpa 0x8000 for NATIVE|SEV_SNP: only in B' in out, 'inserted: page only in B')
 
     # two pages swapped: directive order is semantic
     out = expect_verdict('base.igvm', 'swapped.igvm', 'different: 1 page differs', 1)
@@ -232,13 +233,20 @@ def fuki_cases(tmp):
     expect_verdict('a.efi', 'a2.efi', 'identical', 0)
     # a page inside the '.efifw' entry: the IGVM is compared, not just the section bytes
     out = expect_verdict('a.efi', 'b.efi', 'different: 1 page differs', 1)
-    check("section 1 '.efifw' firmware 'qemu': header 4 (PAGE_DATA) gpa 0x2000: contents differ"
-          in out, f'fuki: nested page difference: {out}')
+    check("section 1 '.efifw' firmware 'qemu': header 4 (PAGE_DATA) gpa 0x2000 "
+          "for NATIVE|SEV_SNP: contents differ" in out, f'fuki: nested page difference: {out}')
     rc, rep = diff_json('a.efi', 'c.efi')
     lay = items(rep, 'layout')
     check(any('deduplication' in i.get('text', '') and i['scope'].startswith(
         "section 1 '.efifw' firmware 'qemu'") for i in lay), 'fuki: nested layout note')
     check(rep.get('a', {}).get('format') == 'pe', 'fuki: format pe in JSON')
+    # an '.efifw' entry whose IGVM is broken: reported with the reader's reason, bytes compared
+    with open('broken.igvm', 'wb') as f:
+        f.write(open('base.igvm', 'rb').read()[:6000])
+    run('fuki', '--any-payload', '-o', 'x.efi', '--fwid', 'qemu', 'broken.igvm')
+    rc, out, err = diff('a.efi', 'x.efi')
+    check(rc == 1 and 'the IGVM file cannot be read, compared as bytes: x.efi section 1' in out
+          and 'total_file_size' in out, f'broken inner IGVM: {rc} {out} {err}')
     # mixing formats is an input error
     rc, _, err = diff('a.efi', 'base.igvm')
     check(rc == 3 and 'different formats' in err, f'pe vs igvm: {rc} {err.strip()}')

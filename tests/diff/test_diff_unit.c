@@ -92,7 +92,7 @@ static void test_verdicts(void)
 			IK_CHECK(r->items[0].kind == DIFF_ITEM_CONTENT);
 			IK_CHECK_EQ_U64(r->items[0].first_offset, 0x7ff);
 			IK_CHECK_EQ_U64(r->items[0].bytes_differing, 1);
-			IK_CHECK_STR(r->items[0].scope, "header 1 (PAGE_DATA) gpa 0x1000");
+			IK_CHECK_STR(r->items[0].scope, "header 1 (PAGE_DATA) gpa 0x1000 for NATIVE");
 		}
 		ik_buf_init(&line, 0);
 		IK_CHECK(diff_report_verdict_line(r, &line) == 0);
