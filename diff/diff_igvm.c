@@ -936,6 +936,110 @@ static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
 	return 0;
 }
 
+/* ---- Per-platform equivalence ---- */
+
+static bool data_equal(const struct igvm_file *fa, const struct igvm_header *ha,
+		       const struct igvm_file *fb, const struct igvm_header *hb)
+{
+	const struct igvm_header_desc *desc = igvm_header_desc(ha->type);
+	const struct igvm_blob *ba, *bb;
+	size_t la, lb, n;
+	bool extend;
+
+	if (!desc || desc->data_kind == IGVM_DATA_NONE)
+		return true;
+	ba = igvm_blob_get(fa, ha->data);
+	bb = igvm_blob_get(fb, hb->data);
+	la = ba ? ba->len : 0;
+	lb = bb ? bb->len : 0;
+	n = la < lb ? la : lb;
+	extend = desc->data_kind != IGVM_DATA_CORIM;
+	if (n && memcmp(ba->bytes, bb->bytes, n) != 0)
+		return false;
+	if (la == lb)
+		return true;
+	if (!extend)
+		return false;
+	return la > lb ? ik_all_zero(ba->bytes + n, la - n) : ik_all_zero(bb->bytes + n, lb - n);
+}
+
+/* Same type, same field values except masks and file offsets, same data. */
+static bool header_equivalent(const struct igvm_file *fa, const struct igvm_header *ha,
+			      const struct igvm_file *fb, const struct igvm_header *hb)
+{
+	const struct field *fields;
+	size_t n_fields;
+
+	if (ha->type != hb->type)
+		return false;
+	fields_for(ha->type, &fields, &n_fields);
+	for (size_t i = 0; i < n_fields; i++) {
+		const struct field *fd = &fields[i];
+
+		if (fd->kind == F_NUM && field_num(ha, fd) != field_num(hb, fd))
+			return false;
+		if (fd->kind == F_BYTES && memcmp(field_bytes(ha, fd), field_bytes(hb, fd), fd->size))
+			return false;
+	}
+	return data_equal(fa, ha, fb, hb);
+}
+
+/* Does header H apply to the platform owning mask bit(s) PMASK? */
+static bool applies_to(const struct igvm_header *h, uint32_t pmask)
+{
+	uint32_t mask;
+
+	if (h->type == IGVM_VHT_SUPPORTED_PLATFORM)
+		return false; /* compared separately */
+	return !igvm_header_mask(h, &mask) || (mask & pmask);
+}
+
+/*
+ * True when every platform of either file sees the same platform header and
+ * the same directives with the same contents in the same order: the files load
+ * identically everywhere, however headers were split per platform or merged
+ * across platforms, and whatever the mask numbering.
+ */
+static bool per_platform_equal(const struct igvm_file *fa, const struct igvm_file *fb)
+{
+	size_t n_plat_a = 0, n_plat_b = 0;
+
+	for (size_t i = 0; i < fa->n_headers; i++)
+		n_plat_a += fa->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM;
+	for (size_t i = 0; i < fb->n_headers; i++)
+		n_plat_b += fb->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM;
+	if (n_plat_a != n_plat_b)
+		return false;
+	for (size_t p = 0; p < fa->n_headers; p++) {
+		const struct igvm_vhs_supported_platform *pa, *pb;
+		size_t i = 0, j = 0;
+
+		if (fa->headers[p].type != IGVM_VHT_SUPPORTED_PLATFORM)
+			continue;
+		pa = &fa->headers[p].u.supported_platform;
+		pb = igvm_find_platform(fb, pa->platform_type);
+		if (!pb || pa->highest_vtl != pb->highest_vtl ||
+		    pa->platform_version != pb->platform_version ||
+		    pa->shared_gpa_boundary != pb->shared_gpa_boundary)
+			return false;
+		for (;;) {
+			while (i < fa->n_headers && !applies_to(&fa->headers[i], pa->compatibility_mask))
+				i++;
+			while (j < fb->n_headers && !applies_to(&fb->headers[j], pb->compatibility_mask))
+				j++;
+			if (i == fa->n_headers || j == fb->n_headers)
+				break;
+			if (!header_equivalent(fa, &fa->headers[i], fb, &fb->headers[j]))
+				return false;
+			i++;
+			j++;
+		}
+		if (i != fa->n_headers || j != fb->n_headers)
+			return false;
+	}
+	return true;
+}
+
 /* ---- Measurements ---- */
 
 #ifdef IK_DIFF_HAVE_MEASURE
@@ -1001,6 +1105,14 @@ static int compare_measurements(struct diff_ctx *c, const struct igvm_file *fa,
 
 /* ---- Entry ---- */
 
+static bool walk_semantic(const struct diff_ctx *c, size_t first_item)
+{
+	for (size_t i = first_item; i < c->r->n_items; i++)
+		if (c->r->items[i].cls == DIFF_CLASS_SEMANTIC)
+			return true;
+	return false;
+}
+
 static char *summary_of(const struct igvm_file *f)
 {
 	size_t pages = 0, platforms = 0;
@@ -1050,6 +1162,7 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 	_cleanup_free_ size_t *match_a = NULL, *match_b = NULL;
 	_cleanup_free_ bool *moved = NULL;
 	struct layout_stats ls = { 0 };
+	size_t first_item;
 	int err;
 
 	err = read_one(a, a_len, name_a, c->o, &fa, d);
@@ -1079,6 +1192,7 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 	if (err < 0)
 		return err;
 
+	first_item = c->r->n_items; /* items of the header walk start here */
 	/*
 	 * Walk A in file order; a B-only header is reported just before the first
 	 * paired header that follows it in B, so the report reads in file order.
@@ -1134,6 +1248,22 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 			if (err < 0)
 				return err;
 		}
+	/*
+	 * Headers that pair up differently can still load the same thing on every
+	 * platform (one header shared by two platforms vs one per platform): then
+	 * what the pairing found is representation, and says so.
+	 */
+	if (walk_semantic(c, first_item) && per_platform_equal(fa, fb)) {
+		for (size_t i = first_item; i < c->r->n_items; i++)
+			c->r->items[i].cls = DIFF_CLASS_LAYOUT;
+		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 5, "headers",
+			       NULL, NULL, NULL,
+			       "headers are split or shared across platforms differently, but every "
+			       "platform loads the same directives with the same contents in the same "
+			       "order");
+		if (err < 0)
+			return err;
+	}
 	err = report_layout(c, fa, fb, &ls);
 	if (err < 0)
 		return err;

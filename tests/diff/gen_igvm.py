@@ -124,6 +124,20 @@ def base_headers(snp_mask=SNP, nat_mask=NAT, pol=0x30000, pages=None, rip=0xfff0
     return hs
 
 
+def split_headers():
+    """base_headers with each shared page as one header per platform (SNP's, then NATIVE's):
+    what a writer that never shares headers across platforms emits."""
+    hs = []
+    for h in base_headers():
+        if h[0] == VHT_PAGE_DATA:
+            gpa = struct.unpack_from('<Q', h[1](0))[0]
+            hs.append(page(gpa, SNP, h[2]))
+            hs.append(page(gpa, NAT, h[2]))
+        else:
+            hs.append(h)
+    return hs
+
+
 def base_pages():
     # 0x3000 repeats 0x1000's contents (deduplicated by default); 0x4000 is a zero page
     return [(0x1000, fill(0x11)), (0x2000, fill(0x22)), (0x3000, fill(0x11)),
@@ -169,6 +183,7 @@ VARIANTS = {
     'vmsa-rip.igvm': lambda: build(base_headers(rip=0xfff4)),
     'gap.igvm': lambda: build(base_headers(), gap=8),
     'zero-explicit.igvm': lambda: build(base_headers(pages=explicit_zero_page())),
+    'split.igvm': lambda: build(split_headers()),
 }
 
 

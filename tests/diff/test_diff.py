@@ -171,6 +171,16 @@ def igvm_cases(tmp):
                          'equivalent (same semantics, different layout)', 1)
     check('holds zeros in one file as file data' in out, 'zero-explicit: representation note')
 
+    # pages shared by two platforms vs one header per platform: same loads everywhere
+    out = expect_verdict('base.igvm', 'split.igvm',
+                         'equivalent (same semantics, different layout)', 1)
+    check('every platform loads the same directives' in out, 'split: per-platform note')
+    # ... but the per-platform check must not hide a real change behind the split
+    rc, out, _ = diff('split.igvm', 'page-byte.igvm')
+    check(rc == 1 and first_line(out).startswith('different: ') and
+          'gpa 0x2000 for SEV_SNP: contents differ: 1 byte at offset 0x123' in out,
+          f'split vs page-byte: {first_line(out)}')
+
     # --max-items caps the text listing, JSON stays complete
     rc, out, _ = diff('base.igvm', 'no-native.igvm', '--max-items', '2')
     check('... and 4 more' in out, '--max-items 2 truncates the listing')
