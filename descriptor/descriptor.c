@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * QEMU firmware descriptor writer.  Enum values are those of QEMU's
- * docs/interop/firmware.json: FirmwareOSInterface (3.0), FirmwareArchitecture
- * (3.0, loongarch64 7.1), FirmwareFeature (3.0; amd-sev-es 6.0 era,
- * amd-sev-snp and intel-tdx later, host-uefi-vars 10.0), FirmwareDevice 'igvm'
- * with FirmwareMappingIgvm (10.1).
+ * docs/interop/firmware.json: FirmwareOSInterface, FirmwareArchitecture
+ * (loongarch64 since 7.1) and FirmwareFeature (amd-sev-es, amd-sev-snp,
+ * intel-tdx and host-uefi-vars were added after 3.0; the order below is the
+ * enum's), FirmwareDevice 'igvm' with FirmwareMappingIgvm (since 10.1).
  */
 #include "descriptor/descriptor.h"
 
@@ -17,9 +17,9 @@
 
 /* FirmwareFeature, in the schema's enum order (the output order). */
 static const char *const feature_names[] = {
-	"acpi-s3",	 "acpi-s4",	    "amd-sev",	       "amd-sev-es",
-	"amd-sev-snp",	 "intel-tdx",	    "enrolled-keys",   "requires-smm",
-	"secure-boot",	 "verbose-dynamic", "verbose-static", "host-uefi-vars",
+	"acpi-s3",	 "acpi-s4",	     "amd-sev",	      "amd-sev-es",
+	"amd-sev-snp",	 "intel-tdx",	     "enrolled-keys", "requires-smm",
+	"secure-boot",	 "host-uefi-vars",   "verbose-dynamic", "verbose-static",
 };
 
 /* FirmwareOSInterface */

@@ -28,9 +28,10 @@ IK = os.path.abspath(sys.argv[1])
 REQUIRED = ['description', 'interface-types', 'mapping', 'targets', 'features', 'tags']
 OS_INTERFACES = {'bios', 'openfirmware', 'uboot', 'uefi'}
 ARCHITECTURES = {'aarch64', 'arm', 'i386', 'loongarch64', 'riscv64', 'x86_64'}
+# FirmwareFeature in enum order, as of the 'host-uefi-vars' addition (qemu-devel, 2025):
 FEATURES = ['acpi-s3', 'acpi-s4', 'amd-sev', 'amd-sev-es', 'amd-sev-snp', 'intel-tdx',
-            'enrolled-keys', 'requires-smm', 'secure-boot', 'verbose-dynamic', 'verbose-static',
-            'host-uefi-vars']
+            'enrolled-keys', 'requires-smm', 'secure-boot', 'host-uefi-vars', 'verbose-dynamic',
+            'verbose-static']
 failures = []
 checks = 0
 
