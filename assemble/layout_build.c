@@ -288,11 +288,73 @@ static void set_mask(struct igvm_header *h, uint32_t mask)
 	}
 }
 
-/* Does OP occur in LIST at or after POS? */
-static bool occurs_later(const struct op_list *list, size_t pos, const struct op *op)
+/*
+ * "Does this directive occur further down that platform's list?" asked for
+ * every head at every step would be quadratic in the page count; pages are
+ * looked up by GPA in a per-platform index sorted by (gpa, position).
+ */
+struct gpa_pos {
+	uint64_t gpa;
+	size_t pos;
+};
+
+static int gpa_pos_cmp(const void *a, const void *b)
 {
-	for (size_t i = pos; i < list->n; i++)
-		if (op_equal(&list->v[i], op))
+	const struct gpa_pos *x = a, *y = b;
+	if (x->gpa != y->gpa)
+		return x->gpa < y->gpa ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static uint64_t op_gpa(const struct op *op)
+{
+	switch (op->h.type) {
+	case IGVM_VHT_PAGE_DATA:
+		return op->h.u.page_data.gpa;
+	case IGVM_VHT_VP_CONTEXT:
+		return op->h.u.vp_context.gpa;
+	case IGVM_VHT_PARAMETER_INSERT:
+		return op->h.u.parameter_insert.gpa;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		return op->h.u.required_memory.gpa;
+	default:
+		return 0; /* compared by op_equal anyway */
+	}
+}
+
+struct op_index {
+	struct gpa_pos *v;
+	size_t n;
+};
+
+static int op_index_build(struct op_index *ix, const struct op_list *list)
+{
+	ix->n = list->n;
+	ix->v = calloc(list->n ? list->n : 1, sizeof(*ix->v));
+	if (!ix->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < list->n; i++)
+		ix->v[i] = (struct gpa_pos){ op_gpa(&list->v[i]), i };
+	qsort(ix->v, ix->n, sizeof(*ix->v), gpa_pos_cmp);
+	return 0;
+}
+
+/* Does OP occur in LIST at or after POS? */
+static bool occurs_later(const struct op_list *list, const struct op_index *ix, size_t pos,
+			 const struct op *op)
+{
+	uint64_t gpa = op_gpa(op);
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) { /* first entry with gpa >= GPA */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->v[mid].gpa < gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < ix->n && ix->v[i].gpa == gpa; i++)
+		if (ix->v[i].pos >= pos && op_equal(&list->v[ix->v[i].pos], op))
 			return true;
 	return false;
 }
@@ -306,8 +368,13 @@ static bool occurs_later(const struct op_list *list, size_t pos, const struct op
 static int merge_phase(struct builder *b, enum build_phase phase)
 {
 	size_t pos[LAYOUT_PLATFORM_COUNT] = { 0 };
+	struct op_index ix[LAYOUT_PLATFORM_COUNT];
+	int r = 0;
 
-	for (;;) {
+	memset(ix, 0, sizeof(ix));
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT && r >= 0; p++)
+		r = op_index_build(&ix[p], &b->ops[p][phase]);
+	while (r >= 0) {
 		int chosen = -1;
 
 		for (int p = 0; p < LAYOUT_PLATFORM_COUNT && chosen < 0; p++) {
@@ -322,7 +389,7 @@ static int merge_phase(struct builder *b, enum build_phase phase)
 					continue;
 				if (op_equal(&lq->v[pos[q]], &lp->v[pos[p]]))
 					continue; /* shared right now */
-				if (occurs_later(lq, pos[q] + 1, &lp->v[pos[p]]))
+				if (occurs_later(lq, &ix[q], pos[q] + 1, &lp->v[pos[p]]))
 					safe = false;
 			}
 			if (safe)
@@ -334,7 +401,7 @@ static int merge_phase(struct builder *b, enum build_phase phase)
 					chosen = p;
 		}
 		if (chosen < 0)
-			return 0;
+			break;
 
 		struct op op = b->ops[chosen][phase].v[pos[chosen]];
 		uint32_t mask = 0;
@@ -351,10 +418,11 @@ static int merge_phase(struct builder *b, enum build_phase phase)
 			pos[chosen]++;
 		}
 		set_mask(&op.h, mask);
-		int r = igvm_file_append(b->f, &op.h);
-		if (r < 0)
-			return r;
+		r = igvm_file_append(b->f, &op.h);
 	}
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++)
+		free(ix[p].v);
+	return r;
 }
 
 /* ---- checks ---- */
