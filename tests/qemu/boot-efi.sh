@@ -5,7 +5,8 @@
 #
 # usage: boot-efi.sh --code CODE.fd --vars VARS.fd --efi APP.efi
 #                    --expect REGEX [--expect REGEX]... [--timeout SECONDS]
-#                    [--log FILE] [--qemu-arg ARG]...
+#                    [--log FILE] [--vars-out FILE] [--esp-file SRC:PATH]...
+#                    [--qemu-arg ARG]...
 #
 #   --code      OVMF code image (e.g. /usr/share/OVMF/OVMF_CODE_4M.secboot.fd)
 #   --vars      variable store; a private copy is booted, the file is not changed
@@ -13,6 +14,8 @@
 #   --expect    extended regex; the first serial line matching any of them ends the run
 #   --timeout   seconds before giving up (default 120)
 #   --log       keep the serial log here (default: a temporary file, removed)
+#   --vars-out  after the run, save the store as the firmware left it
+#   --esp-file  also copy SRC to PATH on the FAT drive (e.g. app.efi:EFI/test/addon.efi)
 #   --qemu-arg  extra QEMU argument (repeatable)
 #
 # Prints the first matching line on stdout.  Exit status: 0 a pattern matched,
@@ -22,7 +25,7 @@
 # pflash, as Debian's libvirt/OVMF documentation prescribes.
 set -u
 
-code= vars= efi= timeout=120 log= patterns= extra=
+code= vars= efi= timeout=120 log= patterns= extra= espfiles= varsout=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--code) code=$2; shift 2 ;;
@@ -31,7 +34,10 @@ while [ $# -gt 0 ]; do
 	--expect) patterns="${patterns:+$patterns|}($2)"; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--vars-out) varsout=$2; shift 2 ;;
 	--qemu-arg) extra="$extra $2"; shift 2 ;;
+	--esp-file) espfiles="$espfiles
+$2"; shift 2 ;;
 	*) echo "boot-efi.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -51,14 +57,24 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/boot-efi.XXXXXX") || exit 1
 qpid=
-cleanup() {
+stop_qemu() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+	qpid=
+	[ -z "$varsout" ] || cp "$work/vars.fd" "$varsout"
+}
+cleanup() {
+	stop_qemu
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 mkdir -p "$work/esp/EFI/BOOT"
 cp "$efi" "$work/esp/EFI/BOOT/BOOTX64.EFI" || exit 1
 cp "$vars" "$work/vars.fd" || exit 1
+printf '%s\n' "$espfiles" | while IFS= read -r pair; do
+	[ -n "$pair" ] || continue
+	src=${pair%%:*} dst=${pair#*:}
+	mkdir -p "$work/esp/$(dirname "$dst")" && cp "$src" "$work/esp/$dst" || exit 1
+done || exit 1
 [ -n "$log" ] || log="$work/serial.log"
 : >"$log"
 
@@ -77,6 +93,7 @@ while [ "$elapsed" -lt "$timeout" ]; do
 	hit=$(tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | grep -E -m1 "$patterns")
 	if [ -n "$hit" ]; then
 		echo "$hit"
+		stop_qemu
 		exit 0
 	fi
 	if ! kill -0 "$qpid" 2>/dev/null; then

@@ -23,7 +23,8 @@ make_key db
 # boot VARS WANT: WANT is "started" or "denied".
 boot() {
 	line=$("$QDIR/boot-efi.sh" --code "$CODE" --vars "$1" --efi app.efi --timeout 150 \
-		--expect "$MARK" --expect "Access Denied|Security Violation" --log "$1.log")
+		--expect "$MARK" --expect "Access Denied|Security Violation" --log "$1.log" \
+		--vars-out "$1.after")
 	rc=$?
 	case "$rc:$2:$line" in
 	0:started:*"$MARK"*) ok "$1: application started ($line)" ;;
@@ -44,6 +45,10 @@ boot enforced.fd denied
 "$IGVMKIT" vars store -i enforced.fd -g ovmf --db db.crt --db app.efi -o allowed.fd || fail "allowed store"
 "$IGVMKIT" vars list allowed.fd | grep -q "sha256: " || fail "no hash entry in db"
 boot allowed.fd started
+# OVMF kept our store (it erases one it does not accept) and added its own variables to it.
+"$IGVMKIT" vars list allowed.fd.after >after.txt 2>&1 || fail "store after boot does not parse: $(cat after.txt)"
+grep -q "variable 'PK'" after.txt && grep -q "variable 'VendorKeysNv'" after.txt &&
+	ok "OVMF used the store and wrote to it (PK kept, VendorKeysNv added)" || fail "store after boot: $(head -5 after.txt)"
 
 # dbx wins over db.
 "$IGVMKIT" vars esl -g ovmf --pe app.efi -o app.esl || fail "app.esl"
