@@ -448,6 +448,14 @@ static uint64_t area_size(const struct builder *b, uint32_t index)
 	return IGVM_PAGE_SIZE_4K;
 }
 
+/* Position of the op's component in the layout; parameter areas come after all components. */
+static size_t op_order(const struct builder *b, const struct op *op)
+{
+	if (!op->origin)
+		return b->l->n_components;
+	return (size_t)(op->origin - b->l->components);
+}
+
 /* No two pages (or inserted parameter areas) of one platform may share a GPA. */
 static int check_overlaps(struct builder *b, enum layout_platform_id pid)
 {
@@ -478,7 +486,7 @@ static int check_overlaps(struct builder *b, enum layout_platform_id pid)
 		if (rs[i].start >= rs[i - 1].end)
 			continue;
 		const struct op *a = rs[i - 1].op, *c = rs[i].op;
-		const struct op *later = a->origin > c->origin ? a : c;
+		const struct op *later = op_order(b, a) > op_order(b, c) ? a : c;
 		return layout_fail_at(b->d, -EINVAL, later->mark,
 				      "%s '%s' at 0x%" PRIx64 " overlaps %s '%s' at 0x%" PRIx64
 				      " for platform %s (each guest page may be loaded once)",
