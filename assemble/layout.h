@@ -202,8 +202,12 @@ struct layout_outputs {
 	char *fuki;	    /* NULL = none: FUKI add-on file name (fuki library) */
 	char *fuki_into;    /* existing UKI to add the IGVM(s) to, or NULL for a new add-on */
 	struct layout_mark fuki_mark;
-	bool sign; /* outputs.sign present */
+	bool sign; /* outputs.sign present: Authenticode-sign the FUKI add-on */
 	struct layout_mark sign_mark;
+	char *sign_key;		   /* PEM file or pkcs11: URI */
+	char *sign_cert;	   /* PEM/DER certificate */
+	char *sign_passphrase_file; /* or NULL */
+	char *sign_passphrase_env;  /* or NULL */
 };
 
 struct layout {

@@ -1221,18 +1221,45 @@ static int on_o_fuki(struct ctx *c, struct lnode *v, void *obj)
 	return r;
 }
 
-static int on_o_sign_path(struct ctx *c, struct lnode *v, void *obj)
+static int on_o_sign_key(struct ctx *c, struct lnode *v, void *obj)
 {
-	char *ignored = NULL;
-	(void)obj;
-	int r = get_path(c, v, &ignored);
-	free(ignored);
-	return r;
+	struct layout_outputs *o = obj;
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
+
+	if (r < 0)
+		return r;
+	if (strncmp(s, "pkcs11:", 7) == 0) {
+		free(o->sign_key);
+		o->sign_key = TAKE_PTR(s);
+		return 0;
+	}
+	return get_path(c, v, &o->sign_key);
+}
+
+static int on_o_sign_cert(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_path(c, v, &o->sign_cert);
+}
+
+static int on_o_sign_pass_file(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_path(c, v, &o->sign_passphrase_file);
+}
+
+static int on_o_sign_pass_env(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_str(c, v, &o->sign_passphrase_env);
 }
 
 static const struct key_rule sign_rules[] = {
-	{ "key", on_o_sign_path },
-	{ "cert", on_o_sign_path },
+	{ "key", on_o_sign_key },
+	{ "cert", on_o_sign_cert },
+	{ "passphrase-file", on_o_sign_pass_file },
+	{ "passphrase-env", on_o_sign_pass_env },
 };
 
 static int on_o_sign(struct ctx *c, struct lnode *v, void *obj)
@@ -1241,7 +1268,10 @@ static int on_o_sign(struct ctx *c, struct lnode *v, void *obj)
 
 	o->sign = true;
 	o->sign_mark = v->mark;
-	return walk_map(c, v, "outputs.sign", sign_rules, IK_ARRAY_SIZE(sign_rules), o);
+	int r = walk_map(c, v, "outputs.sign", sign_rules, IK_ARRAY_SIZE(sign_rules), o);
+	if (r >= 0 && (!o->sign_key || !o->sign_cert))
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "'outputs.sign' needs a 'key' and a 'cert'");
+	return r;
 }
 
 static const struct key_rule outputs_rules[] = {
@@ -1363,6 +1393,9 @@ static int finish(struct ctx *c, struct lnode *tree)
 		if (!l->outputs.measurements)
 			return -ENOMEM;
 	}
+	if (l->outputs.sign && !l->outputs.fuki)
+		return layout_fail_at(c->d, -EINVAL, &l->outputs.sign_mark,
+				      "'outputs.sign' signs the FUKI add-on: set 'outputs.fuki' too (sign IGVM-only outputs with 'igvmkit sign-id-block')");
 	if (!l->measure.loader && !(l->measure.loader = strdup("qemu")))
 		return -ENOMEM;
 	if (!l->measure.tdx_order && !(l->measure.tdx_order = strdup("single")))
@@ -1428,6 +1461,10 @@ void layout_free(struct layout *l)
 	free(l->outputs.measurements);
 	free(l->outputs.fuki);
 	free(l->outputs.fuki_into);
+	free(l->outputs.sign_key);
+	free(l->outputs.sign_cert);
+	free(l->outputs.sign_passphrase_file);
+	free(l->outputs.sign_passphrase_env);
 	for (size_t i = 0; i < l->n_variants; i++)
 		free(l->variants[i]);
 	free(l->variants);

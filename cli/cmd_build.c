@@ -27,6 +27,8 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki.h"
+#include "sign/authenticode.h"
+#include "sign/key.h"
 #include "sign/snp_id_block.h"
 
 #define CMD "build"
@@ -70,6 +72,7 @@ struct product {
 	struct ik_buf json;
 	char *fuki_name; /* NULL = none */
 	struct ik_buf fuki;
+	bool fuki_signed;
 	struct measure_result *results;
 	size_t n_results;
 	struct layout_warnings warnings;
@@ -244,6 +247,8 @@ static int add_id_block(const struct layout *l, struct igvm_file *f, struct ik_d
 	return 0;
 }
 
+static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *d);
+
 static int build_one(const struct layout_load_opts *lo, bool measurements, struct product *p,
 		     struct ik_diag *d)
 {
@@ -254,9 +259,6 @@ static int build_one(const struct layout_load_opts *lo, bool measurements, struc
 	r = layout_load(lo, &l, d);
 	if (r < 0)
 		return r;
-	if (l->outputs.sign)
-		return layout_fail_at(d, -ENOTSUP, &l->outputs.sign_mark,
-				      "'outputs.sign' is not available in this build of igvmkit build (sign the outputs with 'igvmkit sign')");
 	r = layout_build(l, &f, &p->warnings, d);
 	if (r < 0)
 		return r;
@@ -298,6 +300,60 @@ static int build_one(const struct layout_load_opts *lo, bool measurements, struc
 		if (r < 0)
 			return r;
 	}
+	if (l->outputs.sign) {
+		r = sign_fuki(l, p, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void evp_pkey_freep(EVP_PKEY **k)
+{
+	EVP_PKEY_free(*k);
+}
+
+static void x509_freep(X509 **c)
+{
+	X509_free(*c);
+}
+
+/* outputs.sign: Authenticode signature on the FUKI add-on, reproducible (no signing time). */
+static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *d)
+{
+	__attribute__((cleanup(evp_pkey_freep))) EVP_PKEY *key = NULL;
+	__attribute__((cleanup(x509_freep))) X509 *cert = NULL;
+	struct sign_secret_source secret = { l->outputs.sign_passphrase_file,
+					     l->outputs.sign_passphrase_env };
+	struct authenticode_sign_opts o;
+	struct ik_buf signed_pe;
+	int r;
+
+	r = sign_key_load(l->outputs.sign_key, &secret, &key, d);
+	if (r >= 0)
+		r = sign_cert_load(l->outputs.sign_cert, &cert, d);
+	if (r >= 0 && !sign_key_matches_cert(key, cert))
+		r = ik_fail(d, -EKEYREJECTED, "the key '%s' does not match the certificate '%s'",
+			    l->outputs.sign_key, l->outputs.sign_cert);
+	if (r < 0) {
+		struct ik_diag inner = *d;
+		ik_diag_init(d);
+		return layout_fail_at(d, r, &l->outputs.sign_mark, "outputs.sign: %s%s%s", inner.file,
+				      inner.file[0] ? ": " : "", inner.msg);
+	}
+	memset(&o, 0, sizeof(o));
+	o.file = p->fuki_name;
+	o.key = key;
+	o.cert = cert;
+	ik_buf_init(&signed_pe, IK_BUF_DEFAULT_MAX);
+	r = authenticode_sign(p->fuki.data, p->fuki.len, &o, &signed_pe, d);
+	if (r < 0) {
+		ik_buf_release(&signed_pe);
+		return r;
+	}
+	ik_buf_release(&p->fuki);
+	p->fuki = signed_pe;
+	p->fuki_signed = true;
 	return 0;
 }
 
@@ -377,7 +433,8 @@ static void print_summary(const char *outdir, const struct product *p)
 	if (p->json_name)
 		printf("%s/%s: measurements (%zu)\n", outdir, p->json_name, p->n_results);
 	if (p->fuki_name)
-		printf("%s/%s: FUKI add-on, %zu bytes\n", outdir, p->fuki_name, p->fuki.len);
+		printf("%s/%s: FUKI add-on, %zu bytes%s\n", outdir, p->fuki_name, p->fuki.len,
+		       p->fuki_signed ? ", Authenticode-signed" : "");
 }
 
 int cmd_build(int argc, char **argv)

@@ -523,12 +523,40 @@ def case_fuki_output(tmp):
     efi = open(os.path.join(out, "fw.efi"), "rb").read()
     igvm = open(os.path.join(out, "fw.igvm"), "rb").read()
     check(efi[:2] == b"MZ" and igvm in efi, "the add-on is a PE carrying the IGVM bytes")
+    # outputs.sign: Authenticode on the add-on, checked by igvmkit verify and sbverify
+    if not shutil.which("openssl"):
+        return
+    key, crt = os.path.join(tmp, "db.key"), os.path.join(tmp, "db.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", crt, "-subj", "/CN=igvmkit layout test", "-days", "30"],
+                   check=True, capture_output=True)
     sign = os.path.join(tmp, "sign.yaml")
     write(sign, "include: %s/templates/ovmf-debian.yaml\nplatforms: [native]\n"
-          "outputs: {sign: {key: k.pem, cert: c.pem}}\n" % SRC)
+          "outputs: {igvm: s.igvm, fuki: s.efi, sign: {key: db.key, cert: db.crt}}\n" % SRC)
     r = build(sign, os.path.join(tmp, "s"))
-    check(r.returncode == 7 and "line 3, column 17: 'outputs.sign' is not available" in r.stderr,
-          "outputs.sign is refused clearly: " + r.stderr)
+    check(r.returncode == 0, "signed FUKI builds: " + r.stderr)
+    efi = os.path.join(tmp, "s", "s.efi")
+    v = run(["verify", "--cert", crt, efi])
+    check(v.returncode == 0, "igvmkit verify accepts the add-on: " + v.stdout + v.stderr)
+    if shutil.which("sbverify"):
+        v = subprocess.run(["sbverify", "--cert", crt, efi], capture_output=True, text=True)
+        check(v.returncode == 0, "sbverify accepts the add-on: " + v.stdout + v.stderr)
+    r2 = build(sign, os.path.join(tmp, "s2"))
+    check(open(efi, "rb").read() == open(os.path.join(tmp, "s2", "s.efi"), "rb").read(),
+          "signed add-on is reproducible (no signing time)")
+    other = os.path.join(tmp, "other.key")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", other], check=True,
+                   capture_output=True)
+    write(sign, open(sign).read().replace("key: db.key", "key: other.key"))
+    r = build(sign, os.path.join(tmp, "bad"))
+    check(r.returncode == 5 and "line 3, column 44: outputs.sign: " in r.stderr and
+          "does not match the certificate" in r.stderr, "key/cert mismatch: " + r.stderr)
+    check(not os.path.exists(os.path.join(tmp, "bad")), "nothing written")
+    write(sign, "include: %s/templates/ovmf-debian.yaml\nplatforms: [native]\n"
+          "outputs: {sign: {key: db.key, cert: db.crt}}\n" % SRC)
+    r = build(sign, os.path.join(tmp, "nofuki"))
+    check(r.returncode == 3 and "line 3, column 17: 'outputs.sign' signs the FUKI add-on" in r.stderr,
+          "sign without fuki: " + r.stderr)
 
 
 def der_int(b):
