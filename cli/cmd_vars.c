@@ -773,7 +773,7 @@ static void seed_help(FILE *out, const char *sub)
 		"an X.509 certificate (PEM or DER; one list each) or a PE image (its Authenticode\n"
 		"SHA-256).\n"
 		"\n"
-		"  -i, --input FILE        start from this store image%s\n"
+		"  -i, --input FILE        start from this store image or QEMU JSON store%s\n"
 		"%s"
 		"      --pk FILE           PK (exactly one certificate)\n"
 		"      --kek FILE          KEK (repeatable)\n"
@@ -1004,6 +1004,13 @@ static int load_input_store(const char *path, struct vars_list *vars,
 	r = load(path, &f, &d);
 	if (r < 0)
 		return fail_file(path, &d, r);
+	if (vars_json_sniff(f.data, f.len)) {
+		/* A QEMU JSON store carries no geometry: --size or the default applies. */
+		r = keep ? ik_fail(&d, -EINVAL, "--whole-image needs a firmware image, not JSON")
+			 : vars_json_parse(f.data, f.len, vars, &d);
+		ik_file_release(&f);
+		return r < 0 ? fail_file(path, &d, r) : 0;
+	}
 	r = vars_store_parse(f.data, f.len, vars, &info, &d);
 	if (r >= 0 && keep && !info.embedded)
 		r = ik_fail(&d, -EINVAL,
@@ -1110,8 +1117,9 @@ static int cmd_vars_list(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: igvmkit vars list [--json] FILE\n\n"
-			       "Describes a signature list (.esl), an authenticated update (.auth) or\n"
-			       "an edk2 variable store (OVMF_VARS*.fd, or OVMF.fd): variables,\n"
+			       "Describes a signature list (.esl), an authenticated update (.auth), an\n"
+			       "edk2 variable store (OVMF_VARS*.fd, or OVMF.fd) or a QEMU JSON store:\n"
+			       "variables,\n"
 			       "certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n");
 			return IK_EXIT_OK;
 		default:
@@ -1165,7 +1173,7 @@ static int cmd_vars_extract(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: igvmkit vars extract FILE [NAME] [--guid GUID] -o OUT\n\n"
-			       "Writes the data of variable NAME of a store image, or the payload\n"
+			       "Writes the data of variable NAME of a store image or JSON store, or the payload\n"
 			       "(signature lists) of an .auth file (no NAME).\n");
 			return IK_EXIT_OK;
 		default:
@@ -1193,7 +1201,10 @@ static int cmd_vars_extract(int argc, char **argv)
 		r = ik_fail(&d, -EINVAL, "give the variable NAME to extract from a store");
 	} else {
 		struct vars_list vars;
-		r = vars_store_parse(f.data, f.len, &vars, NULL, &d);
+		if (vars_json_sniff(f.data, f.len))
+			r = vars_json_parse(f.data, f.len, &vars, &d);
+		else
+			r = vars_store_parse(f.data, f.len, &vars, NULL, &d);
 		if (r >= 0) {
 			ssize_t at;
 			if (!gp)

@@ -13,6 +13,7 @@
 #include "vars/auth.h"
 #include "vars/efi.h"
 #include "vars/esl.h"
+#include "vars/varjson.h"
 #include "vars/varstore.h"
 #include "vars/x509.h"
 
@@ -25,6 +26,8 @@ enum vars_format vars_detect(const uint8_t *p, size_t len)
 		return VARS_FORMAT_STORE;
 	if (vars_auth_sniff(p, len))
 		return VARS_FORMAT_AUTH;
+	if (vars_json_sniff(p, len))
+		return VARS_FORMAT_JSON;
 	if (len < ESL_LIST_HEADER_SIZE)
 		return VARS_FORMAT_NONE;
 	memcpy(g.b, p, 16);
@@ -300,6 +303,52 @@ static int describe_auth(struct out *o, const uint8_t *p, size_t len, struct ik_
 	return 0;
 }
 
+/* The variables of a store or JSON store; offsets only for images. */
+static void describe_variables(struct out *o, const struct vars_list *l,
+			       const struct vars_store_entry_info *where)
+{
+	if (o->json)
+		ik_json_array_begin(o->j, "variables");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct vars_var *v = &l->v[i];
+		char g[IK_GUID_STR_LEN + 64], attr[64], ts[VARS_EFI_TIME_STR_LEN];
+		char off[32] = "";
+
+		vars_attr_format(v->attr, attr);
+		vars_time_format(v->time.b, ts);
+		if (where)
+			snprintf(off, sizeof(off), "offset 0x%zx, ", where[i].offset);
+		if (o->json) {
+			char gs[IK_GUID_STR_LEN + 1];
+			ik_guid_format(&v->guid, gs);
+			ik_json_object_begin(o->j, NULL);
+			ik_json_string(o->j, "name", v->name);
+			ik_json_string(o->j, "guid", gs);
+			ik_json_u64(o->j, "attr", v->attr);
+			ik_json_string(o->j, "attr_names", attr);
+			ik_json_string(o->j, "time", ts);
+			if (where)
+				ik_json_u64(o->j, "offset", where[i].offset);
+			ik_json_u64(o->j, "size", v->len);
+		} else {
+			guid_text(&v->guid, g, sizeof(g));
+			line(o, "variable '%s' %s", v->name, g);
+			o->indent++;
+			line(o, "%sattributes 0x%02" PRIx32 " %s, %zu byte%s%s%s", off, v->attr, attr,
+			     v->len, v->len == 1 ? "" : "s",
+			     vars_time_is_zero(v->time.b) ? "" : ", time ",
+			     vars_time_is_zero(v->time.b) ? "" : ts);
+		}
+		describe_value(o, v->name, &v->guid, v->data, v->len);
+		if (o->json)
+			ik_json_object_end(o->j);
+		else
+			o->indent--;
+	}
+	if (o->json)
+		ik_json_array_end(o->j);
+}
+
 static int describe_store(struct out *o, const uint8_t *p, size_t len, struct ik_diag *d)
 {
 	struct vars_list l;
@@ -319,7 +368,6 @@ static int describe_store(struct out *o, const uint8_t *p, size_t len, struct ik
 		ik_json_u64(o->j, "deleted_entries", info.n_deleted);
 		ik_json_bool(o->j, "ftw_valid", info.ftw_valid);
 		ik_json_bool(o->j, "ftw_queue_empty", info.ftw_queue_empty);
-		ik_json_array_begin(o->j, "variables");
 	} else {
 		line(o, "edk2 variable store, %s layout: %s%s", info.geometry->name,
 		     info.geometry->description, info.embedded ? ", inside a firmware image" : "");
@@ -330,41 +378,26 @@ static int describe_store(struct out *o, const uint8_t *p, size_t len, struct ik
 		line(o, "fault-tolerant write block: %s, %s", info.ftw_valid ? "valid" : "INVALID",
 		     info.ftw_queue_empty ? "no pending write" : "PENDING WRITE");
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		const struct vars_var *v = &l.v[i];
-		char g[IK_GUID_STR_LEN + 64], attr[64], ts[VARS_EFI_TIME_STR_LEN];
-
-		vars_attr_format(v->attr, attr);
-		vars_time_format(v->time.b, ts);
-		if (o->json) {
-			char gs[IK_GUID_STR_LEN + 1];
-			ik_guid_format(&v->guid, gs);
-			ik_json_object_begin(o->j, NULL);
-			ik_json_string(o->j, "name", v->name);
-			ik_json_string(o->j, "guid", gs);
-			ik_json_u64(o->j, "attr", v->attr);
-			ik_json_string(o->j, "attr_names", attr);
-			ik_json_string(o->j, "time", ts);
-			ik_json_u64(o->j, "offset", info.valid[i].offset);
-			ik_json_u64(o->j, "size", v->len);
-		} else {
-			guid_text(&v->guid, g, sizeof(g));
-			line(o, "variable '%s' %s", v->name, g);
-			o->indent++;
-			line(o, "offset 0x%zx, attributes 0x%02" PRIx32 " %s, %zu bytes%s%s",
-			     info.valid[i].offset, v->attr, attr, v->len,
-			     vars_time_is_zero(v->time.b) ? "" : ", time ",
-			     vars_time_is_zero(v->time.b) ? "" : ts);
-		}
-		describe_value(o, v->name, &v->guid, v->data, v->len);
-		if (o->json)
-			ik_json_object_end(o->j);
-		else
-			o->indent--;
-	}
-	if (o->json)
-		ik_json_array_end(o->j);
+	describe_variables(o, &l, info.valid);
 	vars_store_info_release(&info);
+	vars_list_release(&l);
+	return 0;
+}
+
+static int describe_json_store(struct out *o, const uint8_t *p, size_t len, struct ik_diag *d)
+{
+	struct vars_list l;
+	int r;
+
+	r = vars_json_parse(p, len, &l, d);
+	if (r < 0)
+		return r;
+	if (o->json)
+		ik_json_string(o->j, "format", "qemu-json");
+	else
+		line(o, "QEMU uefi-vars JSON store (version 2), %zu variable%s", l.n,
+		     l.n == 1 ? "" : "s");
+	describe_variables(o, &l, NULL);
 	vars_list_release(&l);
 	return 0;
 }
@@ -379,6 +412,8 @@ static int describe(struct out *o, const uint8_t *p, size_t len, struct ik_diag 
 		return describe_store(o, p, len, d);
 	case VARS_FORMAT_AUTH:
 		return describe_auth(o, p, len, d);
+	case VARS_FORMAT_JSON:
+		return describe_json_store(o, p, len, d);
 	case VARS_FORMAT_ESL:
 		r = esl_db_parse(p, len, &db, d);
 		if (r < 0)
@@ -394,7 +429,7 @@ static int describe(struct out *o, const uint8_t *p, size_t len, struct ik_diag 
 		break;
 	}
 	return ik_fail(d, -EMEDIUMTYPE,
-		       "not a signature list, .auth file or edk2 variable store");
+		       "not a signature list, .auth file, edk2 variable store or QEMU JSON store");
 }
 
 int vars_describe_json(const uint8_t *p, size_t len, struct ik_json *j, const char *key,
@@ -405,7 +440,7 @@ int vars_describe_json(const uint8_t *p, size_t len, struct ik_json *j, const ch
 
 	if (vars_detect(p, len) == VARS_FORMAT_NONE)
 		return ik_fail(d, -EMEDIUMTYPE,
-			       "not a signature list, .auth file or edk2 variable store");
+			       "not a signature list, .auth file, edk2 variable store or QEMU JSON store");
 	ik_json_object_begin(j, key);
 	r = describe(&o, p, len, d);
 	ik_json_object_end(j);
@@ -419,7 +454,7 @@ int vars_inspect(const uint8_t *p, size_t len, bool json, struct ik_buf *out, st
 
 	if (vars_detect(p, len) == VARS_FORMAT_NONE)
 		return ik_fail(d, -EMEDIUMTYPE,
-			       "not a signature list, .auth file or edk2 variable store");
+			       "not a signature list, .auth file, edk2 variable store or QEMU JSON store");
 	ik_buf_init(&tmp, 0);
 	if (json) {
 		struct ik_json j;

@@ -2,8 +2,8 @@
 /*
  * Describes the files of this module for `igvmkit inspect` and
  * `igvmkit vars list`: signature databases (.esl), authenticated variable
- * updates (.auth) and edk2 variable store images (OVMF_VARS*.fd, or a
- * unified OVMF.fd beginning with one).  Certificates are shown with
+ * updates (.auth), edk2 variable store images (OVMF_VARS*.fd, or a unified
+ * OVMF.fd beginning with one) and QEMU uefi-vars JSON stores.  Certificates are shown with
  * subject, issuer, key, validity and SHA-256 fingerprint; hashes in hex.
  * The JSON form is documented in docs/vars.md ("inspect JSON").
  */
@@ -22,6 +22,7 @@ enum vars_format {
 	VARS_FORMAT_ESL,
 	VARS_FORMAT_AUTH,
 	VARS_FORMAT_STORE,
+	VARS_FORMAT_JSON, /* QEMU uefi-vars JSON store */
 };
 
 /* Which of the formats the bytes are (cheap; a store or .auth by its header, an ESL by parsing). */

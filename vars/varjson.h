@@ -9,6 +9,10 @@
 #ifndef IGVMKIT_VARS_VARJSON_H
 #define IGVMKIT_VARS_VARJSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "common/buf.h"
 #include "common/diag.h"
 #include "vars/varlist.h"
@@ -17,5 +21,16 @@
 
 /* QEMU widens each byte of "name" to UCS-2, so names must be ASCII. */
 int vars_json_write(const struct vars_list *l, struct ik_buf *out, struct ik_diag *d);
+
+/* Cheap check: JSON text whose top-level object has a "variables" member. */
+bool vars_json_sniff(const uint8_t *p, size_t len);
+
+/*
+ * Reads a store written by QEMU, virt-firmware or vars_json_write (parsed
+ * with libyaml, JSON being YAML).  Unknown members, non-hex data, a time
+ * that is not 32 hex digits, duplicate variables: -EBADMSG/-EEXIST with
+ * "line L, column C".  An empty file is an empty store, as QEMU treats it.
+ */
+int vars_json_parse(const uint8_t *p, size_t len, struct vars_list *ret, struct ik_diag *d);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for every reader in vars/: signature lists, .auth files
- * (including their PKCS#7), variable store images and the inspect printers.
+ * (including their PKCS#7), variable store images, QEMU JSON stores and the
+ * inspect printers.
  * Inputs starting with 'S' are copied into the variable area of an empty 2m
  * store, so small inputs reach the variable-header parser.
  * Seeds: tests/vars/fuzz-corpus.
@@ -15,6 +16,7 @@
 #include "vars/auth.h"
 #include "vars/esl.h"
 #include "vars/inspect.h"
+#include "vars/varjson.h"
 #include "vars/varstore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,6 +34,8 @@ static void run_readers(const uint8_t *p, size_t len)
 		esl_db_release(&db);
 	if (vars_auth_parse(p, len, &a, NULL) >= 0 && vars_auth_certs(&a, &certs, NULL) >= 0)
 		vars_cert_set_release(&certs);
+	if (vars_json_parse(p, len, &l, NULL) >= 0)
+		vars_list_release(&l);
 	if (vars_store_parse(p, len, &l, &info, NULL) >= 0) {
 		vars_store_info_release(&info);
 		vars_list_release(&l);

@@ -407,6 +407,15 @@ static void test_json(void)
 	IK_CHECK(vars_json_write(&l, &b, NULL) == 0);
 	ik_buf_terminate(&b);
 	IK_CHECK_STR((const char *)b.data, want);
+	{
+		struct vars_list back;
+		IK_CHECK(vars_json_sniff(b.data, b.len));
+		IK_CHECK(vars_json_parse(b.data, b.len, &back, NULL) == 0);
+		IK_CHECK(back.n == 2 && back.v[1].attr == 0x27 &&
+			 memcmp(back.v[1].time.b, t.b, 16) == 0 && back.v[1].data[0] == 1);
+		vars_list_release(&back);
+		IK_CHECK(vars_json_parse((const uint8_t *)"[1]", 3, &back, NULL) == -EBADMSG);
+	}
 	ik_buf_release(&b);
 	vars_list_set(&l, "caf\xc3\xa9", &vars_guid_zero, 7, NULL, &one, 1, false, NULL);
 	IK_CHECK(vars_json_write(&l, &b, NULL) == -EINVAL);

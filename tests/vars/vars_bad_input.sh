@@ -66,6 +66,35 @@ expect_fail 3 s.fd "FvLength.*matches no OVMF build" -- "$IGVMKIT" vars json -i 
 expect_fail 3 s.fd "FvLength 0x20000 is larger than the file" -- "$IGVMKIT" vars list short.fd
 expect_fail 2 s.fd "differs from the input's 2m layout" -- "$IGVMKIT" vars store -i good.fd --size 4m -o s.fd
 
+# Malformed QEMU JSON stores: each names line and column.
+cat >j1.json <<'J'
+{"version": 2, "variables": [
+  {"guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c", "name": "PK", "attr": 39, "data": "zz"}]}
+J
+expect_fail 3 s.fd 'j1.json:line 2, column [0-9]+: "data" is not hex' -- "$IGVMKIT" vars store -i j1.json -o s.fd
+cat >j2.json <<'J'
+{"version": 2, "variables": [
+  {"guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c", "name": "PK", "attr": 39, "data": "00", "colour": "red"}]}
+J
+expect_fail 3 s.fd 'line 2, column [0-9]+: unknown member "colour"' -- "$IGVMKIT" vars store -i j2.json -o s.fd
+cat >j3.json <<'J'
+{"version": 3, "variables": []}
+J
+expect_fail 7 s.fd "only version 2 is known" -- "$IGVMKIT" vars store -i j3.json -o s.fd
+cat >j4.json <<'J'
+{"version": 2, "variables": [
+  {"guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c", "name": "PK", "attr": 39, "data": "00"},
+  {"guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c", "name": "PK", "attr": 39, "data": "01"}]}
+J
+expect_fail 3 s.fd "line 3, column [0-9]+: duplicate variable 'PK'" -- "$IGVMKIT" vars store -i j4.json -o s.fd
+printf '{"version": 2, "variables": [ {"name": "PK",' >j5.json
+expect_fail 3 s.fd "not valid JSON" -- "$IGVMKIT" vars store -i j5.json -o s.fd
+cat >j6.json <<'J'
+{"version": 2, "variables": [
+  {"guid": "8be4df61-93ca-11d2-aa0d-00e098032b8c", "name": "PK", "attr": 39, "data": "00", "time": "00"}]}
+J
+expect_fail 3 s.fd '"time" must be 32 hex digits' -- "$IGVMKIT" vars store -i j6.json -o s.fd
+
 # .auth problems.
 expect_fail 2 x.auth "needs a TimeStamp" -- "$IGVMKIT" vars auth PK -k PK.key -c PK.crt -o x.auth PK.esl
 expect_fail 5 x.auth "does not match the signing certificate" -- \
@@ -75,7 +104,7 @@ expect_fail 2 x.auth "'2024-13-01 00:00:00' is not a valid date" -- \
 expect_fail 3 x.auth "no well-known namespace" -- "$IGVMKIT" vars auth Foo -t 0 --unsigned -o x.auth one.bin
 "$IGVMKIT" vars auth KEK -t "2024-01-01 00:00:00" -k PK.key -c PK.crt -o kek.auth PK.esl || fail "auth"
 head -c 30 kek.auth >short.auth
-expect_fail 7 - "not a signature list, .auth file or edk2 variable store" -- "$IGVMKIT" vars list short.auth
+expect_fail 7 - "not a signature list, .auth file, edk2 variable store or QEMU JSON store" -- "$IGVMKIT" vars list short.auth
 expect_fail 1 - "signature does not verify" -- "$IGVMKIT" vars verify kek.auth KEK --cert KEK.crt
 expect_fail 1 - "signature does not verify" -- "$IGVMKIT" vars verify kek.auth db --cert PK.crt
 

@@ -54,6 +54,23 @@ PY
 "$IGVMKIT" vars json -i a/vars.fd -o conv.json || fail "store -> json"
 python3 -c 'import json,sys; assert len(json.load(open("conv.json"))["variables"]) == 6' && ok "store -> JSON" || fail "store -> JSON"
 
+# JSON -> store -> JSON round trips, and a JSON store in another producer's style (key order,
+# upper-case hex, a digest member, compact layout) is read.
+"$IGVMKIT" vars store -i a/vars.json -o from-json.fd || fail "json -> store"
+"$IGVMKIT" vars json -i from-json.fd -o again.json && cmp -s a/vars.json again.json && ok "JSON -> store -> JSON identical" ||
+	fail "JSON round trip"
+python3 - <<'PY'
+import json
+j = json.load(open("a/vars.json"))
+out = {"variables": [{"attr": v["attr"], "data": v["data"].upper(), "name": v["name"], "guid": v["guid"].upper(),
+                      **({"time": v["time"], "digest": "00" * 32} if "time" in v else {})} for v in j["variables"]],
+       "version": 2}
+open("other.json", "w").write(json.dumps(out, separators=(",", ":")))
+PY
+"$IGVMKIT" vars store -i other.json -o other.fd && cmp -s other.fd from-json.fd && ok "foreign-style JSON store read" || fail "foreign JSON"
+: >empty.json
+"$IGVMKIT" vars store -i empty.json --size 2m -o empty2.fd 2>/dev/null; [ -e empty2.fd ] && fail "0-byte JSON should not sniff as a store" || ok "0-byte input refused"
+
 # .auth payload extraction and use as a database input (its TimeStamp is kept).
 "$IGVMKIT" vars extract a/kek.auth -o kek-payload.esl || fail "extract .auth"
 "$IGVMKIT" vars store --kek a/kek.auth -o from-auth.fd || fail "store from .auth"
