@@ -140,6 +140,7 @@ struct layout_component {
 	uint64_t secrets_page, cpuid_page; /* GPAs, 0 = none */
 	bool has_secrets_page, has_cpuid_page;
 	uint64_t stack_top; /* initial RSP, 0 = none */
+	uint64_t required_memory; /* REQUIRED_MEMORY bytes from the lowest segment page, 0 = none */
 
 	/* kernel-hashes */
 	char *kernel, *initrd; /* paths or NULL */

@@ -253,6 +253,17 @@ int build_svsm(struct builder *b, const struct layout_component *comp)
 				      comp->name, img->entry, comp->file);
 	}
 	r = add_segments(b, comp, platforms, img);
+	if (r >= 0 && comp->required_memory) {
+		/* COCONUT reserves the SVSM's region with REQUIRED_MEMORY (igvm.md §3.3) */
+		struct igvm_header h;
+		memset(&h, 0, sizeof(h));
+		h.type = IGVM_VHT_REQUIRED_MEMORY;
+		h.u.required_memory.gpa = img->segments[0].paddr & ~0xFFFull;
+		h.u.required_memory.number_of_bytes = (uint32_t)comp->required_memory;
+		for (int p = 0; r >= 0 && p < LAYOUT_PLATFORM_COUNT; p++)
+			if (platforms & PLATFORM_BIT(p))
+				r = build_add_op(b, (enum layout_platform_id)p, PHASE_PRE, &h, comp);
+	}
 	/* SNP: the SVSM's own secrets and CPUID pages; elsewhere plain zero pages (COCONUT). */
 	uint32_t snp = platforms & PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP);
 	uint32_t other = platforms & ~PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP);

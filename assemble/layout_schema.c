@@ -743,6 +743,17 @@ static int on_c_stack_top(struct ctx *c, struct lnode *v, void *obj)
 	return get_u64(c, v, 0, UINT32_MAX, &comp->stack_top);
 }
 
+static int on_c_required_memory(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_component *comp = obj;
+	int r = get_page_aligned(c, v, &comp->required_memory);
+
+	if (r >= 0 && (comp->required_memory == 0 || comp->required_memory > UINT32_MAX - 0xFFF))
+		return layout_fail_at(c->d, -ERANGE, &v->mark,
+				      "%s must be between 4 KiB and 4 GiB - 4 KiB", c->where);
+	return r;
+}
+
 static int on_c_kernel(struct ctx *c, struct lnode *v, void *obj)
 {
 	struct layout_component *comp = obj;
@@ -799,6 +810,7 @@ static const struct key_rule svsm_rules[] = {
 	{ "secrets-page", on_c_secrets },
 	{ "cpuid-page", on_c_cpuid },
 	{ "stack-top", on_c_stack_top },
+	{ "required-memory", on_c_required_memory },
 };
 static const struct key_rule kernel_hashes_rules[] = {
 	COMMON_COMPONENT_RULES,

@@ -394,6 +394,9 @@ def case_svsm_elf(tmp):
           "one VMSA entering the ELF at VMPL0 in protected mode")
     kinds = [h["type"] for h in j["headers"]]
     check(kinds.index("PARAMETER_INSERT") < kinds.index("PAGE_DATA"), "inserts before pages")
+    rm = [h["fields"] for h in j["headers"] if h["type"] == "REQUIRED_MEMORY"]
+    check(len(rm) == 1 and int(rm[0]["gpa"], 16) == loads[0][0] & ~0xFFF and
+          int(str(rm[0]["number_of_bytes"]), 0) == 16 << 20, "REQUIRED_MEMORY for the SVSM: %s" % rm)
     usage = [h["type"] for h in j["headers"] if h["type"] in
              ("VP_COUNT_PARAMETER", "ENVIRONMENT_INFO_PARAMETER", "MEMORY_MAP")]
     check(usage == ["VP_COUNT_PARAMETER", "ENVIRONMENT_INFO_PARAMETER", "MEMORY_MAP"], "parameters")
