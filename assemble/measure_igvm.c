@@ -102,6 +102,18 @@ static const uint8_t *page_bytes(const struct igvm_measure *m, igvm_blob_id id,
 	return scratch;
 }
 
+/*
+ * Whether a page directive carries data as it will be on disk: igvm_write stores all-zero
+ * pages as file_offset 0 (no data), and QEMU splits runs on data/no-data, so an in-memory
+ * model and the file written from it must agree on this.
+ */
+static bool has_data(const struct igvm_measure *m, const struct igvm_header *h)
+{
+	const struct igvm_blob *b = igvm_blob_get(m->f, h->data);
+
+	return b && b->len && !ik_all_zero(b->bytes, b->len);
+}
+
 static uint64_t page_size_of(const struct igvm_vhs_page_data *p)
 {
 	return (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) ? IGVM_PAGE_SIZE_2M : IGVM_PAGE_SIZE_4K;
@@ -162,18 +174,23 @@ static int qemu_submit_page(struct igvm_measure *m, size_t i, bool run_has_data)
 	return r;
 }
 
+static bool has_run_data(const struct igvm_measure *m, size_t i)
+{
+	return has_data(m, &m->f->headers[i]);
+}
+
 static int qemu_flush_run(struct igvm_measure *m)
 {
-	bool has_data;
+	bool run_data;
 	int r = 0;
 
 	if (!m->run_active)
 		return 0;
 	m->run_active = false;
 	/* QEMU decides "zero run" once for the whole run: no page of it has data. */
-	has_data = m->f->headers[m->run_first].data != IGVM_NO_BLOB;
+	run_data = has_run_data(m, m->run_first);
 	for (size_t i = m->run_first; r >= 0 && i <= m->run_last; i++)
-		r = qemu_submit_page(m, i, has_data);
+		r = qemu_submit_page(m, i, run_data);
 	return r;
 }
 
@@ -185,7 +202,7 @@ static bool qemu_run_continues(const struct igvm_measure *m, size_t i)
 
 	return i == m->run_last + 1 && a->flags == b->flags && a->data_type == b->data_type &&
 	       a->compatibility_mask == b->compatibility_mask &&
-	       (prev->data == IGVM_NO_BLOB) == (cur->data == IGVM_NO_BLOB) && m->run_next_gpa == b->gpa;
+	       has_data(m, prev) == has_data(m, cur) && m->run_next_gpa == b->gpa;
 }
 
 static int qemu_page_data(struct igvm_measure *m, size_t i)
