@@ -108,6 +108,23 @@ for k in p256 ed; do
 done
 "$ik" sign-id-block --id-key id.pem --author-key p256.pem -o bad.igvm in.igvm > /dev/null 2>&1
 [ $? -eq 5 ] && [ ! -e bad.igvm ] && pass wrong-author-key-refused || bad wrong-author-key-refused
+# An ID key held by a PKCS#11 token (SoftHSM2 through the pkcs11 engine, as sign/key.h does).
+if command -v softhsm2-util >/dev/null && [ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ]; then
+	mkdir tokens
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$tmp" > softhsm2.conf
+	export SOFTHSM2_CONF="$tmp/softhsm2.conf" IK_PIN=123456
+	softhsm2-util --init-token --free --label ik-id --pin 123456 --so-pin 654321 >/dev/null &&
+		openssl pkcs8 -topk8 -nocrypt -in id.pem -out id.p8 &&
+		softhsm2-util --import id.p8 --token ik-id --label idkey --id b1 --pin 123456 >/dev/null
+	"$ik" sign-id-block --id-key 'pkcs11:token=ik-id;object=idkey;type=private' --passphrase-env IK_PIN \
+		--launch-digest $ld --id-block-out block.b64 --id-auth-out auth.b64 >/dev/null &&
+		pass pkcs11-id-key || bad pkcs11-id-key
+	base64 -d block.b64 > block.bin
+	verify_sig pkcs11-signature-verifies 0x40 id.pub block.bin
+else
+	echo "note: softhsm2 or the pkcs11 engine missing; pkcs11 ID key not tested"
+fi
+
 python3 "$here/mkigvm.py" snp-no-vmsa novmsa.igvm
 "$ik" sign-id-block --id-key id.pem -o bad.igvm novmsa.igvm > /dev/null 2>&1
 [ $? -eq 3 ] && [ ! -e bad.igvm ] && pass no-vmsa-refused || bad no-vmsa-refused
