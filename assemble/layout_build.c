@@ -75,7 +75,7 @@ int build_fail_rebase(struct builder *b, int err, const struct layout_mark *m, c
 
 /* ---- per-platform op lists ---- */
 
-static int op_list_add(struct op_list *list, const struct op *op)
+int build_op_list_add(struct op_list *list, const struct op *op)
 {
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
@@ -87,6 +87,84 @@ static int op_list_add(struct op_list *list, const struct op *op)
 	}
 	list->v[list->n++] = *op;
 	return 0;
+}
+
+int build_op_set(struct builder *b, struct op *op, const struct igvm_header *h)
+{
+	memset(&op->h, 0, sizeof(op->h));
+	op->h.type = h->type;
+	op->h.data = h->data;
+	switch (h->type) {
+	case IGVM_VHT_PAGE_DATA:
+		op->h.u.page_data = h->u.page_data;
+		return 0;
+	case IGVM_VHT_VP_CONTEXT:
+		op->h.u.vp_context = h->u.vp_context;
+		return 0;
+	case IGVM_VHT_PARAMETER_INSERT:
+		op->h.u.parameter_insert = h->u.parameter_insert;
+		return 0;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		op->h.u.required_memory = h->u.required_memory;
+		return 0;
+	case IGVM_VHT_GUEST_POLICY:
+		op->h.u.guest_policy = h->u.guest_policy;
+		return 0;
+	case IGVM_VHT_PARAMETER_AREA:
+		op->h.u.parameter_area = h->u.parameter_area;
+		return 0;
+	default:
+		if (igvm_is_parameter_usage(h->type)) {
+			op->h.u.parameter = h->u.parameter;
+			return 0;
+		}
+		break;
+	}
+	struct igvm_header **fulls = realloc(b->fulls, (b->n_fulls + 1) * sizeof(*fulls));
+	if (!fulls)
+		return -ENOMEM;
+	b->fulls = fulls;
+	op->h.full = malloc(sizeof(*op->h.full));
+	if (!op->h.full)
+		return -ENOMEM;
+	*op->h.full = *h;
+	b->fulls[b->n_fulls++] = op->h.full;
+	return 0;
+}
+
+/* The igvm_header OP stands for. */
+static void op_header(const struct op_hdr *o, struct igvm_header *out)
+{
+	if (o->full) {
+		*out = *o->full;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->type = o->type;
+	out->data = o->data;
+	switch (o->type) {
+	case IGVM_VHT_PAGE_DATA:
+		out->u.page_data = o->u.page_data;
+		break;
+	case IGVM_VHT_VP_CONTEXT:
+		out->u.vp_context = o->u.vp_context;
+		break;
+	case IGVM_VHT_PARAMETER_INSERT:
+		out->u.parameter_insert = o->u.parameter_insert;
+		break;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		out->u.required_memory = o->u.required_memory;
+		break;
+	case IGVM_VHT_GUEST_POLICY:
+		out->u.guest_policy = o->u.guest_policy;
+		break;
+	case IGVM_VHT_PARAMETER_AREA:
+		out->u.parameter_area = o->u.parameter_area;
+		break;
+	default:
+		out->u.parameter = o->u.parameter;
+		break;
+	}
 }
 
 uint32_t build_component_platforms(const struct builder *b, const struct layout_component *comp,
@@ -103,11 +181,13 @@ int build_add_op(struct builder *b, enum layout_platform_id pid, enum build_phas
 	struct op op;
 
 	memset(&op, 0, sizeof(op));
-	op.h = *h;
+	int r = build_op_set(b, &op, h);
+	if (r < 0)
+		return r;
 	op.origin = origin;
 	op.origin_name = origin ? origin->name : NULL;
 	op.mark = origin ? &origin->mark : NULL;
-	return op_list_add(&b->ops[pid][phase], &op);
+	return build_op_list_add(&b->ops[pid][phase], &op);
 }
 
 int build_add_pages(struct builder *b, uint32_t platforms, uint64_t gpa, const uint8_t *bytes,
@@ -216,7 +296,7 @@ void build_native_reset_context(uint8_t page[4096])
 /* Same directive apart from the mask (contents compared by blob id: the store dedups). */
 static bool op_equal(const struct op *a, const struct op *b)
 {
-	const struct igvm_header *x = &a->h, *y = &b->h;
+	const struct op_hdr *x = &a->h, *y = &b->h;
 
 	if (x->type != y->type || x->data != y->data)
 		return false;
@@ -243,7 +323,36 @@ static bool op_equal(const struct op *a, const struct op *b)
 	}
 }
 
-static void set_mask(struct igvm_header *h, uint32_t mask)
+static void set_full_mask(struct igvm_header *h, uint32_t mask);
+
+static void set_mask(struct op_hdr *o, uint32_t mask)
+{
+	if (o->full) {
+		set_full_mask(o->full, mask);
+		return;
+	}
+	switch (o->type) {
+	case IGVM_VHT_PAGE_DATA:
+		o->u.page_data.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_VP_CONTEXT:
+		o->u.vp_context.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_PARAMETER_INSERT:
+		o->u.parameter_insert.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_REQUIRED_MEMORY:
+		o->u.required_memory.compatibility_mask = mask;
+		break;
+	case IGVM_VHT_GUEST_POLICY:
+		o->u.guest_policy.compatibility_mask = mask;
+		break;
+	default:
+		break;
+	}
+}
+
+static void set_full_mask(struct igvm_header *h, uint32_t mask)
 {
 	switch (h->type) {
 	case IGVM_VHT_PAGE_DATA:
@@ -418,7 +527,9 @@ static int merge_phase(struct builder *b, enum build_phase phase)
 			pos[chosen]++;
 		}
 		set_mask(&op.h, mask);
-		r = igvm_file_append(b->f, &op.h);
+		struct igvm_header out;
+		op_header(&op.h, &out);
+		r = igvm_file_append(b->f, &out);
 	}
 	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++)
 		free(ix[p].v);
@@ -441,7 +552,7 @@ static int range_cmp(const void *a, const void *b)
 static uint64_t area_size(const struct builder *b, uint32_t index)
 {
 	for (size_t i = 0; i < b->unmasked.n; i++) {
-		const struct igvm_header *h = &b->unmasked.v[i].h;
+		const struct op_hdr *h = &b->unmasked.v[i].h;
 		if (h->type == IGVM_VHT_PARAMETER_AREA && h->u.parameter_area.parameter_area_index == index)
 			return h->u.parameter_area.number_of_bytes;
 	}
@@ -466,7 +577,7 @@ static int check_overlaps(struct builder *b, enum layout_platform_id pid)
 	if (!rs)
 		return -ENOMEM;
 	for (size_t i = 0; i < pages->n; i++) {
-		const struct igvm_header *h = &pages->v[i].h;
+		const struct op_hdr *h = &pages->v[i].h;
 		if (h->type != IGVM_VHT_PAGE_DATA)
 			continue;
 		uint64_t size = (h->u.page_data.flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) ?
@@ -474,7 +585,7 @@ static int check_overlaps(struct builder *b, enum layout_platform_id pid)
 		rs[n++] = (struct range){ h->u.page_data.gpa, h->u.page_data.gpa + size, &pages->v[i] };
 	}
 	for (size_t i = 0; i < pre->n; i++) {
-		const struct igvm_header *h = &pre->v[i].h;
+		const struct op_hdr *h = &pre->v[i].h;
 		if (h->type != IGVM_VHT_PARAMETER_INSERT)
 			continue;
 		uint64_t size = area_size(b, h->u.parameter_insert.parameter_area_index);
@@ -506,7 +617,7 @@ static int check_platform_rules(struct builder *b, enum layout_platform_id pid)
 		const struct op_list *list = &b->ops[pid][ph];
 		for (size_t i = 0; i < list->n; i++) {
 			const struct op *op = &list->v[i];
-			const struct igvm_header *h = &op->h;
+			const struct op_hdr *h = &op->h;
 
 			if (h->type == IGVM_VHT_PAGE_DATA && h->u.page_data.data_type != 0 &&
 			    pid != LAYOUT_PLATFORM_SEV_SNP)
@@ -587,7 +698,7 @@ static int build_param_areas(struct builder *b)
 		op.h.type = IGVM_VHT_PARAMETER_AREA;
 		op.h.u.parameter_area.number_of_bytes = pa->size;
 		op.h.u.parameter_area.parameter_area_index = pa->index;
-		r = op_list_add(&b->unmasked, &op);
+		r = build_op_list_add(&b->unmasked, &op);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; k < pa->n_params; k++) {
@@ -607,7 +718,7 @@ static int build_param_areas(struct builder *b)
 			op.h.u.parameter.parameter_area_index = pa->index;
 			op.h.u.parameter.byte_offset = p->offset;
 			op.mark = &p->mark;
-			r = op_list_add(&b->unmasked, &op);
+			r = build_op_list_add(&b->unmasked, &op);
 			if (r < 0)
 				return r;
 		}
@@ -622,10 +733,12 @@ static int build_param_areas(struct builder *b)
 				continue;
 			struct op ins;
 			memset(&ins, 0, sizeof(ins));
-			ins.h = h;
+			r = build_op_set(b, &ins, &h);
+			if (r < 0)
+				return r;
 			ins.origin_name = pa->name;
 			ins.mark = &pa->mark;
-			r = op_list_add(&b->ops[p][PHASE_PRE], &ins);
+			r = build_op_list_add(&b->ops[p][PHASE_PRE], &ins);
 			if (r < 0)
 				return r;
 		}
@@ -723,6 +836,9 @@ static void builder_release(struct builder *b)
 		for (int ph = 0; ph < PHASE_COUNT; ph++)
 			free(b->ops[p][ph].v);
 	free(b->unmasked.v);
+	for (size_t i = 0; i < b->n_fulls; i++)
+		free(b->fulls[i]);
+	free(b->fulls);
 	igvm_file_free(b->f);
 }
 
@@ -752,8 +868,11 @@ static int emit(struct builder *b)
 			return r;
 	}
 	r = merge_phase(b, PHASE_INIT);
-	for (size_t i = 0; r >= 0 && i < b->unmasked.n; i++)
-		r = igvm_file_append(b->f, &b->unmasked.v[i].h);
+	for (size_t i = 0; r >= 0 && i < b->unmasked.n; i++) {
+		struct igvm_header out;
+		op_header(&b->unmasked.v[i].h, &out);
+		r = igvm_file_append(b->f, &out);
+	}
 	if (r >= 0)
 		r = merge_phase(b, PHASE_PRE);
 	if (r >= 0)
@@ -800,10 +919,12 @@ static int add_policies(struct builder *b)
 		h.u.guest_policy.policy = policy;
 		struct op op;
 		memset(&op, 0, sizeof(op));
-		op.h = h;
+		int r = build_op_set(b, &op, &h);
+		if (r < 0)
+			return r;
 		op.mark = &lp->mark;
 		/* policy first in the init phase */
-		int r = op_list_add(init, &op);
+		r = build_op_list_add(init, &op);
 		if (r < 0)
 			return r;
 		memmove(&init->v[1], &init->v[0], (init->n - 1) * sizeof(init->v[0]));

@@ -17,9 +17,30 @@ enum build_phase {
 	PHASE_COUNT,
 };
 
+/*
+ * The header of an op, compact: the bodies the assembler makes and merges are
+ * kept inline (a full struct igvm_header is ~900 bytes because of the VBS
+ * measurement body, and a large payload makes hundreds of thousands of ops);
+ * any other type, passed through from an IGVM input, lives in FULL.
+ */
+struct op_hdr {
+	uint32_t type;
+	union {
+		struct igvm_vhs_page_data page_data;
+		struct igvm_vhs_vp_context vp_context;
+		struct igvm_vhs_parameter_insert parameter_insert;
+		struct igvm_vhs_required_memory required_memory;
+		struct igvm_vhs_guest_policy guest_policy;
+		struct igvm_vhs_parameter_area parameter_area;
+		struct igvm_vhs_parameter parameter;
+	} u;
+	igvm_blob_id data;
+	struct igvm_header *full; /* owned by the builder's list of full headers */
+};
+
 /* One directive for one platform; the mask is filled in when lists are merged. */
 struct op {
-	struct igvm_header h;
+	struct op_hdr h;
 	const struct layout_component *origin; /* NULL for parameter areas */
 	const char *origin_name;
 	const struct layout_mark *mark;
@@ -40,6 +61,9 @@ struct builder {
 	struct op_list ops[LAYOUT_PLATFORM_COUNT][PHASE_COUNT];
 	/* PARAMETER_AREA and parameter usages (no mask), in order. */
 	struct op_list unmasked;
+	/* Pass-through headers referenced by op_hdr.full. */
+	struct igvm_header **fulls;
+	size_t n_fulls;
 	uint32_t next_param_index;
 
 	/* Platform header values contributed by components (layout values win). */
@@ -59,6 +83,11 @@ struct builder {
 /* Platforms COMP serves: its own list, or the selected ones among ALLOWED. */
 uint32_t build_component_platforms(const struct builder *b, const struct layout_component *comp,
 				   uint32_t allowed);
+
+/* Fills OP->h from H (allocating a full copy for pass-through types). */
+int build_op_set(struct builder *b, struct op *op, const struct igvm_header *h);
+/* Appends OP to LIST (the unmasked list or a platform's phase list). */
+int build_op_list_add(struct op_list *list, const struct op *op);
 
 int build_add_op(struct builder *b, enum layout_platform_id pid, enum build_phase phase,
 		 const struct igvm_header *h, const struct layout_component *origin);

@@ -47,6 +47,22 @@ static int copy_blob(struct builder *b, const struct igvm_file *in, struct igvm_
 	return igvm_blob_add(b->f, blob->bytes, blob->len, &h->data);
 }
 
+static int add_unmasked(struct builder *b, const struct layout_component *comp,
+			const struct igvm_header *h)
+{
+	struct op op;
+	int r;
+
+	memset(&op, 0, sizeof(op));
+	r = build_op_set(b, &op, h);
+	if (r < 0)
+		return r;
+	op.origin = comp;
+	op.origin_name = comp->name;
+	op.mark = &comp->mark;
+	return build_op_list_add(&b->unmasked, &op);
+}
+
 int build_igvm_input(struct builder *b, const struct layout_component *comp)
 {
 	_cleanup_(igvm_file_freep) struct igvm_file *in = NULL;
@@ -113,22 +129,9 @@ int build_igvm_input(struct builder *b, const struct layout_component *comp)
 			r = copy_blob(b, in, &h);
 			if (r < 0)
 				return r;
-			struct op op;
-			memset(&op, 0, sizeof(op));
-			op.h = h;
-			op.origin = comp;
-			op.origin_name = comp->name;
-			op.mark = &comp->mark;
-			struct op_list *list = &b->unmasked;
-			if (list->n == list->cap) {
-				size_t cap = list->cap ? list->cap * 2 : 64;
-				struct op *v = realloc(list->v, cap * sizeof(*v));
-				if (!v)
-					return -ENOMEM;
-				list->v = v;
-				list->cap = cap;
-			}
-			list->v[list->n++] = op;
+			r = add_unmasked(b, comp, &h);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (igvm_is_parameter_usage(h.type)) {
@@ -136,22 +139,9 @@ int build_igvm_input(struct builder *b, const struct layout_component *comp)
 			if (find_area(areas, n_areas, h.u.parameter.parameter_area_index, &to) < 0)
 				continue;
 			h.u.parameter.parameter_area_index = to;
-			struct op op;
-			memset(&op, 0, sizeof(op));
-			op.h = h;
-			op.origin = comp;
-			op.origin_name = comp->name;
-			op.mark = &comp->mark;
-			struct op_list *list = &b->unmasked;
-			if (list->n == list->cap) {
-				size_t cap = list->cap ? list->cap * 2 : 64;
-				struct op *v = realloc(list->v, cap * sizeof(*v));
-				if (!v)
-					return -ENOMEM;
-				list->v = v;
-				list->cap = cap;
-			}
-			list->v[list->n++] = op;
+			r = add_unmasked(b, comp, &h);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (!igvm_header_mask(&h, &mask))
