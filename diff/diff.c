@@ -220,8 +220,8 @@ bool diff_looks_like_pe(const uint8_t *p, size_t len)
 	return len >= 2 && p[0] == 'M' && p[1] == 'Z';
 }
 
-static int detect_format(const uint8_t *p, size_t len, const char *name, enum diff_format *ret,
-			 struct ik_diag *d)
+static int detect_format(const uint8_t *p, size_t len, const char *name, bool raw_fallback,
+			 enum diff_format *ret, struct ik_diag *d)
 {
 	if (diff_looks_like_igvm(p, len)) {
 		*ret = DIFF_FORMAT_IGVM;
@@ -229,6 +229,10 @@ static int detect_format(const uint8_t *p, size_t len, const char *name, enum di
 	}
 	if (diff_looks_like_pe(p, len)) {
 		*ret = DIFF_FORMAT_PE;
+		return 0;
+	}
+	if (raw_fallback) {
+		*ret = DIFF_FORMAT_RAW;
 		return 0;
 	}
 	if (len < 4)
@@ -246,7 +250,42 @@ static int detect_format(const uint8_t *p, size_t len, const char *name, enum di
 
 static const char *format_name(enum diff_format f)
 {
-	return f == DIFF_FORMAT_IGVM ? "igvm" : "pe";
+	switch (f) {
+	case DIFF_FORMAT_IGVM:
+		return "igvm";
+	case DIFF_FORMAT_PE:
+		return "pe";
+	case DIFF_FORMAT_RAW:
+		return "raw";
+	}
+	return "unknown";
+}
+
+static const char *format_article(enum diff_format f)
+{
+	switch (f) {
+	case DIFF_FORMAT_IGVM:
+		return "an IGVM file";
+	case DIFF_FORMAT_PE:
+		return "a PE image";
+	case DIFF_FORMAT_RAW:
+		break;
+	}
+	return "neither IGVM nor PE";
+}
+
+/* Neither IGVM nor PE: where the bytes differ, nothing more. */
+static int diff_raw(struct diff_ctx *c, const uint8_t *a, size_t a_len, const uint8_t *b,
+		    size_t b_len, char **ret_summary_a, char **ret_summary_b)
+{
+	bool differs;
+
+	*ret_summary_a = strdup("compared as bytes");
+	*ret_summary_b = strdup("compared as bytes");
+	if (!*ret_summary_a || !*ret_summary_b)
+		return -ENOMEM;
+	return diff_add_content(c, DIFF_CLASS_SEMANTIC, DIFF_UNIT_FILE, 0, "file", a, a_len, b,
+				b_len, false, &differs, NULL);
 }
 
 static int file_info(struct diff_file_info *fi, const char *name, enum diff_format f,
@@ -351,17 +390,16 @@ int diff_bytes(const uint8_t *a, size_t a_len, const char *name_a, const uint8_t
 
 	if (!o)
 		o = &defaults;
-	err = detect_format(a, a_len, name_a, &fa, d);
+	err = detect_format(a, a_len, name_a, o->raw_fallback, &fa, d);
 	if (err < 0)
 		return err;
-	err = detect_format(b, b_len, name_b, &fb, d);
+	err = detect_format(b, b_len, name_b, o->raw_fallback, &fb, d);
 	if (err < 0)
 		return err;
 	if (fa != fb) {
 		return ik_diag_file(d, name_b, ik_fail(d, -EINVAL,
 			       "cannot compare different formats: '%s' is %s, '%s' is %s", name_a,
-			       fa == DIFF_FORMAT_IGVM ? "an IGVM file" : "a PE image", name_b,
-			       fb == DIFF_FORMAT_IGVM ? "an IGVM file" : "a PE image"));
+			       format_article(fa), name_b, format_article(fb)));
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -380,8 +418,10 @@ int diff_bytes(const uint8_t *a, size_t a_len, const char *name_a, const uint8_t
 	c.name_b = name_b;
 	if (fa == DIFF_FORMAT_IGVM)
 		err = diff_igvm(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
-	else
+	else if (fa == DIFF_FORMAT_PE)
 		err = diff_pe(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
+	else
+		err = diff_raw(&c, a, a_len, b, b_len, &sum_a, &sum_b);
 	r->a.summary = sum_a;
 	r->b.summary = sum_b;
 	if (err < 0)
@@ -479,6 +519,11 @@ int diff_report_verdict_line(const struct diff_report *r, struct ik_buf *out)
 		err = ik_buf_printf(out, "equivalent (same semantics, different layout)");
 		break;
 	case DIFF_DIFFERENT:
+		if (r->a.format == DIFF_FORMAT_RAW) {
+			err = ik_buf_printf(out, "different: bytes differ from offset 0x%" PRIx64,
+					    r->first_byte_difference);
+			break;
+		}
 		err = ik_buf_printf(out, "different: ");
 		for (size_t i = 0; err >= 0 && i < IK_ARRAY_SIZE(unit_names); i++) {
 			size_t n = r->semantic[unit_names[i].unit];

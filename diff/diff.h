@@ -44,6 +44,7 @@ enum diff_verdict {
 enum diff_format {
 	DIFF_FORMAT_IGVM = 0,
 	DIFF_FORMAT_PE = 1, /* FUKI, UKI add-on or any PE/COFF image */
+	DIFF_FORMAT_RAW = 2, /* anything else, compared as bytes (diff_opts.raw_fallback) */
 };
 
 enum diff_class {
@@ -125,6 +126,12 @@ struct diff_opts {
 	bool lenient;
 	/* Skip launch-measurement computation (faster on huge files). */
 	bool no_measure;
+	/*
+	 * Compare inputs that are neither IGVM nor PE (measurements JSON, ID
+	 * blocks, descriptors...) as plain bytes instead of failing: what
+	 * `build --check` needs for every output it rebuilds.
+	 */
+	bool raw_fallback;
 };
 
 /*

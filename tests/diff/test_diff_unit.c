@@ -128,6 +128,7 @@ static void test_verdicts(void)
 static void test_bad_input(void)
 {
 	static uint8_t a[FILE_LEN];
+	struct ik_buf line;
 	static const uint8_t junk[8] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 };
 	static const uint8_t pe[8] = { 'M', 'Z', 0, 0, 0, 0, 0, 0 };
 	struct diff_report *r = NULL;
@@ -147,6 +148,35 @@ static void test_bad_input(void)
 	err = diff_bytes(a, FILE_LEN, "a.igvm", pe, sizeof(pe), "b.efi", NULL, &r, &d);
 	IK_CHECK(err == -EINVAL);
 	IK_CHECK(strstr(d.msg, "different formats") != NULL);
+
+	/* With raw_fallback, other files are compared as bytes (build --check outputs). */
+	{
+		static const uint8_t x[] = "{\"a\": 1}\n", y[] = "{\"a\": 2}\n";
+		struct diff_opts raw = { .raw_fallback = true };
+
+		ik_diag_init(&d);
+		err = diff_bytes(x, sizeof(x) - 1, "x.json", y, sizeof(y) - 1, "y.json", &raw, &r,
+				 &d);
+		IK_CHECK(err == 0);
+		if (err == 0) {
+			IK_CHECK(r->verdict == DIFF_DIFFERENT);
+			IK_CHECK(r->a.format == DIFF_FORMAT_RAW);
+			IK_CHECK_EQ_U64(r->n_items, 1);
+			if (r->n_items == 1)
+				IK_CHECK_EQ_U64(r->items[0].first_offset, 6);
+			ik_buf_init(&line, 0);
+			IK_CHECK(diff_report_verdict_line(r, &line) == 0);
+			IK_CHECK_STR((const char *)line.data, "different: bytes differ from offset 0x6");
+			ik_buf_release(&line);
+		}
+		diff_report_free(r);
+		r = NULL;
+		err = diff_bytes(x, sizeof(x) - 1, "x.json", x, sizeof(x) - 1, "x2.json", &raw, &r,
+				 &d);
+		IK_CHECK(err == 0 && r && r->verdict == DIFF_IDENTICAL);
+		diff_report_free(r);
+		r = NULL;
+	}
 
 	/* Truncated: the reader's diagnostic, with the file name added. */
 	ik_diag_init(&d);
