@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "sign/snp_id_block.h"
 
 #define CMD "measure"
 
@@ -43,6 +44,7 @@ enum {
 	OPT_EXPECT,
 	OPT_MAX_INPUT,
 	OPT_LIST_VCPU_TYPES,
+	OPT_IGNORE_ID_BLOCK,
 };
 
 static const struct option options[] = {
@@ -66,6 +68,7 @@ static const struct option options[] = {
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "max-input-size", required_argument, NULL, OPT_MAX_INPUT },
 	{ "list-vcpu-types", no_argument, NULL, OPT_LIST_VCPU_TYPES },
+	{ "ignore-id-block", no_argument, NULL, OPT_IGNORE_ID_BLOCK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -96,6 +99,7 @@ static void usage(FILE *out)
 	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
 	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
 	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
+	      "  --ignore-id-block     do not check an IGVM file's SNP_ID_BLOCK against the digest\n"
 	      "  --max-input-size N    refuse inputs larger than N bytes (default 1G)\n"
 	      "  --list-vcpu-types     list the known vCPU types and their signatures\n"
 	      "  -v, --verbose         print what was measured before the digest\n"
@@ -111,7 +115,7 @@ struct measure_args {
 	const char *kernel, *initrd, *append;
 	bool has_family, has_model, has_stepping;
 	uint64_t family, model, stepping;
-	bool json, verbose;
+	bool json, verbose, ignore_id_block;
 	const char *output;
 	const char *expect;
 	uint64_t max_input;
@@ -231,6 +235,9 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 		case OPT_LIST_VCPU_TYPES:
 			*exit_now = true;
 			return list_vcpu_types();
+		case OPT_IGNORE_ID_BLOCK:
+			a->ignore_id_block = true;
+			break;
 		case 'v':
 			a->verbose = true;
 			break;
@@ -280,6 +287,40 @@ static void print_summary(const char *path, const struct measure_result *res)
 		printf("policy: 0x%llx\n", (unsigned long long)res->policy);
 	printf("pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
 	       (unsigned long long)res->measured_bytes, res->vmsas);
+}
+
+/*
+ * An SEV-SNP IGVM file that carries an ID block launches only if the PSP accepts it: the
+ * signatures must verify and its LD must equal the launch digest (igvmmeasure checks the same).
+ */
+static int check_id_block(const struct igvm_file *f, const struct measure_result *res)
+{
+	struct ik_diag d;
+	char hex[97];
+	int r;
+
+	for (size_t i = 0; i < f->n_headers; i++) {
+		const struct igvm_header *h = &f->headers[i];
+
+		if (h->type != IGVM_VHT_SNP_ID_BLOCK ||
+		    !(h->u.snp_id_block.compatibility_mask & res->compatibility_mask))
+			continue;
+		if (memcmp(h->u.snp_id_block.ld, res->digest, 48) != 0) {
+			ik_hex_encode(h->u.snp_id_block.ld, 48, hex);
+			fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK) expects launch digest %s, which"
+				" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
+				" skips the check)\n", CMD, i, hex);
+			return IK_EXIT_MISMATCH;
+		}
+		ik_diag_init(&d);
+		r = snp_id_block_verify(&h->u.snp_id_block, res->has_policy ? res->policy : 0, &d);
+		if (r < 0) {
+			fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s: %s\n", CMD, i, d.place,
+				d.msg);
+			return IK_EXIT_MISMATCH;
+		}
+	}
+	return IK_EXIT_OK;
 }
 
 static int check_expect(const char *expect, const struct measure_result *res)
@@ -379,6 +420,8 @@ int cmd_measure(int argc, char **argv)
 	} else if (a.expect) {
 		rc = check_expect(a.expect, &res);
 	}
+	if (rc == IK_EXIT_OK && igvm && res.platform == IGVM_PLATFORM_SEV_SNP && !a.ignore_id_block)
+		rc = check_id_block(igvm, &res);
 out:
 	ik_buf_release(&json);
 	ik_file_release(&in);

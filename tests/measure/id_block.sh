@@ -96,6 +96,31 @@ open("block.bin", "wb").write(block)
 EOF
 verify_sig igvm-id-block-signature 0x40 id.pub block.bin
 
+# `igvmkit measure` checks the ID block it finds: it matches as signed; another vCPU count (a
+# different digest) or a corrupted signature is a mismatch (exit 1) unless --ignore-id-block.
+"$ik" measure signed.igvm >/dev/null && pass measure-accepts-id-block || bad measure-accepts-id-block
+"$ik" measure --vcpus 2 --vcpu-type EPYC signed.igvm >/dev/null 2>err.txt
+[ $? -eq 1 ] && grep -q "PSP would refuse" err.txt && pass measure-flags-ld-mismatch || bad measure-flags-ld-mismatch
+"$ik" measure --ignore-id-block --vcpus 2 --vcpu-type EPYC signed.igvm >/dev/null &&
+	pass measure-ignore-id-block || bad measure-ignore-id-block
+python3 - <<'EOF2'
+import struct, zlib
+data = bytearray(open("signed.igvm", "rb").read())
+off, size = struct.unpack_from("<II", data, 8)
+pos = off
+while pos < off + size:
+    htype, length = struct.unpack_from("<II", data, pos)
+    if htype == 0x30B:
+        data[pos + 8 + 0x68] ^= 1  # first byte of id_key_signature.r_comp
+    pos += 8 + (length + 7) // 8 * 8
+struct.pack_into("<I", data, 20, 0)
+struct.pack_into("<I", data, 20, zlib.crc32(bytes(data[:24]) + bytes(data[off:off + size])) & 0xFFFFFFFF)
+open("tampered.igvm", "wb").write(data)
+EOF2
+"$ik" measure tampered.igvm >/dev/null 2>err.txt
+[ $? -eq 1 ] && grep -q "does not verify" err.txt && pass measure-flags-bad-signature ||
+	bad "measure-flags-bad-signature: $(cat err.txt)"
+
 # Wrong keys: exit 5 (CRYPTO), the curve or type named, no output written.
 for k in p256 ed; do
 	"$ik" sign-id-block --id-key $k.pem -o bad.igvm in.igvm > /dev/null 2> err.txt
