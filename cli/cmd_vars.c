@@ -583,16 +583,9 @@ static int cmd_vars_auth(int argc, char **argv)
 				chain = sk_X509_new_null();
 				r = chain ? load_certs_into(chain_path, chain) : IK_EXIT_INTERNAL;
 			}
-			if (r == 0 && signed_attrs) {
-				struct tm tm = { 0 };
-				tm.tm_year = (t.time.b[0] | t.time.b[1] << 8) - 1900;
-				tm.tm_mon = t.time.b[2] - 1;
-				tm.tm_mday = t.time.b[3];
-				tm.tm_hour = t.time.b[4];
-				tm.tm_min = t.time.b[5];
-				tm.tm_sec = t.time.b[6];
-				epoch = vars_time_is_zero(t.time.b) ? 0 : (int64_t)timegm(&tm);
-			}
+			/* signingTime = the TimeStamp, so the output stays reproducible. */
+			if (r == 0 && signed_attrs)
+				epoch = vars_time_to_epoch(&t.time);
 			signer = (struct vars_signer){ key, cert, chain, signed_attrs, epoch,
 						       content_info };
 		}

@@ -99,6 +99,20 @@ int vars_time_parse(const char *s, struct vars_time *ret, struct ik_diag *d)
 	return 0;
 }
 
+int64_t vars_time_to_epoch(const struct vars_time *t)
+{
+	const uint8_t *b = t->b;
+	int64_t y = ik_get_le16(b + T_YEAR), m = b[T_MONTH], days;
+
+	if (vars_time_is_zero(b))
+		return 0;
+	/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar (March-based years). */
+	y -= m <= 2;
+	days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 +
+	       b[T_DAY] - 1 - 719468;
+	return days * 86400 + b[T_HOUR] * 3600 + b[T_MINUTE] * 60 + b[T_SECOND];
+}
+
 bool vars_time_is_zero(const uint8_t b[VARS_EFI_TIME_SIZE])
 {
 	return ik_all_zero(b, VARS_EFI_TIME_SIZE);

@@ -33,6 +33,8 @@ int vars_time_parse(const char *s, struct vars_time *ret, struct ik_diag *d);
  * zero padding fields and valid calendar fields (or all zero).
  */
 int vars_time_check(const uint8_t b[VARS_EFI_TIME_SIZE], struct ik_diag *d);
+/* Seconds since the Unix epoch of a valid time (0 for the all-zero time). */
+int64_t vars_time_to_epoch(const struct vars_time *t);
 bool vars_time_is_zero(const uint8_t b[VARS_EFI_TIME_SIZE]);
 void vars_time_format(const uint8_t b[VARS_EFI_TIME_SIZE], char out[VARS_EFI_TIME_STR_LEN]);
 

@@ -77,6 +77,11 @@ static void test_time(void)
 	IK_CHECK(vars_time_from_epoch(1741575219, &t, NULL) == 0);
 	vars_time_format(t.b, s);
 	IK_CHECK_STR(s, "2025-03-10 02:53:39");
+	IK_CHECK(vars_time_to_epoch(&t) == 1741575219);
+	IK_CHECK(vars_time_parse("1900-03-01 00:00:00", &t, NULL) == 0);
+	IK_CHECK(vars_time_to_epoch(&t) == -2203891200LL); /* date -u -d 1900-03-01 +%s */
+	IK_CHECK(vars_time_parse("2024-02-29 12:00:00", &t, NULL) == 0);
+	IK_CHECK(vars_time_to_epoch(&t) == 1709208000); /* date -u -d '2024-02-29 12:00' +%s */
 	IK_CHECK(vars_time_parse("@1741575219", &t, NULL) == 0);
 	IK_CHECK(bytes_eq_hex(t.b, "e907030a023527000000000000000000"));
 	IK_CHECK(vars_time_parse("0", &t, NULL) == 0 && vars_time_is_zero(t.b));
