@@ -37,6 +37,14 @@ python3 "$HERE/../qemu/make-hello-efi.py" app.efi
 hash-to-efi-sig-list app.efi app-ref.esl >/dev/null
 cmp -s app.esl app-ref.esl && ok "--pe == hash-to-efi-sig-list" || fail "--pe differs from hash-to-efi-sig-list"
 
+# dbx revocation by tbsCertificate hash: same as cert-to-efi-hash-list except that efitools 1.9.2
+# writes TimeOfRevocation Month = 1 for "-t 0" (vars.md §12); igvmkit writes the all-zero time.
+need cert-to-efi-hash-list
+"$IGVMKIT" vars esl -g ovmf --revoke-cert db.crt -o rev.esl || fail "--revoke-cert"
+cert-to-efi-hash-list -g a0baa8a3-041d-48a8-bc87-c36d121b5e3d -s 256 -t 0 db.crt rev-ref.esl >/dev/null 2>&1
+[ "$(cmp -l rev.esl rev-ref.esl | tr -s ' ' | sed 's/^ //')" = "79 0 1" ] &&
+	ok "--revoke-cert == cert-to-efi-hash-list (but for its Month quirk)" || fail "--revoke-cert differs"
+
 # 3. .auth: byte-identical to sign-efi-sig-list (no signed attributes, bare SignedData).
 SOURCE_DATE_EPOCH=1700000000 "$IGVMKIT" vars auth PK -k PK.key -c PK.crt -o PK.auth PK.esl || fail "vars auth"
 TZ=UTC sign-efi-sig-list -t "2023-11-14 22:13:20" -k PK.key -c PK.crt PK PK.esl PK-ref.auth >/dev/null
