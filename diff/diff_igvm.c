@@ -87,9 +87,9 @@ static int format_mask(const struct igvm_file *f, uint32_t mask, struct ik_buf *
 	return err < 0 ? err : 0;
 }
 
-/* ---- Field tables: one row per field of each header body, spec names ---- */
+/* ---- Fields: the shared igvm.h tables, and what a difference in each means ---- */
 
-enum field_kind {
+enum field_role {
 	F_NUM,		 /* numeric value: a difference is semantic */
 	F_MASK,		 /* compatibility_mask: compared as a platform set */
 	F_PLATFORM_MASK, /* SUPPORTED_PLATFORM's own bit: numbering only, layout */
@@ -97,211 +97,32 @@ enum field_kind {
 	F_BYTES,	 /* byte array: semantic */
 };
 
-struct field {
-	const char *name;
-	size_t off; /* within struct igvm_header */
-	size_t size;
-	enum field_kind kind;
-};
-
-#define FLD(member, fname, kind)                                                           \
-	{ #fname, offsetof(struct igvm_header, u.member.fname),                            \
-	  sizeof(((struct igvm_header *)0)->u.member.fname), kind }
-#define FLD_NAMED(member, path, label, kind)                                               \
-	{ label, offsetof(struct igvm_header, u.member.path),                              \
-	  sizeof(((struct igvm_header *)0)->u.member.path), kind }
-
-static const struct field f_supported_platform[] = {
-	FLD(supported_platform, compatibility_mask, F_PLATFORM_MASK),
-	FLD(supported_platform, highest_vtl, F_NUM),
-	FLD(supported_platform, platform_type, F_NUM),
-	FLD(supported_platform, platform_version, F_NUM),
-	FLD(supported_platform, shared_gpa_boundary, F_NUM),
-};
-static const struct field f_guest_policy[] = {
-	FLD(guest_policy, policy, F_NUM),
-	FLD(guest_policy, compatibility_mask, F_MASK),
-	FLD(guest_policy, reserved, F_NUM),
-};
-static const struct field f_relocatable_region[] = {
-	FLD(relocatable_region, compatibility_mask, F_MASK),
-	FLD(relocatable_region, vp_index, F_NUM),
-	FLD(relocatable_region, vtl, F_NUM),
-	FLD(relocatable_region, flags, F_NUM),
-	FLD(relocatable_region, relocation_alignment, F_NUM),
-	FLD(relocatable_region, relocation_region_gpa, F_NUM),
-	FLD(relocatable_region, relocation_region_size, F_NUM),
-	FLD(relocatable_region, minimum_relocation_gpa, F_NUM),
-	FLD(relocatable_region, maximum_relocation_gpa, F_NUM),
-};
-static const struct field f_page_table_relocation[] = {
-	FLD(page_table_relocation, compatibility_mask, F_MASK),
-	FLD(page_table_relocation, vp_index, F_NUM),
-	FLD(page_table_relocation, vtl, F_NUM),
-	FLD(page_table_relocation, reserved, F_NUM),
-	FLD(page_table_relocation, gpa, F_NUM),
-	FLD(page_table_relocation, size, F_NUM),
-	FLD(page_table_relocation, used_size, F_NUM),
-};
-static const struct field f_corim[] = {
-	FLD(corim, compatibility_mask, F_MASK),
-	FLD(corim, file_offset, F_FILE_OFFSET),
-	FLD(corim, size_bytes, F_NUM),
-	FLD(corim, reserved, F_NUM),
-};
-static const struct field f_cca_policy[] = {
-	FLD(cca_policy, compatibility_mask, F_MASK),
-	FLD(cca_policy, reserved, F_NUM),
-	FLD(cca_policy, attributes_required_zeroes, F_NUM),
-	FLD(cca_policy, attributes_required_ones, F_NUM),
-	FLD(cca_policy, hash_algorithm, F_NUM),
-	FLD(cca_policy, lfa_policy, F_NUM),
-	FLD(cca_policy, reserved2, F_BYTES),
-};
-static const struct field f_parameter_area[] = {
-	FLD(parameter_area, number_of_bytes, F_NUM),
-	FLD(parameter_area, parameter_area_index, F_NUM),
-	FLD(parameter_area, file_offset, F_FILE_OFFSET),
-};
-static const struct field f_page_data[] = {
-	FLD(page_data, gpa, F_NUM),
-	FLD(page_data, compatibility_mask, F_MASK),
-	FLD(page_data, file_offset, F_FILE_OFFSET),
-	FLD(page_data, flags, F_NUM),
-	FLD(page_data, data_type, F_NUM),
-	FLD(page_data, reserved, F_NUM),
-};
-static const struct field f_parameter_insert[] = {
-	FLD(parameter_insert, gpa, F_NUM),
-	FLD(parameter_insert, compatibility_mask, F_MASK),
-	FLD(parameter_insert, parameter_area_index, F_NUM),
-};
-static const struct field f_vp_context[] = {
-	FLD(vp_context, gpa, F_NUM),
-	FLD(vp_context, compatibility_mask, F_MASK),
-	FLD(vp_context, file_offset, F_FILE_OFFSET),
-	FLD(vp_context, vp_index, F_NUM),
-	FLD(vp_context, reserved, F_NUM),
-};
-static const struct field f_required_memory[] = {
-	FLD(required_memory, gpa, F_NUM),
-	FLD(required_memory, compatibility_mask, F_MASK),
-	FLD(required_memory, number_of_bytes, F_NUM),
-	FLD(required_memory, flags, F_NUM),
-	FLD(required_memory, reserved, F_NUM),
-};
-static const struct field f_parameter[] = {
-	FLD(parameter, parameter_area_index, F_NUM),
-	FLD(parameter, byte_offset, F_NUM),
-};
-static const struct field f_snp_id_block[] = {
-	FLD(snp_id_block, compatibility_mask, F_MASK),
-	FLD(snp_id_block, author_key_enabled, F_NUM),
-	FLD(snp_id_block, reserved, F_BYTES),
-	FLD(snp_id_block, ld, F_BYTES),
-	FLD(snp_id_block, family_id, F_BYTES),
-	FLD(snp_id_block, image_id, F_BYTES),
-	FLD(snp_id_block, version, F_NUM),
-	FLD(snp_id_block, guest_svn, F_NUM),
-	FLD(snp_id_block, id_key_algorithm, F_NUM),
-	FLD(snp_id_block, author_key_algorithm, F_NUM),
-	FLD_NAMED(snp_id_block, id_key_signature.r_comp, "id_key_signature.r_comp", F_BYTES),
-	FLD_NAMED(snp_id_block, id_key_signature.s_comp, "id_key_signature.s_comp", F_BYTES),
-	FLD_NAMED(snp_id_block, id_public_key.curve, "id_public_key.curve", F_NUM),
-	FLD_NAMED(snp_id_block, id_public_key.reserved, "id_public_key.reserved", F_NUM),
-	FLD_NAMED(snp_id_block, id_public_key.qx, "id_public_key.qx", F_BYTES),
-	FLD_NAMED(snp_id_block, id_public_key.qy, "id_public_key.qy", F_BYTES),
-	FLD_NAMED(snp_id_block, author_key_signature.r_comp, "author_key_signature.r_comp",
-		  F_BYTES),
-	FLD_NAMED(snp_id_block, author_key_signature.s_comp, "author_key_signature.s_comp",
-		  F_BYTES),
-	FLD_NAMED(snp_id_block, author_public_key.curve, "author_public_key.curve", F_NUM),
-	FLD_NAMED(snp_id_block, author_public_key.reserved, "author_public_key.reserved", F_NUM),
-	FLD_NAMED(snp_id_block, author_public_key.qx, "author_public_key.qx", F_BYTES),
-	FLD_NAMED(snp_id_block, author_public_key.qy, "author_public_key.qy", F_BYTES),
-};
-static const struct field f_error_range[] = {
-	FLD(error_range, gpa, F_NUM),
-	FLD(error_range, compatibility_mask, F_MASK),
-	FLD(error_range, size_bytes, F_NUM),
-};
-static const struct field f_vbs_measurement[] = {
-	FLD(vbs_measurement, compatibility_mask, F_MASK),
-	FLD(vbs_measurement, version, F_NUM),
-	FLD(vbs_measurement, product_id, F_NUM),
-	FLD(vbs_measurement, module_id, F_NUM),
-	FLD(vbs_measurement, security_version, F_NUM),
-	FLD(vbs_measurement, policy_flags, F_NUM),
-	FLD(vbs_measurement, boot_digest_algo, F_NUM),
-	FLD(vbs_measurement, signing_algo, F_NUM),
-	FLD(vbs_measurement, boot_measurement_digest, F_BYTES),
-	FLD(vbs_measurement, signature, F_BYTES),
-	FLD(vbs_measurement, public_key, F_BYTES),
-};
-
-static void fields_for(uint32_t type, const struct field **ret, size_t *ret_n)
+static enum field_role role_of(uint32_t type, const struct igvm_field *fd)
 {
-#define ROW(t, tab)                                                                        \
-	case t:                                                                            \
-		*ret = tab;                                                                \
-		*ret_n = IK_ARRAY_SIZE(tab);                                               \
-		return
-	switch (type) {
-		ROW(IGVM_VHT_SUPPORTED_PLATFORM, f_supported_platform);
-		ROW(IGVM_VHT_GUEST_POLICY, f_guest_policy);
-		ROW(IGVM_VHT_RELOCATABLE_REGION, f_relocatable_region);
-		ROW(IGVM_VHT_PAGE_TABLE_RELOCATION_REGION, f_page_table_relocation);
-		ROW(IGVM_VHT_CORIM_DOCUMENT, f_corim);
-		ROW(IGVM_VHT_CORIM_SIGNATURE, f_corim);
-		ROW(IGVM_VHT_CCA_POLICY, f_cca_policy);
-		ROW(IGVM_VHT_PARAMETER_AREA, f_parameter_area);
-		ROW(IGVM_VHT_PAGE_DATA, f_page_data);
-		ROW(IGVM_VHT_PARAMETER_INSERT, f_parameter_insert);
-		ROW(IGVM_VHT_VP_CONTEXT, f_vp_context);
-		ROW(IGVM_VHT_REQUIRED_MEMORY, f_required_memory);
-		ROW(IGVM_VHT_SNP_ID_BLOCK, f_snp_id_block);
-		ROW(IGVM_VHT_ERROR_RANGE, f_error_range);
-		ROW(IGVM_VHT_VBS_MEASUREMENT, f_vbs_measurement);
-	default:
-		break;
-	}
-#undef ROW
-	if (igvm_is_parameter_usage(type)) {
-		*ret = f_parameter;
-		*ret_n = IK_ARRAY_SIZE(f_parameter);
-		return;
-	}
-	*ret = NULL;
-	*ret_n = 0;
+	if (fd->flags & IGVM_FIELD_F_FILE_OFFSET)
+		return F_FILE_OFFSET;
+	if (fd->flags & IGVM_FIELD_F_MASK)
+		return type == IGVM_VHT_SUPPORTED_PLATFORM ? F_PLATFORM_MASK : F_MASK;
+	return fd->kind == IGVM_FIELD_BYTES ? F_BYTES : F_NUM;
 }
 
-static uint64_t field_num(const struct igvm_header *h, const struct field *fd)
+/* Rows for TYPE; none for unknown types. */
+static const struct igvm_field *fields_of(uint32_t type, size_t *ret_n)
 {
-	const uint8_t *p = (const uint8_t *)h + fd->off;
-	uint8_t v8;
-	uint16_t v16;
-	uint32_t v32;
-	uint64_t v64;
+	const struct igvm_field *f = igvm_header_fields(type, ret_n);
 
-	switch (fd->size) {
-	case 1:
-		memcpy(&v8, p, 1);
-		return v8;
-	case 2:
-		memcpy(&v16, p, 2);
-		return v16;
-	case 4:
-		memcpy(&v32, p, 4);
-		return v32;
-	default:
-		memcpy(&v64, p, 8);
-		return v64;
-	}
+	if (!f)
+		*ret_n = 0;
+	return f;
 }
 
-static const uint8_t *field_bytes(const struct igvm_header *h, const struct field *fd)
+/* "policy", or "id_public_key.qx" for nested fields. */
+static const char *field_label(const struct igvm_field *fd, char *buf, size_t len)
 {
-	return (const uint8_t *)h + fd->off;
+	if (!fd->group)
+		return fd->name;
+	snprintf(buf, len, "%s.%s", fd->group, fd->name);
+	return buf;
 }
 
 /* ---- Selected SEV-ES/SNP VMSA fields, to name where a VP context differs (igvm.md §1.9) ---- */
@@ -642,28 +463,31 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 {
 	const struct igvm_header *ha = &fa->headers[ia], *hb = &fb->headers[ib];
 	enum diff_unit unit = unit_of(ha->type);
-	const struct field *fields;
+	const struct igvm_field *fields;
 	size_t n_fields;
 	bool moved = false, renumbered = false;
 	int err = 0;
 
-	fields_for(ha->type, &fields, &n_fields);
+	fields = fields_of(ha->type, &n_fields);
 	for (size_t i = 0; err >= 0 && i < n_fields; i++) {
-		const struct field *fd = &fields[i];
+		const struct igvm_field *fd = &fields[i];
+		enum field_role role = role_of(ha->type, fd);
+		char label_buf[64];
+		const char *label = field_label(fd, label_buf, sizeof(label_buf));
 
-		switch (fd->kind) {
+		switch (role) {
 		case F_NUM: {
-			uint64_t va = field_num(ha, fd), vb = field_num(hb, fd);
+			uint64_t va = igvm_field_value(ha, fd), vb = igvm_field_value(hb, fd);
 
 			if (va != vb)
-				err = diff_add_u64(c, DIFF_CLASS_SEMANTIC, unit, ia, scope, fd->name,
+				err = diff_add_u64(c, DIFF_CLASS_SEMANTIC, unit, ia, scope, label,
 						   va, vb);
 			break;
 		}
 		case F_MASK:
 		case F_PLATFORM_MASK: {
-			uint32_t ma = (uint32_t)field_num(ha, fd), mb = (uint32_t)field_num(hb, fd);
-			bool same_set = fd->kind == F_PLATFORM_MASK ||
+			uint32_t ma = (uint32_t)igvm_field_value(ha, fd), mb = (uint32_t)igvm_field_value(hb, fd);
+			bool same_set = role == F_PLATFORM_MASK ||
 					platform_set(fa, ma) == platform_set(fb, mb);
 			struct ik_buf sa, sb;
 
@@ -680,18 +504,18 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 				err = format_mask(fb, mb, &sb);
 			if (err >= 0)
 				err = diff_add(c, DIFF_CLASS_SEMANTIC, DIFF_ITEM_FIELD, unit, ia, scope,
-					       fd->name, (const char *)sa.data, (const char *)sb.data,
+					       label, (const char *)sa.data, (const char *)sb.data,
 					       NULL);
 			ik_buf_release(&sa);
 			ik_buf_release(&sb);
 			break;
 		}
 		case F_FILE_OFFSET:
-			if (field_num(ha, fd) != field_num(hb, fd))
+			if (igvm_field_value(ha, fd) != igvm_field_value(hb, fd))
 				moved = true;
 			break;
 		case F_BYTES: {
-			const uint8_t *pa = field_bytes(ha, fd), *pb = field_bytes(hb, fd);
+			const uint8_t *pa = igvm_field_bytes(ha, fd), *pb = igvm_field_bytes(hb, fd);
 			_cleanup_free_ char *ta = NULL, *tb = NULL;
 
 			if (memcmp(pa, pb, fd->size) == 0)
@@ -701,7 +525,7 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 				err = bytes_text(pb, fd->size, &tb);
 			if (err >= 0)
 				err = diff_add(c, DIFF_CLASS_SEMANTIC, DIFF_ITEM_FIELD, unit, ia, scope,
-					       fd->name, ta, tb, NULL);
+					       label, ta, tb, NULL);
 			break;
 		}
 		}
@@ -846,13 +670,14 @@ static int distinct_offsets(const struct igvm_file *f, size_t *ret_distinct, siz
 		return -ENOMEM;
 	for (size_t i = 0; i < f->n_headers; i++) {
 		const struct igvm_header *h = &f->headers[i];
-		const struct field *fields;
+		const struct igvm_field *fields;
 		size_t n_fields;
 
-		fields_for(h->type, &fields, &n_fields);
+		fields = fields_of(h->type, &n_fields);
 		for (size_t k = 0; k < n_fields; k++)
-			if (fields[k].kind == F_FILE_OFFSET && field_num(h, &fields[k]) != 0)
-				offs[n++] = field_num(h, &fields[k]);
+			if (role_of(h->type, &fields[k]) == F_FILE_OFFSET &&
+			    igvm_field_value(h, &fields[k]) != 0)
+				offs[n++] = igvm_field_value(h, &fields[k]);
 	}
 	qsort(offs, n, sizeof(*offs), cmp_u64);
 	for (size_t i = 0; i < n; i++)
@@ -967,31 +792,30 @@ static bool data_equal(const struct igvm_file *fa, const struct igvm_header *ha,
 static bool header_equivalent(const struct igvm_file *fa, const struct igvm_header *ha,
 			      const struct igvm_file *fb, const struct igvm_header *hb)
 {
-	const struct field *fields;
+	const struct igvm_field *fields;
 	size_t n_fields;
 
 	if (ha->type != hb->type)
 		return false;
-	fields_for(ha->type, &fields, &n_fields);
+	fields = fields_of(ha->type, &n_fields);
 	for (size_t i = 0; i < n_fields; i++) {
-		const struct field *fd = &fields[i];
+		const struct igvm_field *fd = &fields[i];
 
-		if (fd->kind == F_NUM && field_num(ha, fd) != field_num(hb, fd))
+		enum field_role role = role_of(ha->type, fd);
+
+		if (role == F_NUM && igvm_field_value(ha, fd) != igvm_field_value(hb, fd))
 			return false;
-		if (fd->kind == F_BYTES && memcmp(field_bytes(ha, fd), field_bytes(hb, fd), fd->size))
+		if (role == F_BYTES &&
+		    memcmp(igvm_field_bytes(ha, fd), igvm_field_bytes(hb, fd), fd->size) != 0)
 			return false;
 	}
 	return data_equal(fa, ha, fb, hb);
 }
 
-/* Does header H apply to the platform owning mask bit(s) PMASK? */
+/* Does header H apply to the platform owning PMASK?  Platform headers are compared apart. */
 static bool applies_to(const struct igvm_header *h, uint32_t pmask)
 {
-	uint32_t mask;
-
-	if (h->type == IGVM_VHT_SUPPORTED_PLATFORM)
-		return false; /* compared separately */
-	return !igvm_header_mask(h, &mask) || (mask & pmask);
+	return h->type != IGVM_VHT_SUPPORTED_PLATFORM && igvm_header_applies_to(h, pmask);
 }
 
 /*

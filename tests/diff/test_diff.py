@@ -182,6 +182,22 @@ def igvm_cases(tmp):
           'gpa 0x2000 for SEV_SNP: contents differ: 1 byte at offset 0x123' in out,
           f'split vs page-byte: {first_line(out)}')
 
+    # SNP ID blocks signed with other keys: nested field names from the spec
+    if shutil.which('openssl'):
+        for n in ('1', '2'):
+            subprocess.run(['openssl', 'ecparam', '-name', 'secp384r1', '-genkey', '-noout',
+                            '-out', f'id{n}.pem'], check=True, capture_output=True)
+        run('sign-id-block', '--id-key', 'id1.pem', '-o', 'sid1.igvm', 'base.igvm')
+        run('sign-id-block', '--id-key', 'id2.pem', '--image-id',
+            '000102030405060708090a0b0c0d0e0f', '-o', 'sid2.igvm', 'base.igvm')
+        out = expect_verdict('sid1.igvm', 'sid2.igvm', 'different: 1 header differs', 1)
+        for text in ('(SNP_ID_BLOCK) for SEV_SNP: image_id: A 00000000000000000000000000000000, '
+                     'B 000102030405060708090a0b0c0d0e0f', 'id_public_key.qx: A 72 bytes',
+                     'id_key_signature.r_comp: A 72 bytes'):
+            check(text in out, f'id block: {text!r} in the report')
+        out = expect_verdict('base.igvm', 'sid1.igvm', 'different: 1 header differs', 1)
+        check('(SNP_ID_BLOCK) for SEV_SNP: only in B' in out, 'id block only in B')
+
     # --max-items caps the text listing, JSON stays complete
     rc, out, _ = diff('base.igvm', 'no-native.igvm', '--max-items', '2')
     check('... and 4 more' in out, '--max-items 2 truncates the listing')
