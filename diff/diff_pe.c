@@ -496,6 +496,16 @@ static char *pe_summary(const struct pe_image *pe, const struct section_view *v)
 	}
 	if (err >= 0)
 		err = ik_buf_printf(&s, "), %zu signature%s", pe->n_certs, pe->n_certs == 1 ? "" : "s");
+	if (err >= 0) {
+		/* The image's identity for Secure Boot (db hash entries, signatures). */
+		uint8_t digest[32];
+		char hex[65];
+
+		if (authenticode_digest(pe->data, pe->len, NULL, digest, NULL) >= 0) {
+			ik_hex_encode(digest, 32, hex);
+			err = ik_buf_printf(&s, ", Authenticode sha256 %s", hex);
+		}
+	}
 	if (err >= 0)
 		err = ik_buf_terminate(&s);
 	if (err < 0) {

@@ -274,6 +274,14 @@ def fuki_cases(tmp):
     rc, out, err = diff('a.efi', 'x.efi')
     check(rc == 1 and 'the IGVM file cannot be read, compared as bytes: x.efi section 1' in out
           and 'total_file_size' in out, f'broken inner IGVM: {rc} {out} {err}')
+    # the Authenticode digest in the summary, cross-checked with pesign (Debian package pesign)
+    if shutil.which('pesign'):
+        res = subprocess.run(['pesign', '-h', '-i', 'a.efi'], capture_output=True, text=True)
+        want = res.stdout.split()[-1] if res.returncode == 0 and res.stdout.split() else '?'
+        check(f'Authenticode sha256 {want}' in rep.get('a', {}).get('summary', ''),
+              f'Authenticode digest matches pesign -h ({want}): {rep.get("a")}')
+    else:
+        print('SKIP: pesign cross-check (package pesign)')
     # mixing formats is an input error
     rc, _, err = diff('a.efi', 'base.igvm')
     check(rc == 3 and 'different formats' in err, f'pe vs igvm: {rc} {err.strip()}')
