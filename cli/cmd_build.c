@@ -165,6 +165,17 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 	return 0;
 }
 
+/* The add-on's PE TimeDateStamp: SOURCE_DATE_EPOCH when set (reproducible builds), else 0. */
+static uint32_t source_date_epoch(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	uint64_t v;
+
+	if (!s || ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
+		return 0;
+	return (uint32_t)v;
+}
+
 static int build_fuki(const struct layout *l, struct product *p, struct ik_diag *d)
 {
 	struct fuki_firmware fw;
@@ -185,6 +196,7 @@ static int build_fuki(const struct layout *l, struct product *p, struct ik_diag 
 	memset(&o, 0, sizeof(o));
 	o.firmware = &fw;
 	o.n_firmware = 1;
+	o.time_date_stamp = source_date_epoch();
 	if (l->outputs.fuki_into) {
 		r = ik_file_load(l->outputs.fuki_into, 0, &into, d);
 		if (r < 0)

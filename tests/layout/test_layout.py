@@ -526,6 +526,12 @@ def case_fuki_output(tmp):
     efi = open(os.path.join(out, "fw.efi"), "rb").read()
     igvm = open(os.path.join(out, "fw.igvm"), "rb").read()
     check(efi[:2] == b"MZ" and igvm in efi, "the add-on is a PE carrying the IGVM bytes")
+    pe = struct.unpack_from("<I", efi, 0x3C)[0]
+    check(struct.unpack_from("<I", efi, pe + 8)[0] == 0, "TimeDateStamp 0 without SOURCE_DATE_EPOCH")
+    r = build(lay, os.path.join(tmp, "sde"), env={"SOURCE_DATE_EPOCH": "1700000000"})
+    efi2 = open(os.path.join(tmp, "sde", "fw.efi"), "rb").read()
+    check(r.returncode == 0 and struct.unpack_from("<I", efi2, pe + 8)[0] == 1700000000,
+          "TimeDateStamp follows SOURCE_DATE_EPOCH")
     # outputs.sign: Authenticode on the add-on, checked by igvmkit verify and sbverify
     if not shutil.which("openssl"):
         return
