@@ -14,9 +14,10 @@
 
 #define _cleanup_(f) __attribute__((__cleanup__(f)))
 
-/* Defines static inline void NAME##p(TYPE **p) calling FREE(*p) when non-NULL. */
+/* Defines static inline void NAME##p(TYPE **p) calling FREE(*p) when non-NULL.
+ * Marked unused: clang warns about unused static inline functions in a .c file. */
 #define IK_DEFINE_CLEANUP(type, free_fn)                                       \
-	static inline void free_fn##p(type **p)                                \
+	static inline __attribute__((unused)) void free_fn##p(type **p)        \
 	{                                                                      \
 		if (*p)                                                        \
 			free_fn(*p);                                           \
