@@ -20,8 +20,7 @@ int efifw_check_fwid(const char *fwid, struct ik_diag *d)
 	return 0;
 }
 
-int efifw_build(const char *fwid, const uint8_t *payload, size_t payload_len, struct ik_buf *out,
-		struct ik_diag *d)
+int efifw_header(const char *fwid, size_t payload_len, struct ik_buf *out, struct ik_diag *d)
 {
 	size_t fwid_len;
 	int r;
@@ -42,11 +41,18 @@ int efifw_build(const char *fwid, const uint8_t *payload, size_t payload_len, st
 		r = ik_buf_append_le32(out, (uint32_t)payload_len);
 	if (r >= 0)
 		r = ik_buf_append(out, fwid, fwid_len);
-	if (r >= 0)
-		r = ik_buf_append(out, payload, payload_len);
 	if (r < 0)
-		return ik_fail(d, r, "cannot build the .efifw section for '%s'", fwid);
+		return ik_fail(d, r, "cannot build the .efifw header for '%s'", fwid);
 	return 0;
+}
+
+int efifw_build(const char *fwid, const uint8_t *payload, size_t payload_len, struct ik_buf *out,
+		struct ik_diag *d)
+{
+	int r = efifw_header(fwid, payload_len, out, d);
+	if (r >= 0 && ik_buf_append(out, payload, payload_len) < 0)
+		r = ik_fail(d, -ENOMEM, "cannot build the .efifw section for '%s'", fwid);
+	return r;
 }
 
 int efifw_parse(const uint8_t *p, size_t len, struct efifw_view *ret, struct ik_diag *d)

@@ -22,6 +22,9 @@
 /* Checks a firmware id: 1..255 printable ASCII characters. */
 int efifw_check_fwid(const char *fwid, struct ik_diag *d);
 
+/* Appends the header and firmware id (everything before the payload) to OUT. */
+int efifw_header(const char *fwid, size_t payload_len, struct ik_buf *out, struct ik_diag *d);
+
 /* Appends the section contents for FWID and PAYLOAD to OUT. */
 int efifw_build(const char *fwid, const uint8_t *payload, size_t payload_len, struct ik_buf *out,
 		struct ik_diag *d);

@@ -138,7 +138,7 @@ static void add_text(struct section_list *l, const char *name, const char *text)
 {
 	if (!text)
 		return;
-	l->s[l->n++] = (struct pe_new_section){ name, (const uint8_t *)text, strlen(text), 0 };
+	l->s[l->n++] = (struct pe_new_section){ .name = name, .data = (const uint8_t *)text, .len = strlen(text) };
 }
 
 int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
@@ -201,17 +201,22 @@ int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
 		r = hwids_build(o->hwids, &hw, d);
 		if (r < 0)
 			goto out;
-		l->s[l->n++] = (struct pe_new_section){ ".hwids", hw.data, hw.len, 0 };
+		l->s[l->n++] = (struct pe_new_section){ .name = ".hwids", .data = hw.data, .len = hw.len };
 	}
 	add_text(l, ".uname", o->uname);
 	for (size_t i = 0; i < o->n_firmware; i++) {
 		ik_buf_init(&fw[i], IK_BUF_DEFAULT_MAX);
-		r = efifw_build(o->firmware[i].fwid, o->firmware[i].data, o->firmware[i].len, &fw[i], d);
+		r = efifw_header(o->firmware[i].fwid, o->firmware[i].len, &fw[i], d);
 		if (r < 0) {
 			r = ik_diag_file(d, src_name(&o->firmware[i]), r);
 			goto out;
 		}
-		l->s[l->n++] = (struct pe_new_section){ ".efifw", fw[i].data, fw[i].len, 0 };
+		/* Header as prefix, payload borrowed: the IGVM is copied once, into OUT. */
+		l->s[l->n++] = (struct pe_new_section){ .name = ".efifw",
+							.data = o->firmware[i].data,
+							.len = o->firmware[i].len,
+							.prefix = fw[i].data,
+							.prefix_len = fw[i].len };
 	}
 	if (sbat && *sbat)
 		add_text(l, ".sbat", sbat);

@@ -397,23 +397,26 @@ size_t pe_count_sections(const struct pe_image *pe, const char *name)
 uint32_t pe_checksum(const uint8_t *data, size_t len, size_t checksum_offset)
 {
 	uint64_t sum = 0;
+	size_t words = len / 2;
 
-	for (size_t i = 0; i < len; i += 2) {
-		uint32_t word = 0;
-		/*
-		 * The CheckSum field counts as zero; an odd final byte counts as
-		 * the low byte of a word (as pefile and sbsign do).
-		 */
-		for (size_t k = 0; k < 2 && i + k < len; k++) {
-			size_t at = i + k;
-			if (at >= checksum_offset && at < checksum_offset + 4)
-				continue;
-			word |= (uint32_t)data[at] << (8 * k);
-		}
-		sum += word;
-		sum = (sum & 0xffff) + (sum >> 16);
+	/*
+	 * Sum every little-endian 16-bit word in a wide accumulator (no carry
+	 * is lost: 2^63 / 0xffff words is far beyond any file), an odd final
+	 * byte as a low byte (as pefile and sbsign do), then take back what the
+	 * CheckSum bytes contributed.  Folding once at the end equals folding
+	 * after every addition, as the specification describes it.
+	 */
+	for (size_t i = 0; i < words; i++)
+		sum += (uint32_t)data[2 * i] | (uint32_t)data[2 * i + 1] << 8;
+	if (len & 1)
+		sum += data[len - 1];
+	for (size_t k = 0; k < 4; k++) {
+		size_t at = checksum_offset + k;
+		if (at < len)
+			sum -= (uint64_t)data[at] << (8 * (at & 1));
 	}
-	sum = (sum & 0xffff) + (sum >> 16);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint32_t)(sum + len);
 }
 

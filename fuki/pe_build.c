@@ -218,11 +218,23 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 		r = pe_check_section_name(secs[i].name, d);
 		if (r < 0)
 			return r;
-		if (secs[i].len == 0 || secs[i].len > UINT32_MAX)
+		size_t total = secs[i].prefix_len + secs[i].len;
+		if (total == 0 || total < secs[i].len || total > UINT32_MAX)
 			return ik_fail(d, -EINVAL, "section '%s' must hold 1 byte to 4 GiB, not %zu",
-				       secs[i].name, secs[i].len);
+				       secs[i].name, total);
 	}
 
+	/* Reserve the whole output once: no reallocation copies of large payloads. */
+	{
+		uint64_t need = ik_align_up(pe->raw_end, pe->FileAlignment);
+		for (size_t i = 0; i < n; i++)
+			need += ik_align_up(secs[i].prefix_len + secs[i].len, pe->FileAlignment);
+		if (need > SIZE_MAX - out->len)
+			return ik_fail(d, -EFBIG, "image too large");
+		r = ik_buf_reserve(out, (size_t)need);
+		if (r < 0)
+			return ik_fail(d, r, "cannot allocate the %" PRIu64 "-byte output image", need);
+	}
 	base = out->len;
 	r = ik_buf_append(out, in, pe->raw_end);
 	if (r < 0)
@@ -253,34 +265,39 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 		uint32_t chars = secs[i].Characteristics
 					 ? secs[i].Characteristics
 					 : PE_SCN_CNT_INITIALIZED_DATA | PE_SCN_MEM_READ;
+		size_t total = secs[i].prefix_len + secs[i].len;
 		uint64_t va = ik_align_up(va_end, pe->SectionAlignment);
 		uint64_t raw = out->len - base;
-		uint64_t raw_size = ik_align_up(secs[i].len, pe->FileAlignment);
+		uint64_t raw_size = ik_align_up(total, pe->FileAlignment);
 		uint8_t hdr[PE_SECTION_HEADER_SIZE] = { 0 };
 
-		if (va + secs[i].len > UINT32_MAX || raw + raw_size > UINT32_MAX) {
+		if (va + total > UINT32_MAX || raw + raw_size > UINT32_MAX) {
 			ik_fail(d, -EFBIG, "section '%s' would end beyond the 4 GiB limit of PE images",
 				secs[i].name);
 			return ik_diag_file(d, file, -EFBIG);
 		}
 		memcpy(hdr, secs[i].name, strlen(secs[i].name));
-		ik_put_le32(hdr + 8, (uint32_t)secs[i].len);
+		ik_put_le32(hdr + 8, (uint32_t)total);
 		ik_put_le32(hdr + 12, (uint32_t)va);
 		ik_put_le32(hdr + 16, (uint32_t)raw_size);
 		ik_put_le32(hdr + 20, (uint32_t)raw);
 		ik_put_le32(hdr + 36, chars);
 		memcpy(out->data + base + table_end + i * PE_SECTION_HEADER_SIZE, hdr, sizeof(hdr));
 
-		r = ik_buf_append(out, secs[i].data, secs[i].len);
+		r = ik_buf_reserve(out, (size_t)raw_size);
+		if (r >= 0 && secs[i].prefix_len)
+			r = ik_buf_append(out, secs[i].prefix, secs[i].prefix_len);
+		if (r >= 0 && secs[i].len)
+			r = ik_buf_append(out, secs[i].data, secs[i].len);
 		if (r >= 0)
-			r = ik_buf_append_zero(out, (size_t)(raw_size - secs[i].len));
+			r = ik_buf_append_zero(out, (size_t)(raw_size - total));
 		if (r < 0)
 			return ik_fail(d, r, "cannot allocate section '%s'", secs[i].name);
 		if (chars & PE_SCN_CNT_CODE)
 			size_of_code += raw_size;
 		else if (chars & PE_SCN_CNT_INITIALIZED_DATA)
 			size_of_init += raw_size;
-		va_end = va + secs[i].len;
+		va_end = va + total;
 	}
 	if (size_of_code > UINT32_MAX || size_of_init > UINT32_MAX ||
 	    ik_align_up(va_end, pe->SectionAlignment) > UINT32_MAX)

@@ -17,12 +17,18 @@
 #include "common/buf.h"
 #include "common/diag.h"
 
-/* A section to add: NAME up to 8 printable ASCII characters, LEN > 0 bytes (borrowed). */
+/*
+ * A section to add: NAME up to 8 printable ASCII characters; its contents are
+ * PREFIX (optional, e.g. a header) followed by DATA, both borrowed, so large
+ * payloads are copied once, straight into the output.
+ */
 struct pe_new_section {
 	const char *name;
 	const uint8_t *data;
 	size_t len;
 	uint32_t Characteristics; /* 0 = PE_SCN_CNT_INITIALIZED_DATA | PE_SCN_MEM_READ */
+	const uint8_t *prefix;
+	size_t prefix_len;
 };
 
 /* Section headers the generated stub leaves room for beyond the ones it is built with. */

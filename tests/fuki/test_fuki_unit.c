@@ -21,8 +21,8 @@ static void test_stub_and_append(void)
 	struct ik_diag d;
 	static const uint8_t payload[700] = { 1, 2, 3 };
 	struct pe_new_section secs[] = {
-		{ ".efifw", payload, sizeof(payload), 0 },
-		{ ".sbat", (const uint8_t *)"sbat,1\n", 7, 0 },
+		{ .name = ".efifw", .data = payload, .len = sizeof(payload) },
+		{ .name = ".sbat", .data = (const uint8_t *)"sbat,1\n", .len = 7 },
 	};
 
 	ik_diag_init(&d);
@@ -53,13 +53,21 @@ static void test_stub_and_append(void)
 	IK_CHECK_EQ_U64(img.CheckSum, pe_checksum(out.data, out.len, img.checksum_offset));
 	IK_CHECK(memcmp(out.data + img.sections[1].PointerToRawData, payload, sizeof(payload)) == 0);
 
-	/* Header room was reserved for the two sections plus PE_STUB_SPARE_SECTIONS. */
-	IK_CHECK(pe_append_sections(out.data, out.len, "out", secs, 1, NULL, &again, &d) == 0);
+	/* Header room was reserved for the two sections plus PE_STUB_SPARE_SECTIONS.
+	 * A prefixed section holds prefix then data. */
+	{
+		struct pe_new_section pre[] = { { .name = ".pre", .data = payload, .len = 3,
+						  .prefix = (const uint8_t *)"HDR", .prefix_len = 3 } };
+		IK_CHECK(pe_append_sections(out.data, out.len, "out", pre, 1, NULL, &again, &d) == 0);
+		IK_CHECK(pe_parse(again.data, again.len, "again", &img, &d) == 0);
+		IK_CHECK_EQ_U64(img.sections[3].VirtualSize, 6);
+		IK_CHECK(memcmp(again.data + img.sections[3].PointerToRawData, "HDR\x01\x02\x03", 6) == 0);
+	}
 
 	/* Bad section names and empty sections are refused. */
 	{
-		struct pe_new_section bad[] = { { ".toolongname", payload, 1, 0 } };
-		struct pe_new_section empty[] = { { ".x", payload, 0, 0 } };
+		struct pe_new_section bad[] = { { .name = ".toolongname", .data = payload, .len = 1 } };
+		struct pe_new_section empty[] = { { .name = ".x", .data = payload, .len = 0 } };
 		ik_buf_release(&again);
 		ik_diag_init(&d);
 		IK_CHECK(pe_append_sections(out.data, out.len, "out", bad, 1, NULL, &again, &d) == -EINVAL);
@@ -70,7 +78,7 @@ static void test_stub_and_append(void)
 	{
 		static struct pe_new_section many[PE_SECTIONS_MAX];
 		for (size_t i = 0; i < PE_SECTIONS_MAX; i++)
-			many[i] = (struct pe_new_section){ ".x", payload, 1, 0 };
+			many[i] = (struct pe_new_section){ .name = ".x", .data = payload, .len = 1 };
 		ik_buf_release(&again);
 		ik_diag_init(&d);
 		IK_CHECK(pe_append_sections(out.data, out.len, "out", many, 20, NULL, &again, &d) == -ENOSPC);

@@ -28,7 +28,7 @@ static struct authenticode_report report;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t payload[] = "fuzz";
-	const struct pe_new_section sec = { ".fuzz", payload, sizeof(payload), 0 };
+	const struct pe_new_section sec = { .name = ".fuzz", .data = payload, .len = sizeof(payload) };
 	const struct pe_append_opts strip = { .strip_signature = true };
 	STACK_OF(X509) *trust = sk_X509_new_null();
 	uint8_t digest[EVP_MAX_MD_SIZE];
