@@ -112,7 +112,7 @@ static uint64_t padded_size(const struct igvm_file *f, const struct igvm_header 
 		return h->u.parameter_area.number_of_bytes;
 	case IGVM_DATA_VP_CONTEXT:
 		/* VMSA, native and CCA contexts fill a page; VBS register lists are exact. */
-		plat = igvm_leading_platform(f, h->u.vp_context.compatibility_mask);
+		plat = igvm_platform_by_mask(f, h->u.vp_context.compatibility_mask);
 		if (plat && plat->platform_type == IGVM_PLATFORM_VSM_ISOLATION)
 			return blob->len;
 		return blob->len < IGVM_PAGE_SIZE_4K ? IGVM_PAGE_SIZE_4K : blob->len;

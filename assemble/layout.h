@@ -135,6 +135,7 @@ struct layout_component {
 
 	/* ovmf */
 	uint32_t ap_vp_contexts; /* extra SEV-ES/SNP VMSAs for vp_index 1..n at the reset block */
+	bool sec_mem_unmeasured; /* SNP_SEC_MEM as unmeasured pages (GCE) instead of zero pages */
 
 	/* svsm */
 	uint64_t secrets_page, cpuid_page; /* GPAs, 0 = none */

@@ -139,6 +139,14 @@ static int snp_sections(struct ovmf_ctx *o)
 			/* without kernel hashes QEMU launches the area as zeros */
 			__attribute__((fallthrough));
 		case OVMF_SECTION_TYPE_SNP_SEC_MEM:
+			if (o->comp->sec_mem_unmeasured) {
+				/* GCE launches SEC memory as UNMEASURED pages (measure.md §2.3) */
+				r = build_add_pages(o->b, snp, s->base, NULL, s->length,
+						    IGVM_PAGE_DATA_FLAG_UNMEASURED,
+						    IGVM_PAGE_DATA_TYPE_NORMAL, o->comp);
+				break;
+			}
+			__attribute__((fallthrough));
 		case OVMF_SECTION_TYPE_SVSM_CAA:
 			r = build_add_pages(o->b, snp, s->base, NULL, s->length, 0,
 					    IGVM_PAGE_DATA_TYPE_NORMAL, o->comp);

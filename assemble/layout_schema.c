@@ -723,6 +723,18 @@ static int on_c_ap_vp_contexts(struct ctx *c, struct lnode *v, void *obj)
 	return get_u32(c, v, 0, 511, &comp->ap_vp_contexts);
 }
 
+static int on_c_sec_mem(struct ctx *c, struct lnode *v, void *obj)
+{
+	static const char *const names[] = { "zero", "unmeasured" };
+	struct layout_component *comp = obj;
+	size_t i;
+	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
+
+	if (r >= 0)
+		comp->sec_mem_unmeasured = i == 1;
+	return r;
+}
+
 static int on_c_secrets(struct ctx *c, struct lnode *v, void *obj)
 {
 	struct layout_component *comp = obj;
@@ -803,6 +815,7 @@ static const struct key_rule ovmf_rules[] = {
 	COMMON_COMPONENT_RULES,
 	{ "file", on_c_file },
 	{ "ap-vp-contexts", on_c_ap_vp_contexts },
+	{ "sec-mem", on_c_sec_mem },
 };
 static const struct key_rule svsm_rules[] = {
 	COMMON_COMPONENT_RULES,

@@ -295,6 +295,15 @@ def case_sev_only(tmp):
             (["SEV_SNP"], 2, "0x800000", "0xb004"), (["SEV_ES"], 0, "0xffff0000", "0xfff0"),
             (["SEV_ES"], 1, "0x800000", "0xb004"), (["SEV_ES"], 2, "0x800000", "0xb004")]
     check(r is None or vps == want, "AP VMSAs start at the reset block: %s" % vps)
+    # sec-mem: unmeasured (GCE style): the 29 SNP_SEC_MEM pages of Debian's table get the flag
+    lay3 = os.path.join(tmp, "gce.yaml")
+    write(lay3, "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s, sec-mem: unmeasured}\n"
+          % OVMF)
+    r = build(lay3, os.path.join(tmp, "gce"))
+    check(r.returncode == 0, "sec-mem unmeasured builds: " + r.stderr)
+    j = inspect(os.path.join(tmp, "gce", "gce.igvm"))
+    unm = [h for h in j["headers"] if h["type"] == "PAGE_DATA" and int(h["fields"]["flags"], 16) & 2]
+    check(len(unm) == 9 + 3 + 17, "SNP_SEC_MEM pages unmeasured: %d" % len(unm))
     # measure.md §7.2: sev-snp-measure --mode sev = SHA-256 of the firmware file
     check([x["digest"] for x in m["measurements"]] ==
           ["7b456907dd0786d415999e801a1ac4637b8ed4d7cf5378cfc6edbe5e574dd773"], "SEV digest")
