@@ -429,6 +429,27 @@ def bad_inputs():
     return out
 
 
+def lenient_inputs():
+    """Files the igvm crate accepts but igvmkit's strict reader rejects: (name, bytes, message)."""
+    out = []
+    hs = [hdr("SUPPORTED_PLATFORM", compatibility_mask=1, platform_type=0, platform_version=1),
+          hdr("PAGE_DATA", page(1), gpa=0x1000, compatibility_mask=1),
+          hdr("PAGE_DATA", page(2), gpa=0x1000, compatibility_mask=1)]
+    out.append(("overlapping-pages", serialize(hs),
+                "header 2 (PAGE_DATA) at offset 0x50: gpa range [0x1000, 0x2000) overlaps"))
+    hs = [hdr("SUPPORTED_PLATFORM", compatibility_mask=1, platform_type=0, platform_version=1),
+          hdr("PAGE_DATA", page(1), gpa=0x1000, compatibility_mask=0x7)]
+    out.append(("mask-names-no-platform", serialize(hs),
+                "compatibility_mask 0x7 has bits 0x6 that name no declared platform"))
+    hs = [hdr("SUPPORTED_PLATFORM", compatibility_mask=1, platform_type=0, platform_version=1),
+          hdr("PAGE_DATA", page(1), gpa=0x1000, compatibility_mask=1),
+          hdr("VP_CONTEXT", native_context({"rip": 0xFFF0}), compatibility_mask=1)]
+    raw = bytearray(serialize(hs))
+    raw[0x50 + 8 + 20] = 0xAA  # a padding byte after the 20-byte VP_CONTEXT body
+    out.append(("nonzero-padding", patch_crc(raw), "padding byte at offset 0x6c is 0xaa"))
+    return out
+
+
 # ---- checking `igvmkit inspect --json` ----
 
 def as_int(v):
@@ -634,6 +655,22 @@ def main():
                 ck.eq("%s %s stdout empty" % (name, args), so, "")
                 ck.eq("%s prefix" % name, se.startswith("igvmkit inspect: error: %s:" % path), True)
                 ck.eq("%s message has %r (got %r)" % (name, msg, se.strip()), msg in se, True)
+        for name, raw, msg in lenient_inputs():
+            path = os.path.join(out, "lenient-" + name + ".igvm")
+            with open(path, "wb") as f:
+                f.write(raw)
+            rc, so, se = run(igvmkit, "inspect", path)
+            ck.eq("%s strict exit code" % name, rc, 3)
+            ck.eq("%s message has %r (got %r)" % (name, msg, se.strip()), msg in se, True)
+            rc, so, se = run(igvmkit, "inspect", "--lenient", "--json", path)
+            ck.eq("%s --lenient exit code (%s)" % (name, se.strip()), rc, 0)
+            if rc == 0:
+                ck.eq("%s --lenient JSON" % name, json.loads(so)["format"], "igvm")
+        with open(os.path.join(out, "lenient-overlapping-pages.igvm"), "rb") as f:
+            p = subprocess.run([igvmkit, "inspect", "--lenient", "-"], stdin=f,
+                               capture_output=True, text=True)
+        ck.eq("standard input exit code", p.returncode, 0)
+        ck.eq("standard input output", "PAGE_DATA" in p.stdout, True)
         rc, so, se = run(igvmkit, "inspect", os.path.join(out, "does-not-exist.igvm"))
         ck.eq("missing file exit code", rc, 4)
         rc, so, se = run(igvmkit, "inspect")
