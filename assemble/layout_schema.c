@@ -1089,6 +1089,10 @@ static int add_vmm(struct ctx *c, struct lnode *item, void *obj)
 
 	if (r < 0)
 		return r;
+	if (i != 0)
+		return layout_fail_at(c->d, -EINVAL, &item->mark,
+				      "%s '%s' models a direct ROM launch ('igvmkit measure --vmm %s ROM'); an IGVM file is measured per loader model ('measure.loader'), so only 'qemu' applies",
+				      c->where, names[i], names[i]);
 	m->vmms[m->n_vmms] = strdup(names[i]);
 	if (!m->vmms[m->n_vmms])
 		return -ENOMEM;

@@ -650,6 +650,8 @@ def case_errors(tmp):
                  at % (3, 14) + r"'measure.vcpus' expects a number.*found 'two'")
     expect_error(tmp, "wrong-type-map", "platforms: 5\n", 3,
                  at % (1, 12) + r"'platforms' expects a mapping or a list")
+    expect_error(tmp, "vmm-for-igvm", "platforms: [sev-snp]\nmeasure: {vmm: [qemu, gce]}\n", 3,
+                 at % (2, 23) + r"'measure.vmm' 'gce' models a direct ROM launch")
     expect_error(tmp, "duplicate-key", "platforms: [sev-snp]\nplatforms: [tdx]\n", 3,
                  at % (2, 1) + r"duplicate key 'platforms'")
     expect_error(tmp, "out-of-range", "platforms:\n  sev-snp: {vtl: 1}\n", 3,
