@@ -112,7 +112,7 @@ static uint64_t padded_size(const struct igvm_file *f, const struct igvm_header 
 		return h->u.parameter_area.number_of_bytes;
 	case IGVM_DATA_VP_CONTEXT:
 		/* VMSA, native and CCA contexts fill a page; VBS register lists are exact. */
-		plat = igvm_platform_by_mask(f, h->u.vp_context.compatibility_mask);
+		plat = igvm_leading_platform(f, h->u.vp_context.compatibility_mask);
 		if (plat && plat->platform_type == IGVM_PLATFORM_VSM_ISOLATION)
 			return blob->len;
 		return blob->len < IGVM_PAGE_SIZE_4K ? IGVM_PAGE_SIZE_4K : blob->len;
@@ -188,6 +188,13 @@ int igvm_write_opts(const struct igvm_file *f, const struct igvm_read_opts *opts
 		if (!blob)
 			continue;
 		size = padded_size(f, h, blob);
+		if (size < blob->len) { /* validation bounds every blob; keep the writer safe anyway */
+			r = ik_fail_at(d, -EINVAL, "file data",
+				       "header %zu (%s) has 0x%zx bytes of data, more than its 0x%" PRIx64
+				       "-byte slot",
+				       i, igvm_header_name(h->type), blob->len, size);
+			break;
+		}
 		if (size > UINT32_MAX - data_start - at) {
 			r = ik_fail_at(d, -EFBIG, "file data",
 				       "header %zu (%s) needs 0x%" PRIx64 " bytes of data, more than "
