@@ -132,7 +132,7 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	char *sbat = NULL, *cmdline = NULL, *osrel = NULL;
 	struct hwids hw;
 	struct fuki_opts o = { 0 };
-	struct ik_buf out, signed_out;
+	struct ik_buf out;
 	struct ik_diag d;
 	uint8_t digest[32];
 	char hex[65];
@@ -141,7 +141,6 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	ik_diag_init(&d);
 	hwids_init(&hw);
 	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
-	ik_buf_init(&signed_out, IK_BUF_DEFAULT_MAX);
 
 	for (size_t i = 0; r >= 0 && i < n_inputs; i++) {
 		r = ik_file_load(inputs[i], 0, &files[i], &d);
@@ -187,12 +186,12 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 		goto out;
 	if (s->key) {
 		s->opts.file = c->out;
-		r = authenticode_sign(out.data, out.len, &s->opts, &signed_out, &d);
+		r = authenticode_sign_in_place(&out, &s->opts, &d);
 		if (r < 0)
 			goto out;
 	}
 	{
-		const struct ik_buf *result = s->key ? &signed_out : &out;
+		const struct ik_buf *result = &out;
 		r = authenticode_digest(result->data, result->len, EVP_sha256(), digest, &d);
 		if (r >= 0)
 			r = ik_write_file_atomic(c->out, result->data, result->len, &d);
@@ -214,7 +213,6 @@ out:
 	free(cmdline);
 	free(osrel);
 	ik_buf_release(&out);
-	ik_buf_release(&signed_out);
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 

@@ -99,11 +99,25 @@ int authenticode_digest(const uint8_t *pe, size_t len, const EVP_MD *md, uint8_t
 /* ------------------------------------------------------------------------ */
 /* Building the PKCS#7 SignedData                                            */
 
-/* Everything one signature needs, derived from the image being signed. */
+/*
+ * Everything one signature needs.  The image is signed in place: it lies in
+ * buf->data[base, buf->len), and job_restore() puts back exactly the bytes
+ * it had if signing fails.
+ */
 struct sign_job {
-	struct pe_image *pe;  /* parsed unsigned part (padded to 8) */
-	struct ik_buf base;   /* bytes the signature table is appended to */
-	size_t table_offset;  /* where the certificate table starts in base */
+	struct ik_buf *buf;
+	size_t base;
+	size_t orig_len;      /* image length before signing */
+	size_t keep;	      /* image bytes kept (the rest was the replaced table) */
+	uint8_t *saved_tail;  /* removed certificate table, for job_restore() */
+	size_t saved_tail_len;
+	size_t dir_offset;    /* Certificate Table directory entry */
+	size_t checksum_offset;
+	uint8_t saved_dir[8], saved_checksum[4];
+	bool modified;
+
+	struct pe_image *pe;  /* the unsigned part (padded to 8), as hashed */
+	size_t table_offset;  /* where the certificate table starts, from base */
 	const EVP_MD *md;
 	uint8_t *idc;	      /* SpcIndirectDataContent DER (OPENSSL_malloc'd) */
 	size_t idc_len;
@@ -111,29 +125,47 @@ struct sign_job {
 	PKCS7_SIGNER_INFO *si; /* borrowed from p7 */
 };
 
+static void job_restore(struct sign_job *j)
+{
+	if (!j->modified)
+		return;
+	/* Only truncations and appends happened: capacity suffices, nothing moves. */
+	j->buf->len = j->base + j->keep;
+	if (j->saved_tail_len)
+		(void)ik_buf_append(j->buf, j->saved_tail, j->saved_tail_len);
+	j->buf->len = j->base + j->orig_len;
+	memcpy(j->buf->data + j->base + j->dir_offset, j->saved_dir, 8);
+	memcpy(j->buf->data + j->base + j->checksum_offset, j->saved_checksum, 4);
+	j->modified = false;
+}
+
 static void job_release(struct sign_job *j)
 {
 	free(j->pe);
-	ik_buf_release(&j->base);
+	free(j->saved_tail);
 	OPENSSL_free(j->idc);
 	PKCS7_free(j->p7);
 	memset(j, 0, sizeof(*j));
 }
 
 /*
- * Lays out the bytes the new signature is appended to: the image without
- * its signatures (padded to 8, as sbsign does) or, when appending, with them.
+ * Prepares the image in BUF (from BASE) for a new signature: drops its
+ * signatures (unless appending), pads it to 8 as sbsign does, clears the
+ * Certificate Table entry, and parses the part that is hashed.
  */
-static int job_load_image(struct sign_job *j, const uint8_t *in, size_t len,
+static int job_load_image(struct sign_job *j, struct ik_buf *buf, size_t base,
 			  const struct authenticode_sign_opts *o, struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *orig = calloc(1, sizeof(*orig));
-	size_t keep;
+	bool append;
 	int r;
 
 	if (!orig)
 		return -ENOMEM;
-	r = pe_parse(in, len, o->file, orig, d);
+	j->buf = buf;
+	j->base = base;
+	j->orig_len = buf->len - base;
+	r = pe_parse(buf->data + base, j->orig_len, o->file, orig, d);
 	if (r < 0)
 		return r;
 	if (orig->n_certs && o->existing == AUTHENTICODE_REFUSE_SIGNED) {
@@ -148,31 +180,38 @@ static int job_load_image(struct sign_job *j, const uint8_t *in, size_t len,
 					       "NumberOfRvaAndSizes %" PRIu32
 					       " leaves no Certificate Table directory entry",
 					       orig->NumberOfRvaAndSizes));
-	keep = orig->cert_table_size ? orig->cert_table_offset : len;
-	ik_buf_init(&j->base, IK_BUF_DEFAULT_MAX);
-	r = ik_buf_append(&j->base, in, keep);
-	if (r >= 0)
-		r = ik_buf_pad_to(&j->base, 8);
+	/* Room for padding and a signature, so later appends never move the image. */
+	r = ik_buf_reserve(buf, 8 + 65536 + 32);
 	if (r < 0)
 		return r;
-	j->table_offset = j->base.len;
-	if (o->existing == AUTHENTICODE_APPEND && orig->cert_table_size) {
-		/* Keep the existing entries; each is already padded to 8. */
-		r = ik_buf_append(&j->base, in + orig->cert_table_offset, orig->cert_table_size);
-		if (r >= 0)
-			r = ik_buf_pad_to(&j->base, 8);
+	append = o->existing == AUTHENTICODE_APPEND && orig->cert_table_size;
+	j->keep = orig->cert_table_size && !append ? orig->cert_table_offset : j->orig_len;
+	j->dir_offset = orig->security_dir_offset;
+	j->checksum_offset = orig->checksum_offset;
+	memcpy(j->saved_dir, buf->data + base + j->dir_offset, 8);
+	memcpy(j->saved_checksum, buf->data + base + j->checksum_offset, 4);
+	if (j->keep < j->orig_len) {
+		j->saved_tail_len = j->orig_len - j->keep;
+		j->saved_tail = malloc(j->saved_tail_len);
+		if (!j->saved_tail)
+			return -ENOMEM;
+		memcpy(j->saved_tail, buf->data + base + j->keep, j->saved_tail_len);
+	}
+	j->modified = true;
+	buf->len = base + j->keep;
+	if ((buf->len - base) % 8) {
+		/* Pad the image itself (BASE need not be 8-aligned in BUF). */
+		r = ik_buf_append_zero(buf, 8 - (buf->len - base) % 8);
 		if (r < 0)
 			return r;
 	}
-	/* Parse the unsigned part to hash it (certificate directory cleared in a copy). */
+	/* Appending keeps the old entries: the new table starts where the old one did. */
+	j->table_offset = append ? orig->cert_table_offset : buf->len - base;
+	memset(buf->data + base + j->dir_offset, 0, 8);
 	j->pe = calloc(1, sizeof(*j->pe));
 	if (!j->pe)
 		return -ENOMEM;
-	memset(j->base.data + orig->security_dir_offset, 0, 8);
-	r = pe_parse(j->base.data, j->table_offset, o->file, j->pe, d);
-	if (r < 0)
-		return r;
-	return 0;
+	return pe_parse(buf->data + base, j->table_offset, o->file, j->pe, d);
 }
 
 static int add_attr_obj(PKCS7_SIGNER_INFO *si, int nid, const char *oid)
@@ -302,13 +341,14 @@ static int check_signature(X509 *cert, const EVP_MD *md, const uint8_t *tbs, siz
 	return 0;
 }
 
-/* Puts the signature in place, encodes, and appends the signed image to OUT. */
+/* Puts the signature in place, encodes it and appends it to the image. */
 static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o,
-		      unsigned char *sig, size_t sig_len, struct ik_buf *out, struct ik_diag *d)
+		      unsigned char *sig, size_t sig_len, struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *check = calloc(1, sizeof(*check));
+	struct ik_buf *buf = j->buf;
 	unsigned char *der = NULL;
-	size_t base_off = out->len, table_size;
+	size_t table_size;
 	int n, r;
 
 	if (!check) {
@@ -327,34 +367,34 @@ static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o
 			       "(too many or too large certificates?)",
 			       n);
 	}
-	r = ik_buf_append(out, j->base.data, j->base.len);
+	r = ik_buf_append_le32(buf, (uint32_t)n + PE_WIN_CERT_HEADER_SIZE);
 	if (r >= 0)
-		r = ik_buf_append_le32(out, (uint32_t)n + PE_WIN_CERT_HEADER_SIZE);
+		r = ik_buf_append_le16(buf, PE_WIN_CERT_REVISION_2_0);
 	if (r >= 0)
-		r = ik_buf_append_le16(out, PE_WIN_CERT_REVISION_2_0);
+		r = ik_buf_append_le16(buf, PE_WIN_CERT_TYPE_PKCS_SIGNED_DATA);
 	if (r >= 0)
-		r = ik_buf_append_le16(out, PE_WIN_CERT_TYPE_PKCS_SIGNED_DATA);
-	if (r >= 0)
-		r = ik_buf_append(out, der, (size_t)n);
+		r = ik_buf_append(buf, der, (size_t)n);
 	OPENSSL_free(der);
-	if (r >= 0)
-		r = ik_buf_pad_to(out, 8);
+	if (r >= 0 && (buf->len - j->base) % 8)
+		r = ik_buf_append_zero(buf, 8 - (buf->len - j->base) % 8);
 	if (r < 0)
 		return r;
-	table_size = out->len - base_off - j->table_offset;
+	table_size = buf->len - j->base - j->table_offset;
 	if (table_size > UINT32_MAX || j->table_offset > UINT32_MAX)
 		return ik_fail(d, -EFBIG, "signed image exceeds 4 GiB");
-	ik_put_le32(out->data + base_off + j->pe->security_dir_offset, (uint32_t)j->table_offset);
-	ik_put_le32(out->data + base_off + j->pe->security_dir_offset + 4, (uint32_t)table_size);
-	r = pe_parse(out->data + base_off, out->len - base_off, o->file, check, d);
+	ik_put_le32(buf->data + j->base + j->dir_offset, (uint32_t)j->table_offset);
+	ik_put_le32(buf->data + j->base + j->dir_offset + 4, (uint32_t)table_size);
+	r = pe_parse(buf->data + j->base, buf->len - j->base, o->file, check, d);
 	if (r < 0)
 		return r;
-	pe_update_checksum(out->data + base_off, out->len - base_off, check);
+	pe_update_checksum(buf->data + j->base, buf->len - j->base, check);
+	j->modified = false; /* done: nothing to restore */
 	return 0;
 }
 
-int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
-		      struct ik_buf *out, struct ik_diag *d)
+/* Signs the image at BUF[BASE..] in place; on failure the bytes are as before. */
+static int sign_in_buf(struct ik_buf *buf, size_t base, const struct authenticode_sign_opts *o,
+		       struct ik_diag *d)
 {
 	struct sign_job j = { 0 };
 	unsigned char *tbs = NULL, *sig = NULL;
@@ -364,7 +404,7 @@ int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_s
 
 	if (!o->key || !o->cert)
 		return ik_fail(d, -EINVAL, "signing needs a key and a certificate");
-	r = job_load_image(&j, pe, len, o, d);
+	r = job_load_image(&j, buf, base, o, d);
 	if (r >= 0)
 		r = job_build(&j, o, true, d);
 	if (r >= 0)
@@ -382,8 +422,10 @@ int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_s
 	r = check_signature(o->cert, j.md, tbs, tbs_len, sig, sig_len, d);
 	if (r < 0)
 		goto out;
-	r = job_finish(&j, o, TAKE_PTR(sig), sig_len, out, d);
+	r = job_finish(&j, o, TAKE_PTR(sig), sig_len, d);
 out:
+	if (r < 0)
+		job_restore(&j);
 	OPENSSL_free(sig);
 	OPENSSL_free(tbs);
 	EVP_MD_CTX_free(ctx);
@@ -391,10 +433,34 @@ out:
 	return r;
 }
 
+int authenticode_sign_in_place(struct ik_buf *pe, const struct authenticode_sign_opts *o,
+			       struct ik_diag *d)
+{
+	return sign_in_buf(pe, 0, o, d);
+}
+
+int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
+		      struct ik_buf *out, struct ik_diag *d)
+{
+	size_t base = out->len;
+	int r;
+
+	r = ik_buf_reserve(out, len + 8 + 65536 + 32);
+	if (r >= 0)
+		r = ik_buf_append(out, pe, len);
+	if (r < 0)
+		return ik_fail(d, r, "cannot allocate the signed image");
+	r = sign_in_buf(out, base, o, d);
+	if (r < 0)
+		out->len = base;
+	return r;
+}
+
 int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
 			 struct ik_buf *out, struct ik_diag *d)
 {
 	struct sign_job j = { 0 };
+	struct ik_buf copy;
 	unsigned char *tbs = NULL;
 	size_t tbs_len = 0;
 	X509 *cert = NULL;
@@ -404,7 +470,10 @@ int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticod
 	 * The attributes do not depend on the certificate, but PKCS#7 needs a
 	 * signer info to hold them: use a throwaway one when none is given.
 	 */
-	r = job_load_image(&j, pe, len, o, d);
+	ik_buf_init(&copy, IK_BUF_DEFAULT_MAX);
+	r = ik_buf_append(&copy, pe, len);
+	if (r >= 0)
+		r = job_load_image(&j, &copy, 0, o, d);
 	if (r >= 0 && !o->cert) {
 		struct authenticode_sign_opts o2 = *o;
 		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -427,6 +496,7 @@ int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticod
 	OPENSSL_free(tbs);
 	X509_free(cert);
 	job_release(&j);
+	ik_buf_release(&copy);
 	return r;
 }
 
@@ -438,6 +508,7 @@ int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode
 	unsigned char *expect = NULL, *sig_copy = NULL;
 	size_t expect_len = 0;
 	struct authenticode_sign_opts o2 = *o;
+	size_t base = out->len;
 	int r;
 
 	if (!o->cert)
@@ -469,7 +540,12 @@ int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode
 		}
 		sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	}
-	r = job_load_image(&j, pe, len, &o2, d);
+	base = out->len;
+	r = ik_buf_reserve(out, len + 8 + 65536 + 32);
+	if (r >= 0)
+		r = ik_buf_append(out, pe, len);
+	if (r >= 0)
+		r = job_load_image(&j, out, base, &o2, d);
 	if (r >= 0)
 		r = job_build(&j, &o2, true, d);
 	if (r >= 0)
@@ -490,8 +566,12 @@ int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode
 		r = -ENOMEM;
 		goto out;
 	}
-	r = job_finish(&j, &o2, TAKE_PTR(sig_copy), sig_len, out, d);
+	r = job_finish(&j, &o2, TAKE_PTR(sig_copy), sig_len, d);
 out:
+	if (r < 0) {
+		job_restore(&j);
+		out->len = base;
+	}
 	OPENSSL_free(expect);
 	job_release(&j);
 	return r;

@@ -57,6 +57,13 @@ int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_s
 		      struct ik_buf *out, struct ik_diag *d);
 
 /*
+ * Signs the image that fills PE in place (no copy of a large image is made):
+ * on success PE holds the signed image, on failure exactly its old bytes.
+ */
+int authenticode_sign_in_place(struct ik_buf *pe, const struct authenticode_sign_opts *o,
+			       struct ik_diag *d);
+
+/*
  * Two-step signing, step 1: appends to OUT exactly the bytes the signer must
  * sign: the DER of the PKCS#7 authenticated attributes (a SET with tag 0x31),
  * to be signed as a whole with the signer key and O->md (e.g.
