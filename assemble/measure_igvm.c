@@ -119,15 +119,19 @@ static uint64_t page_size_of(const struct igvm_vhs_page_data *p)
 	return (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) ? IGVM_PAGE_SIZE_2M : IGVM_PAGE_SIZE_4K;
 }
 
-static int parameter_area_size(const struct igvm_measure *m, uint32_t index, uint64_t *ret)
+static int parameter_area_size(struct igvm_measure *m, size_t insert, uint32_t index, uint64_t *ret)
 {
 	for (size_t i = 0; i < m->f->n_headers; i++) {
 		const struct igvm_header *h = &m->f->headers[i];
 
-		if (h->type == IGVM_VHT_PARAMETER_AREA && h->u.parameter_area.parameter_area_index == index) {
-			*ret = h->u.parameter_area.number_of_bytes;
-			return 0;
-		}
+		if (h->type != IGVM_VHT_PARAMETER_AREA || h->u.parameter_area.parameter_area_index != index)
+			continue;
+		if (h->u.parameter_area.number_of_bytes > MEASURE_REGION_MAX)
+			return fail_header(m, insert, -E2BIG, "parameter area %" PRIu32 " of 0x%" PRIx64
+					   " bytes exceeds the 4 GiB igvmkit measures", index,
+					   h->u.parameter_area.number_of_bytes);
+		*ret = h->u.parameter_area.number_of_bytes;
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -229,9 +233,12 @@ static int qemu_parameter_insert(struct igvm_measure *m, size_t i)
 {
 	const struct igvm_vhs_parameter_insert *ins = &m->f->headers[i].u.parameter_insert;
 	uint64_t size;
+	int r = parameter_area_size(m, i, ins->parameter_area_index, &size);
 
-	if (parameter_area_size(m, ins->parameter_area_index, &size) < 0)
+	if (r == -ENOENT)
 		return 0; /* QEMU skips inserts of undeclared areas */
+	if (r < 0)
+		return r;
 	if (m->o->platform != IGVM_PLATFORM_SEV_SNP)
 		return 0; /* unmeasured memory adds nothing to SEV/SEV-ES launch data */
 	return snp_chain_range(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa,
@@ -425,9 +432,12 @@ static int crate_parameter_insert(struct igvm_measure *m, size_t i)
 	uint64_t size;
 	int r = 0;
 
-	if (parameter_area_size(m, ins->parameter_area_index, &size) < 0)
+	r = parameter_area_size(m, i, ins->parameter_area_index, &size);
+	if (r == -ENOENT)
 		return fail_header(m, i, -EBADMSG, "parameter_area_index %" PRIu32 " names no"
 				   " PARAMETER_AREA", ins->parameter_area_index);
+	if (r < 0)
+		return r;
 	for (uint64_t off = 0; r >= 0 && off < size; off += MEASURE_PAGE)
 		r = m->o->platform == IGVM_PLATFORM_TDX
 			    ? tdx_mrtd_page_add(&m->tdx, ins->gpa + off, m->d)

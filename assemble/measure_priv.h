@@ -16,6 +16,11 @@
 #include "measure.h"
 
 #define MEASURE_PAGE 4096u
+/*
+ * Largest single region (TDVF section, parameter area) igvmkit measures: far beyond any real
+ * firmware, small enough that a hostile size cannot keep a measurement running for hours.
+ */
+#define MEASURE_REGION_MAX (1ull << 32)
 
 IK_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free)
 IK_DEFINE_CLEANUP(EVP_MD, EVP_MD_free)

@@ -63,18 +63,18 @@ static int snp_section(struct snp_chain *c, const struct ovmf_rom *rom, const st
 		return snp_chain_range(c, SNP_PAGE_TYPE_CPUID, NULL, s->base, s->length, d);
 	case OVMF_SECTION_TYPE_SNP_KERNEL_HASHES:
 		if (o->kernel_hashes) {
-			_cleanup_free_ uint8_t *buf = calloc(1, s->length);
 			uint8_t page[KERNEL_HASHES_PAGE_SIZE];
 			int r;
 
-			if (!buf)
-				return -ENOMEM;
-			/* QEMU places the table at the hash area's page offset from the section start. */
+			/* QEMU places the table at the hash area's page offset from the section start;
+			 * the rest of the section is zeros, still measured as NORMAL pages. */
 			r = kernel_hashes_page(o->kernel_hashes, rom->sev_hash_table_base & 0xFFFu, page, d);
-			if (r < 0)
-				return r;
-			memcpy(buf, page, KERNEL_HASHES_PAGE_SIZE);
-			return snp_chain_range(c, SNP_PAGE_TYPE_NORMAL, buf, s->base, s->length, d);
+			if (r >= 0)
+				r = snp_chain_page(c, SNP_PAGE_TYPE_NORMAL, page, s->base, d);
+			if (r >= 0)
+				r = snp_chain_range(c, SNP_PAGE_TYPE_NORMAL, NULL, s->base + MEASURE_PAGE,
+						    s->length - MEASURE_PAGE, d);
+			return r;
 		}
 		return snp_chain_range(c, SNP_PAGE_TYPE_ZERO, NULL, s->base, s->length, d);
 	default:
@@ -88,6 +88,7 @@ static int measure_rom_snp(const struct ovmf_rom *rom, const struct measure_opts
 {
 	struct snp_chain c;
 	uint8_t vmsa[VMSA_PAGE_SIZE];
+	uint64_t total = 0;
 	int r;
 
 	r = ovmf_require_sev_es_reset_block(rom, d);
@@ -99,6 +100,12 @@ static int measure_rom_snp(const struct ovmf_rom *rom, const struct measure_opts
 		r = require_vcpu_signature(o, d);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < rom->n_sev_sections; i++)
+		total += rom->sev_sections[i].length;
+	if (total > MEASURE_REGION_MAX)
+		return ik_diag_file(d, rom->name,
+				    ik_fail(d, -E2BIG, "'ASEV' sections cover 0x%" PRIx64 " bytes, beyond the"
+					    " 4 GiB igvmkit measures", total));
 
 	r = snp_chain_init(&c, d);
 	if (r < 0)
@@ -193,6 +200,11 @@ static int tdx_section_check(const struct ovmf_rom *rom, size_t i, struct ik_dia
 {
 	const struct tdvf_section *s = &rom->tdvf_sections[i];
 
+	if (s->memory_data_size > MEASURE_REGION_MAX)
+		return ik_diag_file(d, rom->name,
+				    ik_fail(d, -E2BIG, "'TDVF' section %zu (%s) of 0x%" PRIx64 " bytes exceeds"
+					    " the 4 GiB igvmkit measures", i, tdvf_section_type_name(s->type),
+					    s->memory_data_size));
 	if (s->type > TDVF_SECTION_TYPE_TEMP_MEM)
 		return ik_diag_file(d, rom->name,
 				    ik_fail(d, -ENOTSUP, "'TDVF' section %zu has type %" PRIu32 " (%s): QEMU"

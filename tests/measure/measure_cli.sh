@@ -111,6 +111,8 @@ refuse tdvf-length-mismatch 3 "'TDVF' Length" --platform tdx "$(mk rom-tdvf-leng
 refuse tdvf-raw-data-outside 3 "lies outside the image" --platform tdx "$(mk rom-tdvf-raw-data-outside)"
 "$ik" measure --vcpu-type EPYC "$tmp/rom-tdvf-raw-data-outside.fd" >/dev/null &&
 	pass tdvf-outside-irrelevant-for-snp || bad tdvf-outside-irrelevant-for-snp
+refuse tdvf-section-huge 6 "exceeds the 4 GiB" --platform tdx "$(mk rom-tdvf-section-huge)"
+refuse asev-sections-huge 6 "beyond the 4 GiB" --vcpu-type EPYC "$(mk rom-asev-sections-huge)"
 refuse tdvf-type-payload 7 "QEMU launches only" --platform tdx "$(mk rom-tdvf-type-payload)"
 refuse hash-area-no-room 3 "no room" --vcpu-type EPYC --kernel "$tmp/good.fd" "$(mk rom-hash-area-no-room)"
 refuse no-hash-area-sev 3 "7255371f" --platform sev --kernel "$tmp/good.fd" "$(mk rom-no-hash-area)"

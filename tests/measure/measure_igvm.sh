@@ -55,6 +55,7 @@ refuse() {
 	[ $rc -eq "$code" ] && grep -q -e "$pattern" "$tmp/err" && pass "$name" ||
 		bad "$name: exit $rc: $(cat "$tmp/err")"
 }
+refuse parameter-area-huge 6 "exceeds the 4 GiB" "$(mk snp-huge-parameter-area)"
 refuse snp-without-vmsa 3 "VP_CONTEXT" "$(mk snp-no-vmsa)"
 refuse snp-without-vmsa-crate 3 "VP_CONTEXT" --loader igvm-crate "$tmp/snp-no-vmsa.igvm"
 refuse platform-not-declared 3 "declares no sev-es platform" --platform sev-es "$small"

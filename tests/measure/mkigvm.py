@@ -128,7 +128,15 @@ def snp_ovmf():
     return f
 
 
+def snp_huge_area():
+    f = snp_small()
+    f.headers.insert(2, (0x301, struct.pack("<QII", 1 << 44, 7, 0), None, None))
+    f.insert(0x40000000, MASK[SNP], 7)
+    return f
+
+
 BUILDERS = {
+    "snp-huge-parameter-area": snp_huge_area,
     "snp-ovmf": snp_ovmf,
     "snp-small": snp_small,
     "snp-no-vmsa": lambda: snp_small(with_vmsa=False),

@@ -105,6 +105,8 @@ FIXTURES = {
     "rom-asev-section-unaligned": lambda: build(asev=[(0x800100, 0x1000, 1)]),
     "rom-tdvf-length-mismatch": lambda: build(tdvf_length_delta=8),
     "rom-tdvf-raw-data-outside": lambda: build(tdvf_sections=[(0x8000, 0x10000, 0x1000, 0x10000, 0, 1)]),
+    "rom-tdvf-section-huge": lambda: build(tdvf_sections=[(0, 0, 0x1000, 1 << 40, 3, 0)]),
+    "rom-asev-sections-huge": lambda: build(asev=[(0, 0xFFFFF000, 1)] * 2),
     "rom-tdvf-type-payload": lambda: build(tdvf_sections=[(0, 0, 0x1000, 0x1000, 5, 0)]),
     "rom-hash-area-no-room": lambda: build(hash_base=0x806F80),
     "rom-size-not-page-multiple": lambda: build()[0x100:],
