@@ -73,6 +73,10 @@ struct vstate {
 
 	struct area *areas;
 	size_t n_areas, cap_areas;
+	uint32_t *area_slots; /* open addressing: position in areas + 1, 0 = empty */
+	size_t n_area_slots;  /* power of two, at least twice n_areas */
+	struct range *region_ranges; /* relocation + page-table regions, per mask bit */
+	size_t n_region_ranges, cap_region_ranges;
 	struct region *relocs; /* relocation and page-table regions */
 	size_t n_relocs, cap_relocs;
 	struct vp *vps;
@@ -84,11 +88,14 @@ struct vstate {
 	size_t corim_doc[MASK_BITS];
 	size_t corim_sig[MASK_BITS];
 	size_t id_block[MASK_BITS];
+	size_t guest_policy[MASK_BITS];
 };
 
 static void vstate_release(struct vstate *s)
 {
 	free(s->areas);
+	free(s->area_slots);
+	free(s->region_ranges);
 	free(s->relocs);
 	free(s->vps);
 	free(s->ranges);
@@ -308,6 +315,16 @@ static int check_guest_policy(struct vstate *s)
 
 	if (!s->strict)
 		return 0;
+	for (unsigned b = 0; b < MASK_BITS; b++) {
+		if (!(g->compatibility_mask & (1u << b)))
+			continue;
+		/* Loaders disagree on which of two policies wins (QEMU takes the last). */
+		if (s->guest_policy[b] != NO_HEADER)
+			return vfail(s, "a second GUEST_POLICY for compatibility_mask bit 0x%x (the "
+					"first is header %zu)",
+				     1u << b, s->guest_policy[b]);
+		s->guest_policy[b] = s->cur;
+	}
 	for (unsigned b = 0; b < MASK_BITS; b++)
 		if ((g->compatibility_mask & (1u << b)) && s->bit_header[b] != NO_HEADER &&
 		    s->bit_platform[b] == IGVM_PLATFORM_SEV_SNP &&
@@ -322,19 +339,18 @@ static int check_guest_policy(struct vstate *s)
 static int add_reloc(struct vstate *s, uint32_t mask, uint64_t start, uint64_t end, uint16_t vp,
 		     uint8_t vtl)
 {
-	for (size_t i = 0; i < s->n_relocs; i++) {
-		const struct region *o = &s->relocs[i];
-
-		if ((o->mask & mask) && start < o->end && o->start < end)
-			return vfail(s,
-				     "region [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps the region of "
-				     "header %zu [0x%" PRIx64 ", 0x%" PRIx64 ") on compatibility_mask "
-				     "bits 0x%" PRIx32,
-				     start, end, o->header, o->start, o->end, o->mask & mask);
-	}
 	if (grow((void **)&s->relocs, &s->cap_relocs, s->n_relocs, sizeof(*s->relocs)) < 0)
 		return oom(s);
 	s->relocs[s->n_relocs++] = (struct region){ s->cur, mask, start, end, vp, vtl };
+	/* Overlaps between regions are found by one sort at the end (check_region_overlaps). */
+	for (unsigned b = 0; b < MASK_BITS; b++) {
+		if (!(mask & (1u << b)))
+			continue;
+		if (grow((void **)&s->region_ranges, &s->cap_region_ranges, s->n_region_ranges,
+			 sizeof(*s->region_ranges)) < 0)
+			return oom(s);
+		s->region_ranges[s->n_region_ranges++] = (struct range){ 1u << b, start, end, s->cur };
+	}
 	return 0;
 }
 
@@ -465,12 +481,50 @@ static int check_cca_policy(struct vstate *s)
 
 /* ---- directives ---- */
 
+static size_t area_hash(uint32_t index, size_t n_slots)
+{
+	return (size_t)(index * 0x9E3779B1u) & (n_slots - 1);
+}
+
 static struct area *find_area(struct vstate *s, uint32_t index)
 {
-	for (size_t i = 0; i < s->n_areas; i++)
-		if (s->areas[i].index == index)
-			return &s->areas[i];
+	if (!s->n_area_slots)
+		return NULL;
+	for (size_t k = area_hash(index, s->n_area_slots); s->area_slots[k];
+	     k = (k + 1) & (s->n_area_slots - 1))
+		if (s->areas[s->area_slots[k] - 1].index == index)
+			return &s->areas[s->area_slots[k] - 1];
 	return NULL;
+}
+
+static int add_area(struct vstate *s, struct area a)
+{
+	if (grow((void **)&s->areas, &s->cap_areas, s->n_areas, sizeof(*s->areas)) < 0)
+		return oom(s);
+	s->areas[s->n_areas++] = a;
+	if (s->n_areas * 2 > s->n_area_slots) {
+		size_t want = s->n_area_slots ? s->n_area_slots * 2 : 64;
+		uint32_t *slots = calloc(want, sizeof(*slots));
+
+		if (!slots)
+			return oom(s);
+		free(s->area_slots);
+		s->area_slots = slots;
+		s->n_area_slots = want;
+		for (size_t i = 0; i + 1 < s->n_areas; i++) {
+			size_t k = area_hash(s->areas[i].index, want);
+			while (slots[k])
+				k = (k + 1) & (want - 1);
+			slots[k] = (uint32_t)(i + 1);
+		}
+	}
+	{
+		size_t k = area_hash(a.index, s->n_area_slots);
+		while (s->area_slots[k])
+			k = (k + 1) & (s->n_area_slots - 1);
+		s->area_slots[k] = (uint32_t)s->n_areas;
+	}
+	return 0;
 }
 
 static int check_parameter_area(struct vstate *s)
@@ -493,11 +547,8 @@ static int check_parameter_area(struct vstate *s)
 			     "number_of_bytes 0x%" PRIx64 " is smaller than its 0x%zx bytes of "
 			     "initial data",
 			     a->number_of_bytes, blob->len);
-	if (grow((void **)&s->areas, &s->cap_areas, s->n_areas, sizeof(*s->areas)) < 0)
-		return oom(s);
-	s->areas[s->n_areas++] =
-		(struct area){ a->parameter_area_index, a->number_of_bytes, s->cur, NO_HEADER };
-	return 0;
+	return add_area(s, (struct area){ a->parameter_area_index, a->number_of_bytes, s->cur,
+					  NO_HEADER });
 }
 
 /* Bytes a loader deposits for a parameter type (igvm.md §1.6), at least 1. */
@@ -561,16 +612,19 @@ static int check_parameter_insert(struct vstate *s)
 		return ret;
 	if ((ret = checked_end(s, "gpa", p->gpa, "number_of_bytes of the area", a->size, &end)))
 		return ret;
-	for (size_t i = 0; i < s->n_relocs; i++) {
-		const struct region *r = &s->relocs[i];
+	/* At most one page-table region per mask bit, so this is bounded by 32. */
+	for (unsigned b = 0; b < MASK_BITS; b++) {
+		const struct igvm_vhs_page_table_relocation *r;
+		size_t pt = s->pt_reloc[b];
 
-		if (s->f->headers[r->header].type != IGVM_VHT_PAGE_TABLE_RELOCATION_REGION)
+		if (!(p->compatibility_mask & (1u << b)) || pt == NO_HEADER)
 			continue;
-		if ((r->mask & p->compatibility_mask) && p->gpa < r->end && r->start < end)
+		r = &s->f->headers[pt].u.page_table_relocation;
+		if (p->gpa < r->gpa + r->size && r->gpa < end)
 			return vfail(s,
 				     "gpa 0x%" PRIx64 " puts parameter area %" PRIu32 " inside the "
 				     "page-table relocation region of header %zu",
-				     p->gpa, p->parameter_area_index, r->header);
+				     p->gpa, p->parameter_area_index, pt);
 	}
 	a->inserted_by = s->cur;
 	return add_range(s, p->compatibility_mask, p->gpa, end);
@@ -670,7 +724,7 @@ static int check_vp_context(struct vstate *s)
 	unsigned b;
 	int ret;
 
-	plat = is_single_bit(v->compatibility_mask) ? igvm_platform_by_mask(s->f, v->compatibility_mask)
+	plat = is_single_bit(v->compatibility_mask) ? igvm_leading_platform(s->f, v->compatibility_mask)
 						    : NULL;
 	if (!plat)
 		return vfail(s, "compatibility_mask 0x%" PRIx32 " does not equal the mask of one "
@@ -725,13 +779,6 @@ static int check_vp_context(struct vstate *s)
 	} else if (s->strict && !blob) {
 		return vfail(s, "file_offset 0: the VP context has no register data");
 	}
-	for (size_t i = 0; i < s->n_vps; i++)
-		if (s->strict && s->vps[i].bit == (1u << b) && s->vps[i].vp_index == v->vp_index &&
-		    s->vps[i].vtl == vtl)
-			return vfail(s, "a second VP context for vp_index %u on %s (the first is "
-					"header %zu)",
-				     v->vp_index, igvm_platform_name(plat->platform_type),
-				     s->vps[i].header);
 	if (grow((void **)&s->vps, &s->cap_vps, s->n_vps, sizeof(*s->vps)) < 0)
 		return oom(s);
 	s->vps[s->n_vps++] = (struct vp){ s->cur, 1u << b, v->vp_index, vtl,
@@ -919,35 +966,43 @@ static int cmp_range(const void *a, const void *b)
 	return 0;
 }
 
-/* Strict: per platform, no two pages / VMSAs / inserted parameter areas share a GPA. */
-static int check_overlaps(struct vstate *s)
+/*
+ * Sorts R by (bit, start) and reports the first pair of ranges that overlap
+ * on one mask bit, at the later of the two headers.  REGIONS selects the
+ * wording for relocation regions instead of pages.
+ */
+static int sweep_overlaps(struct vstate *s, struct range *r, size_t n, bool regions)
 {
 	size_t best = 0; /* the range reaching furthest so far for the current bit */
 
-	qsort(s->ranges, s->n_ranges, sizeof(*s->ranges), cmp_range);
-	for (size_t i = 1; i < s->n_ranges; i++) {
-		const struct range *b = &s->ranges[i];
-		const struct range *a = &s->ranges[best];
-		size_t first, second;
+	if (n < 2)
+		return 0;
+	qsort(r, n, sizeof(*r), cmp_range);
+	for (size_t i = 1; i < n; i++) {
+		const struct range *b = &r[i], *a = &r[best];
+		const struct range *later, *earlier;
 
 		if (a->bit != b->bit) {
 			best = i;
 			continue;
 		}
 		if (b->start < a->end) {
-			/* Report at the later header, naming the earlier one. */
-			first = a->header < b->header ? a->header : b->header;
-			second = a->header < b->header ? b->header : a->header;
-			s->cur = second;
+			later = a->header > b->header ? a : b;
+			earlier = later == a ? b : a;
+			s->cur = later->header;
+			if (regions)
+				return vfail(s,
+					     "region [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps the region "
+					     "of header %zu [0x%" PRIx64 ", 0x%" PRIx64 ") on "
+					     "compatibility_mask bit 0x%" PRIx32,
+					     later->start, later->end, earlier->header, earlier->start,
+					     earlier->end, b->bit);
 			return vfail(s,
 				     "gpa range [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps [0x%" PRIx64
 				     ", 0x%" PRIx64 ") of header %zu on %s (compatibility_mask bit "
 				     "0x%" PRIx32 ")",
-				     a->header == second ? a->start : b->start,
-				     a->header == second ? a->end : b->end,
-				     a->header == second ? b->start : a->start,
-				     a->header == second ? b->end : a->end, first,
-				     bit_platform_name(s, bit_index(b->bit)), b->bit);
+				     later->start, later->end, earlier->start, earlier->end,
+				     earlier->header, bit_platform_name(s, bit_index(b->bit)), b->bit);
 		}
 		if (b->end > a->end)
 			best = i;
@@ -955,9 +1010,41 @@ static int check_overlaps(struct vstate *s)
 	return 0;
 }
 
+static int cmp_vp(const void *a, const void *b)
+{
+	const struct vp *x = a, *y = b;
+
+	if (x->bit != y->bit)
+		return x->bit < y->bit ? -1 : 1;
+	if (x->vp_index != y->vp_index)
+		return x->vp_index < y->vp_index ? -1 : 1;
+	if (x->vtl != y->vtl)
+		return x->vtl < y->vtl ? -1 : 1;
+	if (x->header != y->header)
+		return x->header < y->header ? -1 : 1;
+	return 0;
+}
+
+/* Strict: one VP context per (platform, vp_index[, VBS vtl]).  S->vps is sorted. */
+static int check_vp_duplicates(struct vstate *s)
+{
+	for (size_t i = 1; i < s->n_vps; i++) {
+		const struct vp *a = &s->vps[i - 1], *b = &s->vps[i];
+
+		if (a->bit == b->bit && a->vp_index == b->vp_index && a->vtl == b->vtl) {
+			s->cur = b->header;
+			return vfail(s, "a second VP context for vp_index %u on %s (the first is "
+					"header %zu)",
+				     b->vp_index, bit_platform_name(s, bit_index(b->bit)), a->header);
+		}
+	}
+	return 0;
+}
+
 /*
  * The igvm crate requires every (mask bit, vp_index, vtl) a relocation header
  * names to have a VBS VP context, whose registers the relocation adjusts.
+ * S->vps is sorted.
  */
 static int check_relocation_contexts(struct vstate *s)
 {
@@ -965,14 +1052,24 @@ static int check_relocation_contexts(struct vstate *s)
 		const struct region *r = &s->relocs[i];
 
 		for (unsigned b = 0; b < MASK_BITS; b++) {
-			bool found = false;
+			struct vp key = { 0, 1u << b, r->vp_index, r->vtl, true };
+			const struct vp *hit;
+			size_t lo = 0, hi = s->n_vps;
 
 			if (!(r->mask & (1u << b)))
 				continue;
-			for (size_t k = 0; k < s->n_vps && !found; k++)
-				found = s->vps[k].vbs && s->vps[k].bit == (1u << b) &&
-					s->vps[k].vp_index == r->vp_index && s->vps[k].vtl == r->vtl;
-			if (!found) {
+			/* First context with this (bit, vp_index, vtl), ignoring the header index. */
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				key.header = 0;
+				if (cmp_vp(&s->vps[mid], &key) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			hit = lo < s->n_vps ? &s->vps[lo] : NULL;
+			if (!hit || !hit->vbs || hit->bit != key.bit || hit->vp_index != key.vp_index ||
+			    hit->vtl != key.vtl) {
 				s->cur = r->header;
 				return vfail(s,
 					     "vp_index %u, vtl %u on compatibility_mask bit 0x%x has no "
@@ -998,7 +1095,7 @@ int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opt
 	s.d = d;
 	for (unsigned b = 0; b < MASK_BITS; b++)
 		s.bit_header[b] = s.pt_reloc[b] = s.corim_doc[b] = s.corim_sig[b] = s.id_block[b] =
-			NO_HEADER;
+			s.guest_policy[b] = NO_HEADER;
 
 	ret = check_file(&s);
 	for (s.cur = 0; ret == 0 && s.cur < f->n_headers; s.cur++)
@@ -1007,9 +1104,16 @@ int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opt
 		ret = ik_fail_at(d, -EBADMSG, "variable headers",
 				 "no SUPPORTED_PLATFORM header; at least one is required");
 	if (ret == 0)
+		ret = sweep_overlaps(&s, s.region_ranges, s.n_region_ranges, true);
+	if (ret == 0) {
+		if (s.n_vps > 1)
+			qsort(s.vps, s.n_vps, sizeof(*s.vps), cmp_vp);
 		ret = check_relocation_contexts(&s);
+	}
 	if (ret == 0 && s.strict)
-		ret = check_overlaps(&s);
+		ret = check_vp_duplicates(&s);
+	if (ret == 0 && s.strict)
+		ret = sweep_overlaps(&s, s.ranges, s.n_ranges, false);
 	vstate_release(&s);
 	return ret;
 }

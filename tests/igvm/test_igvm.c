@@ -543,6 +543,7 @@ static void m_reserved_strict(struct igvm_file *f) { H(11).u.vp_context.reserved
 static void m_mask_zero(struct igvm_file *f) { H(8).u.page_data.compatibility_mask = 0; }
 static void m_mask_undeclared(struct igvm_file *f) { H(8).u.page_data.compatibility_mask = 0x3F; }
 static void m_policy_bit17(struct igvm_file *f) { H(4).u.guest_policy.policy = 0x10000; }
+static void m_policy_twice(struct igvm_file *f) { insert_at(f, 5, H(4)); }
 static void m_section_order(struct igvm_file *f) { add(f, platform(IGVM_PLATFORM_SEV, 0x10, 0)); }
 static void m_blob_on_plain(struct igvm_file *f) { H(6).data = H(8).data; }
 static void m_blob_missing(struct igvm_file *f) { H(8).data = 999; }
@@ -724,6 +725,7 @@ static const struct bad_model bad_models[] = {
 	{ "mask zero", m_mask_zero, true, "header 8 (PAGE_DATA)", "compatibility_mask is 0" },
 	{ "mask undeclared", m_mask_undeclared, true, "header 8 (PAGE_DATA)", "compatibility_mask 0x3f has bits 0x30 that name no declared platform" },
 	{ "SNP policy bit 17", m_policy_bit17, true, "header 4 (GUEST_POLICY)", "policy 0x10000 for SEV_SNP (bit 0x1) has bit 17 clear" },
+	{ "GUEST_POLICY twice", m_policy_twice, true, "header 5 (GUEST_POLICY)", "a second GUEST_POLICY for compatibility_mask bit 0x1 (the first is header 4)" },
 	{ "section order", m_section_order, false, "header 13 (SUPPORTED_PLATFORM)", "platform header after a directive header" },
 	{ "blob on a header without data", m_blob_on_plain, false, "header 6 (VP_COUNT_PARAMETER)", "carries no file data" },
 	{ "blob id out of range", m_blob_missing, false, "header 8 (PAGE_DATA)", "blob 999, which does not exist" },
