@@ -15,6 +15,7 @@
 
 #include "../common/bytes.h"
 #include "../common/cleanup.h"
+#include "igvm_private.h"
 
 #define MEMBER_SIZE(st, m) ((uint16_t)sizeof(((struct st *)0)->m))
 
@@ -71,7 +72,7 @@ static const struct igvm_field page_table_relocation_fields[] = {
 static const struct igvm_field corim_fields[] = {
 	FI(igvm_vhs_corim, compatibility_mask, U32, MASK | HEX),
 	FI(igvm_vhs_corim, file_offset, U32, FOFF),
-	FI(igvm_vhs_corim, size_bytes, U32, 0),
+	FI(igvm_vhs_corim, size_bytes, U32, HEX),
 	FI(igvm_vhs_corim, reserved, U32, RSVC),
 };
 
@@ -515,5 +516,14 @@ const char *igvm_vbs_register_name(uint32_t register_name)
 	for (size_t i = 0; i < IK_ARRAY_SIZE(vbs_register_names); i++)
 		if (vbs_register_names[i].name == register_name)
 			return vbs_register_names[i].str;
+	return NULL;
+}
+
+const struct igvm_vhs_supported_platform *igvm_leading_platform(const struct igvm_file *f,
+								uint32_t mask)
+{
+	for (size_t i = 0; i < f->n_headers && f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM; i++)
+		if (f->headers[i].u.supported_platform.compatibility_mask == mask)
+			return &f->headers[i].u.supported_platform;
 	return NULL;
 }
