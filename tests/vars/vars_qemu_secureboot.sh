@@ -6,6 +6,7 @@
 #   - is refused ("Access Denied") once PK/KEK/db are enrolled
 #   - starts once its Authenticode SHA-256 (computed by igvmkit) is in db
 #   - is refused again when the same hash is also in dbx
+#   - is refused with a 2m store under Debian's 2 MiB build (OVMF_CODE.fd)
 # usage: vars_qemu_secureboot.sh IGVMKIT [TESTS_QEMU_DIR]
 . "$(dirname "$0")/lib.sh"
 QDIR=${2:-$HERE/../qemu}
@@ -20,9 +21,9 @@ make_key PK
 make_key KEK
 make_key db
 
-# boot VARS WANT: WANT is "started" or "denied".
+# boot VARS WANT [CODE]: WANT is "started" or "denied".
 boot() {
-	line=$("$QDIR/boot-efi.sh" --code "$CODE" --vars "$1" --efi app.efi --timeout 150 \
+	line=$("$QDIR/boot-efi.sh" --code "${3:-$CODE}" --vars "$1" --efi app.efi --timeout 150 \
 		--expect "$MARK" --expect "Access Denied|Security Violation" --log "$1.log" \
 		--vars-out "$1.after")
 	rc=$?
@@ -54,4 +55,12 @@ grep -q "variable 'PK'" after.txt && grep -q "variable 'VendorKeysNv'" after.txt
 "$IGVMKIT" vars esl -g ovmf --pe app.efi -o app.esl || fail "app.esl"
 "$IGVMKIT" vars store -i allowed.fd --dbx app.esl -o revoked.fd || fail "revoked store"
 boot revoked.fd denied
+# The 2m layout with Debian's 2 MiB build, which has Secure Boot support without SMM
+# (OVMF_CODE.fd; its OVMF_CODE.secboot.fd does not boot even with Debian's own VARS here).
+CODE2=/usr/share/OVMF/OVMF_CODE.fd
+if [ -r "$CODE2" ]; then
+	"$IGVMKIT" vars store --size 2m -g ovmf --pk PK.crt --kek KEK.crt --db db.crt --secure-boot \
+		-o enforced2m.fd || fail "2m store"
+	boot enforced2m.fd denied "$CODE2"
+fi
 finish
