@@ -172,6 +172,33 @@ static void test_roundtrip(void)
 	o.existing = AUTHENTICODE_APPEND;
 	IK_CHECK(authenticode_sign(signed1.data, signed1.len, &o, &signed2, &d) == 0);
 	IK_CHECK(authenticode_verify(signed2.data, signed2.len, "s", trust, true, &rep, &d) == 0 && rep.n == 2);
+	/* In place: success equals authenticode_sign; failure leaves the bytes as they were. */
+	{
+		struct ik_buf inplace, prefixed;
+		EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		struct authenticode_sign_opts bad = o;
+		ik_buf_init(&inplace, IK_BUF_DEFAULT_MAX);
+		ik_buf_init(&prefixed, IK_BUF_DEFAULT_MAX);
+		ik_buf_append(&inplace, signed2.data, signed2.len);
+		bad.key = other; /* does not match the certificate */
+		bad.existing = AUTHENTICODE_REPLACE;
+		ik_diag_init(&d);
+		IK_CHECK(authenticode_sign_in_place(&inplace, &bad, &d) == -EKEYREJECTED);
+		IK_CHECK(inplace.len == signed2.len && memcmp(inplace.data, signed2.data, signed2.len) == 0);
+		o.existing = AUTHENTICODE_REFUSE_SIGNED;
+		ik_buf_release(&inplace);
+		ik_buf_init(&inplace, IK_BUF_DEFAULT_MAX);
+		ik_buf_append(&inplace, stub.data, stub.len);
+		IK_CHECK(authenticode_sign_in_place(&inplace, &o, &d) == 0);
+		IK_CHECK(inplace.len == signed1.len && memcmp(inplace.data, signed1.data, signed1.len) == 0);
+		/* Appending after 3 bytes already in OUT: the image itself is padded, not OUT. */
+		ik_buf_append(&prefixed, "abc", 3);
+		IK_CHECK(authenticode_sign(stub.data, stub.len, &o, &prefixed, &d) == 0);
+		IK_CHECK(prefixed.len == 3 + signed1.len && memcmp(prefixed.data + 3, signed1.data, signed1.len) == 0);
+		ik_buf_release(&inplace);
+		ik_buf_release(&prefixed);
+		EVP_PKEY_free(other);
+	}
 	/* A modified byte in the image is a digest mismatch. */
 	signed1.data[0x400] ^= 1;
 	ik_diag_init(&d);
