@@ -24,6 +24,13 @@ make_key() {
 		-subj "/CN=igvmkit test $1/" -keyout "$1.key" -out "$1.crt" 2>/dev/null &&
 		openssl x509 -in "$1.crt" -outform DER -out "$1.der"
 }
+# make_leaf NAME CA: RSA-2048 NAME.key / NAME.crt issued by CA (CA.key, CA.crt).
+make_leaf() {
+	openssl req -new -newkey rsa:2048 -nodes -subj "/CN=igvmkit test $1/" -keyout "$1.key" \
+		-out "$1.csr" 2>/dev/null &&
+		openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 3650 \
+			-sha256 -out "$1.crt" 2>/dev/null
+}
 # expect_fail CODE FILE REGEX -- CMD...: CMD must exit CODE, print REGEX on stderr, not create FILE.
 expect_fail() {
 	code=$1 out=$2 re=$3

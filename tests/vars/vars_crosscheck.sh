@@ -103,6 +103,16 @@ sbvarsign --key KEK.key --cert KEK.crt \
 # (ci.der holds the KEK signature over KEK's bytes: attaching it to db must not verify)
 "$IGVMKIT" vars verify attached.auth db --cert PK.crt >/dev/null 2>&1 && fail "attached foreign signature verified" || ok "foreign detached signature rejected"
 
+# A signer certificate issued by a KEK entry (how Microsoft signs dbx updates): our verifier,
+# like edk2, accepts a chain to any trusted certificate; openssl cms agrees.  Trust lists can
+# also be given as an .esl.
+make_leaf leaf KEK
+"$IGVMKIT" vars auth dbx -A -k leaf.key -c leaf.crt -o chain.auth multi.esl || fail "leaf-signed auth"
+"$IGVMKIT" vars esl -c KEK.crt -c db.crt -o trust.esl
+"$IGVMKIT" vars verify chain.auth dbx -A --cert trust.esl >/dev/null && ok "chain to a KEK entry verifies" || fail "chain"
+split_auth chain.auth dbx $SECDB 0x67 && cms_ok KEK.crt && ok "openssl cms verifies the chain" || fail "cms chain"
+"$IGVMKIT" vars verify chain.auth dbx --cert trust.esl >/dev/null 2>&1 && fail "0x27 accepted for an append" || ok "append attributes matter"
+
 # 6. Detached signing (HSM flow): --tbs, openssl signs, --signature attaches; same bytes as direct.
 "$IGVMKIT" vars auth db -t "2024-01-02 03:04:05" --tbs -o db.tbs multi.esl
 openssl smime -sign -binary -noattr -nosmimecap -md sha256 -signer KEK.crt -inkey KEK.key -in db.tbs -outform DER -out db.p7 || fail "openssl smime -sign"

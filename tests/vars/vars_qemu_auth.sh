@@ -5,6 +5,7 @@
 # behind is read back with `igvmkit vars list`.
 #   - db append signed by the KEK                      -> EFI_SUCCESS, hash added to db
 #   - db append signed by a key not in KEK             -> refused, db unchanged
+#   - db append signed by a certificate issued by a KEK entry -> EFI_SUCCESS (chain)
 #   - KEK replacement signed by PK, older TimeStamp    -> refused (time check)
 #   - KEK replacement signed by PK, newer TimeStamp    -> EFI_SUCCESS, KEK replaced
 # The application's own hash is in db, so it runs with Secure Boot enforced.
@@ -57,6 +58,10 @@ has append-kek.json db sha256 $NEW && ok "db now holds the appended hash" || fai
 "$IGVMKIT" vars auth db -A -k other.key -c other.crt -o bad.auth new.esl || fail "auth"
 run append-other db $SECDB 0x67 bad.auth FAIL
 has append-other.json db sha256 $NEW && fail "refused update still changed db" || ok "db unchanged"
+
+make_leaf leaf KEK
+"$IGVMKIT" vars auth db -A -k leaf.key -c leaf.crt -o leaf.auth new.esl || fail "auth"
+run append-leaf db $SECDB 0x67 leaf.auth OK
 
 "$IGVMKIT" vars auth KEK -t "2029-12-31 23:59:59" -k PK.key -c PK.crt -o old.auth KEK2.crt || fail "auth"
 run kek-older KEK $GLOBAL 0x27 old.auth FAIL
