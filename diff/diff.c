@@ -120,6 +120,9 @@ int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit uni
 	*ret_differs = false;
 	if (ret_zero_extended)
 		*ret_zero_extended = false;
+	/* The common case, equal data, at memcmp speed. */
+	if (a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0))
+		return 0;
 	for (size_t i = 0; i < longest; i++) {
 		uint8_t x = i < a_len ? a[i] : 0, y = i < b_len ? b[i] : 0;
 		bool differ = i < common ? x != y : (zero_extend ? x != y : true);

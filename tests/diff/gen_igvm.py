@@ -49,18 +49,20 @@ def build(headers, dedup=True, reverse_data=False, gap=0):
     else:
         unique = entries
     placed = list(reversed(unique)) if reverse_data else unique
-    offset, section, off_of = data_start, b'', {}
+    offset, chunks, off_of = data_start, [], {}
     for i, data in placed:
         off_of[i] = offset
-        section += data
+        chunks.append(data)
         offset += len(data)
-    vh = b''
+    section = b''.join(chunks)
+    vh_parts = []
     for i, (vtype, fn, data) in enumerate(headers):
         if data is None:
             off = 0
         else:
             off = off_of[i] if i in off_of else off_of[first[data]]
-        vh += tlv(vtype, fn(off))
+        vh_parts.append(tlv(vtype, fn(off)))
+    vh = b''.join(vh_parts)
     assert len(vh) == vh_size
     total = data_start + len(section)
     fixed = struct.pack('<IIIIII', IGVM_MAGIC, 1, vh_offset, vh_size, total, 0)
