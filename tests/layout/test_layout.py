@@ -652,6 +652,17 @@ def case_errors(tmp):
                  at % (1, 12) + r"'platforms' expects a mapping or a list")
     expect_error(tmp, "vmm-for-igvm", "platforms: [sev-snp]\nmeasure: {vmm: [qemu, gce]}\n", 3,
                  at % (2, 23) + r"'measure.vmm' 'gce' models a direct ROM launch")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        "%s: &%s [%s]\n" % (n, n, ", ".join(["*" + p] * 10)) for p, n in zip("abcde", "bcdef"))
+    expect_error(tmp, "alias-bomb", bomb, 6, r"layout\.yaml:line \d+, column \d+: layout has more than "
+                 r"100000 nodes \(after expanding aliases\)")
+    expect_error(tmp, "deep-nesting", "a: " + "[" * 100 + "]" * 100 + "\n", 6,
+                 r"layout\.yaml:line 1, column \d+: nesting deeper than 64 levels")
+    expect_error(tmp, "unknown-tag", "platforms: !frob [sev-snp]\n", 3,
+                 at % (1, 12) + r"unknown tag '!frob'")
+    expect_error(tmp, "bad-variable-syntax",
+                 "platforms: [sev-snp]\ncomponents:\n  r: {type: raw, file: '$HOME/x', address: 0}\n", 3,
+                 at % (3, 24) + r"'\$' must start '\$\{NAME\}' or be doubled")
     expect_error(tmp, "duplicate-key", "platforms: [sev-snp]\nplatforms: [tdx]\n", 3,
                  at % (2, 1) + r"duplicate key 'platforms'")
     expect_error(tmp, "out-of-range", "platforms:\n  sev-snp: {vtl: 1}\n", 3,
