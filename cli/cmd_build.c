@@ -52,6 +52,7 @@ static void usage(FILE *out)
 		"options:\n"
 		"  -D, --define NAME=VALUE  set layout variable NAME (repeatable; beats the\n"
 		"                           environment and the layout's defaults)\n"
+		"      --no-env             ignore the environment when resolving ${NAME}\n"
 		"      --variant NAME       apply variant NAME of the layout\n"
 		"      --all-variants       build every variant the layout defines\n"
 		"  -o, --output-dir DIR     write outputs into DIR (created if missing; default .)\n"
@@ -451,10 +452,11 @@ static void print_summary(const char *outdir, const struct product *p)
 
 int cmd_build(int argc, char **argv)
 {
-	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS };
+	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS, OPT_NO_ENV };
 	static const struct option options[] = {
 		{ "define", required_argument, NULL, 'D' },
 		{ "variant", required_argument, NULL, OPT_VARIANT },
+		{ "no-env", no_argument, NULL, OPT_NO_ENV },
 		{ "all-variants", no_argument, NULL, OPT_ALL_VARIANTS },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "no-measurements", no_argument, NULL, OPT_NO_MEASUREMENTS },
@@ -467,6 +469,7 @@ int cmd_build(int argc, char **argv)
 	size_t n_defines = 0;
 	const char *variant = NULL, *outdir = ".";
 	bool all_variants = false, measurements = true, list_variants = false, quiet = false;
+	bool use_env = true;
 	struct layout_load_opts lo;
 	struct ik_diag d;
 	int c, r;
@@ -487,6 +490,9 @@ int cmd_build(int argc, char **argv)
 		}
 		case OPT_VARIANT:
 			variant = optarg;
+			break;
+		case OPT_NO_ENV:
+			use_env = false;
 			break;
 		case OPT_ALL_VARIANTS:
 			all_variants = true;
@@ -525,7 +531,7 @@ int cmd_build(int argc, char **argv)
 	}
 	lo.defines = defines;
 	lo.n_defines = n_defines;
-	lo.environ = environ;
+	lo.environ = use_env ? environ : NULL;
 
 	/* Which variants to build. */
 	char **names = NULL;

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+import zlib
 
 IK, SRC, CC, CASE = sys.argv[1:5]
 IK = os.path.abspath(IK)
@@ -187,6 +188,15 @@ def case_default_ovmf(tmp):
     base = 2**32 - len(rom)
     plats = {p["platform_type"]: int(p["compatibility_mask"], 16) for p in j["platforms"]}
     check(sorted(plats) == ["NATIVE", "SEV_ES", "SEV_SNP", "TDX"], "platforms: %s" % plats)
+    # Fixed header and CRC-32 checked here, independently of igvmkit (igvm.md §1.2).
+    raw = open(igvm, "rb").read()
+    magic, ver, vh_off, vh_size, total, crc = struct.unpack_from("<6I", raw, 0)
+    fixed = 32 if ver == 2 else 24
+    check(magic == 0x4D564749 and ver == 2 and vh_off == fixed and total == len(raw),
+          "fixed header: v2 (native context), sizes consistent")
+    hdr = bytearray(raw[:fixed])
+    hdr[20:24] = bytes(4)
+    check(zlib.crc32(bytes(hdr) + raw[vh_off:vh_off + vh_size]) == crc, "CRC-32 per igvm.md §1.2")
     snp, es, tdx, nat = plats["SEV_SNP"], plats["SEV_ES"], plats["TDX"], plats["NATIVE"]
 
     # QEMU order: platform, init, then parameters, pages, VP contexts last.
@@ -353,6 +363,9 @@ def case_variables_variants(tmp):
     o = os.path.join(tmp, "env")
     r = build(lay, o, env={"SNP_POLICY": "0x130000"})
     check(r.returncode == 0 and snp_policy(o) == ["0x130000"], "environment beats the default")
+    o = os.path.join(tmp, "noenv")
+    r = build(lay, o, "--no-env", env={"SNP_POLICY": "0x130000"})
+    check(r.returncode == 0 and snp_policy(o) == ["0x30000"], "--no-env ignores the environment")
     o = os.path.join(tmp, "variant")
     r = build(lay, o, "--variant", "debug")
     check(r.returncode == 0 and snp_policy(o, "ovmf-debug.igvm") == ["0xb0000"], "variant debug")
