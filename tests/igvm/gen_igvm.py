@@ -638,6 +638,12 @@ def main():
             ck.eq(name + " text exit code", rc, 0)
             ck.eq(name + " text mentions every header", all(
                 "[%d] " % i in so for i in range(len(hs))), True)
+        # Schema stability: the whole document for the §1.13 file, as docs/inspect-json.md
+        # describes it (values hand-checked: sha256 of 4096 x 0x01, CRC 0xe79339a1).
+        rc, so, se = run(igvmkit, "inspect", "--json", os.path.join(out, "golden-1.13.igvm"))
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "golden-1.13.inspect.json")) as f:
+            ck.eq("golden-1.13 JSON document", so, f.read())
         print("inspect --json checks: %d, failures: %d" % (ck.checks, ck.failures))
         return 1 if ck.failures else 0
     if cmd == "badcli":
