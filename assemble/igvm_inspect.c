@@ -186,15 +186,62 @@ static const struct reg *context_regs(uint8_t platform_type, size_t *ret_n, size
 
 /* ---- summaries ---- */
 
+struct area_info {
+	uint32_t index;
+	uint64_t size;
+	uint64_t usages;
+};
+
+static int cmp_area_info(const void *a, const void *b)
+{
+	const struct area_info *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static struct area_info *lookup_area(struct area_info *v, size_t n, uint32_t index)
+{
+	struct area_info key = { index, 0, 0 };
+
+	return n ? bsearch(&key, v, n, sizeof(*v), cmp_area_info) : NULL;
+}
+
 int igvm_platform_summary(const struct igvm_file *f, uint32_t platform_mask,
 			  struct igvm_platform_summary *ret, struct ik_diag *d)
 {
-	const struct igvm_vhs_supported_platform *plat = igvm_platform_by_mask(f, platform_mask);
+	const struct igvm_vhs_supported_platform *plat = igvm_leading_platform(f, platform_mask);
 	struct igvm_platform_summary s;
+	struct area_info *areas = NULL;
+	size_t n_areas = 0;
 
 	if (!plat)
 		return ik_fail(d, -EINVAL, "compatibility_mask 0x%" PRIx32 " names no declared platform",
 			       platform_mask);
+	/* Parameter areas by index, with their usage counts (sorted once, then looked up). */
+	for (size_t i = 0; i < f->n_headers; i++)
+		n_areas += f->headers[i].type == IGVM_VHT_PARAMETER_AREA;
+	if (n_areas) {
+		areas = calloc(n_areas, sizeof(*areas));
+		if (!areas)
+			return ik_fail(d, -ENOMEM, "out of memory");
+		n_areas = 0;
+		for (size_t i = 0; i < f->n_headers; i++)
+			if (f->headers[i].type == IGVM_VHT_PARAMETER_AREA)
+				areas[n_areas++] = (struct area_info){
+					f->headers[i].u.parameter_area.parameter_area_index,
+					f->headers[i].u.parameter_area.number_of_bytes, 0
+				};
+		qsort(areas, n_areas, sizeof(*areas), cmp_area_info);
+		for (size_t i = 0; i < f->n_headers; i++) {
+			struct area_info *a;
+
+			if (!igvm_is_parameter_usage(f->headers[i].type))
+				continue;
+			a = lookup_area(areas, n_areas, f->headers[i].u.parameter.parameter_area_index);
+			if (a)
+				a->usages++;
+		}
+	}
 	memset(&s, 0, sizeof(s));
 	s.compatibility_mask = platform_mask;
 	s.platform_type = plat->platform_type;
@@ -228,21 +275,17 @@ int igvm_platform_summary(const struct igvm_file *f, uint32_t platform_mask,
 				s.pages_by_data_type[p->data_type] += n;
 			break;
 		}
-		case IGVM_VHT_PARAMETER_INSERT:
-			for (size_t k = 0; k < i; k++)
-				if (f->headers[k].type == IGVM_VHT_PARAMETER_AREA &&
-				    f->headers[k].u.parameter_area.parameter_area_index ==
-					    h->u.parameter_insert.parameter_area_index) {
-					s.parameter_areas++;
-					s.parameter_area_bytes +=
-						f->headers[k].u.parameter_area.number_of_bytes;
-				}
-			for (size_t k = 0; k < i; k++)
-				if (igvm_is_parameter_usage(f->headers[k].type) &&
-				    f->headers[k].u.parameter.parameter_area_index ==
-					    h->u.parameter_insert.parameter_area_index)
-					s.parameter_usages++;
+		case IGVM_VHT_PARAMETER_INSERT: {
+			const struct area_info *a =
+				lookup_area(areas, n_areas, h->u.parameter_insert.parameter_area_index);
+
+			if (a) {
+				s.parameter_areas++;
+				s.parameter_area_bytes += a->size;
+				s.parameter_usages += a->usages;
+			}
 			break;
+		}
 		case IGVM_VHT_VP_CONTEXT:
 			if (h->u.vp_context.compatibility_mask == platform_mask)
 				s.vp_contexts++;
@@ -262,6 +305,7 @@ int igvm_platform_summary(const struct igvm_file *f, uint32_t platform_mask,
 			break;
 		}
 	}
+	free(areas);
 	*ret = s;
 	return 0;
 }
@@ -280,7 +324,7 @@ static const struct igvm_vhs_supported_platform *vp_platform(const struct igvm_f
 							    const struct igvm_header *h)
 {
 	return h->type == IGVM_VHT_VP_CONTEXT
-		       ? igvm_platform_by_mask(f, h->u.vp_context.compatibility_mask)
+		       ? igvm_leading_platform(f, h->u.vp_context.compatibility_mask)
 		       : NULL;
 }
 
@@ -315,10 +359,11 @@ static void json_flags(struct ik_json *j, const char *key, uint64_t v, const str
 static void json_applies_to(struct ik_json *j, const struct igvm_file *f, uint32_t mask)
 {
 	ik_json_array_begin(j, "applies_to");
-	for (size_t i = 0; i < f->n_headers; i++) {
+	/* Platform headers lead the file; stop at the first other header. */
+	for (size_t i = 0; i < f->n_headers && f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM; i++) {
 		const struct igvm_vhs_supported_platform *p = &f->headers[i].u.supported_platform;
 
-		if (f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM && (p->compatibility_mask & mask))
+		if (p->compatibility_mask & mask)
 			ik_json_string(j, NULL, igvm_platform_name(p->platform_type));
 	}
 	ik_json_array_end(j);
@@ -423,7 +468,7 @@ static void json_decoded(struct ik_json *j, const struct igvm_file *f, const str
 		break;
 	case IGVM_VHT_GUEST_POLICY: {
 		const struct igvm_vhs_supported_platform *p =
-			igvm_platform_by_mask(f, h->u.guest_policy.compatibility_mask);
+			igvm_leading_platform(f, h->u.guest_policy.compatibility_mask);
 		uint64_t pol = h->u.guest_policy.policy;
 
 		if (p && p->platform_type == IGVM_PLATFORM_SEV_SNP) {

@@ -15,4 +15,12 @@ int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opt
 /* Fills PLACE with "header I (TYPE)" or "header I (TYPE) at offset 0x..". */
 void igvm_header_place(char *place, size_t len, size_t i, uint32_t type, const uint32_t *offsets);
 
+/*
+ * igvm_platform_by_mask over the leading platform section only (platform
+ * headers come first in every valid file), so per-header lookups stay cheap
+ * in files with many headers.
+ */
+const struct igvm_vhs_supported_platform *igvm_leading_platform(const struct igvm_file *f,
+								uint32_t mask);
+
 #endif

@@ -190,7 +190,7 @@ static int data_size(struct walk *w, const struct igvm_header *h, uint32_t file_
 		return 0;
 	case IGVM_DATA_VP_CONTEXT:
 		mask = h->u.vp_context.compatibility_mask;
-		plat = igvm_platform_by_mask(w->f, mask);
+		plat = igvm_leading_platform(w->f, mask);
 		if (!plat)
 			return ik_fail_at(d, -EBADMSG, w->place,
 					  "compatibility_mask 0x%" PRIx32 " does not equal the mask of "
