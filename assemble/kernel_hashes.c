@@ -102,8 +102,8 @@ int kernel_hashes_compute_files(const char *kernel_path, const char *initrd_path
 
 	if (!kernel_path)
 		return ik_fail(d, -EINVAL, "a kernel is required for kernel hashes");
-	if (max == 0)
-		max = IK_INPUT_MAX_DEFAULT;
+	if (max == 0 || max > ik_input_max()) /* the process-wide cap applies too */
+		max = ik_input_max();
 	r = kernel_hashes_compute((const uint8_t *)"", 0, NULL, 0, cmdline, &h, d);
 	if (r < 0)
 		return r;

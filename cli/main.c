@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* igvmkit: dispatch to a subcommand. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "common/fileio.h"
+#include "common/hex.h"
 
 static int cmd_version(int argc, char **argv)
 {
@@ -38,14 +42,75 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: igvmkit <command> [options] [args]\n\ncommands:\n");
+	fprintf(out, "usage: igvmkit [--max-input-size N] <command> [options] [args]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nglobal options (before the command):\n"
+		     "  --max-input-size N  refuse input files larger than N bytes (K, M, G suffixes;\n"
+		     "                      default 1G; also IGVMKIT_MAX_INPUT_SIZE); exit 6 when exceeded\n");
 	fprintf(out, "\n'igvmkit <command> --help' describes a command; see also igvmkit(1).\n");
+}
+
+/* Sets the input size cap from one source (the option, else the environment). */
+static int set_input_max(const char *what, const char *value)
+{
+	uint64_t v;
+
+	if (ik_parse_u64(value, &v) < 0 || v == 0 || v > SIZE_MAX) {
+		fprintf(stderr,
+			"igvmkit: error: %s expects a size in bytes greater than 0 (suffix K, M or G "
+			"allowed), got '%s'\n",
+			what, value);
+		return IK_EXIT_USAGE;
+	}
+	ik_set_input_max((size_t)v);
+	return IK_EXIT_OK;
+}
+
+/*
+ * Global options, before the command name: --max-input-size N[K|M|G] (or the
+ * environment variable IGVMKIT_MAX_INPUT_SIZE) caps every input file any
+ * command reads (docs/exit-codes.md, exit 6).  Consumes them from ARGC and ARGV.
+ */
+static int global_options(int *argc, char ***argv)
+{
+	const char *env = getenv("IGVMKIT_MAX_INPUT_SIZE");
+	int r;
+
+	if (env && *env) {
+		r = set_input_max("IGVMKIT_MAX_INPUT_SIZE", env);
+		if (r != IK_EXIT_OK)
+			return r;
+	}
+	while (*argc >= 2) {
+		const char *a = (*argv)[1];
+
+		if (strncmp(a, "--max-input-size=", 17) == 0) {
+			r = set_input_max("--max-input-size", a + 17);
+			*argc -= 1;
+			*argv += 1;
+		} else if (strcmp(a, "--max-input-size") == 0) {
+			if (*argc < 3) {
+				fprintf(stderr, "igvmkit: error: --max-input-size needs a size\n");
+				return IK_EXIT_USAGE;
+			}
+			r = set_input_max("--max-input-size", (*argv)[2]);
+			*argc -= 2;
+			*argv += 2;
+		} else
+			break;
+		if (r != IK_EXIT_OK)
+			return r;
+	}
+	return IK_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+	int r = global_options(&argc, &argv);
+
+	if (r != IK_EXIT_OK)
+		return r;
 	if (argc < 2) {
 		usage(stderr);
 		return IK_EXIT_USAGE;

@@ -13,24 +13,67 @@
 
 #include "buf.h"
 
+/* The process-wide cap (ik_set_input_max); 0 = IK_INPUT_MAX_DEFAULT. */
+static size_t input_max;
+
+void ik_set_input_max(size_t max)
+{
+	input_max = max;
+}
+
+size_t ik_input_max(void)
+{
+	return input_max ? input_max : IK_INPUT_MAX_DEFAULT;
+}
+
+/*
+ * Says which limit an oversized input hit, so the user knows what to change.
+ * SIZE is the file size, or 0 for a stream (only known to be larger).
+ */
+static int fail_too_big(struct ik_diag *d, const char *path, uintmax_t size, size_t max)
+{
+	char found[64];
+
+	if (size)
+		snprintf(found, sizeof(found), "file is %ju bytes, more than", size);
+	else
+		snprintf(found, sizeof(found), "input is larger than");
+	if (max == ik_input_max())
+		ik_fail(d, -EFBIG,
+			"%s the input size limit of %zu bytes "
+			"(raise it with --max-input-size or IGVMKIT_MAX_INPUT_SIZE)",
+			found, max);
+	else
+		ik_fail(d, -EFBIG, "%s the %zu bytes this kind of input may have", found, max);
+	return ik_diag_file(d, path, -EFBIG);
+}
+
+/*
+ * Reads FD to its end.  The buffer may hold one byte more than MAX, so an input
+ * of exactly MAX bytes is accepted and one byte more is detected, whatever MAX
+ * is (reads are never larger than the room left).
+ */
 static int load_stream(int fd, size_t max, struct ik_file_bytes *ret, const char *path,
 		       struct ik_diag *d)
 {
 	struct ik_buf b;
 	int r;
 
-	ik_buf_init(&b, max);
+	ik_buf_init(&b, max < SIZE_MAX - 1 ? max + 1 : max);
 	for (;;) {
+		size_t want = b.max - b.len < 65536 ? b.max - b.len : 65536;
 		ssize_t n;
 
-		r = ik_buf_reserve(&b, 65536);
+		if (b.len > max || want == 0) {
+			ik_buf_release(&b);
+			return fail_too_big(d, path, 0, max);
+		}
+		r = ik_buf_reserve(&b, want);
 		if (r < 0) {
 			ik_buf_release(&b);
-			if (r == -E2BIG)
-				r = ik_fail(d, -EFBIG, "input larger than the %zu-byte limit", max);
 			return ik_diag_file(d, path, r);
 		}
-		n = read(fd, b.data + b.len, 65536);
+		n = read(fd, b.data + b.len, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -59,8 +102,8 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 	struct stat st;
 	int fd, r;
 
-	if (max == 0)
-		max = IK_INPUT_MAX_DEFAULT;
+	if (max == 0 || max > ik_input_max())
+		max = ik_input_max();
 	memset(ret, 0, sizeof(*ret));
 	if (strcmp(path, "-") == 0)
 		return load_stream(STDIN_FILENO, max, ret, "<stdin>", d);
@@ -86,9 +129,7 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return ik_diag_file(d, path,
-				    ik_fail(d, -EFBIG, "file is %jd bytes, larger than the %zu-byte limit",
-					    (intmax_t)st.st_size, max));
+		return fail_too_big(d, path, (uintmax_t)st.st_size, max);
 	}
 	ret->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (ret->map == MAP_FAILED) {

@@ -19,6 +19,15 @@
 /* Default input cap: 1 GiB.  Commands may override it (--max-input-size). */
 #define IK_INPUT_MAX_DEFAULT ((size_t)1 << 30)
 
+/*
+ * The process-wide input cap, in bytes: IK_INPUT_MAX_DEFAULT until set.  The
+ * CLI sets it once, before running a command, from `igvmkit --max-input-size`
+ * or IGVMKIT_MAX_INPUT_SIZE (docs/exit-codes.md).  Every ik_file_load applies
+ * it, together with any smaller cap its caller passes.  0 restores the default.
+ */
+void ik_set_input_max(size_t max);
+size_t ik_input_max(void);
+
 struct ik_file_bytes {
 	const uint8_t *data; /* never NULL after a successful load (may point to "" when len 0) */
 	size_t len;
@@ -26,7 +35,10 @@ struct ik_file_bytes {
 	uint8_t *owned;	     /* malloc'd copy, or NULL */
 };
 
-/* Loads PATH ("-" = stdin).  Fails with -EFBIG when larger than max (0 = default). */
+/*
+ * Loads PATH ("-" = stdin).  Fails with -EFBIG when larger than the smaller of
+ * MAX (a format's own cap; 0 = none) and ik_input_max().
+ */
 int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d);
 void ik_file_release(struct ik_file_bytes *f);
 
