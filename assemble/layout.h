@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/buf.h"
 #include "../common/diag.h"
 #include "igvm.h"
 
@@ -239,6 +240,12 @@ struct layout {
 
 int layout_load(const struct layout_load_opts *opts, struct layout **ret, struct ik_diag *d);
 void layout_free(struct layout *l);
+
+/*
+ * Appends the effective layout (includes, variant, variables and defaults
+ * applied) as YAML that loads back to the same struct layout.
+ */
+int layout_dump(const struct layout *l, struct ik_buf *out);
 
 /* "sev-snp", "sev-es", "sev", "tdx", "native", "vsm". */
 const char *layout_platform_name(enum layout_platform_id id);

@@ -58,6 +58,8 @@ static void usage(FILE *out)
 		"  -o, --output-dir DIR     write outputs into DIR (created if missing; default .)\n"
 		"      --no-measurements    do not compute or write the measurements JSON\n"
 		"      --list-variants      print the layout's variants and exit\n"
+		"      --print-layout       print the effective layout (includes, variant, variables\n"
+		"                           and defaults applied) as YAML and exit\n"
 		"  -q, --quiet              print nothing but warnings and errors\n"
 		"  -h, --help               show this help\n"
 		"\n"
@@ -452,7 +454,7 @@ static void print_summary(const char *outdir, const struct product *p)
 
 int cmd_build(int argc, char **argv)
 {
-	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS, OPT_NO_ENV };
+	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS, OPT_NO_ENV, OPT_PRINT_LAYOUT };
 	static const struct option options[] = {
 		{ "define", required_argument, NULL, 'D' },
 		{ "variant", required_argument, NULL, OPT_VARIANT },
@@ -461,6 +463,7 @@ int cmd_build(int argc, char **argv)
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "no-measurements", no_argument, NULL, OPT_NO_MEASUREMENTS },
 		{ "list-variants", no_argument, NULL, OPT_LIST_VARIANTS },
+		{ "print-layout", no_argument, NULL, OPT_PRINT_LAYOUT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -469,7 +472,7 @@ int cmd_build(int argc, char **argv)
 	size_t n_defines = 0;
 	const char *variant = NULL, *outdir = ".";
 	bool all_variants = false, measurements = true, list_variants = false, quiet = false;
-	bool use_env = true;
+	bool use_env = true, print_layout = false;
 	struct layout_load_opts lo;
 	struct ik_diag d;
 	int c, r;
@@ -506,6 +509,9 @@ int cmd_build(int argc, char **argv)
 		case OPT_LIST_VARIANTS:
 			list_variants = true;
 			break;
+		case OPT_PRINT_LAYOUT:
+			print_layout = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -532,6 +538,25 @@ int cmd_build(int argc, char **argv)
 	lo.defines = defines;
 	lo.n_defines = n_defines;
 	lo.environ = use_env ? environ : NULL;
+
+	if (print_layout) {
+		_cleanup_(layout_freep) struct layout *l = NULL;
+		struct ik_buf out;
+
+		if (all_variants)
+			return cli_usage_error(CMD, "--print-layout shows one layout: use --variant");
+		lo.variant = variant;
+		ik_diag_init(&d);
+		r = layout_load(&lo, &l, &d);
+		if (r < 0)
+			return cli_error_diag(CMD, &d, r);
+		ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
+		r = layout_dump(l, &out);
+		if (r >= 0)
+			fwrite(out.data, 1, out.len, stdout);
+		ik_buf_release(&out);
+		return r < 0 ? cli_error_diag(CMD, NULL, r) : IK_EXIT_OK;
+	}
 
 	/* Which variants to build. */
 	char **names = NULL;

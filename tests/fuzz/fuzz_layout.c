@@ -4,6 +4,7 @@
  * merge, variants, variable substitution and every key table.  The input is
  * served as an embedded layout next to one embedded template it may include,
  * so nothing touches the file system; layouts are loaded, never built.
+ * Every layout that loads is printed with layout_dump() and must load again.
  * Seeds: tests/fuzz/corpus/layout (the shipped layouts and templates).
  */
 #include <stddef.h>
@@ -42,8 +43,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.n_defines = sizeof(defs) / sizeof(defs[0]);
 		o.variant = variants[v];
 		ik_diag_init(&d);
-		if (layout_load(&o, &l, &d) >= 0)
+		if (layout_load(&o, &l, &d) >= 0) {
+			struct ik_buf out;
+
+			/* the effective layout must always load again */
+			ik_buf_init(&out, (size_t)1 << 24);
+			if (layout_dump(l, &out) >= 0) {
+				struct layout_embedded_file again = { "layouts/again.yaml",
+								      (const char *)out.data, out.len };
+				struct layout_load_opts o2;
+				struct layout *l2 = NULL;
+
+				memset(&o2, 0, sizeof(o2));
+				o2.path = again.name;
+				o2.embedded = &again;
+				o2.n_embedded = 1;
+				ik_diag_init(&d);
+				if (layout_load(&o2, &l2, &d) < 0)
+					__builtin_trap();
+				layout_free(l2);
+			}
+			ik_buf_release(&out);
 			layout_free(l);
+		}
 	}
 	return 0;
 }

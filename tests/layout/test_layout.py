@@ -535,6 +535,40 @@ def case_shipped_layouts(tmp):
             check(r.returncode == 0, "%s --all-variants: %s" % (name, r.stderr))
 
 
+def case_print_layout(tmp):
+    """--print-layout gives a layout that builds the same bytes and prints itself again."""
+    need_ovmf()
+    elf = os.path.join(tmp, "svsm.elf")
+    compile_elf(elf, 0x8000000)
+    for name, extra in (("default.yaml", ["--variant", "debug"]), ("svsm-ovmf.yaml", ["-D", "SVSM=" + elf]),
+                        ("tdx.yaml", [])):
+        lay = os.path.join(SRC, "layouts", name)
+        r = run(["build", "--print-layout"] + extra + [lay])
+        check(r.returncode == 0, "%s: --print-layout: %s" % (name, r.stderr))
+        eff = os.path.join(tmp, "eff-" + name)
+        write(eff, r.stdout)
+        r2 = run(["build", "--print-layout", eff])
+        strip = lambda t: t.split("\n", 1)[1]  # the first line names the source file
+        check(r2.returncode == 0 and strip(r2.stdout) == strip(r.stdout),
+              "%s: the effective layout prints itself again" % name)
+        a, b = os.path.join(tmp, "a-" + name), os.path.join(tmp, "b-" + name)
+        ra = build(lay, a, *extra)
+        rb = build(eff, b)
+        check(ra.returncode == 0 and rb.returncode == 0, "%s builds both ways: %s %s" % (name, ra.stderr, rb.stderr))
+        for f in os.listdir(a):
+            check(open(os.path.join(a, f), "rb").read() == open(os.path.join(b, f), "rb").read(),
+                  "%s: %s identical from the effective layout" % (name, f))
+    # strings with '$' and quotes survive
+    lay = os.path.join(tmp, "odd.yaml")
+    write(lay, "platforms: [native]\ncomponents:\n  'a \"q\" $$x': {type: raw, file: 'odd $$ \"name\"', address: 0x1000}\n")
+    r = run(["build", "--print-layout", lay])
+    eff = os.path.join(tmp, "odd-eff.yaml")
+    write(eff, r.stdout)
+    r2 = run(["build", "--print-layout", eff])
+    check(r.returncode == 0 and r2.returncode == 0 and r.stdout.split("\n", 1)[1] == r2.stdout.split("\n", 1)[1]
+          and '"a \\"q\\" $$x"' in r.stdout, "quoting round-trips: " + r.stdout + r2.stderr)
+
+
 def case_fuki_output(tmp):
     """outputs.fuki wraps the IGVM in a firmware UKI add-on (.efifw section)."""
     need_ovmf()
