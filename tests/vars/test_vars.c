@@ -95,8 +95,8 @@ static void test_time(void)
 	IK_CHECK(vars_time_check(t.b, NULL) == -EBADMSG);
 }
 
-/* A self-signed RSA-2048 test certificate, made at run time. */
-static int make_cert(const char *cn, uint8_t **der, size_t *len)
+/* A self-signed RSA-2048 test certificate (and its key if ret_key), made at run time. */
+static int make_cert_key(const char *cn, uint8_t **der, size_t *len, EVP_PKEY **ret_key)
 {
 	EVP_PKEY *k = EVP_RSA_gen(2048);
 	X509 *x = X509_new();
@@ -116,7 +116,10 @@ static int make_cert(const char *cn, uint8_t **der, size_t *len)
 			n = i2d_X509(x, &out);
 	}
 	X509_free(x);
-	EVP_PKEY_free(k);
+	if (ret_key && n > 0)
+		*ret_key = k;
+	else
+		EVP_PKEY_free(k);
 	if (n <= 0)
 		return -1;
 	*der = malloc((size_t)n);
@@ -124,6 +127,11 @@ static int make_cert(const char *cn, uint8_t **der, size_t *len)
 	*len = (size_t)n;
 	OPENSSL_free(out);
 	return 0;
+}
+
+static int make_cert(const char *cn, uint8_t **der, size_t *len)
+{
+	return make_cert_key(cn, der, len, NULL);
 }
 
 static void test_esl(void)
@@ -471,6 +479,39 @@ static void test_igvm_sb(void)
 	IK_CHECK_EQ_U64(sb.blobs[3].len, 40 + 76);
 	IK_CHECK(sb.end_gpa == 0x20004000);
 	vars_igvm_sb_release(&sb);
+
+	/* With a PK signer (OVMF for QEMU's uefi-vars), the PK blob is self-signed and verifies. */
+	{
+		EVP_PKEY *key = NULL;
+		uint8_t *pkder = NULL;
+		size_t pklen = 0;
+		const unsigned char *q;
+		X509 *cert;
+		struct esl_db pkdb;
+		struct vars_signer signer = { 0 };
+		struct vars_auth a;
+		struct vars_auth_target t;
+
+		IK_CHECK(make_cert_key("igvm self-signed pk", &pkder, &pklen, &key) == 0);
+		q = pkder;
+		cert = d2i_X509(NULL, &q, (long)pklen);
+		esl_db_init(&pkdb);
+		esl_db_add_x509(&pkdb, &vars_guid_global_variable, pkder, pklen, false, NULL);
+		IK_CHECK(vars_sb_set_sigdb(&l, VARS_SIGDB_PK, &pkdb, &zero, true, NULL) == 0);
+		signer.key = key;
+		signer.cert = cert;
+		IK_CHECK(vars_igvm_sb_build(&l, 0x20000000, &signer, &sb, NULL) == 0);
+		IK_CHECK(vars_auth_parse(sb.blobs[0].data, sb.blobs[0].len, &a, NULL) == 0);
+		IK_CHECK(a.cert_len > 0);
+		vars_auth_target_for("PK", NULL, false, &zero, &t, NULL);
+		IK_CHECK(vars_auth_verify(&a, &t, &cert, 1, NULL) == 0);
+		IK_CHECK_EQ_U64(ik_get_le32(sb.blobs[1].data + 16), 24); /* KEK blob stays unsigned */
+		vars_igvm_sb_release(&sb);
+		esl_db_release(&pkdb);
+		X509_free(cert);
+		EVP_PKEY_free(key);
+		free(pkder);
+	}
 	esl_db_release(&db);
 	vars_list_release(&l);
 	free(der);
