@@ -316,6 +316,8 @@ static const struct {
 	{ MEASURE_LOADER_IGVM_CRATE, "igvm" },
 	{ MEASURE_LOADER_IGVM_CRATE, "hyper-v" },
 	{ MEASURE_LOADER_IGVM_CRATE, "openvmm" },
+	{ MEASURE_LOADER_IGVMMEASURE, "igvmmeasure" },
+	{ MEASURE_LOADER_IGVMMEASURE, "coconut" },
 };
 
 const char *measure_loader_name(enum measure_loader l)

@@ -69,6 +69,12 @@ int snp_page_info_extend(uint8_t ld[48], const uint8_t *contents, enum snp_page_
 enum measure_loader {
 	MEASURE_LOADER_QEMU = 0,
 	MEASURE_LOADER_IGVM_CRATE = 1,
+	/*
+	 * coconut-svsm tools/igvmmeasure: file order, one UNMEASURED page per parameter
+	 * insert, every VMSA VP context where it stands; SEV/SEV-ES hash pages with data
+	 * and VMSAs only.  Reproduces what COCONUT users compare against.
+	 */
+	MEASURE_LOADER_IGVMMEASURE = 2,
 };
 
 enum tdx_order {
@@ -102,6 +108,8 @@ struct measure_opts {
 	bool has_guest_features;
 	uint64_t guest_features;
 	enum tdx_order tdx_order;
+	/* igvmmeasure model: zero pages as native ZERO pages (igvmmeasure --native-zero). */
+	bool native_zero;
 	/* Raw ROM only: QEMU kernel-hashes=on with -kernel/-initrd/-append; NULL = off. */
 	const struct kernel_hashes *kernel_hashes;
 };
@@ -158,9 +166,9 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 const char *measure_platform_name(enum igvm_platform_type p);
 /* Accepts "sev-snp"/"snp", "sev-es"/"seves", "sev", "tdx"; -EINVAL otherwise. */
 int measure_platform_from_name(const char *name, enum igvm_platform_type *ret);
-/* "qemu", "igvm-crate". */
+/* "qemu", "igvm-crate", "igvmmeasure". */
 const char *measure_loader_name(enum measure_loader l);
-/* Accepts "qemu", "igvm-crate" (also "igvm", "hyper-v", "openvmm"). */
+/* Accepts "qemu", "igvm-crate" (also "igvm", "hyper-v", "openvmm"), "igvmmeasure" (also "coconut"). */
 int measure_loader_from_name(const char *name, enum measure_loader *ret);
 /* "single", "two-pass". */
 const char *tdx_order_name(enum tdx_order o);

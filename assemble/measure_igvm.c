@@ -502,6 +502,113 @@ static int measure_crate(struct igvm_measure *m, struct measure_result *res)
 	return r;
 }
 
+/* ---- coconut igvmmeasure model (igvm.md §3.7) ---- */
+
+/* True when a VP context carries a VMSA page: its mask names an SEV-SNP or SEV-ES platform. */
+static bool is_vmsa_context(const struct igvm_measure *m, const struct igvm_header *h)
+{
+	const struct igvm_vhs_supported_platform *p =
+		igvm_platform_by_mask(m->f, h->u.vp_context.compatibility_mask);
+
+	return p && (p->platform_type == IGVM_PLATFORM_SEV_SNP || p->platform_type == IGVM_PLATFORM_SEV_ES);
+}
+
+static int igvmmeasure_page_data(struct igvm_measure *m, size_t i)
+{
+	const struct igvm_header *h = &m->f->headers[i];
+	const struct igvm_vhs_page_data *p = &h->u.page_data;
+	bool snp = m->o->platform == IGVM_PLATFORM_SEV_SNP;
+	uint8_t scratch[MEASURE_PAGE];
+	const uint8_t *bytes = page_bytes(m, h->data, scratch);
+	enum snp_page_type type;
+	uint64_t count = 1;
+	int r = 0;
+
+	if (!snp) /* SEV, SEV-ES: the contents of pages with file data, nothing else */
+		return bytes ? sev_stream_update(&m->sev, bytes, MEASURE_PAGE, m->d) : 0;
+	if (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) {
+		if (bytes)
+			return fail_header(m, i, -ENOTSUP, "igvmmeasure cannot measure a 2 MiB page with data");
+		count = IGVM_PAGE_SIZE_2M / MEASURE_PAGE;
+	}
+	if (p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS)
+		type = SNP_PAGE_TYPE_SECRETS;
+	else if (p->data_type == IGVM_PAGE_DATA_TYPE_CPUID_DATA || p->data_type == IGVM_PAGE_DATA_TYPE_CPUID_XF)
+		type = SNP_PAGE_TYPE_CPUID;
+	else if (p->flags & IGVM_PAGE_DATA_FLAG_UNMEASURED)
+		type = SNP_PAGE_TYPE_UNMEASURED;
+	else if (!bytes && m->o->native_zero)
+		type = SNP_PAGE_TYPE_ZERO;
+	else
+		type = SNP_PAGE_TYPE_NORMAL;
+	for (uint64_t k = 0; r >= 0 && k < count; k++)
+		r = snp_chain_page(&m->snp, type, bytes, p->gpa + k * MEASURE_PAGE, m->d);
+	return r;
+}
+
+static int igvmmeasure_vp_context(struct igvm_measure *m, size_t i, struct measure_result *res)
+{
+	const struct igvm_header *h = &m->f->headers[i];
+	uint8_t scratch[MEASURE_PAGE];
+	const uint8_t *page;
+
+	/* igvmmeasure takes every VMSA context, whatever platform its mask names. */
+	if (!is_vmsa_context(m, h))
+		return 0;
+	page = page_bytes(m, h->data, scratch);
+	if (!page)
+		page = measure_zero_page;
+	if (!res->has_sev_features) {
+		res->has_sev_features = true;
+		res->sev_features = vmsa_get_sev_features(page);
+	}
+	m->vmsas++;
+	if (m->o->platform == IGVM_PLATFORM_SEV_SNP)
+		return snp_chain_page(&m->snp, SNP_PAGE_TYPE_VMSA, page, h->u.vp_context.gpa, m->d);
+	return sev_stream_update(&m->sev, page, MEASURE_PAGE, m->d);
+}
+
+static int measure_igvmmeasure(struct igvm_measure *m, struct measure_result *res)
+{
+	int r = 0;
+
+	if (m->o->platform == IGVM_PLATFORM_TDX)
+		return ik_fail(m->d, -ENOTSUP, "igvmmeasure defines no TDX measurement; use the igvm-crate"
+			       " loader model");
+	for (size_t i = 0; r >= 0 && i < m->f->n_headers; i++) {
+		const struct igvm_header *h = &m->f->headers[i];
+
+		switch (h->type) {
+		case IGVM_VHT_PAGE_DATA:
+			if (applies(m, h))
+				r = igvmmeasure_page_data(m, i);
+			break;
+		case IGVM_VHT_PARAMETER_INSERT:
+			/* One page, whatever the area's size. */
+			if (applies(m, h) && m->o->platform == IGVM_PLATFORM_SEV_SNP)
+				r = snp_chain_page(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL,
+						   h->u.parameter_insert.gpa, m->d);
+			break;
+		case IGVM_VHT_VP_CONTEXT:
+			if (m->o->platform != IGVM_PLATFORM_SEV)
+				r = igvmmeasure_vp_context(m, i, res);
+			break;
+		case IGVM_VHT_GUEST_POLICY:
+			if (applies(m, h)) {
+				m->has_policy = true;
+				m->policy = h->u.guest_policy.policy;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (r >= 0 && m->o->platform != IGVM_PLATFORM_SEV && m->vmsas == 0)
+		return ik_fail(m->d, -EINVAL, "no %s VP_CONTEXT (VMSA) in the IGVM file: the boot vCPU's"
+			       " initial state is missing", measure_platform_name(m->o->platform));
+	return r;
+}
+
 /* ---- Entry point ---- */
 
 static int check_igvm_opts(const struct measure_opts *o, struct ik_diag *d)
@@ -515,6 +622,8 @@ static int check_igvm_opts(const struct measure_opts *o, struct ik_diag *d)
 	if (o->vmm != VMM_TYPE_QEMU)
 		return ik_fail(d, -EINVAL, "VMM model '%s' applies to direct ROM launches only; IGVM files"
 			       " are measured per loader model", vmm_type_name(o->vmm));
+	if (o->native_zero && o->loader != MEASURE_LOADER_IGVMMEASURE)
+		return ik_fail(d, -EINVAL, "native zero pages are an igvmmeasure option (--loader igvmmeasure)");
 	if (o->tdx_order != TDX_ORDER_SINGLE_PASS)
 		return ik_fail(d, -EINVAL, "TDX order '%s' applies to direct ROM launches only",
 			       tdx_order_name(o->tdx_order));
@@ -549,7 +658,7 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 	measure_result_from_opts(&res, o, MEASURE_INPUT_IGVM);
 	res.compatibility_mask = m.mask;
 	/* QEMU has no TDX IGVM loader: the crate's definition is the only one. */
-	if (o->platform == IGVM_PLATFORM_TDX)
+	if (o->platform == IGVM_PLATFORM_TDX && o->loader == MEASURE_LOADER_QEMU)
 		res.loader = MEASURE_LOADER_IGVM_CRATE;
 
 	snp_engine = o->platform == IGVM_PLATFORM_SEV_SNP;
@@ -563,7 +672,17 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 	if (r < 0)
 		return r;
 
-	r = res.loader == MEASURE_LOADER_QEMU ? measure_qemu(&m, &res) : measure_crate(&m, &res);
+	switch (res.loader) {
+	case MEASURE_LOADER_QEMU:
+		r = measure_qemu(&m, &res);
+		break;
+	case MEASURE_LOADER_IGVMMEASURE:
+		r = measure_igvmmeasure(&m, &res);
+		break;
+	default:
+		r = measure_crate(&m, &res);
+		break;
+	}
 	if (r >= 0) {
 		if (snp_engine) {
 			memcpy(res.digest, m.snp.ld, 48);
@@ -582,7 +701,7 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 			res.measured_bytes = m.sev.bytes;
 		}
 		res.vmsas = m.vmsas;
-		if (res.loader == MEASURE_LOADER_IGVM_CRATE || tdx_engine || o->platform == IGVM_PLATFORM_SEV)
+		if (res.loader != MEASURE_LOADER_QEMU || tdx_engine || o->platform == IGVM_PLATFORM_SEV)
 			res.vcpus = m.vmsas;
 		res.has_policy = m.has_policy;
 		res.policy = m.policy;

@@ -45,6 +45,7 @@ enum {
 	OPT_MAX_INPUT,
 	OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK,
+	OPT_NATIVE_ZERO,
 };
 
 static const struct option options[] = {
@@ -69,6 +70,7 @@ static const struct option options[] = {
 	{ "max-input-size", required_argument, NULL, OPT_MAX_INPUT },
 	{ "list-vcpu-types", no_argument, NULL, OPT_LIST_VCPU_TYPES },
 	{ "ignore-id-block", no_argument, NULL, OPT_IGNORE_ID_BLOCK },
+	{ "native-zero", no_argument, NULL, OPT_NATIVE_ZERO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -95,7 +97,9 @@ static void usage(FILE *out)
 	      "  --initrd F            initrd for the kernel hashes (needs --kernel)\n"
 	      "  --append S            kernel command line for the kernel hashes (needs --kernel)\n"
 	      "  --tdx-order O         single (default: KVM upstream) or two-pass (TDX ROMs)\n"
-	      "  --loader L            IGVM loader model: qemu (default) or igvm-crate (Hyper-V/OpenVMM)\n"
+	      "  --loader L            IGVM loader model: qemu (default), igvm-crate (Hyper-V/OpenVMM)\n"
+	      "                        or igvmmeasure (coconut-svsm's calculator)\n"
+	      "  --native-zero         igvmmeasure model: zero pages as SNP ZERO pages\n"
 	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
 	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
 	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
@@ -217,7 +221,8 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			break;
 		case OPT_LOADER:
 			if (measure_loader_from_name(optarg, &a->o.loader) < 0)
-				return cli_usage_error(CMD, "--loader must be qemu or igvm-crate, got '%s'", optarg);
+				return cli_usage_error(CMD, "--loader must be qemu, igvm-crate or igvmmeasure, got '%s'",
+						       optarg);
 			break;
 		case OPT_JSON:
 			a->json = true;
@@ -238,6 +243,9 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			return list_vcpu_types();
 		case OPT_IGNORE_ID_BLOCK:
 			a->ignore_id_block = true;
+			break;
+		case OPT_NATIVE_ZERO:
+			a->o.native_zero = true;
 			break;
 		case 'v':
 			a->verbose = true;

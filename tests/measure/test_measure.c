@@ -449,6 +449,8 @@ static void add_vmsa(struct igvm_file *f, uint64_t gpa, uint32_t mask, uint16_t 
 	igvm_file_append(f, &h);
 }
 
+static const uint8_t measure_zero_page_for_test[4096];
+
 static void chain_page(uint8_t ld[48], const uint8_t *page, enum snp_page_type t, uint64_t gpa)
 {
 	uint8_t c[48];
@@ -518,6 +520,39 @@ static void test_igvm_models(void)
 	IK_CHECK(measure_igvm(f, &o, &res, &d) == 0);
 	IK_CHECK(memcmp(res.digest, want, 48) == 0);
 
+	/* coconut igvmmeasure: file order, one page per insert, shared pages measured, VMSA in place. */
+	memset(want, 0, sizeof(want));
+	chain_page(want, a, SNP_PAGE_TYPE_NORMAL, 0x1000);
+	chain_page(want, b, SNP_PAGE_TYPE_NORMAL, 0x2000);
+	chain_page(want, NULL, SNP_PAGE_TYPE_UNMEASURED, 0x10000);
+	chain_page(want, zero, SNP_PAGE_TYPE_NORMAL, 0x3000);
+	chain_page(want, NULL, SNP_PAGE_TYPE_UNMEASURED, 0x4000);
+	chain_page(want, zero, SNP_PAGE_TYPE_NORMAL, 0x5000);
+	chain_page(want, vmsa, SNP_PAGE_TYPE_VMSA, VMSA_KVM_GPA);
+	o.loader = MEASURE_LOADER_IGVMMEASURE;
+	ik_diag_init(&d);
+	IK_CHECK(measure_igvm(f, &o, &res, &d) == 0);
+	IK_CHECK(memcmp(res.digest, want, 48) == 0);
+	IK_CHECK(res.loader == MEASURE_LOADER_IGVMMEASURE && res.vmsas == 1);
+	/* --native-zero: pages without data become ZERO pages. */
+	memset(want, 0, sizeof(want));
+	chain_page(want, a, SNP_PAGE_TYPE_NORMAL, 0x1000);
+	chain_page(want, b, SNP_PAGE_TYPE_NORMAL, 0x2000);
+	chain_page(want, NULL, SNP_PAGE_TYPE_UNMEASURED, 0x10000);
+	chain_page(want, NULL, SNP_PAGE_TYPE_ZERO, 0x3000);
+	chain_page(want, NULL, SNP_PAGE_TYPE_UNMEASURED, 0x4000);
+	chain_page(want, NULL, SNP_PAGE_TYPE_ZERO, 0x5000);
+	chain_page(want, vmsa, SNP_PAGE_TYPE_VMSA, VMSA_KVM_GPA);
+	o.native_zero = true;
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == 0);
+	IK_CHECK(memcmp(res.digest, want, 48) == 0);
+	o.native_zero = false;
+	/* native zero belongs to the igvmmeasure model only. */
+	o.loader = MEASURE_LOADER_QEMU;
+	o.native_zero = true;
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == -EINVAL);
+	o.native_zero = false;
+
 	/* APs without a VP context need a vCPU signature under QEMU. */
 	o.loader = MEASURE_LOADER_QEMU;
 	o.has_vcpu_signature = false;
@@ -546,6 +581,42 @@ static void test_igvm_models(void)
 	IK_CHECK(res.loader == MEASURE_LOADER_IGVM_CRATE);
 	IK_CHECK_EQ_U64(res.pages, 5); /* 0x1000, 0x2000, 2 insert pages, 0x3000 */
 	IK_CHECK_EQ_U64(res.measured_bytes, 3 * 4096);
+	igvm_file_free(f);
+}
+
+static void test_igvmmeasure_sev_es(void)
+{
+	static uint8_t a[4096], vmsa[4096], stream[3 * 4096];
+	struct vmsa_params vp = { VMSA_GUEST_SEV_ES, VMM_TYPE_QEMU, 0x00800F12, 0 };
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	struct measure_opts o;
+	struct measure_result res;
+	uint8_t want[32];
+
+	memset(a, 0x5A, sizeof(a));
+	vmsa_build_reset(&vp, VMSA_RESET_EIP, vmsa, NULL);
+	add_platform(f, 4, IGVM_PLATFORM_SEV_ES);
+	add_page(f, 0x1000, 4, a, 0, 0);
+	add_page(f, 0x2000, 4, NULL, 0, 0); /* no data: adds nothing */
+	add_page(f, 0x3000, 4, a, IGVM_PAGE_DATA_FLAG_UNMEASURED, 0); /* flags ignored */
+	add_vmsa(f, VMSA_KVM_GPA, 4, 0, vmsa);
+	memcpy(stream, a, 4096);
+	memcpy(stream + 4096, a, 4096);
+	memcpy(stream + 8192, vmsa, 4096);
+	ik_sha256(stream, sizeof(stream), want);
+	measure_opts_init(&o);
+	o.platform = IGVM_PLATFORM_SEV_ES;
+	o.loader = MEASURE_LOADER_IGVMMEASURE;
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == 0);
+	IK_CHECK(res.digest_len == 32 && memcmp(res.digest, want, 32) == 0);
+	/* QEMU: zero pages are launch data too, unmeasured pages are not; the reset-state VMSA
+	 * already has what KVM forces (EFER.SVME, CR0.ET, CR4.MCE, RFLAGS bit 1). */
+	memcpy(stream + 4096, measure_zero_page_for_test, 4096);
+	memcpy(stream + 8192, vmsa, 4096);
+	o.loader = MEASURE_LOADER_QEMU;
+	ik_sha256(stream, sizeof(stream), want);
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == 0);
+	IK_CHECK(memcmp(res.digest, want, 32) == 0);
 	igvm_file_free(f);
 }
 
@@ -618,6 +689,7 @@ int main(void)
 	test_ovmf_parser_errors();
 	test_igvm_models();
 	test_igvm_tdx_vector();
+	test_igvmmeasure_sev_es();
 	test_igvm_qemu_refusals();
 	if (load_debian_ovmf(&fb)) {
 		struct ovmf_rom *rom = NULL;
