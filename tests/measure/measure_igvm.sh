@@ -32,6 +32,11 @@ if [ -f /usr/share/ovmf/OVMF.fd ] && [ "$(sha256sum /usr/share/ovmf/OVMF.fd | cu
 	got=$("$ik" measure "$(mk snp-ovmf)" | tail -n 1)
 	[ "$got" = 452085ba208daeb9c3e63ba501f856c0c59f065eeae4a8e3a6d4ee60fd9fd6f7927878a97a8d3e785704934801355d0e ] &&
 		pass igvm-wrapped-ovmf || bad "igvm-wrapped-ovmf: $got"
+	# measure.md §5.3: with igvmmeasure's --native-zero semantics (data-less NORMAL pages as ZERO
+	# pages) and one vCPU, the wrapped file gives the direct-boot digest of §7.2 (sev-snp-measure).
+	got=$("$ik" measure --loader igvmmeasure --native-zero "$tmp/snp-ovmf.igvm" | tail -n 1)
+	[ "$got" = 11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22a9beede8fe7a97e3 ] &&
+		pass igvmmeasure-native-zero-equals-direct-boot || bad "igvmmeasure-native-zero-equals-direct-boot: $got"
 fi
 
 # JSON names the loader and the policy read from GUEST_POLICY.
