@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -17,6 +18,7 @@
 
 static const char usage_text[] =
 	"usage: igvmkit diff [options] A B\n"
+	"       igvmkit diff [options] DIR-A DIR-B\n"
 	"\n"
 	"Explains how two IGVM files, or two FUKI / UKI add-on / PE images, differ:\n"
 	"fixed header, platforms, every variable header field by field, page contents\n"
@@ -43,6 +45,13 @@ static const char usage_text[] =
 	"equivalent, 2 usage, 3 invalid input (not an IGVM/PE file, truncated, different\n"
 	"formats), 4 I/O, 6 input too large, 7 unsupported, 8 internal error.\n";
 
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 1 : 0;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -58,12 +67,14 @@ int cmd_diff(int argc, char **argv)
 	};
 	struct diff_opts o = { 0 };
 	struct diff_report *report = NULL;
+	struct diff_dir_report *dir_report = NULL;
+	enum diff_verdict verdict;
 	struct ik_diag d;
 	struct ik_buf out;
 	bool json = false, quiet = false, semantic = false;
 	const char *output = NULL;
 	uint64_t max_items = DEFAULT_MAX_ITEMS;
-	int c, r, ret;
+	int c, r, ret, dirs;
 
 	ik_diag_init(&d);
 	optind = 1;
@@ -104,22 +115,35 @@ int cmd_diff(int argc, char **argv)
 	if (quiet && (json || output))
 		return cli_usage_error(CMD, "--quiet cannot be combined with --json or --output");
 
-	r = diff_files(argv[optind], argv[optind + 1], &o, &report, &d);
+	dirs = is_dir(argv[optind]) + is_dir(argv[optind + 1]);
+	if (dirs == 1)
+		return cli_usage_error(CMD, "cannot compare a directory with a file: give two files "
+					    "or two directories");
+	if (dirs == 2)
+		r = diff_dirs(argv[optind], argv[optind + 1], &o, &dir_report, &d);
+	else
+		r = diff_files(argv[optind], argv[optind + 1], &o, &report, &d);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
 
-	ret = report->verdict == DIFF_IDENTICAL ||
-			      (semantic && report->verdict == DIFF_EQUIVALENT)
+	verdict = dir_report ? dir_report->verdict : report->verdict;
+	ret = verdict == DIFF_IDENTICAL || (semantic && verdict == DIFF_EQUIVALENT)
 		      ? IK_EXIT_OK
 		      : IK_EXIT_MISMATCH;
 	if (quiet) {
 		diff_report_free(report);
+		diff_dir_report_free(dir_report);
 		return ret;
 	}
 	ik_buf_init(&out, 0);
-	r = json ? diff_report_json(report, &out)
-		 : diff_report_text(report, (size_t)max_items, &out);
+	if (dir_report)
+		r = json ? diff_dir_report_json(dir_report, &out)
+			 : diff_dir_report_text(dir_report, (size_t)max_items, &out);
+	else
+		r = json ? diff_report_json(report, &out)
+			 : diff_report_text(report, (size_t)max_items, &out);
 	diff_report_free(report);
+	diff_dir_report_free(dir_report);
 	if (r < 0) {
 		ik_buf_release(&out);
 		return cli_error_diag(CMD, NULL, r);

@@ -283,12 +283,31 @@ static int diff_raw(struct diff_ctx *c, const uint8_t *a, size_t a_len, const ui
 {
 	bool differs;
 
+	int err;
+
 	*ret_summary_a = strdup("compared as bytes");
 	*ret_summary_b = strdup("compared as bytes");
 	if (!*ret_summary_a || !*ret_summary_b)
 		return -ENOMEM;
-	return diff_add_content(c, DIFF_CLASS_SEMANTIC, DIFF_UNIT_FILE, 0, "file", a, a_len, b,
-				b_len, false, &differs, NULL);
+	err = diff_add_content(c, DIFF_CLASS_SEMANTIC, DIFF_UNIT_FILE, 0, "file", a, a_len, b,
+			       b_len, false, &differs, NULL);
+	if (err < 0 || !differs)
+		return err;
+	/* Text (JSON, YAML, CSV...): where a person would look first. */
+	{
+		struct diff_item *it = &c->r->items[c->r->n_items - 1];
+		size_t end = (size_t)it->first_offset, line = 1;
+		bool text = !memchr(a, 0, a_len) && !memchr(b, 0, b_len);
+
+		if (text) {
+			for (size_t i = 0; i < end && i < a_len; i++)
+				line += a[i] == '\n';
+			it->text = diff_strf("text: first difference on line %zu", line);
+			if (!it->text)
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static int file_info(struct diff_file_info *fi, const char *name, enum diff_format f,
@@ -744,53 +763,59 @@ static void json_items(struct ik_json *j, const char *key, const struct diff_rep
 	ik_json_array_end(j);
 }
 
-int diff_report_json(const struct diff_report *r, struct ik_buf *out)
+void diff_report_json_value(const struct diff_report *r, struct ik_json *j, const char *key)
 {
 	struct ik_buf line;
-	struct ik_json j;
-	int err;
 
 	ik_buf_init(&line, 0);
-	err = diff_report_verdict_line(r, &line);
-	if (err < 0) {
+	if (diff_report_verdict_line(r, &line) < 0) {
 		ik_buf_release(&line);
-		return err;
+		j->err = -ENOMEM;
+		return;
 	}
-	ik_json_init(&j, out);
-	ik_json_object_begin(&j, NULL);
-	ik_json_string(&j, "verdict", diff_verdict_name(r->verdict));
-	ik_json_string(&j, "summary", (const char *)line.data);
-	json_file(&j, "a", &r->a);
-	json_file(&j, "b", &r->b);
+	ik_json_object_begin(j, key);
+	ik_json_string(j, "verdict", diff_verdict_name(r->verdict));
+	ik_json_string(j, "summary", (const char *)line.data);
+	json_file(j, "a", &r->a);
+	json_file(j, "b", &r->b);
 	if (r->has_first_byte_difference)
-		ik_json_hex_u64(&j, "first_byte_difference", r->first_byte_difference);
+		ik_json_hex_u64(j, "first_byte_difference", r->first_byte_difference);
 	else
-		ik_json_null(&j, "first_byte_difference");
-	ik_json_object_begin(&j, "counts");
-	json_counts(&j, "semantic", r->semantic);
-	json_counts(&j, "layout", r->layout);
-	ik_json_object_end(&j);
-	json_items(&j, "semantic", r, DIFF_CLASS_SEMANTIC);
-	json_items(&j, "layout", r, DIFF_CLASS_LAYOUT);
-	ik_json_array_begin(&j, "measurements");
+		ik_json_null(j, "first_byte_difference");
+	ik_json_object_begin(j, "counts");
+	json_counts(j, "semantic", r->semantic);
+	json_counts(j, "layout", r->layout);
+	ik_json_object_end(j);
+	json_items(j, "semantic", r, DIFF_CLASS_SEMANTIC);
+	json_items(j, "layout", r, DIFF_CLASS_LAYOUT);
+	ik_json_array_begin(j, "measurements");
 	for (size_t i = 0; i < r->n_measurements; i++) {
 		const struct diff_measurement *m = &r->measurements[i];
 
-		ik_json_object_begin(&j, NULL);
-		ik_json_string(&j, "platform", m->platform);
-		ik_json_string(&j, "field", m->field);
-		json_opt_string(&j, "a", m->a);
-		json_opt_string(&j, "b", m->b);
-		ik_json_bool(&j, "equal", m->a && m->b && strcmp(m->a, m->b) == 0);
+		ik_json_object_begin(j, NULL);
+		ik_json_string(j, "platform", m->platform);
+		ik_json_string(j, "field", m->field);
+		json_opt_string(j, "a", m->a);
+		json_opt_string(j, "b", m->b);
+		ik_json_bool(j, "equal", m->a && m->b && strcmp(m->a, m->b) == 0);
 		if (m->why_not_a)
-			ik_json_string(&j, "a_error", m->why_not_a);
+			ik_json_string(j, "a_error", m->why_not_a);
 		if (m->why_not_b)
-			ik_json_string(&j, "b_error", m->why_not_b);
-		ik_json_object_end(&j);
+			ik_json_string(j, "b_error", m->why_not_b);
+		ik_json_object_end(j);
 	}
-	ik_json_array_end(&j);
-	ik_json_object_end(&j);
+	ik_json_array_end(j);
+	ik_json_object_end(j);
 	ik_buf_release(&line);
+}
+
+int diff_report_json(const struct diff_report *r, struct ik_buf *out)
+{
+	struct ik_json j;
+	int err;
+
+	ik_json_init(&j, out);
+	diff_report_json_value(r, &j, NULL);
 	err = ik_json_finish(&j);
 	if (err >= 0)
 		err = ik_buf_terminate(out);

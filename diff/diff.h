@@ -34,6 +34,7 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
+#include "common/json.h"
 
 enum diff_verdict {
 	DIFF_IDENTICAL = 0,  /* byte-identical files */
@@ -170,5 +171,47 @@ int diff_report_text(const struct diff_report *r, size_t max_items, struct ik_bu
 
 /* The same as JSON (docs/cmd/diff.md), always complete. */
 int diff_report_json(const struct diff_report *r, struct ik_buf *out);
+/* The report as one JSON object value inside J (KEY NULL inside arrays). */
+void diff_report_json_value(const struct diff_report *r, struct ik_json *j, const char *key);
+
+/* ---- Directories: every regular file of two output directories, paired by name ---- */
+
+#define DIFF_DIR_FILES_MAX 4096
+
+enum diff_dir_presence {
+	DIFF_DIR_BOTH = 0,
+	DIFF_DIR_ONLY_A = 1,
+	DIFF_DIR_ONLY_B = 2,
+};
+
+struct diff_dir_entry {
+	char *name; /* file name within the directories */
+	enum diff_dir_presence presence;
+	struct diff_report *report; /* DIFF_DIR_BOTH only */
+};
+
+struct diff_dir_report {
+	enum diff_verdict verdict;
+	char *name_a, *name_b;
+	struct diff_dir_entry *entries; /* sorted by name (bytewise) */
+	size_t n_entries;
+	size_t n_identical, n_equivalent, n_different, n_only;
+};
+
+/*
+ * Compares the regular files directly inside DIR_A and DIR_B (not recursive;
+ * other entries are ignored), pairing them by name: IGVM and PE files
+ * structurally, anything else as bytes.  A file present on one side only makes
+ * the directories different.  An unreadable or invalid IGVM/PE file fails
+ * the whole comparison with its diagnostic.
+ */
+int diff_dirs(const char *dir_a, const char *dir_b, const struct diff_opts *o,
+	      struct diff_dir_report **ret, struct ik_diag *d);
+void diff_dir_report_free(struct diff_dir_report *r);
+/* "identical", "equivalent (...)", "different: 1 of 3 files differ". */
+int diff_dir_report_verdict_line(const struct diff_dir_report *r, struct ik_buf *out);
+/* Verdict, one line per file, then the full report of every file that is not identical. */
+int diff_dir_report_text(const struct diff_dir_report *r, size_t max_items, struct ik_buf *out);
+int diff_dir_report_json(const struct diff_dir_report *r, struct ik_buf *out);
 
 #endif

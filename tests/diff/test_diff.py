@@ -77,6 +77,7 @@ def main():
         determinism_cases(tmp)
         fuki_cases(tmp)
         build_cases(tmp)
+        dir_cases(tmp)
         mutation_cases(tmp)
     finally:
         os.chdir('/')
@@ -310,6 +311,35 @@ def fuki_cases(tmp):
     out = expect_verdict('a.efi', 's1.efi', 'different: 1 signature differs', 1)
     check("only in B: signer '/CN=igvmkit diff test 1', SHA256, signingTime absent" in out,
           'signature only in B')
+
+
+def dir_cases(tmp):
+    """Two output directories: files paired by name, IGVM structurally, the rest as bytes."""
+    for d in ('out1', 'out2'):
+        os.makedirs(d)
+        shutil.copy('base.igvm', os.path.join(d, 'qemu.igvm'))
+        with open(os.path.join(d, 'qemu.measurements.json'), 'w') as f:
+            f.write('{\n  "schema": "igvmkit-measurements/1",\n  "digest": "00"\n}\n')
+    os.makedirs('out2/subdir')  # not a regular file: ignored
+    rc, out, err = diff('out1', 'out2')
+    check(rc == 0 and first_line(out) == 'identical', f'dirs identical: {rc} {out} {err}')
+    shutil.copy('page-byte.igvm', 'out2/qemu.igvm')
+    with open('out2/qemu.measurements.json', 'w') as f:
+        f.write('{\n  "schema": "igvmkit-measurements/1",\n  "digest": "01"\n}\n')
+    shutil.copy('base.igvm', 'out2/extra.igvm')
+    rc, out, err = diff('out1', 'out2')
+    check(rc == 1 and first_line(out) == 'different: 3 of 3 files differ',
+          f'dirs different: {first_line(out)}')
+    for text in ('  extra.igvm: only in B', '  qemu.igvm: different: 1 page differs',
+                 '  qemu.measurements.json: different: bytes differ from offset 0x36',
+                 'text: first difference on line 3', '== qemu.igvm =='):
+        check(text in out, f'dirs: {text!r} in the report')
+    rc, rep = diff_json('out1', 'out2')
+    names = [(f['name'], f['presence']) for f in rep.get('files', [])]
+    check(names == [('extra.igvm', 'only-b'), ('qemu.igvm', 'both'),
+                    ('qemu.measurements.json', 'both')], f'dirs JSON files: {names}')
+    rc, _, err = diff('out1', 'base.igvm')
+    check(rc == 2 and 'directory with a file' in err, 'dir vs file is a usage error')
 
 
 def mutation_cases(tmp):
