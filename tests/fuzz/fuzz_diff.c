@@ -4,7 +4,8 @@
  * files compared field by field, then rendered as text and JSON.
  * Input: a little-endian u32 N, then file A (the next N bytes, clamped to what
  * is there) and file B (the rest).  Seeds: tests/fuzz/corpus/diff, pairs of
- * real IGVM and PE files packed that way.
+ * real IGVM and PE files packed that way.  IGVM halves are also compared
+ * with their fixed headers repaired (igvm_fixup.h), past the checksum.
  * Invariants beyond "no crash, no leak, no UB":
  *  - a failure explains itself; a file compared with itself is identical;
  *  - the report renders as text and JSON.
@@ -16,6 +17,7 @@
 #include "common/buf.h"
 #include "common/bytes.h"
 #include "diff/diff.h"
+#include "igvm_fixup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,5 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(data, n, data + n, size - n, false, false);
 	run(data, n, data + n, size - n, true, false);
 	run(data, n, data, n, false, true);
+	{
+		uint8_t *a = igvm_fixup_copy(data, n), *b = igvm_fixup_copy(data + n, size - n);
+		if (a || b)
+			run(a ? a : data, n, b ? b : data + n, size - n, false, false);
+		free(a);
+		free(b);
+	}
 	return 0;
 }

@@ -8,7 +8,8 @@
  *  - a failure explains itself (negative errno and a message);
  *  - a success yields a digest of the platform's length (48 SNP/TDX, 32 SEV/SEV-ES);
  *  - measuring is deterministic: the same model and options give the same digest.
- * Seeds: tests/fuzz/corpus/igvm (shared with fuzz_igvm_read).
+ * The fixed header is repaired first (igvm_fixup.h), so mutations get past the
+ * checksum to the directives.  Seeds: tests/fuzz/corpus/igvm (shared with fuzz_igvm_read).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "assemble/igvm.h"
 #include "assemble/measure.h"
+#include "igvm_fixup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,9 +48,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t vcpus[] = { 1, 3 };
 	static const struct igvm_read_opts modes[2] = { { .lenient = false }, { .lenient = true } };
 
+	uint8_t *fixed;
+
 	/* Measurement hashes every page: keep inputs small enough for many runs per second. */
 	if (size > (1u << 18))
 		return 0;
+	fixed = igvm_fixup_copy(data, size);
+	if (fixed)
+		data = fixed;
 	for (size_t m = 0; m < 2; m++) {
 		struct igvm_file *f = NULL;
 		struct ik_diag d;
@@ -71,5 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 		igvm_file_free(f);
 	}
+	free(fixed);
 	return 0;
 }
