@@ -269,6 +269,16 @@ def case_default_ovmf(tmp):
     check(tdx_d == ["4c7206f0f483c524f12c366c711e9049030a8d47c471ee5aa9c4999a08de4057fb887fed0744d5631a212967fb231c47"],
           "TDX MRTD (measure.md §7.3)")
     check(len(m["measurements"]) == 2 * 4 * 3 + 1, "one measurement per vCPU count/type")
+    # Measured with igvmmeasure's --native-zero semantics the SNP directives must reproduce the
+    # direct -bios launch exactly: measure.md §7.2, sev-snp-measure --mode snp --vcpus 1
+    # --vcpu-type EPYC-v4 --ovmf OVMF.fd.  This checks ROM pages, ASEV page types and the VMSA.
+    snp_only = os.path.join(tmp, "snp-only")
+    build(os.path.join(SRC, "layouts", "default.yaml"), snp_only, "--variant", "snp")
+    rm = run(["measure", "--platform", "sev-snp", "--loader", "igvmmeasure", "--native-zero",
+              os.path.join(snp_only, "ovmf-snp.igvm")])
+    check(rm.returncode == 0 and rm.stdout.strip().splitlines()[-1] ==
+          "11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22a9beede8fe7a97e3",
+          "SNP directives equal the direct launch (sev-snp-measure, measure.md §7.2): " + rm.stdout + rm.stderr)
     check(m["image"]["sha256"] == hashlib.sha256(open(igvm, "rb").read()).hexdigest(),
           "measurements name the image")
     # The summary names file, size, sha256 and digests.
@@ -468,10 +478,26 @@ def case_kernel_hashes(tmp):
     # Real AmdSev suffix from sev-snp-measure's fixtures, where the shared data is present.
     fixture = os.path.join(SHARED, "ovmf_AmdSev_suffix.bin")
     if os.path.exists(fixture):
+        # With igvmmeasure's --native-zero semantics the IGVM must measure like the direct launch
+        # sev-snp-measure models: measure.md §7.2 (--mode snp --vcpus 1 --vcpu-type EPYC-v4
+        # --ovmf ovmf_AmdSev_suffix.bin, with and without --kernel/--initrd/--append).
         r = build(os.path.join(SRC, "layouts", "qemu-snp-kernel-hashes.yaml"),
                   os.path.join(tmp, "fixture"), "-D", "OVMF=" + fixture, "-D", "KERNEL=" + k,
-                  "-D", "INITRD=" + i)
+                  "-D", "INITRD=" + i, "-D", "CMDLINE=console=ttyS0")
         check(r.returncode == 0, "AmdSev fixture builds: " + r.stderr)
+        r = run(["measure", "--platform", "sev-snp", "--loader", "igvmmeasure", "--native-zero",
+                 os.path.join(tmp, "fixture", "ovmf-snp-kernel-hashes.igvm")])
+        check(r.returncode == 0 and r.stdout.strip().splitlines()[-1] ==
+              "3e15da8b143c505d671db317049bb92d495c9ecf26babb6b847c7260531263dd0bfffd802b89fb438c35fe381899b4ab",
+              "kernel hashes measure like sev-snp-measure's direct launch: " + r.stdout + r.stderr)
+        lay = os.path.join(tmp, "plain.yaml")
+        write(lay, "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n" % fixture)
+        r = build(lay, os.path.join(tmp, "plain"))
+        r = run(["measure", "--platform", "sev-snp", "--loader", "igvmmeasure", "--native-zero",
+                 os.path.join(tmp, "plain", "plain.igvm")])
+        check(r.returncode == 0 and r.stdout.strip().splitlines()[-1] ==
+              "19358ba9a7615534a9a1e2f0dfc29384dcd4dcb7062ff9c6013b26869a5fc6ecabe033c48dd6f6db5d6d76e7c5df632d",
+              "AmdSev fixture without hashes (measure.md §7.2): " + r.stdout + r.stderr)
 
 
 def case_tdx_layout(tmp):
