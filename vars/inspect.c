@@ -349,6 +349,59 @@ static void describe_variables(struct out *o, const struct vars_list *l,
 		ik_json_array_end(o->j);
 }
 
+/*
+ * What OVMF will do with these variables: user mode iff PK holds an entry;
+ * image verification enforced unless SecureBootEnable says 0 (edk2 creates
+ * it as 1 when PK exists and it is missing).
+ */
+static void describe_secure_boot(struct out *o, const struct vars_list *l)
+{
+	size_t counts[VARS_SIGDB_MAX] = { 0 };
+	bool present[VARS_SIGDB_MAX] = { false };
+	ssize_t sbe = vars_list_find(l, "SecureBootEnable", &vars_guid_secure_boot_enable);
+	bool user_mode, enabled, enforced;
+	char summary[256];
+	size_t used = 0;
+
+	for (int i = 0; i < VARS_SIGDB_MAX; i++) {
+		ssize_t at = vars_list_find(l, vars_sigdb_name((enum vars_sigdb)i),
+					    vars_sigdb_guid((enum vars_sigdb)i));
+		struct esl_db db;
+
+		if (at < 0)
+			continue;
+		present[i] = true;
+		if (esl_db_parse(l->v[at].data, l->v[at].len, &db, NULL) == 0) {
+			counts[i] = esl_db_count(&db);
+			esl_db_release(&db);
+		}
+	}
+	user_mode = counts[VARS_SIGDB_PK] > 0;
+	enabled = sbe < 0 || l->v[sbe].len < 1 || l->v[sbe].data[0] != 0;
+	enforced = user_mode && enabled;
+	summary[0] = '\0';
+	for (int i = 0; i < VARS_SIGDB_MAX; i++)
+		if (present[i])
+			used += (size_t)snprintf(summary + used, sizeof(summary) - used, "%s%s %zu",
+						 used ? ", " : "", vars_sigdb_name((enum vars_sigdb)i),
+						 counts[i]);
+	if (o->json) {
+		ik_json_object_begin(o->j, "secure_boot");
+		ik_json_bool(o->j, "setup_mode", !user_mode);
+		ik_json_bool(o->j, "enforced", enforced);
+		for (int i = 0; i < VARS_SIGDB_MAX; i++)
+			if (present[i])
+				ik_json_u64(o->j, vars_sigdb_name((enum vars_sigdb)i), counts[i]);
+		ik_json_object_end(o->j);
+		return;
+	}
+	line(o, "Secure Boot: %s%s%s%s",
+	     enforced ? "enforced"
+		      : (!user_mode ? "not enforced, setup mode (no PK)"
+				    : "not enforced (SecureBootEnable is 0)"),
+	     used ? " [entries: " : "", summary, used ? "]" : "");
+}
+
 static int describe_store(struct out *o, const uint8_t *p, size_t len, struct ik_diag *d)
 {
 	struct vars_list l;
@@ -378,6 +431,7 @@ static int describe_store(struct out *o, const uint8_t *p, size_t len, struct ik
 		line(o, "fault-tolerant write block: %s, %s", info.ftw_valid ? "valid" : "INVALID",
 		     info.ftw_queue_empty ? "no pending write" : "PENDING WRITE");
 	}
+	describe_secure_boot(o, &l);
 	describe_variables(o, &l, info.valid);
 	vars_store_info_release(&info);
 	vars_list_release(&l);
@@ -397,6 +451,7 @@ static int describe_json_store(struct out *o, const uint8_t *p, size_t len, stru
 	else
 		line(o, "QEMU uefi-vars JSON store (version 2), %zu variable%s", l.n,
 		     l.n == 1 ? "" : "s");
+	describe_secure_boot(o, &l);
 	describe_variables(o, &l, NULL);
 	vars_list_release(&l);
 	return 0;

@@ -97,6 +97,12 @@ IKPW=s3cret "$IGVMKIT" vars auth db -t 0 -k enc.key --passphrase-env IKPW -c enc
 	cmp -s enc.auth enc2.auth && ok "--passphrase-env" || fail "--passphrase-env"
 expect_fail 5 enc3.auth "encrypted" -- "$IGVMKIT" vars auth db -t 0 -k enc.key -c enc.crt -o enc3.auth pk.esl
 
+# The Secure Boot summary of `vars list`.
+"$IGVMKIT" vars list a/vars.fd | grep -q "^Secure Boot: enforced \[entries: PK 1, KEK 1, db 1, dbx 1\]" &&
+	ok "summary: enforced" || fail "summary enforced: $("$IGVMKIT" vars list a/vars.fd | sed -n 4p)"
+"$IGVMKIT" vars list edit.fd | grep -q "^Secure Boot: not enforced (SecureBootEnable is 0)" && ok "summary: disabled" || fail "summary disabled"
+"$IGVMKIT" vars store -o empty4.fd && "$IGVMKIT" vars list empty4.fd | grep -q "setup mode (no PK)" && ok "summary: setup mode" || fail "summary setup"
+
 # list --json on each format.
 for f in pk.esl a/kek.auth a/vars.fd; do
 	"$IGVMKIT" vars list --json $f | python3 -c 'import json,sys; json.load(sys.stdin)' && ok "list --json $f" || fail "list --json $f"
