@@ -192,7 +192,9 @@ struct layout_measure {
 	size_t n_vcpu_types;
 	char **vmms; /* "qemu", "ec2", "gce" */
 	size_t n_vmms;
-	char *loader; /* "qemu" (default) or "igvm" */
+	char **loaders; /* "qemu" (default), "igvm-crate", "igvmmeasure" */
+	size_t n_loaders;
+	bool native_zero; /* igvmmeasure --native-zero semantics */
 	uint64_t guest_features;
 	bool has_guest_features;
 	char *tdx_order; /* "single" (default) or "two-pass" */

@@ -268,7 +268,9 @@ int layout_dump(const struct layout *l, struct ik_buf *buf)
 	out_printf(b, "]\n");
 	dump_list_str(b, "vcpu-types", l->measure.vcpu_types, l->measure.n_vcpu_types);
 	dump_list_str(b, "vmm", l->measure.vmms, l->measure.n_vmms);
-	key_str(b, 2, "loader", l->measure.loader);
+	dump_list_str(b, "loader", l->measure.loaders, l->measure.n_loaders);
+	if (l->measure.native_zero)
+		out_printf(b, "  native-zero: true\n");
 	if (l->measure.has_guest_features)
 		key_hex(b, 2, "guest-features", l->measure.guest_features);
 	key_str(b, 2, "tdx-order", l->measure.tdx_order);

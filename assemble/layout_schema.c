@@ -1128,18 +1128,34 @@ static int on_m_vmm(struct ctx *c, struct lnode *v, void *obj)
 	return m->vmms ? each_item(c, v, LAYOUT_LIST_MAX, add_vmm, m) : -ENOMEM;
 }
 
-static int on_m_loader(struct ctx *c, struct lnode *v, void *obj)
+static int add_loader(struct ctx *c, struct lnode *item, void *obj)
 {
-	static const char *const names[] = { "qemu", "igvm" };
+	/* "igvm" is the crate's model under its older layout name */
+	static const char *const names[] = { "qemu", "igvm-crate", "igvmmeasure", "igvm" };
 	struct layout_measure *m = obj;
 	size_t i;
-	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
+	int r = get_choice(c, item, names, IK_ARRAY_SIZE(names), &i);
 
 	if (r < 0)
 		return r;
-	free(m->loader);
-	m->loader = strdup(names[i]);
-	return m->loader ? 0 : -ENOMEM;
+	m->loaders[m->n_loaders] = strdup(names[i == 3 ? 1 : i]);
+	if (!m->loaders[m->n_loaders])
+		return -ENOMEM;
+	m->n_loaders++;
+	return 0;
+}
+
+static int on_m_loader(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_measure *m = obj;
+	m->loaders = calloc(list_len(v), sizeof(*m->loaders));
+	return m->loaders ? each_item(c, v, LAYOUT_LIST_MAX, add_loader, m) : -ENOMEM;
+}
+
+static int on_m_native_zero(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_measure *m = obj;
+	return get_bool(c, v, &m->native_zero);
 }
 
 static int on_m_guest_features(struct ctx *c, struct lnode *v, void *obj)
@@ -1166,6 +1182,7 @@ static int on_m_tdx_order(struct ctx *c, struct lnode *v, void *obj)
 static const struct key_rule measure_rules[] = {
 	{ "vcpus", on_m_vcpus },	 { "vcpu-types", on_m_vcpu_types },
 	{ "vmm", on_m_vmm },		 { "loader", on_m_loader },
+	{ "native-zero", on_m_native_zero },
 	{ "guest-features", on_m_guest_features }, { "tdx-order", on_m_tdx_order },
 };
 
@@ -1425,8 +1442,12 @@ static int finish(struct ctx *c, struct lnode *tree)
 	if (l->outputs.sign && !l->outputs.fuki)
 		return layout_fail_at(c->d, -EINVAL, &l->outputs.sign_mark,
 				      "'outputs.sign' signs the FUKI add-on: set 'outputs.fuki' too (sign IGVM-only outputs with 'igvmkit sign-id-block')");
-	if (!l->measure.loader && !(l->measure.loader = strdup("qemu")))
-		return -ENOMEM;
+	if (l->measure.n_loaders == 0) {
+		l->measure.loaders = calloc(1, sizeof(char *));
+		if (!l->measure.loaders || !(l->measure.loaders[0] = strdup("qemu")))
+			return -ENOMEM;
+		l->measure.n_loaders = 1;
+	}
 	if (!l->measure.tdx_order && !(l->measure.tdx_order = strdup("single")))
 		return -ENOMEM;
 	if (l->measure.n_vcpus == 0) {
@@ -1484,7 +1505,9 @@ void layout_free(struct layout *l)
 	for (size_t i = 0; i < l->measure.n_vmms; i++)
 		free(l->measure.vmms[i]);
 	free(l->measure.vmms);
-	free(l->measure.loader);
+	for (size_t i = 0; i < l->measure.n_loaders; i++)
+		free(l->measure.loaders[i]);
+	free(l->measure.loaders);
 	free(l->measure.tdx_order);
 	free(l->outputs.igvm);
 	free(l->outputs.measurements);

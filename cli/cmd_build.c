@@ -106,6 +106,14 @@ static bool has_vmsas(enum igvm_platform_type p)
 
 static int add_result(struct product *p, const struct measure_result *r)
 {
+	/* SEV and TDX do not depend on the loader choice in every model: keep one of equals */
+	for (size_t i = 0; i < p->n_results; i++) {
+		const struct measure_result *q = &p->results[i];
+		if (q->platform == r->platform && q->loader == r->loader && q->vcpus == r->vcpus &&
+		    q->vmm == r->vmm && strcmp(q->vcpu_type, r->vcpu_type) == 0 &&
+		    q->digest_len == r->digest_len && memcmp(q->digest, r->digest, r->digest_len) == 0)
+			return 0;
+	}
 	struct measure_result *v = realloc(p->results, (p->n_results + 1) * sizeof(*v));
 
 	if (!v)
@@ -129,6 +137,7 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 		size_t n_vcpus = has_vmsas(plat) ? m->n_vcpus : 1;
 		size_t n_types = has_vmsas(plat) ? m->n_vcpu_types : 1;
 		size_t n_vmms = has_vmsas(plat) ? m->n_vmms : 1;
+		for (size_t ld = 0; ld < m->n_loaders; ld++)
 		for (size_t v = 0; v < n_vmms; v++)
 			for (size_t t = 0; t < n_types; t++)
 				for (size_t c = 0; c < n_vcpus; c++) {
@@ -137,9 +146,13 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 
 					measure_opts_init(&o);
 					o.platform = plat;
-					r = measure_loader_from_name(m->loader, &o.loader);
+					r = measure_loader_from_name(m->loaders[ld], &o.loader);
 					if (r < 0)
-						return ik_fail(d, r, "unknown loader model '%s'", m->loader);
+						return ik_fail(d, r, "unknown loader model '%s'", m->loaders[ld]);
+					o.native_zero = m->native_zero && o.loader == MEASURE_LOADER_IGVMMEASURE;
+					/* igvmmeasure computes AMD digests only */
+					if (plat == IGVM_PLATFORM_TDX && o.loader == MEASURE_LOADER_IGVMMEASURE)
+						continue;
 					r = tdx_order_from_name(m->tdx_order, &o.tdx_order);
 					if (r < 0)
 						return ik_fail(d, r, "unknown TDX order '%s'", m->tdx_order);
@@ -242,7 +255,8 @@ static int add_id_block(const struct layout *l, struct igvm_file *f, struct ik_d
 	measure_opts_init(&o.measure);
 	o.measure.platform = IGVM_PLATFORM_SEV_SNP;
 	o.measure.vcpus = m->vcpus[0];
-	r = measure_loader_from_name(m->loader, &o.measure.loader);
+	r = measure_loader_from_name(m->loaders[0], &o.measure.loader);
+	o.measure.native_zero = m->native_zero && o.measure.loader == MEASURE_LOADER_IGVMMEASURE;
 	if (r >= 0)
 		r = vcpu_type_lookup(m->vcpu_types[0], &vt, d);
 	if (r >= 0)
@@ -438,12 +452,12 @@ static void print_summary(const char *outdir, const struct product *p)
 		const struct measure_result *r = &p->results[i];
 		ik_hex_encode(r->digest, r->digest_len, hex);
 		if (has_vmsas(r->platform))
-			printf("  %-8s %s vcpus=%u %s vmm=%s: %s\n", measure_platform_name(r->platform),
+			printf("  %-8s %s vcpus=%u %s loader=%s: %s\n", measure_platform_name(r->platform),
 			       measure_digest_field(r->platform), r->vcpus,
-			       r->vcpu_type[0] ? r->vcpu_type : "-", vmm_type_name(r->vmm), hex);
+			       r->vcpu_type[0] ? r->vcpu_type : "-", measure_loader_name(r->loader), hex);
 		else
-			printf("  %-8s %s: %s\n", measure_platform_name(r->platform),
-			       measure_digest_field(r->platform), hex);
+			printf("  %-8s %s loader=%s: %s\n", measure_platform_name(r->platform),
+			       measure_digest_field(r->platform), measure_loader_name(r->loader), hex);
 	}
 	if (p->json_name)
 		printf("%s/%s: measurements (%zu)\n", outdir, p->json_name, p->n_results);

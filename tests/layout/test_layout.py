@@ -286,6 +286,28 @@ def case_default_ovmf(tmp):
           "summary: " + r.stdout[:200])
 
 
+def case_loaders(tmp):
+    """measure.loader lists several loader models; igvmmeasure with native-zero gives the
+    direct-launch value (sev-snp-measure, measure.md §7.2)."""
+    need_ovmf()
+    lay = os.path.join(tmp, "l.yaml")
+    write(lay, "include: %s/templates/ovmf-debian.yaml\nplatforms: [sev-snp, tdx]\n"
+          "measure: {loader: [qemu, igvmmeasure, igvm-crate], native-zero: true, vcpus: 1}\n" % SRC)
+    out = os.path.join(tmp, "out")
+    r = build(lay, out)
+    check(r.returncode == 0, "loaders build: " + r.stderr)
+    m = json.load(open(os.path.join(out, "l.measurements.json")))
+    got = {(x["platform"], x["loader"]): x["digest"] for x in m["measurements"]}
+    check(got.get(("sev-snp", "igvmmeasure")) ==
+          "11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22a9beede8fe7a97e3",
+          "igvmmeasure --native-zero = direct launch: %s" % got)
+    check(got.get(("sev-snp", "qemu")) ==
+          "452085ba208daeb9c3e63ba501f856c0c59f065eeae4a8e3a6d4ee60fd9fd6f7927878a97a8d3e785704934801355d0e",
+          "qemu loader (measure.md §5.3)")
+    check(len([k for k in got if k[0] == "tdx"]) == 1 and len(m["measurements"]) == len(got),
+          "TDX, whose model is the same for every loader, is listed once: %s" % list(got))
+
+
 def case_sev_only(tmp):
     """Plain SEV: ROM only, no VP context; the digest equals SHA-256 of the ROM."""
     need_ovmf()
