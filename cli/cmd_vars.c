@@ -787,10 +787,12 @@ static void seed_help(FILE *out, const char *sub)
 		json ? "Writes a QEMU uefi-vars JSON variable store (-device "
 		       "uefi-vars-x64,jsonfile=OUT)."
 		     : "Writes an edk2 variable store image for OVMF's VARS flash.",
-		json ? "" : " (OVMF_VARS.fd layouts only)",
+		json ? "" : ",\n                          or a unified OVMF.fd",
 		json ? "" :
 		       "  -s, --size SIZE         2m (0x20000, OVMF_VARS.fd) or 4m (0x84000,\n"
-		       "                          OVMF_VARS_4M.fd); default: the input's, else 4m\n",
+		       "                          OVMF_VARS_4M.fd); default: the input's, else 4m\n"
+		       "      --whole-image       with a unified OVMF.fd input: write all of it, its\n"
+		       "                          variable store replaced\n",
 		json ? " ('-' for standard output)" : "");
 }
 
