@@ -477,6 +477,49 @@ static int compare_signatures(struct diff_ctx *c, const struct pe_image *pa,
 	return err;
 }
 
+/* ---- Geometry that follows from payload sizes ---- */
+
+static bool is_geometry_field(const char *field)
+{
+	static const char *const names[] = {
+		"SizeOfImage", "SizeOfInitializedData", "SizeOfCode", "VirtualAddress",
+	};
+
+	for (size_t i = 0; field && i < IK_ARRAY_SIZE(names); i++)
+		if (strcmp(field, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * When the only semantic PE differences are addresses and sizes, and the
+ * '.efifw' payloads differ only in layout, say that the first follows from the
+ * second: the verdict stays "different" (the Authenticode digest and every
+ * signature differ), but the cause is the IGVM layout.
+ */
+static int explain_geometry(struct diff_ctx *c, size_t first_item)
+{
+	size_t geometry = 0, efifw_layout = 0;
+
+	for (size_t i = first_item; i < c->r->n_items; i++) {
+		const struct diff_item *it = &c->r->items[i];
+
+		if (it->cls == DIFF_CLASS_SEMANTIC) {
+			if (it->kind != DIFF_ITEM_FIELD || !is_geometry_field(it->field))
+				return 0;
+			geometry++;
+		} else if (strstr(it->scope, "'.efifw' firmware") && it->kind != DIFF_ITEM_FIELD) {
+			efifw_layout++;
+		}
+	}
+	if (!geometry || !efifw_layout)
+		return 0;
+	return diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 1, "PE", NULL, NULL,
+			NULL,
+			"the address and size differences follow from '.efifw' payloads of other "
+			"sizes; the IGVM files inside are equivalent");
+}
+
 /* ---- Entry ---- */
 
 static char *pe_summary(const struct pe_image *pe, const struct section_view *v)
@@ -523,6 +566,7 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	_cleanup_free_ struct section_view *va = NULL, *vb = NULL;
 	_cleanup_free_ bool *used_b = NULL;
 	_cleanup_free_ size_t *pair_a = NULL;
+	size_t first_item = c->r->n_items;
 	int err = 0;
 
 	pa = calloc(1, sizeof(*pa));
@@ -596,6 +640,9 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	for (size_t j = 0; err >= 0 && j < pb->NumberOfSections; j++)
 		if (!used_b[j])
 			err = report_unpaired_section(c, &vb[j], j, false);
+	if (err < 0)
+		return err;
+	err = explain_geometry(c, first_item);
 	if (err < 0)
 		return err;
 	return compare_signatures(c, pa, pb);

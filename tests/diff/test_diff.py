@@ -268,6 +268,8 @@ def fuki_cases(tmp):
     check(any('deduplication' in i.get('text', '') and i['scope'].startswith(
         "section 1 '.efifw' firmware 'qemu'") for i in lay), 'fuki: nested layout note')
     check(rep.get('a', {}).get('format') == 'pe', 'fuki: format pe in JSON')
+    check(any('follow from \'.efifw\' payloads' in i.get('text', '') for i in lay),
+          'fuki: geometry differences explained by the equivalent payload')
     # an '.efifw' entry whose IGVM is broken: reported with the reader's reason, bytes compared
     with open('broken.igvm', 'wb') as f:
         f.write(open('base.igvm', 'rb').read()[:6000])
