@@ -140,10 +140,17 @@ static int check_trailing(const struct pe_image *pe, const char *file, size_t da
 	*ret_drop_symtab = false;
 	if (data_end == pe->raw_end)
 		return 0;
-	if (pe->symtab_offset && ik_all_zero(pe->data + pe->raw_end,
-					      pe->symtab_offset - pe->raw_end)) {
-		*ret_drop_symtab = true;
-		return 0;
+	if (pe->symtab_offset && pe->symtab_offset <= data_end &&
+	    ik_all_zero(pe->data + pe->raw_end, pe->symtab_offset - pe->raw_end)) {
+		/* Symbols, then the string table whose first u32 is its size, then only zeros. */
+		uint64_t strtab = (uint64_t)pe->symtab_offset + 18ULL * pe->NumberOfSymbols;
+		uint64_t end = strtab;
+		if (strtab + 4 <= data_end)
+			end = strtab + ik_get_le32(pe->data + strtab);
+		if (end <= data_end && ik_all_zero(pe->data + end, data_end - end)) {
+			*ret_drop_symtab = true;
+			return 0;
+		}
 	}
 	ik_fail_at(d, -EBADMSG, "trailing data",
 		   "%zu bytes at offset 0x%zx follow the last section and are not a COFF symbol "
@@ -187,9 +194,7 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 			pe->NumberOfSections, n, PE_SECTIONS_MAX);
 		return ik_diag_file(d, file, -E2BIG);
 	}
-	data_end = pe->n_certs ? pe->cert_table_offset : len;
-	if (pe->cert_table_size == 0)
-		data_end = len;
+	data_end = pe->cert_table_size ? pe->cert_table_offset : len;
 	r = check_trailing(pe, file, data_end, &drop_symtab, d);
 	if (r < 0)
 		return r;

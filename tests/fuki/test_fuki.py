@@ -209,6 +209,10 @@ def main():
         stub = pefile.PE(DEBIAN_STUB)
         check(len(pe3.sections) == len(stub.sections) + 2, '--into stub adds .cmdline and .efifw')
         check(pe3.sections[-1].VirtualAddress % stub.OPTIONAL_HEADER.SectionAlignment == 0, 'VA aligned')
+        # Data after the symbol and string tables is not a symbol table: refused, not dropped.
+        open('stub-overlay.efi', 'wb').write(open(DEBIAN_STUB, 'rb').read() + b'OVERLAY!')
+        expect_fail(['fuki', '--into', 'stub-overlay.efi', '-o', 'uki2.efi', 'c.igvm'], 3,
+                    'follow the last section', 'uki2.efi', '--into a stub with overlay data')
         expect_fail(['fuki', '--into', DEBIAN_STUB, '--sbat', 'x', '-o', 'uki2.efi', 'c.igvm'], 3,
                     "already has a '.sbat' section", 'uki2.efi', '--sbat on a stub with .sbat')
     else:
