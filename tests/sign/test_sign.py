@@ -267,6 +267,16 @@ def pkcs11_tests():
     rc, _, err = ik('fuki', '--key', uri + ';pin-value=123456', '--cert', 'db.crt', '--cmdline', 'console=ttyS0',
                     '-o', 'hsm-fuki.efi', 'a.igvm', env=env)
     check(rc == 0 and open('hsm-fuki.efi', 'rb').read() == open('s.efi', 'rb').read(), f'fuki signs via pkcs11: {err}')
+    # An EC P-384 key on the token (what SNP ID-block signing loads through the same function).
+    sh('openssl', 'pkcs8', '-topk8', '-nocrypt', '-in', 'p384.key', '-out', 'p384.p8')
+    rc, out, err = sh('softhsm2-util', '--import', 'p384.p8', '--token', 'igvmkit-test', '--label', 'p384',
+                      '--id', 'b2', '--pin', '123456', env=env)
+    check(rc == 0, f'softhsm2 import P-384: {out} {err}')
+    rc, _, err = ik('sign', '--key', 'pkcs11:token=igvmkit-test;object=p384;type=private', '--passphrase-env', 'IK_PIN',
+                    '--cert', 'p384.crt', '--hash', 'sha384', '-o', 'hsm-ec.efi', 'addon.efi', env=env)
+    check(rc == 0, f'pkcs11 EC P-384 signing: {err}')
+    rc, out, _ = ik('verify', '--cert', 'p384.crt', 'hsm-ec.efi')
+    check(rc == 0 and osslsigncode_verify('hsm-ec.efi', 'p384.crt')[0], f'token EC P-384 signature verifies: {out}')
     expect_fail(['sign', '--key', 'pkcs11:token=no-such-token;object=dbkey;type=private;pin-value=999999',
                  '--cert', 'db.crt', '-o', 'o.efi', 'addon.efi'], 5, 'pin-value=***', 'o.efi', 'unreachable token', env=env)
     rc, _, err = ik('sign', '--key', 'pkcs11:token=no-such-token;object=dbkey;pin-value=999999', '--cert', 'db.crt',
