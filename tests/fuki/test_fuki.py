@@ -176,6 +176,13 @@ def main():
     rc, _, _ = run('fuki', '-o', 'e.efi', 'qemu-snp.igvm', env={'SOURCE_DATE_EPOCH': '1700000000'})
     check(rc == 0 and pefile.PE('e.efi').FILE_HEADER.TimeDateStamp == 1700000000, 'SOURCE_DATE_EPOCH')
 
+    rc, _, err = run('fuki', '--arch', 'aa64', '-o', 'arm.efi', 'qemu-snp.igvm')
+    arm, armdata = check_pe_invariants('arm.efi', 'aa64 add-on') if rc == 0 else (None, None)
+    check(rc == 0 and arm.FILE_HEADER.Machine == 0xaa64, f'--arch aa64: {err}')
+    if arm:
+        # movz x0,#3; movk x0,#0x8000,lsl #48; ret (EFI_UNSUPPORTED)
+        check(section_data(arm, arm.sections[0]) == bytes.fromhex('600080d20000f0f2c0035fd6'), 'aa64 entry code')
+
     # 3. --into: append to igvmkit's own add-on and to Debian's systemd stub.
     open('c.igvm', 'wb').write(mkigvm.igvm(9, 2))
     rc, _, err = run('fuki', '--into', 'f.efi', '-o', 'f2.efi', 'c.igvm')
