@@ -268,6 +268,9 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 						     (uint32_t)a->stepping);
 		a->o.vcpu_type = NULL;
 	}
+	if (a->o.has_guest_features && a->o.platform != IGVM_PLATFORM_SEV_SNP)
+		cli_warn(CMD, "--guest-features applies to SEV-SNP only; %s VMSAs carry no features",
+			 measure_platform_name(a->o.platform));
 	if ((a->initrd || a->append) && !a->kernel)
 		return cli_usage_error(CMD, "--initrd and --append need --kernel");
 	if (optind != argc - 1)
