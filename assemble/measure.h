@@ -112,6 +112,15 @@ struct measure_opts {
 	bool native_zero;
 	/* Raw ROM only: QEMU kernel-hashes=on with -kernel/-initrd/-append; NULL = off. */
 	const struct kernel_hashes *kernel_hashes;
+	/*
+	 * Raw ROM, SEV-SNP only (sev-snp-measure's "snp:ovmf-hash"): the PAGE_INFO chain is
+	 * resumable, so the LD after the firmware pages can be published and used as the
+	 * starting value; the ROM then only supplies its metadata.  ovmf_hash_only stops
+	 * after the firmware pages and returns that LD.
+	 */
+	bool has_snp_ovmf_hash;
+	uint8_t snp_ovmf_hash[48];
+	bool snp_ovmf_hash_only;
 };
 
 /* Defaults: SEV_SNP, QEMU loader, 1 vCPU, no signature, qemu VMM, features 0x1, single pass. */

@@ -622,6 +622,8 @@ static int check_igvm_opts(const struct measure_opts *o, struct ik_diag *d)
 	if (o->vmm != VMM_TYPE_QEMU)
 		return ik_fail(d, -EINVAL, "VMM model '%s' applies to direct ROM launches only; IGVM files"
 			       " are measured per loader model", vmm_type_name(o->vmm));
+	if (o->has_snp_ovmf_hash || o->snp_ovmf_hash_only)
+		return ik_fail(d, -EINVAL, "an SNP OVMF hash applies to direct ROM launches only");
 	if (o->native_zero && o->loader != MEASURE_LOADER_IGVMMEASURE)
 		return ik_fail(d, -EINVAL, "native zero pages are an igvmmeasure option (--loader igvmmeasure)");
 	if (o->tdx_order != TDX_ORDER_SINGLE_PASS)

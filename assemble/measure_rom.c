@@ -91,12 +91,14 @@ static int measure_rom_snp(const struct ovmf_rom *rom, const struct measure_opts
 	uint64_t total = 0;
 	int r;
 
-	r = ovmf_require_sev_es_reset_block(rom, d);
-	if (r >= 0)
+	if (o->snp_ovmf_hash_only && o->has_snp_ovmf_hash)
+		return ik_fail(d, -EINVAL, "a given SNP OVMF hash cannot be recomputed from the ROM");
+	r = o->snp_ovmf_hash_only ? 0 : ovmf_require_sev_es_reset_block(rom, d);
+	if (r >= 0 && !o->snp_ovmf_hash_only)
 		r = ovmf_require_sev_metadata(rom, d);
 	if (r >= 0 && o->kernel_hashes)
 		r = ovmf_require_snp_kernel_hashes(rom, NULL, d);
-	if (r >= 0)
+	if (r >= 0 && !o->snp_ovmf_hash_only)
 		r = require_vcpu_signature(o, d);
 	if (r < 0)
 		return r;
@@ -110,21 +112,25 @@ static int measure_rom_snp(const struct ovmf_rom *rom, const struct measure_opts
 	r = snp_chain_init(&c, d);
 	if (r < 0)
 		return r;
-	/* 1. The firmware volume, ending at 4 GiB. */
-	r = snp_chain_range(&c, SNP_PAGE_TYPE_NORMAL, rom->data, rom->base_gpa, rom->size, d);
+	/* 1. The firmware volume, ending at 4 GiB (or the LD it leads to, given). */
+	if (o->has_snp_ovmf_hash)
+		memcpy(c.ld, o->snp_ovmf_hash, sizeof(c.ld));
+	else
+		r = snp_chain_range(&c, SNP_PAGE_TYPE_NORMAL, rom->data, rom->base_gpa, rom->size, d);
 	/* 2. The ASEV sections in table order (EC2 measures the CPUID pages last). */
-	for (size_t i = 0; r >= 0 && i < rom->n_sev_sections; i++) {
+	for (size_t i = 0; r >= 0 && !o->snp_ovmf_hash_only && i < rom->n_sev_sections; i++) {
 		const struct ovmf_sev_section *s = &rom->sev_sections[i];
 
 		if (o->vmm == VMM_TYPE_EC2 && s->type == OVMF_SECTION_TYPE_CPUID)
 			continue;
 		r = snp_section(&c, rom, o, s, d);
 	}
-	for (size_t i = 0; r >= 0 && o->vmm == VMM_TYPE_EC2 && i < rom->n_sev_sections; i++)
+	for (size_t i = 0; r >= 0 && !o->snp_ovmf_hash_only && o->vmm == VMM_TYPE_EC2 &&
+			   i < rom->n_sev_sections; i++)
 		if (rom->sev_sections[i].type == OVMF_SECTION_TYPE_CPUID)
 			r = snp_section(&c, rom, o, &rom->sev_sections[i], d);
 	/* 3. KVM's VMSAs at launch finish, BSP first. */
-	for (uint32_t v = 0; r >= 0 && v < o->vcpus; v++) {
+	for (uint32_t v = 0; r >= 0 && !o->snp_ovmf_hash_only && v < o->vcpus; v++) {
 		r = reset_vmsa(rom, o, v, vmsa, d);
 		if (r >= 0)
 			r = snp_chain_page(&c, SNP_PAGE_TYPE_VMSA, vmsa, VMSA_KVM_GPA, d);
@@ -290,6 +296,8 @@ int measure_ovmf_rom(const struct ovmf_rom *rom, const struct measure_opts *o,
 	int r;
 
 	measure_result_from_opts(&res, o, MEASURE_INPUT_OVMF_ROM);
+	if ((o->has_snp_ovmf_hash || o->snp_ovmf_hash_only) && o->platform != IGVM_PLATFORM_SEV_SNP)
+		return ik_fail(d, -EINVAL, "an SNP OVMF hash applies to SEV-SNP only");
 	switch (o->platform) {
 	case IGVM_PLATFORM_SEV_SNP:
 	case IGVM_PLATFORM_SEV_ES:

@@ -46,6 +46,8 @@ enum {
 	OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK,
 	OPT_NATIVE_ZERO,
+	OPT_SNP_OVMF_HASH,
+	OPT_PRINT_SNP_OVMF_HASH,
 };
 
 static const struct option options[] = {
@@ -71,6 +73,8 @@ static const struct option options[] = {
 	{ "list-vcpu-types", no_argument, NULL, OPT_LIST_VCPU_TYPES },
 	{ "ignore-id-block", no_argument, NULL, OPT_IGNORE_ID_BLOCK },
 	{ "native-zero", no_argument, NULL, OPT_NATIVE_ZERO },
+	{ "snp-ovmf-hash", required_argument, NULL, OPT_SNP_OVMF_HASH },
+	{ "print-snp-ovmf-hash", no_argument, NULL, OPT_PRINT_SNP_OVMF_HASH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -97,6 +101,8 @@ static void usage(FILE *out)
 	      "  --initrd F            initrd for the kernel hashes (needs --kernel)\n"
 	      "  --append S            kernel command line for the kernel hashes (needs --kernel)\n"
 	      "  --tdx-order O         single (default: KVM upstream) or two-pass (TDX ROMs)\n"
+	      "  --snp-ovmf-hash HEX   SEV-SNP LD after the firmware pages, precomputed (ROMs)\n"
+	      "  --print-snp-ovmf-hash print that LD for the ROM instead of the full measurement\n"
 	      "  --loader L            IGVM loader model: qemu (default), igvm-crate (Hyper-V/OpenVMM)\n"
 	      "                        or igvmmeasure (coconut-svsm's calculator)\n"
 	      "  --native-zero         igvmmeasure model: zero pages as SNP ZERO pages\n"
@@ -247,6 +253,14 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 		case OPT_NATIVE_ZERO:
 			a->o.native_zero = true;
 			break;
+		case OPT_SNP_OVMF_HASH:
+			if (strlen(optarg) != 96 || ik_hex_decode(optarg, a->o.snp_ovmf_hash, 48) < 0)
+				return cli_usage_error(CMD, "--snp-ovmf-hash needs 96 hex digits, got '%s'", optarg);
+			a->o.has_snp_ovmf_hash = true;
+			break;
+		case OPT_PRINT_SNP_OVMF_HASH:
+			a->o.snp_ovmf_hash_only = true;
+			break;
 		case 'v':
 			a->verbose = true;
 			break;
@@ -396,7 +410,7 @@ int cmd_measure(int argc, char **argv)
 	} else {
 		/* Like sev-snp-measure: a QEMU reset-state VMSA needs the guest's vCPU signature. */
 		if ((a.o.platform == IGVM_PLATFORM_SEV_SNP || a.o.platform == IGVM_PLATFORM_SEV_ES) &&
-		    a.o.vmm == VMM_TYPE_QEMU && !a.o.has_vcpu_signature) {
+		    a.o.vmm == VMM_TYPE_QEMU && !a.o.has_vcpu_signature && !a.o.snp_ovmf_hash_only) {
 			ik_file_release(&in);
 			return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
 					       "-stepping) is required for %s with the qemu VMM",

@@ -74,6 +74,19 @@ expect test_sev_with_kernel_without_initrd_and_append 77f613d7bbcdf12a73782ea9e8
 expect test_sev_with_ovmfx64_without_kernel b4c021e085fb83ceffe6571a3d357b4a98773c83c474e47f76c876708fe316da \
 	--platform sev "$x64"
 
+# snp:ovmf-hash: the LD after the firmware pages, and measurements resumed from it.
+expect test_snp_ovmf_hash_full_default-hash 086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50da6d466b74 \
+	--print-snp-ovmf-hash "$amd"
+h=086e2e9149ebf45abdc3445fba5b2da8270bdbb04094d7a2c37faaa4b24af3aa16aff8c374c2a55c467a50da6d466b74
+expect test_snp_ovmf_hash_gen_default 329c8ce0972ae52343b64d34a434a86f245dfd74f5ed7aae15d22efc78fb9683632b9b50e4e1d7fa41179ef98a7ef198 \
+	--vcpus 1 --vcpu-type EPYC-v4 --kernel "$tmp/empty" --initrd "$tmp/empty" --append "" --guest-features 0x21 \
+	--snp-ovmf-hash $h "$amd"
+expect test_snp_ovmf_hash_gen_feature_snp_only ddc5224521617a536ee7ce9dd6224d1b58a8d4fda1c741f3ac99fc4bfa04ba6e9fc98646d4a07a9079397fa3852819b5 \
+	--vcpus 1 --vcpu-type EPYC-v4 --kernel "$tmp/empty" --initrd "$tmp/empty" --append "" --snp-ovmf-hash $h "$amd"
+expect test_snp_ovmf_hash_full_feature_snp_only 6d287813eb5222d770f75005c664e34c204f385ce832cc2ce7d0d6f354454362f390ef83a92046c042e706363b4b08fa \
+	--vcpus 1 --vcpu-type EPYC-v4 --kernel "$tmp/empty" --initrd "$tmp/empty" --append "console=ttyS0 loglevel=7" \
+	--snp-ovmf-hash $h "$amd"
+
 # test_snp_with_ovmfx64_and_kernel_should_fail / test_sev_with_ovmfx64_and_kernel_should_fail.
 for p in sev-snp sev-es sev; do
 	out=$("$ik" measure --platform $p --vcpu-type EPYC-v4 --kernel "$tmp/empty" "$x64" 2>&1)
