@@ -245,6 +245,9 @@ void measure_result_from_opts(struct measure_result *r, const struct measure_opt
 		snprintf(r->vcpu_type, sizeof(r->vcpu_type), "%s", o->vcpu_type);
 	r->vmm = o->vmm;
 	r->tdx_order = o->tdx_order;
+	r->has_snp_ovmf_hash = o->has_snp_ovmf_hash;
+	memcpy(r->snp_ovmf_hash, o->snp_ovmf_hash, sizeof(r->snp_ovmf_hash));
+	r->snp_ovmf_hash_only = o->snp_ovmf_hash_only;
 	if (o->kernel_hashes) {
 		r->has_kernel_hashes = true;
 		r->kernel_hashes = *o->kernel_hashes;
@@ -407,7 +410,9 @@ void measure_json_result(struct ik_json *j, const char *key, const struct measur
 		ik_json_hex_bytes(j, "kernel_sha256", r->kernel_hashes.kernel, 32);
 		ik_json_object_end(j);
 	}
-	ik_json_string(j, "field", measure_digest_field(r->platform));
+	if (r->has_snp_ovmf_hash)
+		ik_json_hex_bytes(j, "snp_ovmf_hash", r->snp_ovmf_hash, sizeof(r->snp_ovmf_hash));
+	ik_json_string(j, "field", r->snp_ovmf_hash_only ? "SNP_OVMF_HASH" : measure_digest_field(r->platform));
 	ik_json_string(j, "algorithm", measure_digest_algorithm(r->platform));
 	ik_json_hex_bytes(j, "digest", r->digest, r->digest_len);
 	ik_json_object_begin(j, "stats");

@@ -143,6 +143,9 @@ struct measure_result {
 	enum tdx_order tdx_order;
 	bool has_kernel_hashes;
 	struct kernel_hashes kernel_hashes;
+	bool has_snp_ovmf_hash; /* the chain started from a given LD (raw ROM, SNP) */
+	uint8_t snp_ovmf_hash[48];
+	bool snp_ovmf_hash_only; /* the digest is that LD after the firmware pages */
 	bool has_policy; /* SNP: GUEST_POLICY of the IGVM */
 	uint64_t policy;
 	uint32_t compatibility_mask; /* IGVM: the platform's mask */
