@@ -19,7 +19,9 @@
  *                                  QEMU's reset state (other APs);
  *       MEASURE_LOADER_IGVM_CRATE  microsoft/igvm `measurement` (Hyper-V,
  *                                  OpenVMM): file order, VMSA at its directive
- *                                  GPA where it appears, shared pages skipped.
+ *                                  GPA where it appears, shared pages skipped;
+ *       MEASURE_LOADER_IGVMMEASURE coconut-svsm igvmmeasure: file order, one
+ *                                  page per parameter insert, every VMSA context.
  *     QEMU has no TDX IGVM loader: TDX is always measured with the igvm-crate
  *     model, and the result records that.
  *
