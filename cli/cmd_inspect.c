@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "vars/inspect.h"
 
 #define CMD "inspect"
 
@@ -42,8 +43,9 @@ typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf
 /*
  * Format dispatch table: one row per format `inspect` understands, tried in
  * order.  IGVM stays the first row.  A row without a lenient variant ignores
- * --lenient.  Further formats add a row, e.g. UEFI variable data:
- *	{ "uefi-vars", vars_sniff, vars_inspect, NULL },   (vars/inspect.h)
+ * --lenient.  UEFI variable data (signature lists, .auth files, variable
+ * stores, QEMU uefi-vars JSON) comes after IGVM: vars_sniff also matches a
+ * unified OVMF.fd, whose first firmware volume is the variable store.
  */
 static const struct format {
 	const char *name;
@@ -52,6 +54,7 @@ static const struct format {
 	inspect_fn inspect_lenient;
 } formats[] = {
 	{ "igvm", igvm_sniff, inspect_igvm, inspect_igvm_lenient },
+	{ "uefi-vars", vars_sniff, vars_inspect, NULL },
 };
 
 static void help(FILE *out)
@@ -61,6 +64,8 @@ static void help(FILE *out)
 		"\n"
 		"Describe an IGVM file: fixed header, platforms, every variable header with\n"
 		"its spec field names, decoded VP contexts and per-platform summaries.\n"
+		"Also describes UEFI variable data: EFI signature lists, .auth files,\n"
+		"edk2 variable stores (OVMF_VARS*.fd) and QEMU uefi-vars JSON.\n"
 		"FILE '-' reads standard input.\n"
 		"\n"
 		"options:\n"
