@@ -275,11 +275,49 @@ static void test_descriptor(void)
 	IK_CHECK(!fwdesc_interface_known("efi"));
 }
 
+/* Features from an in-memory model: one to one, TDX only on request. */
+static void test_features_from_igvm(void)
+{
+	static const uint8_t types[] = { IGVM_PLATFORM_SEV_SNP, IGVM_PLATFORM_TDX,
+					 IGVM_PLATFORM_NATIVE, IGVM_PLATFORM_SEV_ES };
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	const char *got[8];
+	size_t n = 0;
+
+	IK_CHECK(f != NULL);
+	if (!f)
+		return;
+	for (size_t i = 0; i < sizeof(types); i++) {
+		struct igvm_header h;
+
+		memset(&h, 0, sizeof(h));
+		h.type = IGVM_VHT_SUPPORTED_PLATFORM;
+		h.u.supported_platform.compatibility_mask = 1u << i;
+		h.u.supported_platform.platform_type = types[i];
+		h.u.supported_platform.platform_version = 1;
+		IK_CHECK(igvm_file_append(f, &h) == 0);
+	}
+	IK_CHECK(fwdesc_features_from_igvm(f, false, got, 8, &n, NULL) == 0);
+	IK_CHECK_EQ_U64(n, 2);
+	if (n == 2) {
+		IK_CHECK_STR(got[0], "amd-sev-es");
+		IK_CHECK_STR(got[1], "amd-sev-snp");
+	}
+	IK_CHECK(fwdesc_features_from_igvm(f, true, got, 8, &n, NULL) == 0);
+	IK_CHECK_EQ_U64(n, 3);
+	if (n == 3)
+		IK_CHECK_STR(got[2], "intel-tdx");
+	IK_CHECK(fwdesc_features_from_igvm(f, true, got, 2, &n, NULL) == -E2BIG);
+	IK_CHECK_STR(fwdesc_architecture_of(f), "x86_64");
+	igvm_file_free(f);
+}
+
 int main(void)
 {
 	test_golden();
 	test_verdicts();
 	test_bad_input();
 	test_descriptor();
+	test_features_from_igvm();
 	return ik_test_done();
 }
