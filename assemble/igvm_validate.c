@@ -58,6 +58,8 @@ struct range {
 	uint32_t bit;
 	uint64_t start, end;
 	size_t header;
+	bool vp;	   /* an SEV-ES/SNP VMSA: per-vCPU state, not a page */
+	uint16_t vp_index; /* when vp */
 };
 
 struct vstate {
@@ -184,9 +186,28 @@ static int add_range(struct vstate *s, uint32_t mask, uint64_t start, uint64_t e
 			continue;
 		if (grow((void **)&s->ranges, &s->cap_ranges, s->n_ranges, sizeof(*s->ranges)) < 0)
 			return oom(s);
-		s->ranges[s->n_ranges++] = (struct range){ 1u << b, start, end, s->cur };
+		s->ranges[s->n_ranges++] = (struct range){ 1u << b, start, end, s->cur, false, 0 };
 	}
 	return 0;
+}
+
+/*
+ * An SEV-ES/SNP VMSA occupies its gpa like a page (a page there is an
+ * overlap), but VMSAs of different vCPUs share one gpa: KVM measures every
+ * vCPU's VMSA at 0xFFFFFFFFF000 (igvm.md §4.3).  Their ranges remember the
+ * vp_index so the overlap sweep can tell them apart.
+ */
+static int add_vp_range(struct vstate *s, uint32_t mask, uint64_t start, uint64_t end,
+			uint16_t vp_index)
+{
+	size_t first = s->n_ranges;
+	int ret = add_range(s, mask, start, end);
+
+	for (size_t i = first; ret == 0 && i < s->n_ranges; i++) {
+		s->ranges[i].vp = true;
+		s->ranges[i].vp_index = vp_index;
+	}
+	return ret;
 }
 
 /* ---- fixed header and platforms ---- */
@@ -349,7 +370,8 @@ static int add_reloc(struct vstate *s, uint32_t mask, uint64_t start, uint64_t e
 		if (grow((void **)&s->region_ranges, &s->cap_region_ranges, s->n_region_ranges,
 			 sizeof(*s->region_ranges)) < 0)
 			return oom(s);
-		s->region_ranges[s->n_region_ranges++] = (struct range){ 1u << b, start, end, s->cur };
+		s->region_ranges[s->n_region_ranges++] =
+			(struct range){ 1u << b, start, end, s->cur, false, 0 };
 	}
 	return 0;
 }
@@ -788,7 +810,7 @@ static int check_vp_context(struct vstate *s)
 
 		if ((ret = checked_end(s, "gpa", v->gpa, "the VMSA page size", PAGE_4K, &end)))
 			return ret;
-		return add_range(s, v->compatibility_mask, v->gpa, end);
+		return add_vp_range(s, v->compatibility_mask, v->gpa, end, v->vp_index);
 	}
 	return 0;
 }
@@ -984,6 +1006,12 @@ static int sweep_overlaps(struct vstate *s, struct range *r, size_t n, bool regi
 
 		if (a->bit != b->bit) {
 			best = i;
+			continue;
+		}
+		/* VMSAs of distinct vCPUs (check_vp_duplicates catches equal vp_index) */
+		if (b->start < a->end && a->vp && b->vp && a->vp_index != b->vp_index) {
+			if (b->end > a->end)
+				best = i;
 			continue;
 		}
 		if (b->start < a->end) {

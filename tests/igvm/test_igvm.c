@@ -849,6 +849,44 @@ static void test_bad_models(void)
 	}
 }
 
+/*
+ * KVM measures every vCPU's SNP VMSA at 0xFFFFFFFFF000, so a file with AP
+ * VMSAs (layout `ap-vp-contexts`) has several VP_CONTEXTs at that gpa, one
+ * per vp_index: per-vCPU state, not overlapping pages.  The same vp_index
+ * twice, or a page at the VMSA's gpa, is still refused.
+ */
+static void test_vp_contexts_share_gpa(void)
+{
+	static const struct {
+		const char *name;
+		uint16_t second_vp;
+		bool page_too;
+		const char *msg; /* NULL = valid */
+	} cases[] = {
+		{ "AP VMSA at the BSP's gpa", 1, false, NULL },
+		{ "same vp_index twice", 0, false, "a second VP context for vp_index 0 on SEV_SNP" },
+		{ "page at the shared VMSA gpa", 1, true, "overlaps [0xfffffffff000, 0x1000000000000) of header" },
+	};
+
+	for (size_t i = 0; i < IK_ARRAY_SIZE(cases); i++) {
+		struct igvm_file *f = base_model();
+		struct ik_diag d;
+		int r;
+
+		/* base header 10 is the BSP VMSA at VMSA_GPA for vp_index 0 */
+		add(f, vp_context(VMSA_GPA, 0x1, cases[i].second_vp, f->headers[10].data));
+		add(f, vp_context(VMSA_GPA, 0x1, 2, f->headers[10].data));
+		if (cases[i].page_too)
+			add(f, page_data(VMSA_GPA, 0x1, IGVM_NO_BLOB, 0, 0));
+		ik_diag_init(&d);
+		r = igvm_validate(f, NULL, &d);
+		if (cases[i].msg ? !(r == -EBADMSG && strstr(d.msg, cases[i].msg)) : r != 0)
+			fprintf(stderr, "case '%s': got %d '%s: %s'\n", cases[i].name, r, d.place, d.msg);
+		IK_CHECK(cases[i].msg ? r == -EBADMSG && strstr(d.msg, cases[i].msg) != NULL : r == 0);
+		igvm_file_free(f);
+	}
+}
+
 /* ---- negative tests on bytes: the reader's own rules ---- */
 
 static void fix_crc(uint8_t *p, size_t len)
@@ -1060,6 +1098,7 @@ int main(int argc, char **argv)
 	test_round_trips();
 	test_no_data();
 	test_bad_models();
+	test_vp_contexts_share_gpa();
 	test_bad_bytes();
 	test_inspect();
 	test_helpers();
