@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "assemble/igvm.h"
 #include "assemble/layout.h"
@@ -26,7 +27,10 @@
 #include "common/digest.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "descriptor/descriptor.h"
+#include "diff/diff.h"
 #include "fuki/fuki.h"
+#include "fuki/hwids.h"
 #include "sign/authenticode.h"
 #include "sign/key.h"
 #include "sign/snp_id_block.h"
@@ -34,6 +38,7 @@
 #define CMD "build"
 #define DEFINES_MAX 256
 #define VARIANTS_MAX 64
+#define HWIDS_MAX 64
 
 extern char **environ;
 
@@ -58,8 +63,20 @@ static void usage(FILE *out)
 		"  -o, --output-dir DIR     write outputs into DIR (created if missing; default .)\n"
 		"      --no-measurements    do not compute or write the measurements JSON\n"
 		"      --list-variants      print the layout's variants and exit\n"
-		"      --print-layout       print the effective layout (includes, variant, variables\n"
+		"      --print-layout       print the effective layout (includes, variant, defines\n"
 		"                           and defaults applied) as YAML and exit\n"
+		"      --fuki-all NAME      also pack every built IGVM into one FUKI add-on NAME, one\n"
+		"                           '.efifw' per variant (firmware id = variant name);\n"
+		"                           signed like the layout's outputs.sign\n"
+		"      --hwids PATH         '.hwids' of the --fuki-all add-on: a CHID JSON file (as\n"
+		"                           ukify takes) or a directory of them; repeatable\n"
+		"      --descriptor DIR     write a QEMU firmware descriptor NAME.firmware.json beside\n"
+		"                           each IGVM NAME.igvm, naming DIR/NAME.igvm (where the IGVM\n"
+		"                           is installed; absolute)\n"
+		"      --check              rebuild in memory and compare with the outputs already in\n"
+		"                           the output directory (-o); write nothing; exit 0 when\n"
+		"                           every output is byte-identical, 1 otherwise (the\n"
+		"                           differences are explained per header, page or section)\n"
 		"  -q, --quiet              print nothing but warnings and errors\n"
 		"  -h, --help               show this help\n"
 		"\n"
@@ -76,6 +93,8 @@ struct product {
 	char *fuki_name; /* NULL = none */
 	struct ik_buf fuki;
 	bool fuki_signed;
+	char *desc_name; /* NULL = none */
+	struct ik_buf desc;
 	struct measure_result *results;
 	size_t n_results;
 	struct layout_warnings warnings;
@@ -90,6 +109,8 @@ static void product_release(struct product *p)
 	ik_buf_release(&p->json);
 	free(p->fuki_name);
 	ik_buf_release(&p->fuki);
+	free(p->desc_name);
+	ik_buf_release(&p->desc);
 	free(p->results);
 	layout_warnings_release(&p->warnings);
 }
@@ -278,7 +299,71 @@ static int add_id_block(const struct layout *l, struct igvm_file *f, struct ik_d
 
 static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *d);
 
-static int build_one(const struct layout_load_opts *lo, bool measurements, struct product *p,
+/* "NAME" of "NAME.igvm" (the whole name without that suffix), as a new string. */
+static char *igvm_stem(const char *igvm_name)
+{
+	size_t len = strlen(igvm_name);
+
+	if (len > 5 && strcmp(igvm_name + len - 5, ".igvm") == 0)
+		len -= 5;
+	return strndup(igvm_name, len);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * --descriptor: the QEMU firmware descriptor (descriptor/) of the IGVM F,
+ * naming INSTALL_DIR/IGVM-NAME, with the features its platforms establish.
+ * The description names the layout by its base name only, so the bytes do
+ * not depend on where the layout was read from.
+ */
+static int build_descriptor(const struct layout *l, const struct igvm_file *f, const char *install_dir,
+			    struct product *p, struct ik_diag *d)
+{
+	const char *features[FWDESC_LIST_MAX];
+	size_t n_features = 0;
+	_cleanup_free_ char *stem = igvm_stem(p->igvm_name);
+	char filename[4096], description[512];
+	struct fwdesc fw;
+	int r;
+
+	if (!stem)
+		return -ENOMEM;
+	r = fwdesc_features_from_igvm(f, false, features, IK_ARRAY_SIZE(features), &n_features, d);
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(filename, sizeof(filename), "%s/%s", install_dir, p->igvm_name) >=
+	    sizeof(filename))
+		return ik_fail(d, -EINVAL, "--descriptor '%s': path too long", install_dir);
+	snprintf(description, sizeof(description), "IGVM firmware %s (igvmkit build %s%s%s)",
+		 p->igvm_name, base_name(l->path), l->variant ? ", variant " : "",
+		 l->variant ? l->variant : "");
+	memset(&fw, 0, sizeof(fw));
+	fw.description = description;
+	fw.filename = filename;
+	fw.features = features;
+	fw.n_features = n_features;
+	ik_buf_init(&p->desc, IK_BUF_DEFAULT_MAX);
+	r = fwdesc_write_json(&fw, &p->desc, d);
+	if (r < 0)
+		return r;
+	if (asprintf(&p->desc_name, "%s.firmware.json", stem) < 0) {
+		p->desc_name = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct build_opts {
+	bool measurements;
+	const char *descriptor_dir; /* --descriptor, or NULL */
+};
+
+static int build_one(const struct layout_load_opts *lo, const struct build_opts *bo, struct product *p,
 		     struct ik_diag *d)
 {
 	_cleanup_(layout_freep) struct layout *l = NULL;
@@ -306,7 +391,7 @@ static int build_one(const struct layout_load_opts *lo, bool measurements, struc
 		p->variant = strdup(l->variant);
 	if (!p->igvm_name || (l->variant && !p->variant))
 		return -ENOMEM;
-	if (measurements && l->outputs.measurements) {
+	if (bo->measurements && l->outputs.measurements) {
 		struct measure_image img;
 
 		r = measure_all(l, f, p, d);
@@ -331,6 +416,11 @@ static int build_one(const struct layout_load_opts *lo, bool measurements, struc
 	}
 	if (l->outputs.sign) {
 		r = sign_fuki(l, p, d);
+		if (r < 0)
+			return r;
+	}
+	if (bo->descriptor_dir) {
+		r = build_descriptor(l, f, bo->descriptor_dir, p, d);
 		if (r < 0)
 			return r;
 	}
@@ -386,6 +476,92 @@ static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *
 	return 0;
 }
 
+/* One file a build writes (or --check compares): borrowed from a product. */
+struct output {
+	const char *name;
+	const struct ik_buf *buf;
+};
+
+/* The outputs of every product, in the order they are written. */
+static struct output *list_outputs(const struct product *ps, size_t n, size_t *ret_n)
+{
+	struct output *outs = calloc(n * 4 + 1, sizeof(*outs));
+	size_t k = 0;
+
+	if (!outs)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct output files[] = {
+			{ ps[i].igvm_name, &ps[i].igvm },
+			{ ps[i].json_name, &ps[i].json },
+			{ ps[i].fuki_name, &ps[i].fuki },
+			{ ps[i].desc_name, &ps[i].desc },
+		};
+		for (size_t f = 0; f < IK_ARRAY_SIZE(files); f++)
+			if (files[f].name)
+				outs[k++] = files[f];
+	}
+	*ret_n = k;
+	return outs;
+}
+
+/*
+ * --fuki-all: one FUKI add-on with every product's IGVM as an '.efifw'
+ * section, firmware id = the variant name (the IGVM name without '.igvm' for
+ * the base layout), and the '.hwids' of the CHID files given, whose uefi-fw
+ * entries must name those ids.  Signed with BASE's outputs.sign if it has
+ * one.  The result goes into ALL (a product holding only a FUKI).
+ */
+static int build_fuki_all(const struct layout *base, const char *name, const char *const *hwids_paths,
+			  size_t n_hwids, const struct product *ps, size_t n, struct product *all,
+			  struct ik_diag *d)
+{
+	struct fuki_firmware *fw = calloc(n, sizeof(*fw));
+	char **stems = calloc(n, sizeof(*stems));
+	struct hwids hw;
+	struct fuki_opts o;
+	int r = 0;
+
+	hwids_init(&hw);
+	if (!fw || !stems)
+		r = -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		stems[i] = ps[i].variant ? strdup(ps[i].variant) : igvm_stem(ps[i].igvm_name);
+		if (!stems[i]) {
+			r = -ENOMEM;
+			break;
+		}
+		fw[i].fwid = stems[i];
+		fw[i].data = ps[i].igvm.data;
+		fw[i].len = ps[i].igvm.len;
+		fw[i].source = ps[i].igvm_name;
+	}
+	for (size_t i = 0; r >= 0 && i < n_hwids; i++)
+		r = hwids_load_path(&hw, hwids_paths[i], d);
+	if (r >= 0) {
+		memset(&o, 0, sizeof(o));
+		o.firmware = fw;
+		o.n_firmware = n;
+		o.hwids = n_hwids ? &hw : NULL;
+		o.time_date_stamp = source_date_epoch();
+		all->fuki_name = strdup(name);
+		if (!all->fuki_name)
+			r = -ENOMEM;
+	}
+	if (r >= 0) {
+		ik_buf_init(&all->fuki, IK_BUF_DEFAULT_MAX);
+		r = fuki_build(&o, &all->fuki, d);
+	}
+	if (r >= 0 && base->outputs.sign)
+		r = sign_fuki(base, all, d);
+	hwids_release(&hw);
+	for (size_t i = 0; stems && i < n; i++)
+		free(stems[i]);
+	free(stems);
+	free(fw);
+	return r;
+}
+
 static char *join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
@@ -396,39 +572,27 @@ static char *join(const char *dir, const char *name)
 	return s;
 }
 
-/* Writes every product; on the first failure removes what this run wrote. */
-static int write_all(const char *outdir, struct product *ps, size_t n, struct ik_diag *d)
+/* Writes every output; on the first failure removes what this run wrote. */
+static int write_all(const char *outdir, const struct output *files, size_t n, struct ik_diag *d)
 {
-	struct ik_out *outs = calloc(n * 3, sizeof(*outs));
+	struct ik_out *outs = calloc(n + 1, sizeof(*outs));
 	size_t n_outs = 0;
 	int r = 0;
 
 	if (!outs)
 		return -ENOMEM;
 	r = ik_mkdir_p(outdir, d);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct {
-			const char *name;
-			const struct ik_buf *buf;
-		} files[] = {
-			{ ps[i].igvm_name, &ps[i].igvm },
-			{ ps[i].json_name, &ps[i].json },
-			{ ps[i].fuki_name, &ps[i].fuki },
-		};
-		for (size_t k = 0; r >= 0 && k < IK_ARRAY_SIZE(files); k++) {
-			if (!files[k].name)
-				continue;
-			_cleanup_free_ char *path = join(outdir, files[k].name);
-			if (!path) {
-				r = -ENOMEM;
-				break;
-			}
-			r = ik_out_open(&outs[n_outs], path, d);
-			if (r < 0)
-				break;
-			n_outs++;
-			r = ik_out_write(&outs[n_outs - 1], files[k].buf->data, files[k].buf->len, d);
+	for (size_t k = 0; r >= 0 && k < n; k++) {
+		_cleanup_free_ char *path = join(outdir, files[k].name);
+		if (!path) {
+			r = -ENOMEM;
+			break;
 		}
+		r = ik_out_open(&outs[n_outs], path, d);
+		if (r < 0)
+			break;
+		n_outs++;
+		r = ik_out_write(&outs[n_outs - 1], files[k].buf->data, files[k].buf->len, d);
 	}
 	/* Commit only when every output is fully written. */
 	for (size_t i = 0; r >= 0 && i < n_outs; i++)
@@ -439,15 +603,87 @@ static int write_all(const char *outdir, struct product *ps, size_t n, struct ik
 	return r;
 }
 
-static void print_summary(const char *outdir, const struct product *p)
+/*
+ * --check: compares each rebuilt output with the file of that name in
+ * OUTDIR.  Prints one line per output ("identical", "missing" or the diff
+ * library's verdict) and, for a difference, its report naming the headers,
+ * pages or sections concerned.  Returns the number of outputs that differ,
+ * or -errno when an existing file cannot be read.
+ */
+static int check_all(const char *outdir, const struct output *files, size_t n, bool quiet,
+		     struct ik_diag *d)
+{
+	int mismatches = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		_cleanup_free_ char *path = join(outdir, files[k].name);
+		struct ik_file_bytes old = { 0 };
+		struct diff_opts o = { .raw_fallback = true };
+		struct diff_report *rep = NULL;
+		struct ik_buf text;
+		int r;
+
+		if (!path)
+			return -ENOMEM;
+		r = ik_file_load(path, 0, &old, d);
+		if (r == -ENOENT) {
+			ik_diag_init(d);
+			printf("%s: missing (the rebuild has %zu bytes)\n", path, files[k].buf->len);
+			mismatches++;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		if (old.len == files[k].buf->len &&
+		    memcmp(old.data, files[k].buf->data, old.len) == 0) {
+			if (!quiet)
+				printf("%s: identical\n", path);
+			ik_file_release(&old);
+			continue;
+		}
+		mismatches++;
+		r = diff_bytes(old.data, old.len, path, files[k].buf->data, files[k].buf->len,
+			       "rebuilt", &o, &rep, d);
+		ik_file_release(&old);
+		if (r < 0) {
+			/* an existing file the diff cannot read (e.g. not an IGVM any more) */
+			printf("%s: different (%s%s%s)\n", path, d->place, d->place[0] ? ": " : "",
+			       d->msg);
+			ik_diag_init(d);
+			continue;
+		}
+		ik_buf_init(&text, IK_BUF_DEFAULT_MAX);
+		r = diff_report_text(rep, 20, &text);
+		if (r >= 0)
+			printf("%s: differs from the rebuild\n%.*s", path, (int)text.len,
+			       (const char *)text.data);
+		ik_buf_release(&text);
+		diff_report_free(rep);
+		if (r < 0)
+			return r;
+	}
+	return mismatches;
+}
+
+/* "DIR/NAME: WHAT, N bytes, sha256 HEX" */
+static void print_file_line(const char *outdir, const char *name, const struct ik_buf *b, const char *what)
 {
 	uint8_t sha[IK_SHA256_LEN];
+	char hex[2 * IK_SHA256_LEN + 1];
+
+	if (ik_sha256(b->data, b->len, sha) < 0)
+		return;
+	ik_hex_encode(sha, sizeof(sha), hex);
+	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", outdir, name, what ? what : "", what ? ", " : "",
+	       b->len, hex);
+}
+
+static void print_summary(const char *outdir, const struct product *p)
+{
 	char hex[2 * MEASURE_DIGEST_MAX + 1];
 
-	if (ik_sha256(p->igvm.data, p->igvm.len, sha) >= 0) {
-		ik_hex_encode(sha, sizeof(sha), hex);
-		printf("%s/%s: %zu bytes, sha256 %s\n", outdir, p->igvm_name, p->igvm.len, hex);
-	}
+	if (p->igvm_name)
+		print_file_line(outdir, p->igvm_name, &p->igvm, NULL);
 	for (size_t i = 0; i < p->n_results; i++) {
 		const struct measure_result *r = &p->results[i];
 		ik_hex_encode(r->digest, r->digest_len, hex);
@@ -462,13 +698,16 @@ static void print_summary(const char *outdir, const struct product *p)
 	if (p->json_name)
 		printf("%s/%s: measurements (%zu)\n", outdir, p->json_name, p->n_results);
 	if (p->fuki_name)
-		printf("%s/%s: FUKI add-on, %zu bytes%s\n", outdir, p->fuki_name, p->fuki.len,
-		       p->fuki_signed ? ", Authenticode-signed" : "");
+		print_file_line(outdir, p->fuki_name, &p->fuki,
+				p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
+	if (p->desc_name)
+		print_file_line(outdir, p->desc_name, &p->desc, "QEMU firmware descriptor");
 }
 
 int cmd_build(int argc, char **argv)
 {
-	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS, OPT_NO_ENV, OPT_PRINT_LAYOUT };
+	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS, OPT_NO_ENV, OPT_PRINT_LAYOUT,
+	       OPT_CHECK, OPT_FUKI_ALL, OPT_HWIDS, OPT_DESCRIPTOR };
 	static const struct option options[] = {
 		{ "define", required_argument, NULL, 'D' },
 		{ "variant", required_argument, NULL, OPT_VARIANT },
@@ -478,6 +717,10 @@ int cmd_build(int argc, char **argv)
 		{ "no-measurements", no_argument, NULL, OPT_NO_MEASUREMENTS },
 		{ "list-variants", no_argument, NULL, OPT_LIST_VARIANTS },
 		{ "print-layout", no_argument, NULL, OPT_PRINT_LAYOUT },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "fuki-all", required_argument, NULL, OPT_FUKI_ALL },
+		{ "hwids", required_argument, NULL, OPT_HWIDS },
+		{ "descriptor", required_argument, NULL, OPT_DESCRIPTOR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -486,7 +729,10 @@ int cmd_build(int argc, char **argv)
 	size_t n_defines = 0;
 	const char *variant = NULL, *outdir = ".";
 	bool all_variants = false, measurements = true, list_variants = false, quiet = false;
-	bool use_env = true, print_layout = false;
+	bool use_env = true, print_layout = false, check = false;
+	const char *fuki_all = NULL, *hwids[HWIDS_MAX];
+	size_t n_hwids = 0;
+	struct build_opts bo = { .measurements = true };
 	struct layout_load_opts lo;
 	struct ik_diag d;
 	int c, r;
@@ -526,6 +772,26 @@ int cmd_build(int argc, char **argv)
 		case OPT_PRINT_LAYOUT:
 			print_layout = true;
 			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case OPT_FUKI_ALL:
+			if (optarg[0] == '\0' || strchr(optarg, '/'))
+				return cli_usage_error(CMD, "--fuki-all expects a plain file name inside the output directory, got '%s'",
+						       optarg);
+			fuki_all = optarg;
+			break;
+		case OPT_HWIDS:
+			if (n_hwids == HWIDS_MAX)
+				return cli_usage_error(CMD, "more than %d --hwids options", HWIDS_MAX);
+			hwids[n_hwids++] = optarg;
+			break;
+		case OPT_DESCRIPTOR:
+			if (optarg[0] != '/')
+				return cli_usage_error(CMD, "--descriptor expects the absolute directory the IGVM files are installed in, got '%s'",
+						       optarg);
+			bo.descriptor_dir = optarg;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -540,6 +806,9 @@ int cmd_build(int argc, char **argv)
 		return cli_usage_error(CMD, "expected at most one LAYOUT argument, got %d", argc - optind);
 	if (variant && all_variants)
 		return cli_usage_error(CMD, "--variant and --all-variants exclude each other");
+	if (n_hwids && !fuki_all)
+		return cli_usage_error(CMD, "--hwids describes the --fuki-all add-on: give --fuki-all too");
+	bo.measurements = measurements;
 
 	memset(&lo, 0, sizeof(lo));
 	if (optind < argc) {
@@ -577,7 +846,8 @@ int cmd_build(int argc, char **argv)
 	size_t n_names = 1;
 	_cleanup_(layout_freep) struct layout *base = NULL;
 	ik_diag_init(&d);
-	if (all_variants || list_variants) {
+	if (all_variants || list_variants || fuki_all) {
+		lo.variant = variant;
 		r = layout_load(&lo, &base, &d);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
@@ -586,20 +856,29 @@ int cmd_build(int argc, char **argv)
 				printf("%s\n", base->variants[i]);
 			return IK_EXIT_OK;
 		}
-		if (base->n_variants == 0)
+		if (all_variants && base->n_variants == 0)
 			return cli_usage_error(CMD, "--all-variants: '%s' defines no variants", lo.path);
-		names = base->variants;
-		n_names = base->n_variants;
+		if (all_variants) {
+			names = base->variants;
+			n_names = base->n_variants;
+		}
 	}
 
-	struct product *ps = calloc(n_names, sizeof(*ps));
+	/* One product per variant, and one more for the --fuki-all add-on. */
+	size_t n_products = n_names + (fuki_all ? 1 : 0);
+	bool progress = !quiet && isatty(STDERR_FILENO);
+	struct product *ps = calloc(n_products, sizeof(*ps));
 	if (!ps)
 		return cli_error_diag(CMD, NULL, -ENOMEM);
 	r = 0;
 	for (size_t i = 0; i < n_names && r >= 0; i++) {
 		lo.variant = names ? names[i] : variant;
+		if (progress)
+			fprintf(stderr, "igvmkit build: [%zu/%zu] %s%s: assembling, measuring%s\n", i + 1, n_names,
+				lo.variant ? "variant " : "", lo.variant ? lo.variant : base_name(lo.path),
+				bo.descriptor_dir ? ", describing" : "");
 		ik_diag_init(&d);
-		r = build_one(&lo, measurements, &ps[i], &d);
+		r = build_one(&lo, &bo, &ps[i], &d);
 		for (size_t w = 0; w < ps[i].warnings.n; w++)
 			cli_warn(CMD, "%s", ps[i].warnings.items[w]);
 		for (size_t k = 0; r >= 0 && k < i; k++)
@@ -611,17 +890,52 @@ int cmd_build(int argc, char **argv)
 					    ps[i].variant ? ps[i].variant : "(base)", ps[i].igvm_name);
 			}
 	}
+	if (r >= 0 && fuki_all) {
+		if (progress)
+			fprintf(stderr, "igvmkit build: packing %zu IGVM file%s into %s%s\n", n_names,
+				n_names == 1 ? "" : "s", fuki_all, base->outputs.sign ? " and signing it" : "");
+		ik_diag_init(&d);
+		r = build_fuki_all(base, fuki_all, hwids, n_hwids, ps, n_names, &ps[n_names], &d);
+	}
+	size_t n_outs = 0;
+	struct output *outs = r >= 0 ? list_outputs(ps, n_products, &n_outs) : NULL;
+	int mismatches = 0;
+	if (r >= 0 && !outs)
+		r = -ENOMEM;
+	/* Two outputs of one name would overwrite each other. */
+	for (size_t i = 0; r >= 0 && i < n_outs; i++)
+		for (size_t k = 0; r >= 0 && k < i; k++)
+			if (strcmp(outs[i].name, outs[k].name) == 0) {
+				ik_diag_init(&d);
+				r = ik_fail(&d, -EINVAL, "two outputs are named '%s' (rename one in the layout or on the command line)",
+					    outs[i].name);
+			}
 	if (r >= 0) {
 		ik_diag_init(&d);
-		r = write_all(outdir, ps, n_names, &d);
+		if (check) {
+			r = check_all(outdir, outs, n_outs, quiet, &d);
+			mismatches = r > 0 ? r : 0;
+		} else {
+			r = write_all(outdir, outs, n_outs, &d);
+		}
 	}
-	if (r >= 0 && !quiet)
-		for (size_t i = 0; i < n_names; i++)
+	free(outs);
+	if (r >= 0 && !quiet && !check)
+		for (size_t i = 0; i < n_products; i++)
 			print_summary(outdir, &ps[i]);
-	for (size_t i = 0; i < n_names; i++)
+	for (size_t i = 0; i < n_products; i++)
 		product_release(&ps[i]);
 	free(ps);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
+	if (check) {
+		if (mismatches) {
+			fprintf(stderr, "igvmkit build: %d of %zu outputs in '%s' do not match the rebuild\n",
+				mismatches, n_outs, outdir);
+			return IK_EXIT_MISMATCH;
+		}
+		if (!quiet)
+			printf("%zu outputs in '%s' are reproduced byte for byte\n", n_outs, outdir);
+	}
 	return IK_EXIT_OK;
 }
