@@ -8,7 +8,7 @@
  *      line and column; follow `include:` (relative to the including file,
  *      with cycle detection) and deep-merge the fragments under the file;
  *   2. apply a named variant (`variants: {NAME: {...}}`, deep-merged over the
- *      base) and substitute `${NAME}` variables (-D, environment, defaults);
+ *      base) and substitute `${NAME}` references (-D, environment, `defines:`);
  *   3. check every key against a table per mapping and convert the tree into
  *      the typed struct layout below.
  * Any error names the file and "line L, column C" of the offending node.
@@ -24,6 +24,7 @@
 
 #include "../common/buf.h"
 #include "../common/diag.h"
+#include "../common/guid.h"
 #include "igvm.h"
 
 /* Caps on what a layout may contain (checked while loading). */
@@ -31,7 +32,7 @@
 #define LAYOUT_NODES_MAX 100000u		/* nodes after alias expansion, all files */
 #define LAYOUT_DEPTH_MAX 64u			/* nesting depth */
 #define LAYOUT_INCLUDE_DEPTH_MAX 16u
-#define LAYOUT_VAR_DEPTH_MAX 16u		/* variable values referring to variables */
+#define LAYOUT_VAR_DEPTH_MAX 16u		/* define values referring to defines */
 #define LAYOUT_COMPONENTS_MAX 64u
 #define LAYOUT_PARAM_AREAS_MAX 64u
 #define LAYOUT_LIST_MAX 512u			/* vcpus, vcpu-types, ... */
@@ -215,6 +216,57 @@ struct layout_outputs {
 	char *sign_passphrase_env;  /* or NULL */
 };
 
+/*
+ * The `variables:` section: Secure Boot seeds for the OVMF component
+ * (issue 5 item 4), written into the ROM's variable store (`store: rom`)
+ * or emitted as the IGVM data HOBs OVMF's IgvmSecureBootDxe enrols
+ * (`store: igvm-secure-boot`).  Databases are indexed like enum vars_sigdb.
+ */
+enum layout_vars_store {
+	LAYOUT_VARS_STORE_ROM,
+	LAYOUT_VARS_STORE_IGVM_SECURE_BOOT,
+};
+
+/* Where igvm-secure-boot blobs start unless `blob-address` says otherwise. */
+#define LAYOUT_VARS_BLOB_ADDRESS_DEFAULT 0x20000000ull
+
+enum layout_vars_db {
+	LAYOUT_VARS_PK,
+	LAYOUT_VARS_KEK,
+	LAYOUT_VARS_DB,
+	LAYOUT_VARS_DBX,
+	LAYOUT_VARS_DBT,
+	LAYOUT_VARS_DB_COUNT,
+};
+
+/* One entry of pk/kek/db/dbx/dbt: a file, or a hash written as "sha256:HEX". */
+struct layout_vars_item {
+	char *file;  /* certificate (PEM/DER), .esl, .auth or PE image; NULL for a hash */
+	char *hash;  /* "ALG:HEX" as written, or NULL */
+	struct layout_mark mark;
+};
+
+struct layout_vars_db_items {
+	bool given; /* key present (an empty list clears the database) */
+	struct layout_vars_item *items;
+	size_t n;
+	struct layout_mark mark;
+};
+
+struct layout_variables {
+	bool present;
+	struct layout_mark mark;
+	enum layout_vars_store store;
+	int secure_boot;	     /* -1 = leave as the store has it, 0 = disabled, 1 = enabled */
+	struct layout_mark secure_boot_mark;
+	struct ik_guid owner;	     /* SignatureOwner of the entries (zero GUID by default) */
+	bool has_owner;
+	char *time;		     /* TimeStamp as vars_time_parse() reads it, or NULL */
+	uint64_t hob_address, blob_address; /* igvm-secure-boot GPAs */
+	bool has_hob_address;
+	struct layout_vars_db_items db[LAYOUT_VARS_DB_COUNT];
+};
+
 struct layout {
 	char *path;	       /* layout file as given */
 	char *variant;	       /* variant applied, or NULL */
@@ -235,6 +287,7 @@ struct layout {
 
 	struct layout_measure measure;
 	struct layout_outputs outputs;
+	struct layout_variables variables;
 
 	char **variants; /* names declared under variants:, in file order */
 	size_t n_variants;
@@ -244,7 +297,7 @@ int layout_load(const struct layout_load_opts *opts, struct layout **ret, struct
 void layout_free(struct layout *l);
 
 /*
- * Appends the effective layout (includes, variant, variables and defaults
+ * Appends the effective layout (includes, variant, defines and defaults
  * applied) as YAML that loads back to the same struct layout.
  */
 int layout_dump(const struct layout *l, struct ik_buf *out);

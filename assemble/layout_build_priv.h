@@ -129,4 +129,9 @@ int build_igvm_input(struct builder *b, const struct layout_component *comp);
 int build_raw(struct builder *b, const struct layout_component *comp);
 int build_kernel_hashes(struct builder *b, const struct layout_component *comp);
 
+/* `variables:` (layout_vars.c): seeds the store at the start of the ROM image IMG in place. */
+int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8_t *img, size_t len);
+/* `variables:` with store igvm-secure-boot: the data HOB page and blobs for PLATFORMS. */
+int build_vars_igvm_sb(struct builder *b, const struct layout_component *comp, uint32_t platforms);
+
 #endif

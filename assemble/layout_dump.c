@@ -116,6 +116,42 @@ static void key_id16(struct out *b, int indent, const char *key, const uint8_t i
 	key_str(b, indent, key, hex);
 }
 
+static void dump_variables(const struct layout_variables *lv, struct out *b)
+{
+	static const char *const db_key[LAYOUT_VARS_DB_COUNT] = { "pk", "kek", "db", "dbx", "dbt" };
+	char guid[IK_GUID_STR_LEN + 1];
+
+	if (!lv->present)
+		return;
+	out_printf(b, "variables:\n");
+	out_printf(b, "  store: %s\n",
+		   lv->store == LAYOUT_VARS_STORE_ROM ? "rom" : "igvm-secure-boot");
+	if (lv->secure_boot >= 0)
+		out_printf(b, "  secure-boot: %s\n", lv->secure_boot ? "true" : "false");
+	if (lv->has_owner) {
+		ik_guid_format(&lv->owner, guid);
+		key_str(b, 2, "owner", guid);
+	}
+	if (lv->time)
+		key_str(b, 2, "time", lv->time);
+	if (lv->has_hob_address)
+		key_hex(b, 2, "hob-address", lv->hob_address);
+	if (lv->store == LAYOUT_VARS_STORE_IGVM_SECURE_BOOT)
+		key_hex(b, 2, "blob-address", lv->blob_address);
+	for (int i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
+		const struct layout_vars_db_items *db = &lv->db[i];
+		if (!db->given)
+			continue;
+		out_printf(b, "  %s: [", db_key[i]);
+		for (size_t k = 0; k < db->n; k++) {
+			if (k)
+				out_printf(b, ", ");
+			quoted(b, db->items[k].hash ? db->items[k].hash : db->items[k].file);
+		}
+		out_printf(b, "]\n");
+	}
+}
+
 static void dump_platforms(const struct layout *l, struct out *b)
 {
 	out_printf(b, "platforms:\n");
@@ -295,6 +331,7 @@ int layout_dump(const struct layout *l, struct ik_buf *buf)
 		if (l->outputs.sign_passphrase_env)
 			key_str(b, 4, "passphrase-env", l->outputs.sign_passphrase_env);
 	}
+	dump_variables(&l->variables, &o);
 	if (!o.err)
 		o.err = ik_buf_terminate(buf);
 	return o.err;

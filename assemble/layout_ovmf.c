@@ -249,6 +249,7 @@ int build_ovmf(struct builder *b, const struct layout_component *comp)
 		PLATFORM_BIT(LAYOUT_PLATFORM_NATIVE);
 	uint32_t platforms = build_component_platforms(b, comp, rom_platforms);
 	_cleanup_(ovmf_rom_freep) struct ovmf_rom *rom = NULL;
+	_cleanup_free_ uint8_t *seeded = NULL;
 	struct ik_file_bytes fb;
 	struct ovmf_ctx o = { b, comp, NULL };
 	int r;
@@ -266,7 +267,21 @@ int build_ovmf(struct builder *b, const struct layout_component *comp)
 				      "component '%s': '%s' is 0x%zx bytes; an OVMF ROM is a non-empty multiple of 4 KiB up to 1 GiB",
 				      comp->name, comp->file, fb.len);
 	}
-	r = ovmf_rom_parse(fb.data, fb.len, comp->file, &rom, b->d);
+	if (b->l->variables.present && b->l->variables.store == LAYOUT_VARS_STORE_ROM) {
+		/* seed a private copy: every platform's pages below are cut from it */
+		seeded = malloc(fb.len);
+		if (!seeded) {
+			ik_file_release(&fb);
+			return -ENOMEM;
+		}
+		memcpy(seeded, fb.data, fb.len);
+		r = build_vars_rom(b, comp, seeded, fb.len);
+		if (r < 0) {
+			ik_file_release(&fb);
+			return r;
+		}
+	}
+	r = ovmf_rom_parse(seeded ? seeded : fb.data, fb.len, comp->file, &rom, b->d);
 	if (r < 0) {
 		ik_file_release(&fb);
 		return ik_diag_file(b->d, comp->file, r);
@@ -289,6 +304,9 @@ int build_ovmf(struct builder *b, const struct layout_component *comp)
 			goto out_rom;
 	}
 	r = rom_pages(&o, plain);
+	if (r >= 0 && b->l->variables.present &&
+	    b->l->variables.store == LAYOUT_VARS_STORE_IGVM_SECURE_BOOT)
+		r = build_vars_igvm_sb(b, comp, platforms);
 	if (r < 0)
 		goto out;
 	if (platforms & PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP)) {

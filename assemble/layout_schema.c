@@ -17,6 +17,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/hex.h"
+#include "../vars/efi_time.h"
 #include "layout_path.h"
 #include "layout_tree.h"
 #include "vmsa.h"
@@ -88,7 +89,7 @@ int layout_fail_at(struct ik_diag *d, int err, const struct layout_mark *m, cons
 struct ctx {
 	const struct layout_load_opts *opts;
 	struct layout *l;
-	struct lnode *vars; /* variables: mapping of the merged tree, or NULL */
+	struct lnode *vars; /* defines: mapping of the merged tree, or NULL */
 	unsigned var_depth;
 	struct ik_diag *d;
 	const char *where; /* dotted path of the mapping being walked, for messages */
@@ -186,7 +187,7 @@ static int var_lookup(struct ctx *c, const char *name, const struct layout_mark 
 	struct lnode *def = lnode_get(c->vars, name);
 	if (!def)
 		return layout_fail_at(c->d, -EINVAL, m,
-				      "undefined variable '%s' (set it with -D %s=VALUE or give a default under 'variables:')",
+				      "undefined variable '%s' (set it with -D %s=VALUE or give a default under 'defines:')",
 				      name, name);
 	if (def->kind != LNODE_SCALAR)
 		return layout_fail_at(c->d, -EINVAL, &def->mark,
@@ -194,7 +195,7 @@ static int var_lookup(struct ctx *c, const char *name, const struct layout_mark 
 				      lnode_kind_name(def));
 	if (c->var_depth >= LAYOUT_VAR_DEPTH_MAX)
 		return layout_fail_at(c->d, -ELOOP, &def->mark,
-				      "variable '%s' refers to itself (through %u levels of variables)",
+				      "variable '%s' refers to itself (through %u levels of defines)",
 				      name, LAYOUT_VAR_DEPTH_MAX);
 	c->var_depth++;
 	int r = lnode_is_null(def) ? 0 : substitute(c, def->value, &def->mark, out, NULL);
@@ -1333,18 +1334,227 @@ static int on_outputs(struct ctx *c, struct lnode *v, void *obj)
 	return walk_map(c, v, "outputs", outputs_rules, IK_ARRAY_SIZE(outputs_rules), &l->outputs);
 }
 
-static int on_variables(struct ctx *c, struct lnode *v, void *obj)
+static int on_defines(struct ctx *c, struct lnode *v, void *obj)
 {
 	(void)obj;
 	if (v->kind != LNODE_MAP && !lnode_is_null(v))
 		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'variables' expects a mapping of names to default values, found %s",
+				      "'defines' expects a mapping of names to default values, found %s",
 				      lnode_kind_name(v));
 	for (size_t i = 0; v->kind == LNODE_MAP && i < v->n; i++)
 		if (v->items[i]->kind != LNODE_SCALAR)
 			return layout_fail_at(c->d, -EINVAL, &v->items[i]->mark,
-					      "variable '%s' must be a scalar, found %s", v->keys[i],
+					      "define '%s' must be a scalar, found %s", v->keys[i],
 					      lnode_kind_name(v->items[i]));
+	return 0;
+}
+
+/* ---- variables: Secure Boot seeds ---- */
+
+static int on_v_store(struct ctx *c, struct lnode *v, void *obj)
+{
+	static const char *const names[] = { "rom", "igvm-secure-boot" };
+	struct layout_variables *lv = obj;
+	size_t i;
+	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
+
+	if (r >= 0)
+		lv->store = (enum layout_vars_store)i;
+	return r;
+}
+
+static int on_v_secure_boot(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_variables *lv = obj;
+	bool on;
+	int r = get_bool(c, v, &on);
+
+	if (r >= 0) {
+		lv->secure_boot = on ? 1 : 0;
+		lv->secure_boot_mark = v->mark;
+	}
+	return r;
+}
+
+static int on_v_owner(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_variables *lv = obj;
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "a GUID", &s, NULL);
+
+	if (r < 0)
+		return r;
+	if (ik_guid_parse(s, &lv->owner) < 0)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "%s expects a GUID like '8be4df61-93ca-11d2-aa0d-00e098032b8c', found '%s'",
+				      c->where, s);
+	lv->has_owner = true;
+	return 0;
+}
+
+static int on_v_time(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_variables *lv = obj;
+	struct vars_time t;
+	struct ik_diag sub;
+	char *s = NULL;
+	int r = get_text(c, v, "a time", &s, NULL);
+
+	if (r < 0)
+		return r;
+	ik_diag_init(&sub);
+	r = vars_time_parse(s, &t, &sub);
+	if (r < 0) {
+		r = layout_fail_at(c->d, r, &v->mark,
+				   "%s expects 'YYYY-MM-DD HH:MM:SS', '@SECONDS' or '0', found '%s'",
+				   c->where, s);
+		free(s);
+		return r;
+	}
+	free(lv->time);
+	lv->time = s;
+	return 0;
+}
+
+static int on_v_hob_address(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_variables *lv = obj;
+	lv->has_hob_address = true;
+	return get_page_aligned(c, v, &lv->hob_address);
+}
+
+static int on_v_blob_address(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_variables *lv = obj;
+	return get_page_aligned(c, v, &lv->blob_address);
+}
+
+/* "sha256:HEX" (also sha1, sha224, sha384, sha512) is a hash; anything else a file. */
+static bool is_hash_item(const char *s)
+{
+	static const char *const algs[] = { "sha1:", "sha224:", "sha256:", "sha384:", "sha512:" };
+	for (size_t i = 0; i < IK_ARRAY_SIZE(algs); i++)
+		if (strncmp(s, algs[i], strlen(algs[i])) == 0)
+			return true;
+	return false;
+}
+
+static int add_vars_item(struct ctx *c, struct lnode *item, void *obj)
+{
+	struct layout_vars_db_items *db = obj;
+	struct layout_vars_item *it = &db->items[db->n];
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, item, "a file name or 'sha256:HEX'", &s, NULL);
+
+	if (r < 0)
+		return r;
+	it->mark = item->mark;
+	if (is_hash_item(s)) {
+		const char *colon = strchr(s, ':');
+		size_t hex = strlen(colon + 1);
+		size_t want = strncmp(s, "sha1:", 5) == 0 ? 40 : strncmp(s, "sha224:", 7) == 0 ? 56 :
+			      strncmp(s, "sha256:", 7) == 0 ? 64 : strncmp(s, "sha384:", 7) == 0 ? 96 : 128;
+		uint8_t tmp[64];
+		if (hex != want || ik_hex_decode(colon + 1, tmp, want / 2) < 0)
+			return layout_fail_at(c->d, -EINVAL, &item->mark,
+					      "%s: '%.*s' hash expects %zu hex digits, found '%s'",
+					      c->where, (int)(colon - s), s, want, colon + 1);
+		it->hash = TAKE_PTR(s);
+	} else {
+		r = get_path(c, item, &it->file);
+		if (r < 0)
+			return r;
+	}
+	db->n++;
+	return 0;
+}
+
+static int on_v_db(struct ctx *c, struct lnode *v, struct layout_vars_db_items *db)
+{
+	db->given = true;
+	db->mark = v->mark;
+	if (lnode_is_null(v) || (v->kind == LNODE_SEQ && v->n == 0))
+		return 0; /* an empty database */
+	db->items = calloc(list_len(v), sizeof(*db->items));
+	return db->items ? each_item(c, v, LAYOUT_LIST_MAX, add_vars_item, db) : -ENOMEM;
+}
+
+static int on_v_pk(struct ctx *c, struct lnode *v, void *obj)
+{
+	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_PK]);
+}
+
+static int on_v_kek(struct ctx *c, struct lnode *v, void *obj)
+{
+	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_KEK]);
+}
+
+static int on_v_dbl(struct ctx *c, struct lnode *v, void *obj)
+{
+	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_DB]);
+}
+
+static int on_v_dbx(struct ctx *c, struct lnode *v, void *obj)
+{
+	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_DBX]);
+}
+
+static int on_v_dbt(struct ctx *c, struct lnode *v, void *obj)
+{
+	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_DBT]);
+}
+
+static const struct key_rule variables_rules[] = {
+	{ "store", on_v_store },
+	{ "secure-boot", on_v_secure_boot },
+	{ "owner", on_v_owner },
+	{ "time", on_v_time },
+	{ "pk", on_v_pk },
+	{ "kek", on_v_kek },
+	{ "db", on_v_dbl },
+	{ "dbx", on_v_dbx },
+	{ "dbt", on_v_dbt },
+	{ "hob-address", on_v_hob_address },
+	{ "blob-address", on_v_blob_address },
+};
+
+static int on_variables(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout *l = obj;
+	struct layout_variables *lv = &l->variables;
+
+	if (lnode_is_null(v))
+		return 0;
+	/* a mapping of upper-case names is a pre-0.1 layout's ${NAME} defaults */
+	for (size_t i = 0; v->kind == LNODE_MAP && i < v->n; i++) {
+		bool known = false, upper = v->keys[i][0] >= 'A' && v->keys[i][0] <= 'Z';
+		for (size_t k = 0; k < IK_ARRAY_SIZE(variables_rules); k++)
+			known |= strcmp(variables_rules[k].key, v->keys[i]) == 0;
+		if (!known && upper)
+			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
+					      "unknown key '%s' in 'variables' (which holds UEFI variable seeds; default values of ${NAME} go under 'defines:')",
+					      v->keys[i]);
+	}
+	lv->present = true;
+	lv->mark = v->mark;
+	lv->secure_boot = -1;
+	lv->blob_address = LAYOUT_VARS_BLOB_ADDRESS_DEFAULT;
+	int r = walk_map(c, v, "variables", variables_rules, IK_ARRAY_SIZE(variables_rules), lv);
+	if (r < 0)
+		return r;
+	if (lv->store == LAYOUT_VARS_STORE_IGVM_SECURE_BOOT) {
+		static const enum layout_vars_db need[] = { LAYOUT_VARS_PK, LAYOUT_VARS_KEK, LAYOUT_VARS_DB };
+		if (!lv->has_hob_address)
+			return layout_fail_at(c->d, -EINVAL, &v->mark,
+					      "'variables' with 'store: igvm-secure-boot' needs 'hob-address' (the GPA of OVMF's IGVM HOB area, descriptor id 0x200)");
+		for (size_t i = 0; i < IK_ARRAY_SIZE(need); i++)
+			if (!lv->db[need[i]].n)
+				return layout_fail_at(c->d, -EINVAL, &v->mark,
+						      "'variables' with 'store: igvm-secure-boot' needs entries for pk, kek and db (OVMF enrols only when PK, KEK, db and dbx are all present; dbx defaults to the placeholder)");
+		if (lv->db[LAYOUT_VARS_DBT].given)
+			return layout_fail_at(c->d, -EINVAL, &lv->db[LAYOUT_VARS_DBT].mark,
+					      "'variables.dbt' cannot be carried by 'store: igvm-secure-boot' (OVMF's data HOBs hold PK, KEK, db and dbx only)");
+	}
 	return 0;
 }
 
@@ -1357,6 +1567,7 @@ static int on_description(struct ctx *c, struct lnode *v, void *obj)
 static const struct key_rule top_rules[] = {
 	{ "version", on_version },
 	{ "description", on_description },
+	{ "defines", on_defines },
 	{ "variables", on_variables },
 	{ "igvm", on_igvm },
 	{ "platforms", on_platforms },
@@ -1517,6 +1728,14 @@ void layout_free(struct layout *l)
 	free(l->outputs.sign_cert);
 	free(l->outputs.sign_passphrase_file);
 	free(l->outputs.sign_passphrase_env);
+	free(l->variables.time);
+	for (size_t i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
+		for (size_t k = 0; k < l->variables.db[i].n; k++) {
+			free(l->variables.db[i].items[k].file);
+			free(l->variables.db[i].items[k].hash);
+		}
+		free(l->variables.db[i].items);
+	}
 	for (size_t i = 0; i < l->n_variants; i++)
 		free(l->variants[i]);
 	free(l->variants);
@@ -1605,7 +1824,7 @@ int layout_load(const struct layout_load_opts *opts, struct layout **ret, struct
 	r = apply_variant(&c, &tree, variants);
 	if (r < 0)
 		return r;
-	c.vars = lnode_get(tree, "variables");
+	c.vars = lnode_get(tree, "defines");
 	if (c.vars && c.vars->kind != LNODE_MAP)
 		c.vars = NULL;
 	r = walk_map(&c, tree, "layout", top_rules, IK_ARRAY_SIZE(top_rules), l);

@@ -380,7 +380,7 @@ def case_determinism(tmp):
               open(os.path.join(tmp, "b", f), "rb").read(), "%s reproducible" % f)
 
 
-def case_variables_variants(tmp):
+def case_defines_variants(tmp):
     need_ovmf()
     lay = os.path.join(SRC, "layouts", "default.yaml")
 
@@ -581,6 +581,186 @@ def case_shipped_layouts(tmp):
         if variants:
             r = build(lay, os.path.join(tmp, name + "-all"), "--all-variants", *extra)
             check(r.returncode == 0, "%s --all-variants: %s" % (name, r.stderr))
+
+
+# ---------------------------------------------------------------------------------------------
+# `variables:` — Secure Boot seeds (issue 5 item 4)
+
+def rom_from_igvm(path, platform):
+    """The run of PAGE_DATA for PLATFORM ending at 4 GiB, as one image (the ROM as loaded)."""
+    j = inspect(path)
+    pages = {}
+    for h in j["headers"]:
+        if h["type"] == "PAGE_DATA" and platform in h["applies_to"]:
+            pages[int(h["fields"]["gpa"], 16)] = h
+    gpa, out = (1 << 32) - 4096, []
+    while gpa in pages:
+        out.append(blob(path, pages[gpa]))
+        gpa -= 4096
+    return b"".join(reversed(out))
+
+
+def make_cert(d, name, key_type="rsa:2048"):
+    """A self-signed test certificate (openssl req); returns (key, cert) paths."""
+    key, cert = os.path.join(d, name + ".key"), os.path.join(d, name + ".pem")
+    r = subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", key_type, "-nodes",
+                        "-subj", "/CN=igvmkit test %s/" % name, "-days", "3650", "-set_serial", "1",
+                        "-keyout", key, "-out", cert], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("openssl req: " + r.stderr)
+    return key, cert
+
+
+def digests(outdir, name="ovmf.measurements.json"):
+    j = json.load(open(os.path.join(outdir, name)))
+    return {(m["platform"], m.get("vcpus"), m.get("vcpu_type"), m["loader"]): m["digest"]
+            for m in j["measurements"]}
+
+
+SEEDED = """include: %s
+variables:
+  secure-boot: true
+  owner: 77fa9abd-0359-4d32-bd60-28f4e78f784b
+  time: "2024-01-02 03:04:05"
+  pk: PK.pem
+  kek: [KEK.pem]
+  db: [db.pem, "sha256:%s"]
+"""
+
+
+def case_variables_seeds(tmp):
+    """store: rom seeds the ROM's store for every platform (TDX CFV included); measurements follow."""
+    need_ovmf()
+    for n in ("PK", "KEK", "db"):
+        make_cert(tmp, n)
+    lay = os.path.join(tmp, "seeded.yaml")
+    write(lay, SEEDED % (os.path.join(SRC, "layouts", "default.yaml"), "ab" * 32))
+    plain, seeded = os.path.join(tmp, "plain"), os.path.join(tmp, "seeded")
+    r = build(os.path.join(SRC, "layouts", "default.yaml"), plain)
+    check(r.returncode == 0, "unseeded build: " + r.stderr)
+    r = build(lay, seeded)
+    check(r.returncode == 0, "seeded build: " + r.stderr)
+    if r.returncode != 0:
+        return
+    igvm = os.path.join(seeded, "ovmf.igvm")
+    roms = {}
+    for platform in ("SEV_SNP", "SEV_ES", "TDX", "NATIVE"):
+        rom = roms[platform] = rom_from_igvm(igvm, platform)
+        check(len(rom) >= 0x20000, "%s: ROM pages found (%d bytes)" % (platform, len(rom)))
+        store = os.path.join(tmp, "rom-%s.fd" % platform)
+        with open(store, "wb") as f:
+            f.write(rom)
+        r = run(["vars", "list", store])
+        check(r.returncode == 0, "%s: vars list: %s" % (platform, r.stderr))
+        for want in ("CN=igvmkit test PK", "CN=igvmkit test KEK", "CN=igvmkit test db", "ab" * 32,
+                     "Secure Boot: enforced", "77fa9abd-0359-4d32-bd60-28f4e78f784b"):
+            check(want in r.stdout, "%s: the ROM's store lists %r" % (platform, want))
+    # the TDX CFV (the start of the unified ROM) is the same seeded store
+    check(roms["TDX"][:0x20000] == roms["SEV_SNP"][:0x20000], "TDX CFV carries the seeded store")
+    # nothing but the store changed: the rest of the ROM is Debian's
+    ovmf = open(OVMF, "rb").read()
+    rom = roms["SEV_SNP"]
+    check(len(rom) == len(ovmf) and rom[0x84000:] == ovmf[0x84000:], "ROM outside the store unchanged")
+    check(rom[:0x20000] != ovmf[:0x20000], "ROM store changed")
+    a, b = digests(plain), digests(seeded)
+    check(a.keys() == b.keys() and len(a) > 0, "same measurement set")
+    for k in a:
+        if k[0] == "tdx":
+            # Debian's TDVF CFV lacks MR.EXTEND: TDX loads it unmeasured (the firmware measures
+            # the variables into RTMR[0] at boot), so MRTD stays (measure.md §4)
+            check(a[k] == b[k], "MRTD %s unchanged: the CFV is not in MRTD" % (k,))
+        else:
+            check(a[k] != b[k], "measurement %s changes with the seeds" % (k,))
+    cfv = [h for h in inspect(igvm)["headers"] if h["type"] == "PAGE_DATA" and "TDX" in h["applies_to"]
+           and int(h["fields"]["gpa"], 16) == (1 << 32) - len(ovmf)]
+    check(len(cfv) == 1 and cfv[0]["flags_decoded"]["unmeasured"], "TDX CFV page is unmeasured")
+    # deterministic: the same seeds build the same bytes
+    again = os.path.join(tmp, "again")
+    r = build(lay, again)
+    check(r.returncode == 0 and open(igvm, "rb").read() == open(os.path.join(again, "ovmf.igvm"), "rb").read(),
+          "seeded build reproducible")
+    # --print-layout keeps the section and builds the same bytes
+    r = run(["build", "--print-layout", lay])
+    check(r.returncode == 0 and "variables:" in r.stdout and "store: rom" in r.stdout,
+          "--print-layout shows variables: " + r.stdout[-400:] + r.stderr)
+    eff = os.path.join(tmp, "eff.yaml")
+    write(eff, r.stdout)
+    r = build(eff, os.path.join(tmp, "eff"))
+    check(r.returncode == 0 and open(igvm, "rb").read() ==
+          open(os.path.join(tmp, "eff", "ovmf.igvm"), "rb").read(), "effective layout builds the same seeds")
+
+
+def case_variables_errors(tmp):
+    """Bad seeds stop the build at the entry's line:column and write nothing."""
+    need_ovmf()
+    _, pk = make_cert(tmp, "PK")
+    _, kek = make_cert(tmp, "KEK")
+    base = "include: %s\n" % os.path.join(SRC, "layouts", "default.yaml")
+    bad_cert = "-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+    expect_error(tmp, "bad-cert", base + "variables:\n  pk: %s\n  db: [%s, broken.pem]\n" % (pk, kek), 3,
+                 r"layout\.yaml:line 4, column \d+: 'variables\.db': '.*broken\.pem'",
+                 files={"broken.pem": bad_cert})
+    expect_error(tmp, "short-hash", base + "variables:\n  db: ['sha256:abcd']\n", 3,
+                 r"layout\.yaml:line 3, column 8: .*64 hex digits")
+    expect_error(tmp, "two-pk", base + "variables:\n  pk: [%s, %s]\n" % (pk, kek), 3,
+                 r"layout\.yaml:line 3, column 3: 'variables': .*PK")
+    expect_error(tmp, "missing", base + "variables:\n  kek: nothere.pem\n", 4,
+                 r"layout\.yaml:line 3, column 8: 'variables\.kek': cannot read")
+    expect_error(tmp, "store", base + "variables: {store: flash}\n", 3,
+                 r"expects one of 'rom', 'igvm-secure-boot', found 'flash'")
+    expect_error(tmp, "old-defines", "variables: {OVMF: /x}\n" + base, 3,
+                 r"line 1, column 13: unknown key 'OVMF' in 'variables'.*'defines:'")
+    expect_error(tmp, "sb-needs-hob", base + "variables: {store: igvm-secure-boot, pk: %s, kek: %s, db: %s}\n"
+                 % (pk, kek, kek), 3, r"needs 'hob-address'")
+    code = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    if os.path.exists(code):
+        expect_error(tmp, "split", "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n"
+                     "variables: {pk: %s}\n" % (code, pk), 3,
+                     r"needs a variable store at the start of component 'ovmf'.*split OVMF_CODE")
+
+
+def case_variables_igvm_sb(tmp):
+    """store: igvm-secure-boot emits OVMF's IGVM data HOB page and the four blobs (vars.md §11.1)."""
+    need_ovmf()
+    for n in ("PK", "KEK", "db"):
+        make_cert(tmp, n)
+    lay = os.path.join(tmp, "sb.yaml")
+    write(lay, "include: %s\nvariables:\n  store: igvm-secure-boot\n  hob-address: 0x1ffff000\n"
+          "  pk: PK.pem\n  kek: KEK.pem\n  db: db.pem\n" % os.path.join(SRC, "layouts", "default.yaml"))
+    out = os.path.join(tmp, "out")
+    r = build(lay, out)
+    check(r.returncode == 0, "igvm-secure-boot build: " + r.stderr)
+    if r.returncode != 0:
+        return
+    igvm = os.path.join(out, "ovmf.igvm")
+    j = inspect(igvm)
+    pages = {int(h["fields"]["gpa"], 16): h for h in j["headers"] if h["type"] == "PAGE_DATA"
+             and "SEV_SNP" in h["applies_to"]}
+    check(0x1FFFF000 in pages, "HOB page at hob-address")
+    hob = blob(igvm, pages[0x1FFFF000]) if 0x1FFFF000 in pages else bytes(4096)
+    # gEfiIgvmDataHobGuid HOBs (type 4, length 0x30), DataType PK..dbx, then end of list
+    types = []
+    for off in range(0, 4096, 48):
+        htype, hlen = struct.unpack_from("<HH", hob, off)
+        if htype != 4:
+            check(htype == 0xFFFF, "end-of-HOB-list after the data HOBs")
+            break
+        check(hlen == 0x30, "HOB length 0x30")
+        addr, length, dtype = struct.unpack_from("<QQI", hob, off + 24)
+        types.append(dtype)
+        check(addr in pages and addr >= 0x20000000, "blob 0x%x at a page of the IGVM" % addr)
+        data = b"".join(blob(igvm, pages[a]) for a in range(addr, (addr + length + 4095) & ~4095, 4096)
+                        if a in pages)[:length]
+        # EFI_VARIABLE_AUTHENTICATION_2: TimeStamp(16) + WIN_CERTIFICATE_UEFI_GUID.dwLength 24 (unsigned)
+        check(len(data) == length and struct.unpack_from("<I", data, 16)[0] == 24,
+              "type 0x%x: unsigned descriptor" % dtype)
+    check(sorted(types) == [0x100, 0x101, 0x102, 0x103], "PK, KEK, db and dbx HOBs: %s" % types)
+    plain = os.path.join(tmp, "plain")
+    check(build(os.path.join(SRC, "layouts", "default.yaml"), plain).returncode == 0, "plain build")
+    a, b = digests(plain), digests(out)
+    for k in a:
+        check(a[k] != b.get(k), "measurement %s includes the Secure Boot data" % (k,))
+
 
 
 def case_print_layout(tmp):

@@ -18,12 +18,12 @@
 static const struct layout_embedded_file files[] = {
 	FILE_("layouts/base.yaml",
 	      "include: [../templates/t.yaml]\n"
-	      "variables: {NAME: base, DIR: x}\n"
+	      "defines: {NAME: base, DIR: x}\n"
 	      "platforms:\n  sev-snp:\n  tdx: {policy: 0x2}\n"
 	      "components:\n  rom: {type: ovmf, file: '${DIR}/rom.fd'}\n"
 	      "outputs: {igvm: '${NAME}.igvm'}\n"
 	      "variants:\n"
-	      "  v1: {variables: {NAME: one}, platforms: {tdx: {enabled: false}}}\n"
+	      "  v1: {defines: {NAME: one}, platforms: {tdx: {enabled: false}}}\n"
 	      "  v2: {platforms: !replace {native: }}\n"),
 	FILE_("templates/t.yaml",
 	      "platforms: {sev-snp: {policy: 0x30000}}\n"
@@ -34,7 +34,7 @@ static const struct layout_embedded_file files[] = {
 	FILE_("layouts/badyaml.yaml", "a: [1, 2\n"),
 	FILE_("layouts/twodocs.yaml", "platforms: [tdx]\n---\nplatforms: [sev]\n"),
 	FILE_("layouts/selfvar.yaml",
-	      "variables: {A: '${A}'}\nplatforms: [tdx]\ncomponents:\n  r: {type: raw, file: '${A}', address: 0}\n"),
+	      "defines: {A: '${A}'}\nplatforms: [tdx]\ncomponents:\n  r: {type: raw, file: '${A}', address: 0}\n"),
 	FILE_("layouts/dollar.yaml",
 	      "platforms: [tdx]\ncomponents:\n  r: {type: raw, file: 'a$$b', address: 0}\n"),
 };
@@ -153,7 +153,7 @@ static void test_errors(void)
 		    "flow sequence");
 	expect_fail("layouts/twodocs.yaml", NULL, -EINVAL, "layouts/twodocs.yaml", "line 3, column 1",
 		    "one YAML document");
-	expect_fail("layouts/selfvar.yaml", NULL, -ELOOP, "layouts/selfvar.yaml", "line 1, column 16",
+	expect_fail("layouts/selfvar.yaml", NULL, -ELOOP, "layouts/selfvar.yaml", "line 1, column 14",
 		    "variable 'A' refers to itself");
 	expect_fail("layouts/base.yaml", "v3", -EINVAL, "layouts/base.yaml", "line 10, column 3",
 		    "unknown variant 'v3' (the layout defines 'v1', 'v2')");

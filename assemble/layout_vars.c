@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The layout's `variables:` section (issue 5 item 4): Secure Boot seeds for
+ * the OVMF component, through the vars/ library.
+ *
+ *   store: rom               the seeded store replaces the variable store FV at
+ *                            the start of the ROM (unified OVMF.fd; for TDX the
+ *                            CFV), before any page is emitted, so the pages and
+ *                            measurements of every platform carry it
+ *   store: igvm-secure-boot  the IGVM data HOB page and the PK/KEK/db/dbx
+ *                            blobs OVMF's IgvmSecureBootDxe enrols (vars.md
+ *                            §11.1), as measured PAGE_DATA
+ */
+#include "layout_build_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/cleanup.h"
+#include "../common/fileio.h"
+#include "../common/hex.h"
+#include "../vars/efi.h"
+#include "../vars/igvm_sb.h"
+#include "../vars/secureboot.h"
+#include "../vars/seed.h"
+#include "../vars/varstore.h"
+
+/* layout_vars_db and vars_sigdb list the databases in the same order. */
+_Static_assert((int)LAYOUT_VARS_PK == (int)VARS_SIGDB_PK && (int)LAYOUT_VARS_DBT == (int)VARS_SIGDB_DBT &&
+		       (int)LAYOUT_VARS_DB_COUNT == (int)VARS_SIGDB_MAX,
+	       "layout and vars database indexes differ");
+
+static const char *const db_key[LAYOUT_VARS_DB_COUNT] = { "pk", "kek", "db", "dbx", "dbt" };
+
+static int add_hash_item(struct builder *b, struct vars_seed *seed, enum vars_sigdb which,
+			 const struct layout_vars_item *it, const struct ik_guid *owner)
+{
+	const char *colon = strchr(it->hash, ':');
+	char alg[16];
+	uint8_t h[64];
+	size_t alen = (size_t)(colon - it->hash);
+
+	if (alen >= sizeof(alg))
+		return layout_fail_at(b->d, -EINVAL, &it->mark, "malformed hash '%s'", it->hash);
+	memcpy(alg, it->hash, alen);
+	alg[alen] = '\0';
+	const struct vars_sig_type *t = vars_sig_type_by_short_name(alg);
+	if (!t || !t->hash_size || t->data_size != t->hash_size || t->data_size > sizeof(h) ||
+	    ik_hex_decode(colon + 1, h, t->data_size) < 0)
+		return layout_fail_at(b->d, -EINVAL, &it->mark,
+				      "'variables.%s': expected 'ALG:HEX' with ALG sha256, sha384, sha512, sha224 or sha1, found '%s'",
+				      db_key[which], it->hash);
+	seed->sigdb[which].given = true;
+	int r = esl_db_add_hash(&seed->sigdb[which].db, &t->guid, owner, h, t->data_size, b->d);
+	if (r < 0)
+		return build_fail_rebase(b, r, &it->mark, "'variables.%s'", db_key[which]);
+	return 0;
+}
+
+/* The seed the layout describes: every input loaded, the time and state set. */
+static int seed_load(struct builder *b, struct vars_seed *seed)
+{
+	const struct layout_variables *lv = &b->l->variables;
+	int r;
+
+	seed->secure_boot = lv->secure_boot < 0 ? VARS_SB_UNCHANGED :
+				lv->secure_boot ? VARS_SB_ENABLED : VARS_SB_DISABLED;
+	if (lv->time) {
+		r = vars_time_parse(lv->time, &seed->time, b->d);
+		if (r < 0)
+			return build_fail_rebase(b, r, &lv->mark, "'variables.time'");
+		seed->time_given = true;
+	}
+	for (int i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
+		const struct layout_vars_db_items *items = &lv->db[i];
+		for (size_t k = 0; k < items->n; k++) {
+			const struct layout_vars_item *it = &items->items[k];
+			struct ik_file_bytes fb;
+
+			if (it->hash) {
+				r = add_hash_item(b, seed, (enum vars_sigdb)i, it, &lv->owner);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			r = ik_file_load(it->file, 0, &fb, b->d);
+			if (r < 0)
+				return build_fail_rebase(b, r, &it->mark, "'variables.%s': cannot read '%s'",
+							 db_key[i], it->file);
+			r = vars_seed_add_bytes(seed, (enum vars_sigdb)i, fb.data, fb.len, &lv->owner, b->d);
+			ik_file_release(&fb);
+			if (r < 0)
+				return build_fail_rebase(b, r, &it->mark, "'variables.%s': '%s'", db_key[i],
+							 it->file);
+		}
+	}
+	return 0;
+}
+
+/* Applies the seed to VARS; an empty list given for a database removes it. */
+static int seed_apply(struct builder *b, struct vars_seed *seed, struct vars_list *vars)
+{
+	const struct layout_variables *lv = &b->l->variables;
+	int r;
+
+	for (int i = 0; i < LAYOUT_VARS_DB_COUNT; i++)
+		if (lv->db[i].given && lv->db[i].n == 0)
+			vars_list_remove(vars, vars_sigdb_name((enum vars_sigdb)i),
+					 vars_sigdb_guid((enum vars_sigdb)i));
+	r = vars_seed_apply(seed, vars, b->d);
+	if (r < 0)
+		return build_fail_rebase(b, r, &lv->mark, "'variables'");
+	return 0;
+}
+
+int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8_t *img, size_t len)
+{
+	const struct layout_variables *lv = &b->l->variables;
+	struct vars_seed seed;
+	struct vars_list vars;
+	int r;
+
+	if (!vars_store_sniff(img, len))
+		return layout_fail_at(b->d, -EINVAL, &lv->mark,
+				      "'variables' with 'store: rom' needs a variable store at the start of component '%s' ('%s' does not begin with an NvData firmware volume: a split OVMF_CODE build has its store in OVMF_VARS; use a unified OVMF.fd or 'store: igvm-secure-boot')",
+				      comp->name, comp->file);
+	vars_seed_init(&seed);
+	vars_list_init(&vars);
+	r = vars_store_parse(img, len, &vars, NULL, b->d);
+	if (r < 0)
+		r = build_fail_rebase(b, r, &comp->file_mark,
+				      "component '%s': the variable store of '%s'", comp->name, comp->file);
+	if (r >= 0)
+		r = seed_load(b, &seed);
+	if (r >= 0)
+		r = seed_apply(b, &seed, &vars);
+	if (r >= 0) {
+		r = vars_store_replace_in_image(img, len, &vars, b->d);
+		if (r < 0)
+			r = build_fail_rebase(b, r, &lv->mark,
+					      "'variables': the seeded store does not fit the store of '%s'",
+					      comp->file);
+	}
+	vars_list_release(&vars);
+	vars_seed_release(&seed);
+	return r;
+}
+
+int build_vars_igvm_sb(struct builder *b, const struct layout_component *comp, uint32_t platforms)
+{
+	const struct layout_variables *lv = &b->l->variables;
+	struct vars_seed seed;
+	struct vars_list vars;
+	struct vars_igvm_sb sb;
+	int r;
+
+	memset(&sb, 0, sizeof(sb));
+	vars_seed_init(&seed);
+	vars_list_init(&vars);
+	r = seed_load(b, &seed);
+	if (r >= 0 && !seed.sigdb[VARS_SIGDB_DBX].given) {
+		/* OVMF enrols only when all four are present: the conventional placeholder */
+		r = vars_sb_dummy_dbx(&seed.sigdb[VARS_SIGDB_DBX].db, b->d);
+		seed.sigdb[VARS_SIGDB_DBX].given = r >= 0;
+	}
+	if (r >= 0)
+		r = seed_apply(b, &seed, &vars);
+	if (r >= 0) {
+		r = vars_igvm_sb_build(&vars, lv->blob_address, NULL, &sb, b->d);
+		if (r < 0)
+			r = build_fail_rebase(b, r, &lv->mark, "'variables'");
+	}
+	if (r >= 0 && lv->hob_address < sb.end_gpa && lv->hob_address + VARS_IGVM_PAGE_SIZE > lv->blob_address)
+		r = layout_fail_at(b->d, -EINVAL, &lv->mark,
+				   "'variables': hob-address 0x%" PRIx64 " overlaps the blobs at 0x%" PRIx64 "-0x%" PRIx64,
+				   lv->hob_address, lv->blob_address, sb.end_gpa);
+	if (r >= 0)
+		r = build_add_pages(b, platforms, lv->hob_address, sb.hob_page, sizeof(sb.hob_page), 0,
+				    IGVM_PAGE_DATA_TYPE_NORMAL, comp);
+	for (size_t i = 0; r >= 0 && i < sb.n_blobs; i++)
+		r = build_add_pages(b, platforms, sb.blobs[i].gpa, sb.blobs[i].data, sb.blobs[i].len, 0,
+				    IGVM_PAGE_DATA_TYPE_NORMAL, comp);
+	vars_igvm_sb_release(&sb);
+	vars_list_release(&vars);
+	vars_seed_release(&seed);
+	return r;
+}
