@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "vars", cmd_vars, "UEFI Secure Boot variables: signature lists, .auth, variable stores" },
 	{ "diff", cmd_diff, "explain how two IGVM files or FUKI/PE images differ (reproducible builds)" },
 	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },
+	{ "regen", cmd_regen, "regenerate a vendor IGVM/FUKI with your own db/dbx, re-measure and re-sign" },
 };
 
 static void usage(FILE *out)
