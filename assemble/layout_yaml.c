@@ -16,6 +16,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fileio.h"
+#include "../common/yaml_depth.h"
 #include "layout_path.h"
 
 /* ---- nodes ---- */
@@ -370,6 +371,10 @@ int layout_parse_yaml(struct layout_reader *r, const char *name, const char *tex
 	struct lnode *tree = NULL;
 	int rr;
 
+	/* Before loading: libyaml's load time grows with the square of the nesting depth. */
+	rr = ik_yaml_check_depth((const uint8_t *)text, len, LAYOUT_DEPTH_MAX + 1, d);
+	if (rr < 0)
+		return ik_diag_file(d, name, rr);
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

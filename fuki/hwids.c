@@ -15,6 +15,7 @@
 #include "common/bytes.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
+#include "common/yaml_depth.h"
 
 #define HWIDS_FILE_MAX ((size_t)1 << 20)
 
@@ -283,6 +284,11 @@ int hwids_load_file(struct hwids *h, const char *path, struct ik_diag *d)
 	r = ik_file_load(path, HWIDS_FILE_MAX, &f, d);
 	if (r < 0)
 		return r;
+	r = ik_yaml_check_depth(f.data, f.len, IK_YAML_DEPTH_MAX, d);
+	if (r < 0) {
+		ik_file_release(&f);
+		return ik_diag_file(d, path, r);
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p || !yaml_parser_initialize(&parser)) {
 		free(p);

@@ -11,6 +11,7 @@
 #include "common/bytes.h"
 #include "common/hex.h"
 #include "common/json.h"
+#include "common/yaml_depth.h"
 #include "vars/efi.h"
 
 int vars_json_write(const struct vars_list *l, struct ik_buf *out, struct ik_diag *d)
@@ -189,6 +190,9 @@ int vars_json_parse(const uint8_t *p, size_t len, struct vars_list *ret, struct 
 		*ret = l;
 		return 0;
 	}
+	r = ik_yaml_check_depth(p, len, IK_YAML_DEPTH_MAX, d);
+	if (r < 0)
+		return r;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, p, len);
