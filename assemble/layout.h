@@ -214,6 +214,14 @@ struct layout_outputs {
 	char *sign_cert;	   /* PEM/DER certificate */
 	char *sign_passphrase_file; /* or NULL */
 	char *sign_passphrase_env;  /* or NULL */
+	/* `igvmkit build` packing and installation (docs/cmd/build.md) */
+	char *fuki_all; /* NULL = none: one add-on with every variant's IGVM, fwid = variant name */
+	char *hwids;	/* CHID JSON file or directory: this variant's '.hwids' entries of fuki-all */
+	bool descriptor; /* outputs.descriptor present: write a QEMU firmware descriptor */
+	struct layout_mark descriptor_mark;
+	char *descriptor_file;	      /* NULL = IGVM name without '.igvm' + '.firmware.json' */
+	char *descriptor_install_dir; /* absolute directory the IGVM is installed in */
+	char *descriptor_description; /* or NULL for igvmkit's */
 };
 
 /*

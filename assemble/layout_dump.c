@@ -331,6 +331,18 @@ int layout_dump(const struct layout *l, struct ik_buf *buf)
 		if (l->outputs.sign_passphrase_env)
 			key_str(b, 4, "passphrase-env", l->outputs.sign_passphrase_env);
 	}
+	if (l->outputs.fuki_all)
+		key_str(b, 2, "fuki-all", l->outputs.fuki_all);
+	if (l->outputs.hwids)
+		key_str(b, 2, "hwids", l->outputs.hwids);
+	if (l->outputs.descriptor) {
+		out_printf(b, "  descriptor:\n");
+		if (l->outputs.descriptor_file)
+			key_str(b, 4, "file", l->outputs.descriptor_file);
+		key_str(b, 4, "install-dir", l->outputs.descriptor_install_dir);
+		if (l->outputs.descriptor_description)
+			key_str(b, 4, "description", l->outputs.descriptor_description);
+	}
 	dump_variables(&l->variables, &o);
 	if (!o.err)
 		o.err = ik_buf_terminate(buf);

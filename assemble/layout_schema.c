@@ -1321,11 +1321,74 @@ static int on_o_sign(struct ctx *c, struct lnode *v, void *obj)
 	return r;
 }
 
+static int on_o_fuki_all(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_output_name(c, v, &o->fuki_all);
+}
+
+static int on_o_hwids(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_path(c, v, &o->hwids);
+}
+
+static int on_o_desc_file(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_output_name(c, v, &o->descriptor_file);
+}
+
+/* Where the IGVM will be installed: written into the descriptor as is, so absolute. */
+static int on_o_desc_install_dir(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	_cleanup_free_ char *s = NULL;
+	int r = get_str(c, v, &s);
+
+	if (r < 0)
+		return r;
+	if (s[0] != '/')
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "outputs.descriptor.install-dir expects an absolute directory, found '%s'", s);
+	free(o->descriptor_install_dir);
+	o->descriptor_install_dir = TAKE_PTR(s);
+	return 0;
+}
+
+static int on_o_desc_description(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+	return get_str(c, v, &o->descriptor_description);
+}
+
+static const struct key_rule descriptor_rules[] = {
+	{ "file", on_o_desc_file },
+	{ "install-dir", on_o_desc_install_dir },
+	{ "description", on_o_desc_description },
+};
+
+static int on_o_descriptor(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+
+	o->descriptor = true;
+	o->descriptor_mark = v->mark;
+	int r = walk_map(c, v, "outputs.descriptor", descriptor_rules, IK_ARRAY_SIZE(descriptor_rules), o);
+	if (r >= 0 && !o->descriptor_install_dir)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "'outputs.descriptor' needs an 'install-dir' (where the IGVM is installed)");
+	return r;
+}
+
 static const struct key_rule outputs_rules[] = {
 	{ "igvm", on_o_igvm },
 	{ "measurements", on_o_measurements },
 	{ "fuki", on_o_fuki },
 	{ "sign", on_o_sign },
+	{ "fuki-all", on_o_fuki_all },
+	{ "hwids", on_o_hwids },
+	{ "descriptor", on_o_descriptor },
 };
 
 static int on_outputs(struct ctx *c, struct lnode *v, void *obj)
@@ -1662,10 +1725,15 @@ static int finish(struct ctx *c, struct lnode *tree)
 	if (!l->measure.tdx_order && !(l->measure.tdx_order = strdup("single")))
 		return -ENOMEM;
 	if (l->measure.n_vcpus == 0) {
+		/* a file with VMSAs for vp_index 0..N launches with at least N + 1 vCPUs */
+		uint32_t vcpus = 1;
+		for (size_t i = 0; i < l->n_components; i++)
+			if (l->components[i].ap_vp_contexts >= vcpus)
+				vcpus = l->components[i].ap_vp_contexts + 1;
 		l->measure.vcpus = calloc(1, sizeof(*l->measure.vcpus));
 		if (!l->measure.vcpus)
 			return -ENOMEM;
-		l->measure.vcpus[l->measure.n_vcpus++] = 1;
+		l->measure.vcpus[l->measure.n_vcpus++] = vcpus;
 	}
 	if (l->measure.n_vcpu_types == 0) {
 		l->measure.vcpu_types = calloc(1, sizeof(char *));
@@ -1728,6 +1796,11 @@ void layout_free(struct layout *l)
 	free(l->outputs.sign_cert);
 	free(l->outputs.sign_passphrase_file);
 	free(l->outputs.sign_passphrase_env);
+	free(l->outputs.fuki_all);
+	free(l->outputs.hwids);
+	free(l->outputs.descriptor_file);
+	free(l->outputs.descriptor_install_dir);
+	free(l->outputs.descriptor_description);
 	free(l->variables.time);
 	for (size_t i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
 		for (size_t k = 0; k < l->variables.db[i].n; k++) {

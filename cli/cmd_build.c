@@ -95,6 +95,7 @@ struct product {
 	bool fuki_signed;
 	char *desc_name; /* NULL = none */
 	struct ik_buf desc;
+	char *hwids; /* outputs.hwids of this variant (for the fuki-all add-on), or NULL */
 	struct measure_result *results;
 	size_t n_results;
 	struct layout_warnings warnings;
@@ -111,6 +112,7 @@ static void product_release(struct product *p)
 	ik_buf_release(&p->fuki);
 	free(p->desc_name);
 	ik_buf_release(&p->desc);
+	free(p->hwids);
 	free(p->results);
 	layout_warnings_release(&p->warnings);
 }
@@ -316,10 +318,11 @@ static const char *base_name(const char *path)
 }
 
 /*
- * --descriptor: the QEMU firmware descriptor (descriptor/) of the IGVM F,
- * naming INSTALL_DIR/IGVM-NAME, with the features its platforms establish.
- * The description names the layout by its base name only, so the bytes do
- * not depend on where the layout was read from.
+ * outputs.descriptor / --descriptor: the QEMU firmware descriptor
+ * (descriptor/) of the IGVM F, naming INSTALL_DIR/IGVM-NAME, with the
+ * features its platforms establish.  The default description names the
+ * layout by its base name only, so the bytes do not depend on where the
+ * layout was read from.
  */
 static int build_descriptor(const struct layout *l, const struct igvm_file *f, const char *install_dir,
 			    struct product *p, struct ik_diag *d)
@@ -342,6 +345,8 @@ static int build_descriptor(const struct layout *l, const struct igvm_file *f, c
 	snprintf(description, sizeof(description), "IGVM firmware %s (igvmkit build %s%s%s)",
 		 p->igvm_name, base_name(l->path), l->variant ? ", variant " : "",
 		 l->variant ? l->variant : "");
+	if (l->outputs.descriptor_description)
+		snprintf(description, sizeof(description), "%s", l->outputs.descriptor_description);
 	memset(&fw, 0, sizeof(fw));
 	fw.description = description;
 	fw.filename = filename;
@@ -351,7 +356,11 @@ static int build_descriptor(const struct layout *l, const struct igvm_file *f, c
 	r = fwdesc_write_json(&fw, &p->desc, d);
 	if (r < 0)
 		return r;
-	if (asprintf(&p->desc_name, "%s.firmware.json", stem) < 0) {
+	if (l->outputs.descriptor_file)
+		p->desc_name = strdup(l->outputs.descriptor_file);
+	else if (asprintf(&p->desc_name, "%s.firmware.json", stem) < 0)
+		p->desc_name = NULL;
+	if (!p->desc_name) {
 		p->desc_name = NULL;
 		return -ENOMEM;
 	}
@@ -419,11 +428,15 @@ static int build_one(const struct layout_load_opts *lo, const struct build_opts 
 		if (r < 0)
 			return r;
 	}
-	if (bo->descriptor_dir) {
-		r = build_descriptor(l, f, bo->descriptor_dir, p, d);
+	if (bo->descriptor_dir || l->outputs.descriptor) {
+		r = build_descriptor(l, f, bo->descriptor_dir ? bo->descriptor_dir
+							      : l->outputs.descriptor_install_dir,
+				     p, d);
 		if (r < 0)
 			return r;
 	}
+	if (l->outputs.hwids && !(p->hwids = strdup(l->outputs.hwids)))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -509,8 +522,8 @@ static struct output *list_outputs(const struct product *ps, size_t n, size_t *r
  * --fuki-all: one FUKI add-on with every product's IGVM as an '.efifw'
  * section, firmware id = the variant name (the IGVM name without '.igvm' for
  * the base layout), and the '.hwids' of the CHID files given, whose uefi-fw
- * entries must name those ids.  Signed with BASE's outputs.sign if it has
- * one.  The result goes into ALL (a product holding only a FUKI).
+ * entries must name those ids (the --hwids files and each variant's
+ * outputs.hwids).  Signed with BASE's outputs.sign if it has one.  The result goes into ALL (a product holding only a FUKI).
  */
 static int build_fuki_all(const struct layout *base, const char *name, const char *const *hwids_paths,
 			  size_t n_hwids, const struct product *ps, size_t n, struct product *all,
@@ -538,6 +551,11 @@ static int build_fuki_all(const struct layout *base, const char *name, const cha
 	}
 	for (size_t i = 0; r >= 0 && i < n_hwids; i++)
 		r = hwids_load_path(&hw, hwids_paths[i], d);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		if (ps[i].hwids) {
+			r = hwids_load_path(&hw, ps[i].hwids, d);
+			n_hwids++;
+		}
 	if (r >= 0) {
 		memset(&o, 0, sizeof(o));
 		o.firmware = fw;
@@ -806,8 +824,6 @@ int cmd_build(int argc, char **argv)
 		return cli_usage_error(CMD, "expected at most one LAYOUT argument, got %d", argc - optind);
 	if (variant && all_variants)
 		return cli_usage_error(CMD, "--variant and --all-variants exclude each other");
-	if (n_hwids && !fuki_all)
-		return cli_usage_error(CMD, "--hwids describes the --fuki-all add-on: give --fuki-all too");
 	bo.measurements = measurements;
 
 	memset(&lo, 0, sizeof(lo));
@@ -846,8 +862,9 @@ int cmd_build(int argc, char **argv)
 	size_t n_names = 1;
 	_cleanup_(layout_freep) struct layout *base = NULL;
 	ik_diag_init(&d);
-	if (all_variants || list_variants || fuki_all) {
-		lo.variant = variant;
+	{
+		/* the base (or --variant) layout: variant names, outputs.fuki-all and its signing */
+		lo.variant = list_variants ? NULL : variant;
 		r = layout_load(&lo, &base, &d);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
@@ -863,6 +880,10 @@ int cmd_build(int argc, char **argv)
 			n_names = base->n_variants;
 		}
 	}
+	if (!fuki_all)
+		fuki_all = base->outputs.fuki_all;
+	if (n_hwids && !fuki_all)
+		return cli_usage_error(CMD, "--hwids describes the --fuki-all add-on: give --fuki-all or set outputs.fuki-all");
 
 	/* One product per variant, and one more for the --fuki-all add-on. */
 	size_t n_products = n_names + (fuki_all ? 1 : 0);
@@ -890,6 +911,13 @@ int cmd_build(int argc, char **argv)
 					    ps[i].variant ? ps[i].variant : "(base)", ps[i].igvm_name);
 			}
 	}
+	for (size_t i = 0; r >= 0 && !fuki_all && i < n_names; i++)
+		if (ps[i].hwids) {
+			ik_diag_init(&d);
+			r = ik_fail(&d, -EINVAL,
+				    "outputs.hwids of %s%s: no add-on to put it in (set outputs.fuki-all or --fuki-all)",
+				    ps[i].variant ? "variant " : "", ps[i].variant ? ps[i].variant : lo.path);
+		}
 	if (r >= 0 && fuki_all) {
 		if (progress)
 			fprintf(stderr, "igvmkit build: packing %zu IGVM file%s into %s%s\n", n_names,

@@ -24,8 +24,9 @@ for v in qemu ec2 gce; do
         "$v" "$v" "$chid" > "hwids/$v.json"
 done
 
-# Every variant, its measurements, and one add-on with an '.efifw' per variant.
-"$IGVMKIT" build -q -o out --all-variants --fuki-all cloud.efi --hwids hwids \
+# Every variant, its measurements, and (outputs.fuki-all) one add-on,
+# cloud.efi, with an '.efifw' per variant and the '.hwids' to choose one.
+"$IGVMKIT" build -q -o out --all-variants --hwids hwids \
     "$SRC/layouts/cloud.yaml"
 ls out
 

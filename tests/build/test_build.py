@@ -329,7 +329,7 @@ def case_fuki_all(tmp):
     r = run(["build", "-q", "-o", out, "--fuki-all", "ovmf-qemu.igvm", "--variant", "qemu", CLOUD])
     check(r.returncode == 3 and "two outputs are named 'ovmf-qemu.igvm'" in r.stderr,
           "an add-on named like an IGVM is refused: " + r.stderr)
-    r = run(["build", "-q", "-o", out, "--hwids", hw, CLOUD])
+    r = run(["build", "-q", "-o", out, "--hwids", hw, os.path.join(SRC, "layouts", "default.yaml")])
     check(r.returncode == 2, "--hwids without --fuki-all is a usage error")
 
 
@@ -350,6 +350,65 @@ def case_atomic(tmp):
     r = run(["build", "--check", "-o", os.path.join(tmp, "none")] + defs + [DISTRO])
     check(r.returncode == 1 and not os.path.exists(os.path.join(tmp, "none")),
           "--check against an empty directory: mismatch, nothing created")
+
+
+def case_layout_outputs(tmp):
+    """outputs.descriptor, outputs.fuki-all and per-variant outputs.hwids in a layout."""
+    need(OVMF, "ovmf")
+    for v in ("qemu", "ec2", "gce"):
+        with open(os.path.join(tmp, v + ".json"), "w") as f:
+            json.dump({"type": "uefi-fw", "name": v, "fwid": v,
+                       "hwids": ["%08x-1111-4111-8111-111111111111" % len(v + "x" * ord(v[0]))]}, f)
+    lay = os.path.join(tmp, "site.yaml")
+    with open(lay, "w") as f:
+        f.write("include: %s\n"
+                "outputs:\n"
+                "  fuki-all: site.efi\n"
+                "  descriptor: {install-dir: /opt/fw, file: site.json, description: site firmware}\n"
+                "variants:\n"
+                "  qemu: {outputs: {hwids: qemu.json, descriptor: {file: qemu.json}}}\n"
+                "  ec2: {outputs: {hwids: ec2.json, descriptor: {file: ec2.json}}}\n"
+                "  gce: {outputs: {hwids: gce.json, descriptor: {file: gce.json}}}\n" % CLOUD)
+    out = os.path.join(tmp, "out")
+    r = run(["build", "-q", "-o", out, "--all-variants", lay])
+    check(r.returncode == 0, "layout outputs build: " + r.stderr)
+    if failures:
+        return
+    check(sorted(os.listdir(out)) == sorted(["site.efi", "qemu.json", "ec2.json", "gce.json"] +
+                                            ["ovmf-%s.%s" % (v, e) for v in ("qemu", "ec2", "gce")
+                                             for e in ("igvm", "measurements.json")]),
+          "outputs: %s" % sorted(os.listdir(out)))
+    d = json.loads(read(os.path.join(out, "gce.json")))
+    check(d["description"] == "site firmware" and d["mapping"]["filename"] == "/opt/fw/ovmf-gce.igvm",
+          "descriptor from the layout: %s" % d)
+    hw = [s for n, s in pe_sections(read(os.path.join(out, "site.efi"))) if n == ".hwids"]
+    check(len(hw) == 1 and all(v.encode() + b"\0" in hw[0] for v in ("qemu", "ec2", "gce")),
+          "per-variant hwids in the add-on")
+    # --print-layout shows the keys, and the printed layout builds the same bytes
+    r = run(["build", "--print-layout", "--variant", "gce", lay])
+    check(r.returncode == 0 and "fuki-all:" in r.stdout and "install-dir:" in r.stdout and "hwids:" in r.stdout,
+          "--print-layout shows the outputs: " + r.stdout[-400:])
+    # errors name the place
+    bad = os.path.join(tmp, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("include: %s\noutputs:\n  descriptor: {install-dir: fw}\n" % CLOUD)
+    r = run(["build", "-q", "-o", os.path.join(tmp, "bad"), bad])
+    check(r.returncode == 3 and "line 3, column 29" in r.stderr and "absolute" in r.stderr,
+          "relative install-dir refused at its place: " + r.stderr)
+    with open(bad, "w") as f:
+        f.write("include: %s\noutputs:\n  descriptor: {file: x.json}\n" % CLOUD)
+    r = run(["build", "-q", "-o", os.path.join(tmp, "bad"), bad])
+    check(r.returncode == 3 and "needs an 'install-dir'" in r.stderr, "install-dir required: " + r.stderr)
+    with open(bad, "w") as f:
+        f.write("include: %s\noutputs:\n  fuki-all: ../x.efi\n" % CLOUD)
+    r = run(["build", "-q", "-o", os.path.join(tmp, "bad"), bad])
+    check(r.returncode == 3 and "plain file name" in r.stderr, "fuki-all is a plain name: " + r.stderr)
+    with open(bad, "w") as f:
+        f.write("include: %s\noutputs:\n  hwids: %s\n" % (DISTRO, os.path.join(tmp, "gce.json")))
+    defs, _ = keys(tmp)
+    r = run(["build", "-q", "-o", os.path.join(tmp, "bad")] + defs + [bad])
+    check(r.returncode == 3 and "no add-on to put it in" in r.stderr and not os.path.exists(os.path.join(tmp, "bad")),
+          "hwids without an add-on refused: " + r.stderr)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
