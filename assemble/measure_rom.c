@@ -265,11 +265,19 @@ static int measure_rom_tdx(const struct ovmf_rom *rom, const struct measure_opts
 			   struct measure_result *res, struct ik_diag *d)
 {
 	struct tdx_mrtd t;
+	uint64_t total = 0;
 	int r;
 
 	r = ovmf_require_tdvf(rom, d);
-	for (size_t i = 0; r >= 0 && i < rom->n_tdvf_sections; i++)
+	for (size_t i = 0; r >= 0 && i < rom->n_tdvf_sections; i++) {
 		r = tdx_section_check(rom, i, d);
+		total += rom->tdvf_sections[i].memory_data_size; /* each <= 4 GiB, at most 256 */
+	}
+	/* As for SEV: the work is per declared page, so cap the sum, not just each section. */
+	if (r >= 0 && total > MEASURE_REGION_MAX)
+		r = ik_diag_file(d, rom->name,
+				 ik_fail(d, -E2BIG, "'TDVF' sections cover 0x%" PRIx64 " bytes, beyond the"
+					 " 4 GiB igvmkit measures", total));
 	if (r < 0)
 		return r;
 	r = tdx_mrtd_init(&t, d);
