@@ -224,6 +224,18 @@ def case_fuki(tmp):
     run(["fuki", "-o", ref, "--fwid", "ovmf", os.path.join(tmp, "ref.igvm")])
     check(r.returncode == 0 and open(uout, "rb").read() == open(ref, "rb").read(),
           "re-wrapped FUKI equals wrapping the regenerated IGVM with 'igvmkit fuki'")
+    # several '.efifw' sections (one per variant): each regenerated, one measurements JSON each
+    r = run(["build", "-q", "--variant", "snp", "-o", os.path.join(tmp, "snp"),
+             os.path.join(SRC, "layouts", "default.yaml")])
+    multi = os.path.join(tmp, "multi.efi")
+    run(["fuki", "-o", multi, "--fwid", "ovmf", "--fwid", "snp", vendor, os.path.join(tmp, "snp", "ovmf-snp.igvm")])
+    mout = os.path.join(tmp, "multi-new.efi")
+    r = run(["regen", "--db", cust, "--unsigned", "-o", mout, multi])
+    check(r.returncode == 0 and r.stdout.count("variable store (") == 2, "two payloads regenerated: " + r.stderr)
+    check(all(os.path.exists(os.path.join(tmp, "multi-new.%s.measurements.json" % f)) for f in ("ovmf", "snp")),
+          "one measurements JSON per firmware id")
+    d = run(["diff", multi, mout]).stdout
+    check("firmware 'ovmf'" in d and "firmware 'snp'" in d, "both payloads changed")
 
 
 def case_errors(tmp):
