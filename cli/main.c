@@ -26,26 +26,26 @@ struct command {
 
 /* Add one row per subcommand (keep the order of `igvmkit --help`). */
 static const struct command commands[] = {
-	{ "version", cmd_version, "print the igvmkit version" },
-	{ "inspect", cmd_inspect, "describe an IGVM file (text or --json)" },
 	{ "build", cmd_build, "assemble the IGVM file(s) a YAML layout describes, with measurements" },
+	{ "inspect", cmd_inspect, "describe an IGVM file or UEFI variable data (text or --json)" },
+	{ "measure", cmd_measure, "compute SEV-SNP/SEV-ES/SEV/TDX launch measurements of IGVM files and OVMF ROMs" },
+	{ "sign-id-block", cmd_sign_id_block, "sign an SEV-SNP ID block (P-384 ID/author keys) into an IGVM file or for QEMU" },
 	{ "fuki", cmd_fuki, "wrap IGVM files as a firmware UKI add-on or add them to a UKI" },
 	{ "sign", cmd_sign, "Authenticode-sign a PE image (PEM or pkcs11: keys, offline signing)" },
 	{ "verify", cmd_verify, "verify Authenticode signatures against trusted certificates" },
 	{ "digest", cmd_digest, "print the Authenticode digest of a PE image" },
-	{ "measure", cmd_measure, "compute SEV-SNP/SEV-ES/SEV/TDX launch measurements of IGVM files and OVMF ROMs" },
-	{ "sign-id-block", cmd_sign_id_block, "sign an SEV-SNP ID block (P-384 ID/author keys) into an IGVM file or for QEMU" },
 	{ "vars", cmd_vars, "UEFI Secure Boot variables: signature lists, .auth, variable stores" },
+	{ "regen", cmd_regen, "regenerate a vendor IGVM/FUKI with your own db/dbx, re-measure and re-sign" },
 	{ "diff", cmd_diff, "explain how two IGVM files or FUKI/PE images differ (reproducible builds)" },
 	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },
-	{ "regen", cmd_regen, "regenerate a vendor IGVM/FUKI with your own db/dbx, re-measure and re-sign" },
+	{ "version", cmd_version, "print the igvmkit version" },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: igvmkit [--max-input-size N] <command> [options] [args]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nglobal options (before the command):\n"
 		     "  --max-input-size N  refuse input files larger than N bytes (K, M, G suffixes;\n"
 		     "                      default 1G; also IGVMKIT_MAX_INPUT_SIZE); exit 6 when exceeded\n");
