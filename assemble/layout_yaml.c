@@ -371,10 +371,24 @@ int layout_parse_yaml(struct layout_reader *r, const char *name, const char *tex
 	struct lnode *tree = NULL;
 	int rr;
 
-	/* Before loading: libyaml's load time grows with the square of the nesting depth. */
-	rr = ik_yaml_check_depth((const uint8_t *)text, len, LAYOUT_DEPTH_MAX + 1, d);
-	if (rr < 0)
-		return ik_diag_file(d, name, rr);
+	/*
+	 * Before loading: libyaml's load time grows with the square of the nesting
+	 * depth.  convert() counts the root as depth 0, so LAYOUT_DEPTH_MAX + 1
+	 * collection levels reject exactly the layouts convert() would; report it
+	 * in convert()'s words so the message does not depend on which check fired.
+	 */
+	{
+		struct ik_diag depth_diag;
+
+		ik_diag_init(&depth_diag);
+		rr = ik_yaml_check_depth((const uint8_t *)text, len, LAYOUT_DEPTH_MAX + 1, &depth_diag);
+		if (rr == -E2BIG)
+			return ik_diag_file(d, name,
+					    ik_fail_at(d, rr, depth_diag.place, "nesting deeper than %u levels",
+						       LAYOUT_DEPTH_MAX));
+		if (rr < 0)
+			return ik_diag_file(d, name, ik_fail(d, rr, "%s", depth_diag.msg));
+	}
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
