@@ -106,6 +106,21 @@ int diff_add_u64(struct diff_ctx *c, enum diff_class cls, enum diff_unit unit, u
 	return diff_add(c, cls, DIFF_ITEM_FIELD, unit, group, scope, field, sa, sb, NULL);
 }
 
+bool diff_bytes_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		      bool zero_extend)
+{
+	size_t common = a_len < b_len ? a_len : b_len;
+
+	if (common && memcmp(a, b, common) != 0)
+		return false;
+	if (a_len == b_len)
+		return true;
+	if (!zero_extend)
+		return false;
+	return a_len > b_len ? ik_all_zero(a + common, a_len - common)
+			     : ik_all_zero(b + common, b_len - common);
+}
+
 int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit unit,
 		     uint64_t group, const char *scope, const uint8_t *a, size_t a_len,
 		     const uint8_t *b, size_t b_len, bool zero_extend, bool *ret_differs,
@@ -121,8 +136,11 @@ int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit uni
 	if (ret_zero_extended)
 		*ret_zero_extended = false;
 	/* The common case, equal data, at memcmp speed. */
-	if (a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0))
+	if (diff_bytes_equal(a, a_len, b, b_len, zero_extend)) {
+		if (a_len != b_len && ret_zero_extended)
+			*ret_zero_extended = true;
 		return 0;
+	}
 	for (size_t i = 0; i < longest; i++) {
 		uint8_t x = i < a_len ? a[i] : 0, y = i < b_len ? b[i] : 0;
 		bool differ = i < common ? x != y : (zero_extend ? x != y : true);
@@ -133,11 +151,6 @@ int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit uni
 			first = i;
 		last = i;
 		count++;
-	}
-	if (count == 0) {
-		if (a_len != b_len && ret_zero_extended)
-			*ret_zero_extended = true;
-		return 0;
 	}
 	*ret_differs = true;
 	r = diff_add(c, cls, DIFF_ITEM_CONTENT, unit, group, scope, NULL, NULL, NULL, NULL);

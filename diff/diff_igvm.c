@@ -116,6 +116,15 @@ static const struct igvm_field *fields_of(uint32_t type, size_t *ret_n)
 	return f;
 }
 
+/* Same value in both headers, for the roles whose difference is semantic (F_NUM, F_BYTES). */
+static bool value_equal(const struct igvm_header *ha, const struct igvm_header *hb,
+			const struct igvm_field *fd, enum field_role role)
+{
+	if (role == F_BYTES)
+		return memcmp(igvm_field_bytes(ha, fd), igvm_field_bytes(hb, fd), fd->size) == 0;
+	return igvm_field_value(ha, fd) == igvm_field_value(hb, fd);
+}
+
 /* "policy", or "id_public_key.qx" for nested fields. */
 static const char *field_label(const struct igvm_field *fd, char *buf, size_t len)
 {
@@ -447,15 +456,61 @@ static int bytes_text(const uint8_t *p, size_t n, char **ret)
 	return 0;
 }
 
-/* Layout observations collected while walking the pairs, reported once. */
-struct layout_stats {
-	size_t offsets_moved;	 /* pairs whose file_offset fields differ */
-	size_t first_moved_a;	 /* an example */
-	size_t masks_renumbered; /* pairs whose masks differ only in bit numbering */
-	size_t first_renumbered_a;
-	size_t zero_repr;	 /* same contents, one side implicit zeros */
-	size_t first_zero_repr_a;
+/*
+ * Layout observations collected while walking the pairs, reported once each
+ * with a count and the first header (in A) showing it; rows of layout_notes.
+ */
+enum layout_kind {
+	LAYOUT_OFFSETS_MOVED,	 /* pairs whose file_offset fields differ */
+	LAYOUT_MASKS_RENUMBERED, /* pairs whose masks differ only in bit numbering */
+	LAYOUT_ZERO_REPR,	 /* same contents, one side implicit zeros */
+	LAYOUT_KINDS
 };
+
+struct layout_stats {
+	size_t count[LAYOUT_KINDS];
+	size_t first_a[LAYOUT_KINDS];
+};
+
+static void layout_note(struct layout_stats *ls, enum layout_kind k, size_t ia)
+{
+	if (ls->count[k]++ == 0)
+		ls->first_a[k] = ia;
+}
+
+/*
+ * The file data of a pair of headers of the same type: page contents, a VP
+ * context, a CoRIM document...  No file data means zeros (a page of zeros, a
+ * zero-filled area), so the shorter side is zero-extended -- except for CoRIM
+ * documents, whose length is part of what they say.  False when the type
+ * carries no data.
+ */
+struct data_pair {
+	const uint8_t *a, *b;
+	size_t a_len, b_len;
+	bool zero_extend;
+};
+
+static bool data_pair_of(const struct igvm_file *fa, const struct igvm_header *ha,
+			 const struct igvm_file *fb, const struct igvm_header *hb,
+			 struct data_pair *ret)
+{
+	const struct igvm_header_desc *desc = igvm_header_desc(ha->type);
+	const struct igvm_blob *ba, *bb;
+
+	if (!desc || desc->data_kind == IGVM_DATA_NONE)
+		return false;
+	ba = igvm_blob_get(fa, ha->data);
+	bb = igvm_blob_get(fb, hb->data);
+	*ret = (struct data_pair){
+		.a = ba ? ba->bytes : NULL,
+		.a_len = ba ? ba->len : 0,
+		.b = bb ? bb->bytes : NULL,
+		.b_len = bb ? bb->len : 0,
+		.zero_extend = desc->data_kind != IGVM_DATA_CORIM,
+	};
+	return true;
+}
 
 static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 			  const struct igvm_file *fb, size_t ia, size_t ib, const char *scope,
@@ -476,14 +531,11 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 		const char *label = field_label(fd, label_buf, sizeof(label_buf));
 
 		switch (role) {
-		case F_NUM: {
-			uint64_t va = igvm_field_value(ha, fd), vb = igvm_field_value(hb, fd);
-
-			if (va != vb)
+		case F_NUM:
+			if (!value_equal(ha, hb, fd, role))
 				err = diff_add_u64(c, DIFF_CLASS_SEMANTIC, unit, ia, scope, label,
-						   va, vb);
+						   igvm_field_value(ha, fd), igvm_field_value(hb, fd));
 			break;
-		}
 		case F_MASK:
 		case F_PLATFORM_MASK: {
 			uint32_t ma = (uint32_t)igvm_field_value(ha, fd), mb = (uint32_t)igvm_field_value(hb, fd);
@@ -518,7 +570,7 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 			const uint8_t *pa = igvm_field_bytes(ha, fd), *pb = igvm_field_bytes(hb, fd);
 			_cleanup_free_ char *ta = NULL, *tb = NULL;
 
-			if (memcmp(pa, pb, fd->size) == 0)
+			if (value_equal(ha, hb, fd, role))
 				break;
 			err = bytes_text(pa, fd->size, &ta);
 			if (err >= 0)
@@ -530,11 +582,26 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 		}
 		}
 	}
-	if (moved && ls->offsets_moved++ == 0)
-		ls->first_moved_a = ia;
-	if (renumbered && ls->masks_renumbered++ == 0)
-		ls->first_renumbered_a = ia;
+	if (moved)
+		layout_note(ls, LAYOUT_OFFSETS_MOVED, ia);
+	if (renumbered)
+		layout_note(ls, LAYOUT_MASKS_RENUMBERED, ia);
 	return err;
+}
+
+/* When a VP context differs, the SEV-ES/SNP VMSA field where it starts (NULL otherwise). */
+static const char *vmsa_field_of(const struct igvm_file *f, const struct igvm_header *h,
+				 uint64_t first_offset)
+{
+	const struct igvm_vhs_supported_platform *p;
+
+	if (h->type != IGVM_VHT_VP_CONTEXT)
+		return NULL;
+	p = igvm_platform_by_mask(f, h->u.vp_context.compatibility_mask);
+	if (!p || (p->platform_type != IGVM_PLATFORM_SEV_SNP &&
+		   p->platform_type != IGVM_PLATFORM_SEV_ES))
+		return NULL;
+	return vmsa_field_at(first_offset);
 }
 
 static int compare_data(struct diff_ctx *c, const struct igvm_file *fa,
@@ -542,38 +609,28 @@ static int compare_data(struct diff_ctx *c, const struct igvm_file *fa,
 			struct layout_stats *ls)
 {
 	const struct igvm_header *ha = &fa->headers[ia], *hb = &fb->headers[ib];
-	const struct igvm_header_desc *desc = igvm_header_desc(ha->type);
-	const struct igvm_blob *ba, *bb;
+	struct data_pair dp;
 	bool differs, zero_extended;
+	const char *field;
+	struct diff_item *it;
 	int err;
 
-	if (!desc || desc->data_kind == IGVM_DATA_NONE)
+	if (!data_pair_of(fa, ha, fb, hb, &dp))
 		return 0;
-	ba = igvm_blob_get(fa, ha->data);
-	bb = igvm_blob_get(fb, hb->data);
-	/* No file data means zeros (a page of zeros, a zero-filled area). */
-	err = diff_add_content(c, DIFF_CLASS_SEMANTIC, unit_of(ha->type), ia, scope,
-			       ba ? ba->bytes : NULL, ba ? ba->len : 0, bb ? bb->bytes : NULL,
-			       bb ? bb->len : 0, desc->data_kind != IGVM_DATA_CORIM, &differs,
-			       &zero_extended);
+	err = diff_add_content(c, DIFF_CLASS_SEMANTIC, unit_of(ha->type), ia, scope, dp.a,
+			       dp.a_len, dp.b, dp.b_len, dp.zero_extend, &differs, &zero_extended);
 	if (err < 0)
 		return err;
-	if (zero_extended && ls->zero_repr++ == 0)
-		ls->first_zero_repr_a = ia;
-	if (differs && ha->type == IGVM_VHT_VP_CONTEXT) {
-		/* Name the VMSA field for SEV-ES/SNP contexts. */
-		const struct igvm_vhs_supported_platform *p =
-			igvm_platform_by_mask(fa, ha->u.vp_context.compatibility_mask);
-		struct diff_item *it = &c->r->items[c->r->n_items - 1];
-		const char *name = vmsa_field_at(it->first_offset);
-
-		if (p && name &&
-		    (p->platform_type == IGVM_PLATFORM_SEV_SNP ||
-		     p->platform_type == IGVM_PLATFORM_SEV_ES)) {
-			it->text = diff_strf("first difference in VMSA field '%s'", name);
-			if (!it->text)
-				return -ENOMEM;
-		}
+	if (zero_extended)
+		layout_note(ls, LAYOUT_ZERO_REPR, ia);
+	if (!differs)
+		return 0;
+	it = &c->r->items[c->r->n_items - 1];
+	field = vmsa_field_of(fa, ha, it->first_offset);
+	if (field) {
+		it->text = diff_strf("first difference in VMSA field '%s'", field);
+		if (!it->text)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -688,58 +745,45 @@ static int distinct_offsets(const struct igvm_file *f, size_t *ret_distinct, siz
 	return 0;
 }
 
+/* "N <noun><one|many><what>; first: <scope>", one row per enum layout_kind. */
+static const struct {
+	uint64_t group;
+	const char *scope, *noun, *one, *many, *what;
+} layout_notes[LAYOUT_KINDS] = {
+	[LAYOUT_OFFSETS_MOVED] = { 1, "file data", "paired header", "", "s",
+				   " refer to file data at different offsets (file data order "
+				   "or deduplication differs)" },
+	[LAYOUT_MASKS_RENUMBERED] = { 2, "compatibility masks", "header", "", "s",
+				      " use different compatibility_mask bits for the same "
+				      "platforms" },
+	[LAYOUT_ZERO_REPR] = { 3, "file data", "header", " holds", "s hold",
+			       " zeros in one file as file data and in the other as no data "
+			       "(file_offset 0) or shorter data" },
+};
+
 static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
 			 const struct igvm_file *fb, const struct layout_stats *ls)
 {
 	size_t refs_a, refs_b, blobs_a, blobs_b;
-	_cleanup_free_ char *text = NULL, *scope = NULL;
+	_cleanup_free_ char *text = NULL;
 	int err;
 
-	if (ls->offsets_moved) {
-		scope = scope_of(fa, &fa->headers[ls->first_moved_a], ls->first_moved_a, NO_MATCH);
-		text = diff_strf("%zu paired header%s refer to file data at different offsets "
-				 "(file data order or deduplication differs); first: %s",
-				 ls->offsets_moved, ls->offsets_moved == 1 ? "" : "s",
-				 scope ? scope : "?");
-		if (!text)
+	for (size_t k = 0; k < LAYOUT_KINDS; k++) {
+		size_t n = ls->count[k], first = ls->first_a[k];
+		_cleanup_free_ char *scope = NULL, *note = NULL;
+
+		if (!n)
+			continue;
+		scope = scope_of(fa, &fa->headers[first], first, NO_MATCH);
+		note = diff_strf("%zu %s%s%s; first: %s", n, layout_notes[k].noun,
+				 n == 1 ? layout_notes[k].one : layout_notes[k].many,
+				 layout_notes[k].what, scope ? scope : "?");
+		if (!note)
 			return -ENOMEM;
-		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 1, "file data",
-			       NULL, NULL, NULL, text);
+		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE,
+			       layout_notes[k].group, layout_notes[k].scope, NULL, NULL, NULL, note);
 		if (err < 0)
 			return err;
-		free(TAKE_PTR(text));
-		free(TAKE_PTR(scope));
-	}
-	if (ls->masks_renumbered) {
-		scope = scope_of(fa, &fa->headers[ls->first_renumbered_a], ls->first_renumbered_a,
-				 NO_MATCH);
-		text = diff_strf("%zu header%s use different compatibility_mask bits for the same "
-				 "platforms; first: %s",
-				 ls->masks_renumbered, ls->masks_renumbered == 1 ? "" : "s",
-				 scope ? scope : "?");
-		if (!text)
-			return -ENOMEM;
-		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 2,
-			       "compatibility masks", NULL, NULL, NULL, text);
-		if (err < 0)
-			return err;
-		free(TAKE_PTR(text));
-		free(TAKE_PTR(scope));
-	}
-	if (ls->zero_repr) {
-		scope = scope_of(fa, &fa->headers[ls->first_zero_repr_a], ls->first_zero_repr_a,
-				 NO_MATCH);
-		text = diff_strf("%zu header%s zeros in one file as file data and in the other "
-				 "as no data (file_offset 0) or shorter data; first: %s",
-				 ls->zero_repr, ls->zero_repr == 1 ? " holds" : "s hold", scope ? scope : "?");
-		if (!text)
-			return -ENOMEM;
-		err = diff_add(c, DIFF_CLASS_LAYOUT, DIFF_ITEM_NOTE, DIFF_UNIT_FILE, 3, "file data",
-			       NULL, NULL, NULL, text);
-		if (err < 0)
-			return err;
-		free(TAKE_PTR(text));
-		free(TAKE_PTR(scope));
 	}
 	err = distinct_offsets(fa, &blobs_a, &refs_a);
 	if (err >= 0)
@@ -766,26 +810,10 @@ static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
 static bool data_equal(const struct igvm_file *fa, const struct igvm_header *ha,
 		       const struct igvm_file *fb, const struct igvm_header *hb)
 {
-	const struct igvm_header_desc *desc = igvm_header_desc(ha->type);
-	const struct igvm_blob *ba, *bb;
-	size_t la, lb, n;
-	bool extend;
+	struct data_pair dp;
 
-	if (!desc || desc->data_kind == IGVM_DATA_NONE)
-		return true;
-	ba = igvm_blob_get(fa, ha->data);
-	bb = igvm_blob_get(fb, hb->data);
-	la = ba ? ba->len : 0;
-	lb = bb ? bb->len : 0;
-	n = la < lb ? la : lb;
-	extend = desc->data_kind != IGVM_DATA_CORIM;
-	if (n && memcmp(ba->bytes, bb->bytes, n) != 0)
-		return false;
-	if (la == lb)
-		return true;
-	if (!extend)
-		return false;
-	return la > lb ? ik_all_zero(ba->bytes + n, la - n) : ik_all_zero(bb->bytes + n, lb - n);
+	return !data_pair_of(fa, ha, fb, hb, &dp) ||
+	       diff_bytes_equal(dp.a, dp.a_len, dp.b, dp.b_len, dp.zero_extend);
 }
 
 /* Same type, same field values except masks and file offsets, same data. */
@@ -799,14 +827,9 @@ static bool header_equivalent(const struct igvm_file *fa, const struct igvm_head
 		return false;
 	fields = fields_of(ha->type, &n_fields);
 	for (size_t i = 0; i < n_fields; i++) {
-		const struct igvm_field *fd = &fields[i];
+		enum field_role role = role_of(ha->type, &fields[i]);
 
-		enum field_role role = role_of(ha->type, fd);
-
-		if (role == F_NUM && igvm_field_value(ha, fd) != igvm_field_value(hb, fd))
-			return false;
-		if (role == F_BYTES &&
-		    memcmp(igvm_field_bytes(ha, fd), igvm_field_bytes(hb, fd), fd->size) != 0)
+		if ((role == F_NUM || role == F_BYTES) && !value_equal(ha, hb, &fields[i], role))
 			return false;
 	}
 	return data_equal(fa, ha, fb, hb);

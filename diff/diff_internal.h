@@ -38,6 +38,10 @@ int diff_add_content(struct diff_ctx *c, enum diff_class cls, enum diff_unit uni
 		     const uint8_t *b, size_t b_len, bool zero_extend, bool *ret_differs,
 		     bool *ret_zero_extended);
 
+/* True when the byte ranges are equal (after zero-extending the shorter one if ZERO_EXTEND). */
+bool diff_bytes_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		      bool zero_extend);
+
 int diff_add_measurement(struct diff_report *r, const char *platform, const char *field,
 			 const char *a, const char *b, const char *why_not_a,
 			 const char *why_not_b);
