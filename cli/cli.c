@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +85,97 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(see 'igvmkit %s --help')\n", cmd);
 	return IK_EXIT_USAGE;
+}
+
+/* Same option to getopt_long (glibc does not call such prefix matches ambiguous). */
+static bool same_option(const struct option *a, const struct option *b)
+{
+	return a->has_arg == b->has_arg && a->flag == b->flag && a->val == b->val;
+}
+
+/* The options NAME (LEN bytes, no '=') names: exactly, else as a prefix.  Returns the count. */
+static size_t long_matches(const struct option *longopts, const char *name, size_t len,
+			   const struct option **ret_first)
+{
+	size_t n = 0;
+
+	*ret_first = NULL;
+	for (const struct option *o = longopts; o && o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) {
+			*ret_first = o;
+			return 1;
+		}
+	for (const struct option *o = longopts; o && o->name; o++) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (!*ret_first) {
+			*ret_first = o;
+			n = 1;
+		} else if (!same_option(*ret_first, o)) {
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Names of the options NAME (LEN bytes) is a prefix of, as "--a, --b". */
+static void list_candidates(const struct option *longopts, const char *name, size_t len, char *out,
+			    size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (const struct option *o = longopts; o && o->name && n + 1 < size; o++)
+		if (strncmp(o->name, name, len) == 0) {
+			int w = snprintf(out + n, size - n, "%s--%s", n ? ", " : "", o->name);
+			if (w < 0)
+				break;
+			n += (size_t)w;
+		}
+}
+
+int cli_option_error(const char *cmd, char *const argv[], const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	int c = optopt;
+
+	/*
+	 * A long option ("--name" or "--name=value") when getopt gave no option
+	 * value, or one that names the option whose value it gave; else a short
+	 * option character (possibly inside a cluster such as "-qx").
+	 */
+	if (arg && strncmp(arg, "--", 2) == 0 && arg[2]) {
+		const char *name = arg + 2;
+		size_t len = strcspn(name, "=");
+		const struct option *o;
+		size_t n = long_matches(longopts, name, len, &o);
+
+		if (c == 0 || (n == 1 && o->val == c)) {
+			if (n == 0)
+				return cli_usage_error(cmd, "unknown option '--%.*s'", (int)len, name);
+			if (n > 1) {
+				char list[512];
+				list_candidates(longopts, name, len, list, sizeof(list));
+				return cli_usage_error(cmd, "option '--%.*s' is ambiguous (%s)", (int)len,
+						       name, list);
+			}
+			if (name[len] == '=' && o->has_arg == no_argument)
+				return cli_usage_error(cmd, "option '--%s' takes no value", o->name);
+			if (name[len] != '=' && o->has_arg == required_argument)
+				return cli_usage_error(cmd, "option '--%s' needs a value", o->name);
+			return cli_usage_error(cmd, "option '--%s' cannot be used this way", o->name);
+		}
+	}
+	if (c > 0 && c < 128 && isgraph(c)) {
+		/* getopt only fails on a known short option when its value is missing at the end. */
+		bool known = false;
+		for (const struct option *o = longopts; o && o->name; o++)
+			known |= o->val == c && o->has_arg == required_argument;
+		if (known && !argv[optind] && arg && arg[0] == '-' && arg[strlen(arg) - 1] == c)
+			return cli_usage_error(cmd, "option '-%c' needs a value", c);
+		return cli_usage_error(cmd, "unknown option '-%c'", c);
+	}
+	return cli_usage_error(cmd, "unknown option");
 }
 
 void cli_warn(const char *cmd, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #ifndef IGVMKIT_CLI_CLI_H
 #define IGVMKIT_CLI_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 #include "common/diag.h"
@@ -31,6 +32,18 @@ int cli_error_diag(const char *cmd, const struct ik_diag *d, int err);
 
 /* Prints "igvmkit CMD: error: <message>" and returns IK_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Reports the option getopt_long just refused (it returned '?' or ':'; main()
+ * sets opterr = 0 so getopt itself prints nothing): "unknown option '--pass'",
+ * "option '--pass' is ambiguous (--passphrase-file, --passphrase-env)",
+ * "option '-o' needs a value", "option '--help' takes no value".  Anything
+ * after '=' is never shown: it may be a secret.  Reads getopt's optind and
+ * optopt; LONGOPTS is the table given to getopt_long (NULL: none).  Returns
+ * IK_EXIT_USAGE.  Use as
+ *	default: return cli_option_error(CMD, argv, longopts);
+ */
+int cli_option_error(const char *cmd, char *const argv[], const struct option *longopts);
 
 /* Prints "igvmkit CMD: warning: <message>". */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

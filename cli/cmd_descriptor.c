@@ -185,7 +185,7 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 			fputs(usage_text, stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	if (optind + 1 != argc)

@@ -106,7 +106,7 @@ int cmd_diff(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	if (optind + 2 != argc)

@@ -62,7 +62,7 @@ int cmd_digest(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_usage_error(CMD, "see 'igvmkit digest --help'");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	if (optind + 1 != argc)

@@ -297,7 +297,7 @@ int cmd_fuki(int argc, char **argv)
 			c.any_payload = true;
 			break;
 		default:
-			return cli_usage_error(CMD, "see 'igvmkit fuki --help'");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	n_inputs = (size_t)(argc - optind);

@@ -95,7 +95,6 @@ int cmd_inspect(int argc, char **argv)
 	inspect_fn fn;
 	int c, r;
 
-	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
@@ -109,8 +108,7 @@ int cmd_inspect(int argc, char **argv)
 			help(stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_usage_error(CMD, "unknown option '%s' (see 'igvmkit inspect --help')",
-					       argv[optind - 1]);
+			return cli_option_error(CMD, argv, options);
 		}
 	}
 	if (argc - optind != 1)

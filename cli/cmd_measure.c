@@ -149,7 +149,6 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 
 	measure_opts_init(&a->o);
 	optind = 1;
-	opterr = 0; /* report bad options ourselves, naming the command */
 	while ((c = getopt_long(argc, argv, ":o:vh", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_PLATFORM:
@@ -268,10 +267,8 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			usage(stdout);
 			*exit_now = true;
 			return IK_EXIT_OK;
-		case ':':
-			return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(CMD, argv, options);
 		}
 	}
 	if (a->has_family || a->has_model || a->has_stepping) {

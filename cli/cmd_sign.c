@@ -277,7 +277,7 @@ int cmd_sign(int argc, char **argv)
 			sigf = optarg;
 			break;
 		default:
-			return cli_usage_error(CMD, "see 'igvmkit sign --help'");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	if (optind + 1 != argc)

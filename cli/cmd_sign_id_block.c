@@ -137,7 +137,6 @@ int cmd_sign_id_block(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	measure_opts_init(&o.measure);
 	optind = 1;
-	opterr = 0; /* report bad options ourselves, naming the command */
 	while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ID_KEY:
@@ -212,10 +211,8 @@ int cmd_sign_id_block(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return IK_EXIT_OK;
-		case ':':
-			return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(CMD, argv, options);
 		}
 	}
 	if (!o.id_key)

@@ -81,7 +81,7 @@ int cmd_verify(int argc, char **argv)
 			return IK_EXIT_OK;
 		default:
 			sk_X509_pop_free(trusted, X509_free);
-			return cli_usage_error(CMD, "see 'igvmkit verify --help'");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	if (optind + 1 != argc || ncert == 0) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* igvmkit: dispatch to a subcommand. */
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(argc - 1, argv + 1);
+	/*
+	 * getopt's own messages repeat a whole argument ("option
+	 * '--passphrase=SECRET' is ambiguous"); every command reports a refused
+	 * option through cli_option_error() instead, which never shows a value.
+	 */
+	opterr = 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
