@@ -13,8 +13,21 @@
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c != 'h')
+			return cli_option_error("version", argv, longopts);
+		printf("usage: igvmkit version\n\nPrints the igvmkit version.\n");
+		return IK_EXIT_OK;
+	}
+	if (optind != argc)
+		return cli_usage_error("version", "takes no arguments");
 	printf("igvmkit %s\n", IGVMKIT_VERSION);
 	return IK_EXIT_OK;
 }
@@ -113,6 +126,12 @@ int main(int argc, char **argv)
 
 	if (r != IK_EXIT_OK)
 		return r;
+	/*
+	 * getopt's own messages repeat a whole argument ("option
+	 * '--passphrase=SECRET' is ambiguous"); every command reports a refused
+	 * option through cli_option_error() instead, which never shows a value.
+	 */
+	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return IK_EXIT_USAGE;
@@ -124,16 +143,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(argc - 1, argv + 1);
-	/*
-	 * getopt's own messages repeat a whole argument ("option
-	 * '--passphrase=SECRET' is ambiguous"); every command reports a refused
-	 * option through cli_option_error() instead, which never shows a value.
-	 */
-	opterr = 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "igvmkit: error: unknown command '%s'\n", argv[1]);
+	/* Never repeat an option's value: '--passphrase=SECRET' typed before the command. */
+	if (argv[1][0] == '-')
+		fprintf(stderr, "igvmkit: error: unknown option '%.*s' (options go after the command)\n",
+			(int)strcspn(argv[1], "="), argv[1]);
+	else
+		fprintf(stderr, "igvmkit: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return IK_EXIT_USAGE;
 }

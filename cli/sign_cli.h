@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Signing options shared by `igvmkit sign` and `igvmkit fuki` (defined in
- * cli/cmd_sign.c): key, certificates, secret sources, digest and time.
+ * Signing options shared by `igvmkit sign`, `fuki` and `regen`: key,
+ * certificates, secret sources, digest and time (defined in cli/cmd_sign.c),
+ * and signing a command's own output (cli/sign_cli.c).
  */
 #ifndef IGVMKIT_CLI_SIGN_CLI_H
 #define IGVMKIT_CLI_SIGN_CLI_H
@@ -65,5 +66,20 @@ int cli_sign_option(const char *cmd, struct cli_sign *s, int opt, const char *ar
 int cli_sign_load(const char *cmd, struct cli_sign *s, bool need_key);
 
 void cli_sign_release(struct cli_sign *s);
+
+/*
+ * For commands that sign what they make only when asked (fuki, regen):
+ * --key and --cert go together; when given, both are loaded and must match.
+ * Returns an exit code (messages printed).
+ */
+int cli_sign_load_optional(const char *cmd, struct cli_sign *s);
+
+/*
+ * How a command signs its own output (fuki, regen): NULL when --key was not
+ * given, else the loaded options set to refuse an image that is already
+ * signed (its signatures are never dropped or stacked silently), NAME in
+ * messages.  Pass them to authenticode_sign_in_place() or _layout().
+ */
+const struct authenticode_sign_opts *cli_sign_output_opts(struct cli_sign *s, const char *name);
 
 #endif
