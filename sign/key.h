@@ -12,16 +12,25 @@
  * never leaves it.
  *
  * Passphrases and PINs are read from a file (first line) or an environment
- * variable, never from the command line, and are wiped after use.  Error
- * messages never repeat a 'pin-value' from a URI.
+ * variable, never from the command line, and are wiped after use.  A URI's
+ * 'pin-source' query attribute (RFC 7512: a file: URI or a path) names such a
+ * file; a URI carrying the PIN itself ('pin-value') is refused, because key
+ * URIs travel on command lines and in layouts.  Messages show URIs with any
+ * 'pin-value' replaced by '***'.
  */
 #ifndef IGVMKIT_SIGN_KEY_H
 #define IGVMKIT_SIGN_KEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "common/diag.h"
+
+/* Longest pkcs11: URI shown in a message. */
+#define SIGN_URI_MAX 2048
 
 /* Where a passphrase (PEM) or PIN (pkcs11) comes from; both NULL = none. */
 struct sign_secret_source {
@@ -35,7 +44,9 @@ struct sign_secret_source {
  * *ret is owned by the caller (EVP_PKEY_free).  Errors: -ENOENT/-EIO (file),
  * -EKEYREJECTED (undecodable, wrong or missing passphrase), -EHOSTUNREACH
  * (token or module unreachable, key not found on it), -ENOTSUP (no pkcs11
- * support installed).
+ * support installed).  A URI with a 'pin-value' attribute fails with
+ * -EKEYREJECTED before anything is read; one with 'pin-source' as well as a
+ * SECRET fails with -EINVAL (one PIN source only).
  */
 int sign_key_load(const char *spec, const struct sign_secret_source *secret, EVP_PKEY **ret,
 		  struct ik_diag *d);
@@ -54,7 +65,15 @@ int sign_secret_read(const struct sign_secret_source *s, char *buf, size_t size,
 /* Internal to sign/: the pkcs11 engine path of sign_key_load. */
 int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secret, EVP_PKEY **ret,
 			 struct ik_diag *d);
-/* Copies URI into out with any pin-value replaced by '***'. */
+/* True when SPEC is a 'pkcs11:' URI (the scheme in any case) rather than a file. */
+bool sign_key_is_uri(const char *spec);
+/*
+ * Internal to sign/: the percent-decoded value of attribute NAME (path or
+ * query, name in any case) of pkcs11: URI into out.  1 found, 0 absent,
+ * -E2BIG when it does not fit.
+ */
+int sign_uri_attr(const char *uri, const char *name, char *out, size_t size);
+/* Copies URI into out with the value of every 'pin-value' replaced by '***'. */
 void sign_uri_redact(const char *uri, char *out, size_t size);
 
 #endif

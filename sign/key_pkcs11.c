@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/engine.h>
@@ -20,9 +21,8 @@
 #include <openssl/ui.h>
 
 #define SECRET_MAX 1024
-#define URI_MAX 2048
 
-/* Never prompt on a terminal: a PIN comes from a file, the environment or the URI. */
+/* Never prompt on a terminal: a PIN comes from a file or the environment. */
 static int ui_no_prompt(UI *ui, UI_STRING *uis)
 {
 	(void)ui;
@@ -30,79 +30,48 @@ static int ui_no_prompt(UI *ui, UI_STRING *uis)
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Value of the RFC 7512 query attribute NAME (after '?'), or "". */
-static void uri_query_attr(const char *uri, const char *name, char *out, size_t size)
-{
-	const char *q = strchr(uri, '?');
-	size_t n = strlen(name);
-
-	out[0] = '\0';
-	while (q) {
-		q++;
-		if (strncmp(q, name, n) == 0 && q[n] == '=') {
-			const char *v = q + n + 1;
-			size_t len = strcspn(v, "&");
-			if (len < size) {
-				memcpy(out, v, len);
-				out[len] = '\0';
-			}
-			return;
-		}
-		q = strchr(q, '&');
-	}
-}
-
 /*
- * Splits a 'pin-value' path attribute off URI: the PIN goes to the engine
- * through its PIN control, so that libp11, which prints URIs in its own
- * diagnostics, never sees it.  Percent-encoding in the PIN is decoded.
+ * The token PIN: from SECRET, else from the file a 'pin-source' query
+ * attribute names (a 'file:' URI or a path).  Returns its length (0: none).
  */
-static void uri_take_pin(const char *uri, char *stripped, size_t ssize, char *pin, size_t psize)
+static int read_pin(const char *uri, const struct sign_secret_source *secret, char *pin,
+		    size_t size, struct ik_diag *d)
 {
-	const char *p = strstr(uri, "pin-value=");
-	const char *v, *end;
-	size_t n = 0;
+	char source[1024];
+	const char *path = source;
+	struct sign_secret_source from_uri = { 0 };
+	int r = sign_uri_attr(uri, "pin-source", source, sizeof(source));
 
-	pin[0] = '\0';
-	if (!p || (p != uri && p[-1] != ';' && p[-1] != ':')) {
-		snprintf(stripped, ssize, "%s", uri);
-		return;
+	if (r < 0)
+		return ik_fail(d, r, "'pin-source' is longer than %zu bytes", sizeof(source) - 1);
+	if (r == 0)
+		return sign_secret_read(secret, pin, size, d);
+	if (secret && (secret->file || secret->env))
+		return ik_fail(d, -EINVAL,
+			       "the PIN is given twice: by 'pin-source' in the key URI and by a "
+			       "passphrase file or environment variable; give one");
+	if (strncasecmp(path, "file:", 5) == 0) {
+		path += 5;
+		/* file:///p and file://localhost/p name /p (RFC 8089). */
+		if (strncmp(path, "//", 2) == 0) {
+			path += 2;
+			if (strncasecmp(path, "localhost/", 10) == 0)
+				path += 9;
+			else if (path[0] != '/')
+				return ik_fail(d, -ENOTSUP,
+					       "'pin-source' names a file on another host ('%s')", source);
+		}
 	}
-	v = p + strlen("pin-value=");
-	end = v + strcspn(v, ";?");
-	for (const char *c = v; c < end && n + 1 < psize; c++) {
-		int hi, lo;
-		if (*c == '%' && end - c >= 3 && (hi = hexval(c[1])) >= 0 && (lo = hexval(c[2])) >= 0) {
-			pin[n++] = (char)(hi << 4 | lo);
-			c += 2;
-		} else
-			pin[n++] = *c;
-	}
-	pin[n] = '\0';
-	/* Drop "pin-value=...", and the ';' that joined it to the previous attribute. */
-	if (p[-1] == ';')
-		p--;
-	else if (*end == ';')
-		end++;
-	snprintf(stripped, ssize, "%.*s%s", (int)(p - uri), uri, end);
+	if (!path[0])
+		return ik_fail(d, -EINVAL, "'pin-source' names no file");
+	from_uri.file = path;
+	return sign_secret_read(&from_uri, pin, size, d);
 }
 
 int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secret, EVP_PKEY **ret,
 			 struct ik_diag *d)
 {
-	char shown[URI_MAX], module[1024], pin[SECRET_MAX + 1], uri_pin[SECRET_MAX + 1];
-	char engine_uri[URI_MAX];
+	char shown[SIGN_URI_MAX], module[1024], pin[SECRET_MAX + 1], engine_uri[SIGN_URI_MAX];
 	const char *env_module = getenv("IGVMKIT_PKCS11_MODULE");
 	UI_METHOD *ui = NULL;
 	ENGINE *e = NULL;
@@ -111,16 +80,20 @@ int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secre
 	int r, pin_len;
 
 	sign_uri_redact(uri, shown, sizeof(shown));
-	pin_len = sign_secret_read(secret, pin, sizeof(pin), d);
-	if (pin_len < 0)
+	if (strlen(uri) >= sizeof(engine_uri))
+		return ik_diag_file(d, shown, ik_fail(d, -E2BIG, "the key URI is longer than %zu bytes",
+						      sizeof(engine_uri) - 1));
+	pin_len = read_pin(uri, secret, pin, sizeof(pin), d);
+	if (pin_len < 0) {
+		OPENSSL_cleanse(pin, sizeof(pin));
 		return ik_diag_file(d, shown, pin_len);
-
-	uri_take_pin(uri, engine_uri, sizeof(engine_uri), uri_pin, sizeof(uri_pin));
-	if (pin_len == 0 && uri_pin[0]) {
-		snprintf(pin, sizeof(pin), "%s", uri_pin);
-		pin_len = (int)strlen(pin);
 	}
-	OPENSSL_cleanse(uri_pin, sizeof(uri_pin));
+	/*
+	 * The engine gets the path attributes only: igvmkit handles the query
+	 * ones (pin-source, module-path) itself, and libp11 prints URIs in its
+	 * own diagnostics.
+	 */
+	snprintf(engine_uri, sizeof(engine_uri), "%.*s", (int)strcspn(uri, "?"), uri);
 
 	ENGINE_load_builtin_engines();
 	e = ENGINE_by_id("pkcs11");
@@ -130,7 +103,10 @@ int sign_key_load_pkcs11(const char *uri, const struct sign_secret_source *secre
 			    "libengine-pkcs11-openssl)");
 		goto out;
 	}
-	uri_query_attr(uri, "module-path", module, sizeof(module));
+	if (sign_uri_attr(uri, "module-path", module, sizeof(module)) < 0) {
+		r = ik_fail(d, -E2BIG, "'module-path' is longer than %zu bytes", sizeof(module) - 1);
+		goto out;
+	}
 	if (!module[0] && env_module)
 		snprintf(module, sizeof(module), "%s", env_module);
 	if (module[0] && !ENGINE_ctrl_cmd_string(e, "MODULE_PATH", module, 0)) {
