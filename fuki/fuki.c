@@ -141,16 +141,18 @@ static void add_text(struct section_list *l, const char *name, const char *text)
 	l->s[l->n++] = (struct pe_new_section){ .name = name, .data = (const uint8_t *)text, .len = strlen(text) };
 }
 
-int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
+int fuki_build_layout(const struct fuki_opts *o, struct pe_layout *out, struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *base = NULL;
 	_cleanup_free_ struct section_list *l = NULL;
-	struct ik_buf hw, stub, *fw = NULL;
+	struct ik_buf hw, stub, fwh;
 	const char *sbat = o->no_sbat ? NULL : o->sbat ? o->sbat : fuki_default_sbat;
 	const char *base_name = o->into_name ? o->into_name : "base image";
 	struct pe_append_opts ao = { .strip_signature = o->strip_signature };
 	int r;
 
+	if (out->n_spans || out->n_owned)
+		return ik_fail(d, -EINVAL, "the output layout is not empty");
 	r = check_firmware(o, d);
 	if (r < 0)
 		return r;
@@ -189,11 +191,12 @@ int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
 						    o->firmware[i].fwid));
 	}
 
+	/*
+	 * Blocks made here (stub, '.hwids', '.efifw' headers) are handed to OUT,
+	 * whose spans point into them; payloads and texts stay borrowed.
+	 */
 	ik_buf_init(&hw, IK_BUF_DEFAULT_MAX);
 	ik_buf_init(&stub, IK_BUF_DEFAULT_MAX);
-	fw = calloc(o->n_firmware, sizeof(*fw));
-	if (!fw)
-		return -ENOMEM;
 
 	add_text(l, ".osrel", o->osrel);
 	add_text(l, ".cmdline", o->cmdline);
@@ -202,21 +205,28 @@ int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
 		if (r < 0)
 			goto out;
 		l->s[l->n++] = (struct pe_new_section){ .name = ".hwids", .data = hw.data, .len = hw.len };
+		r = pe_layout_adopt(out, ik_buf_take(&hw, NULL));
+		if (r < 0)
+			goto out;
 	}
 	add_text(l, ".uname", o->uname);
 	for (size_t i = 0; i < o->n_firmware; i++) {
-		ik_buf_init(&fw[i], IK_BUF_DEFAULT_MAX);
-		r = efifw_header(o->firmware[i].fwid, o->firmware[i].len, &fw[i], d);
+		ik_buf_init(&fwh, IK_BUF_DEFAULT_MAX);
+		r = efifw_header(o->firmware[i].fwid, o->firmware[i].len, &fwh, d);
 		if (r < 0) {
+			ik_buf_release(&fwh);
 			r = ik_diag_file(d, src_name(&o->firmware[i]), r);
 			goto out;
 		}
-		/* Header as prefix, payload borrowed: the IGVM is copied once, into OUT. */
+		/* Header as prefix, payload borrowed: the IGVM is never copied. */
 		l->s[l->n++] = (struct pe_new_section){ .name = ".efifw",
 							.data = o->firmware[i].data,
 							.len = o->firmware[i].len,
-							.prefix = fw[i].data,
-							.prefix_len = fw[i].len };
+							.prefix = fwh.data,
+							.prefix_len = fwh.len };
+		r = pe_layout_adopt(out, ik_buf_take(&fwh, NULL));
+		if (r < 0)
+			goto out;
 	}
 	if (sbat && *sbat)
 		add_text(l, ".sbat", sbat);
@@ -232,19 +242,37 @@ int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
 								 l->s[i].name));
 					goto out;
 				}
-		r = pe_append_sections(o->into, o->into_len, base_name, l->s, l->n, &ao, out, d);
+		r = pe_append_sections_layout(o->into, o->into_len, base_name, l->s, l->n, &ao, out,
+					      d);
 	} else {
 		r = pe_build_stub(o->machine ? o->machine : PE_MACHINE_AMD64, o->time_date_stamp, l->n,
 				  &stub, d);
-		if (r >= 0)
-			r = pe_append_sections(stub.data, stub.len, "igvmkit EFI stub", l->s, l->n, &ao,
-					       out, d);
+		if (r >= 0) {
+			const uint8_t *p = stub.data;
+			size_t n = stub.len;
+			r = pe_layout_adopt(out, ik_buf_take(&stub, NULL));
+			if (r >= 0)
+				r = pe_append_sections_layout(p, n, "igvmkit EFI stub", l->s, l->n, &ao,
+							      out, d);
+		}
 	}
 out:
-	for (size_t i = 0; i < o->n_firmware; i++)
-		ik_buf_release(&fw[i]);
-	free(fw);
+	if (r < 0)
+		pe_layout_release(out);
 	ik_buf_release(&hw);
 	ik_buf_release(&stub);
+	return r;
+}
+
+int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d)
+{
+	struct pe_layout l;
+	int r;
+
+	pe_layout_init(&l);
+	r = fuki_build_layout(o, &l, d);
+	if (r >= 0)
+		r = pe_layout_to_buf(&l, out, d);
+	pe_layout_release(&l);
 	return r;
 }

@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/diag.h"
 #include "fuki/hwids.h"
+#include "fuki/pe_layout.h"
 
 /* Default '.sbat' of an add-on: the same two lines ukify writes for add-ons. */
 extern const char fuki_default_sbat[];
@@ -56,5 +57,13 @@ struct fuki_opts {
  * singleton section being added or a '.linux'-free/... conflict.
  */
 int fuki_build(const struct fuki_opts *o, struct ik_buf *out, struct ik_diag *d);
+
+/*
+ * The same as a layout (fuki/pe_layout.h) in the empty OUT, without copying
+ * any payload: OUT borrows the firmware data, INTO and the texts of O, which
+ * must outlive it.  fuki_build() is this followed by pe_layout_to_buf().  On
+ * failure OUT is left empty.
+ */
+int fuki_build_layout(const struct fuki_opts *o, struct pe_layout *out, struct ik_diag *d);
 
 #endif

@@ -55,10 +55,14 @@ static int fail(struct ik_diag *d, const char *file, int err, const char *place,
 	return ik_diag_file(d, file, err);
 }
 
-static int parse_headers(struct pe_image *pe, const char *file, struct ik_diag *d)
+/*
+ * HEAD_LEN bytes at pe->data are readable (the whole file, or span 0 of a
+ * layout: at least SizeOfHeaders); pe->len is the file size.
+ */
+static int parse_headers(struct pe_image *pe, size_t head_len, const char *file, struct ik_diag *d)
 {
 	const uint8_t *p = pe->data;
-	size_t len = pe->len;
+	size_t len = head_len;
 	uint32_t e_lfanew;
 	size_t opt_min, nra_off, dirs_off;
 
@@ -162,12 +166,13 @@ static int parse_headers(struct pe_image *pe, const char *file, struct ik_diag *
 	{
 		size_t table_end = pe->section_table_offset +
 				   (size_t)pe->NumberOfSections * PE_SECTION_HEADER_SIZE;
-		if (table_end > pe->SizeOfHeaders || pe->SizeOfHeaders > len) {
+		if (table_end > pe->SizeOfHeaders || pe->SizeOfHeaders > pe->len ||
+		    pe->SizeOfHeaders > head_len) {
 			ik_fail_at(d, -EBADMSG, "section table",
 				   "the section table ends at 0x%zx but SizeOfHeaders is 0x%" PRIx32
 				   " and the file has %zu bytes (expected table end <= SizeOfHeaders <= "
 				   "file size)",
-				   table_end, pe->SizeOfHeaders, len);
+				   table_end, pe->SizeOfHeaders, pe->len);
 			return ik_diag_file(d, file, -EBADMSG);
 		}
 	}
@@ -199,7 +204,9 @@ static uint32_t virtual_extent(const struct pe_section *s)
 	return s->VirtualSize ? s->VirtualSize : s->SizeOfRawData;
 }
 
-static int parse_cert_table(struct pe_image *pe, const char *file, struct ik_diag *d)
+/* The table's bytes are read from TAIL, which holds the file from offset TAIL_OFF on. */
+static int parse_cert_table(struct pe_image *pe, const uint8_t *tail, size_t tail_off,
+			    const char *file, struct ik_diag *d)
 {
 	const uint8_t *dir;
 	size_t off, end;
@@ -223,6 +230,9 @@ static int parse_cert_table(struct pe_image *pe, const char *file, struct ik_dia
 			   pe->cert_table_offset, pe->cert_table_size, pe->raw_end, pe->len);
 		return ik_diag_file(d, file, -EBADMSG);
 	}
+	if (pe->cert_table_offset < tail_off)
+		return fail(d, file, -EINVAL, "certificate table", "%s",
+			    "the table is not in one piece of the image being put together");
 	off = pe->cert_table_offset;
 	end = pe->len;
 	while (off < end) {
@@ -231,7 +241,7 @@ static int parse_cert_table(struct pe_image *pe, const char *file, struct ik_dia
 
 		snprintf(place, sizeof(place), "certificate %zu at offset 0x%zx", pe->n_certs, off);
 		if (end - off < PE_WIN_CERT_HEADER_SIZE) {
-			if (!ik_all_zero(pe->data + off, end - off)) {
+			if (!ik_all_zero(tail + (off - tail_off), end - off)) {
 				ik_fail_at(d, -EBADMSG, place, "%zu trailing bytes are not zero padding",
 					   end - off);
 				return ik_diag_file(d, file, -EBADMSG);
@@ -244,16 +254,16 @@ static int parse_cert_table(struct pe_image *pe, const char *file, struct ik_dia
 		}
 		c = &pe->certs[pe->n_certs];
 		c->offset = off;
-		c->dwLength = ik_get_le32(pe->data + off);
-		c->wRevision = ik_get_le16(pe->data + off + 4);
-		c->wCertificateType = ik_get_le16(pe->data + off + 6);
+		c->dwLength = ik_get_le32(tail + (off - tail_off));
+		c->wRevision = ik_get_le16(tail + (off - tail_off) + 4);
+		c->wCertificateType = ik_get_le16(tail + (off - tail_off) + 6);
 		if (c->dwLength < PE_WIN_CERT_HEADER_SIZE || c->dwLength > end - off) {
 			ik_fail_at(d, -EBADMSG, place,
 				   "dwLength %" PRIu32 " must be at least 8 and fit in the %zu bytes left",
 				   c->dwLength, end - off);
 			return ik_diag_file(d, file, -EBADMSG);
 		}
-		c->data = pe->data + off + PE_WIN_CERT_HEADER_SIZE;
+		c->data = tail + (off - tail_off) + PE_WIN_CERT_HEADER_SIZE;
 		c->data_len = c->dwLength - PE_WIN_CERT_HEADER_SIZE;
 		pe->n_certs++;
 		off += ik_align_up(c->dwLength, 8);
@@ -261,20 +271,30 @@ static int parse_cert_table(struct pe_image *pe, const char *file, struct ik_dia
 	return 0;
 }
 
-int pe_parse(const uint8_t *data, size_t len, const char *file, struct pe_image *ret,
-	     struct ik_diag *d)
+int pe_parse_layout(const struct pe_layout *l, const char *file, struct pe_image *ret,
+		    struct ik_diag *d)
 {
 	struct pe_image *pe;
 	const struct pe_section *order[PE_SECTIONS_MAX];
-	size_t limit;
+	const uint8_t *data, *tail;
+	size_t limit, len = l->len, head_len, tail_off;
 	int r;
 
+	if (l->n_spans == 0 || !l->spans[0].data)
+		return fail(d, file, -EBADMSG, "DOS header", "%s",
+			    "file is shorter than the 64-byte DOS header");
+	data = l->spans[0].data;
+	head_len = l->spans[0].len;
+	tail = l->spans[l->n_spans - 1].data;
+	tail_off = len - l->spans[l->n_spans - 1].len;
+	if (!tail) /* padding at the end: no certificate table can be read */
+		tail = data, tail_off = len;
 	pe = calloc(1, sizeof(*pe));
 	if (!pe)
 		return -ENOMEM;
 	pe->data = data;
 	pe->len = len;
-	r = parse_headers(pe, file, d);
+	r = parse_headers(pe, head_len, file, d);
 	if (r < 0)
 		goto out;
 
@@ -367,7 +387,7 @@ int pe_parse(const uint8_t *data, size_t len, const char *file, struct pe_image 
 		}
 		pe->symtab_offset = pe->PointerToSymbolTable;
 	}
-	r = parse_cert_table(pe, file, d);
+	r = parse_cert_table(pe, tail, tail_off, file, d);
 	if (r < 0)
 		goto out;
 	*ret = *pe;
@@ -375,6 +395,16 @@ int pe_parse(const uint8_t *data, size_t len, const char *file, struct pe_image 
 out:
 	free(pe);
 	return r;
+}
+
+int pe_parse(const uint8_t *data, size_t len, const char *file, struct pe_image *ret,
+	     struct ik_diag *d)
+{
+	struct pe_layout view;
+	struct pe_span span;
+
+	pe_layout_view(&view, &span, data, len);
+	return pe_parse_layout(&view, file, ret, d);
 }
 
 const struct pe_section *pe_find_section(const struct pe_image *pe, const char *name)
@@ -396,8 +426,8 @@ size_t pe_count_sections(const struct pe_image *pe, const char *name)
 
 uint32_t pe_checksum(const uint8_t *data, size_t len, size_t checksum_offset)
 {
-	uint64_t sum = 0;
-	size_t words = len / 2;
+	struct pe_layout view;
+	struct pe_span span;
 
 	/*
 	 * Sum every little-endian 16-bit word in a wide accumulator (no carry
@@ -405,23 +435,20 @@ uint32_t pe_checksum(const uint8_t *data, size_t len, size_t checksum_offset)
 	 * byte as a low byte (as pefile and sbsign do), then take back what the
 	 * CheckSum bytes contributed.  Folding once at the end equals folding
 	 * after every addition, as the specification describes it.
+	 * pe_layout_checksum() does it for any layout.
 	 */
-	for (size_t i = 0; i < words; i++)
-		sum += (uint32_t)data[2 * i] | (uint32_t)data[2 * i + 1] << 8;
-	if (len & 1)
-		sum += data[len - 1];
-	for (size_t k = 0; k < 4; k++) {
-		size_t at = checksum_offset + k;
-		if (at < len)
-			sum -= (uint64_t)data[at] << (8 * (at & 1));
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint32_t)(sum + len);
+	pe_layout_view(&view, &span, data, len);
+	return pe_layout_checksum(&view, checksum_offset);
 }
 
 void pe_update_checksum(uint8_t *data, size_t len, const struct pe_image *pe)
 {
 	ik_put_le32(data + pe->checksum_offset, 0);
 	ik_put_le32(data + pe->checksum_offset, pe_checksum(data, len, pe->checksum_offset));
+}
+
+void pe_layout_update_checksum(struct pe_layout *l, const struct pe_image *pe)
+{
+	ik_put_le32(l->head + pe->checksum_offset, 0);
+	ik_put_le32(l->head + pe->checksum_offset, pe_layout_checksum(l, pe->checksum_offset));
 }

@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
+#include "fuki/pe_layout.h"
 
 /* IMAGE_FILE_HEADER.Machine */
 #define PE_MACHINE_I386 0x014c
@@ -153,6 +154,14 @@ struct pe_image {
 int pe_parse(const uint8_t *data, size_t len, const char *file, struct pe_image *ret,
 	     struct ik_diag *d);
 
+/*
+ * The same for an image held as a layout (fuki/pe_layout.h): span 0 must hold
+ * the headers, and a certificate table must lie in the last span.  ret->data
+ * then points at span 0: only its first SizeOfHeaders bytes may be read.
+ */
+int pe_parse_layout(const struct pe_layout *l, const char *file, struct pe_image *ret,
+		    struct ik_diag *d);
+
 /* Finds the first section named NAME, or NULL. */
 const struct pe_section *pe_find_section(const struct pe_image *pe, const char *name);
 /* Number of sections named NAME. */
@@ -167,5 +176,7 @@ uint32_t pe_checksum(const uint8_t *data, size_t len, size_t checksum_offset);
 
 /* Recomputes and stores CheckSum in a writable image already parsed into PE. */
 void pe_update_checksum(uint8_t *data, size_t len, const struct pe_image *pe);
+/* The same for a layout whose span 0 (l->head, writable) holds the headers PE describes. */
+void pe_layout_update_checksum(struct pe_layout *l, const struct pe_image *pe);
 
 #endif

@@ -164,18 +164,21 @@ static uint64_t section_virtual_end(const struct pe_section *s)
 	return (uint64_t)s->VirtualAddress + (s->VirtualSize ? s->VirtualSize : s->SizeOfRawData);
 }
 
-int pe_append_sections(const uint8_t *in, size_t len, const char *file,
-		       const struct pe_new_section *secs, size_t n,
-		       const struct pe_append_opts *opts, struct ik_buf *out, struct ik_diag *d)
+int pe_append_sections_layout(const uint8_t *in, size_t len, const char *file,
+			      const struct pe_new_section *secs, size_t n,
+			      const struct pe_append_opts *opts, struct pe_layout *out,
+			      struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *pe = NULL;
 	_cleanup_free_ struct pe_image *check = NULL;
-	size_t data_end, table_end, first_raw, base, last_raw_idx = SIZE_MAX;
-	uint64_t va_end = 0, size_of_code, size_of_init;
+	size_t data_end, table_end, first_raw, last_raw_idx = SIZE_MAX;
+	uint64_t va_end = 0, size_of_code, size_of_init, raw;
 	bool drop_symtab;
 	uint8_t *o;
 	int r;
 
+	if (out->n_spans)
+		return ik_fail(d, -EINVAL, "the output layout is not empty");
 	pe = calloc(1, sizeof(*pe));
 	check = calloc(1, sizeof(*check));
 	if (!pe || !check)
@@ -229,19 +232,17 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 				       secs[i].name, total);
 	}
 
-	/* Reserve the whole output once: no reallocation copies of large payloads. */
-	{
-		uint64_t need = ik_align_up(pe->raw_end, pe->FileAlignment);
-		for (size_t i = 0; i < n; i++)
-			need += ik_align_up(secs[i].prefix_len + secs[i].len, pe->FileAlignment);
-		if (need > SIZE_MAX - out->len)
-			return ik_fail(d, -EFBIG, "image too large");
-		r = ik_buf_reserve(out, (size_t)need);
-		if (r < 0)
-			return ik_fail(d, r, "cannot allocate the %" PRIu64 "-byte output image", need);
-	}
-	base = out->len;
-	r = ik_buf_append(out, in, pe->raw_end);
+	/*
+	 * The headers are copied (they are patched below); everything else is
+	 * borrowed: the input's section data and the new sections' contents.
+	 */
+	o = malloc(pe->SizeOfHeaders);
+	if (!o)
+		return -ENOMEM;
+	memcpy(o, in, pe->SizeOfHeaders);
+	r = pe_layout_set_head(out, o, pe->SizeOfHeaders);
+	if (r >= 0)
+		r = pe_layout_add(out, in + pe->SizeOfHeaders, pe->raw_end - pe->SizeOfHeaders);
 	if (r < 0)
 		return ik_fail(d, r, "cannot allocate the output image");
 	/*
@@ -249,15 +250,14 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 	 * SizeOfRawData up), so no byte of the file lies outside every section:
 	 * Authenticode does not hash gaps between sections.
 	 */
-	if (!ik_is_aligned(out->len - base, pe->FileAlignment)) {
-		size_t pad = ik_align_up(out->len - base, pe->FileAlignment) - (out->len - base);
-		r = ik_buf_append_zero(out, pad);
+	if (!ik_is_aligned(out->len, pe->FileAlignment)) {
+		size_t pad = ik_align_up(out->len, pe->FileAlignment) - out->len;
+		r = pe_layout_add_zero(out, pad);
 		if (r < 0)
 			return ik_fail(d, r, "cannot allocate the output image");
 		if (last_raw_idx != SIZE_MAX) {
 			const struct pe_section *s = &pe->sections[last_raw_idx];
-			ik_put_le32(out->data + base + s->header_offset + 16,
-				    s->SizeOfRawData + (uint32_t)pad);
+			ik_put_le32(o + s->header_offset + 16, s->SizeOfRawData + (uint32_t)pad);
 			if (!s->VirtualSize)
 				va_end = va_end > section_virtual_end(s) + pad ? va_end
 									      : section_virtual_end(s) + pad;
@@ -266,13 +266,13 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 
 	size_of_code = pe->SizeOfCode;
 	size_of_init = pe->SizeOfInitializedData;
+	raw = out->len;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t chars = secs[i].Characteristics
 					 ? secs[i].Characteristics
 					 : PE_SCN_CNT_INITIALIZED_DATA | PE_SCN_MEM_READ;
 		size_t total = secs[i].prefix_len + secs[i].len;
 		uint64_t va = ik_align_up(va_end, pe->SectionAlignment);
-		uint64_t raw = out->len - base;
 		uint64_t raw_size = ik_align_up(total, pe->FileAlignment);
 		uint8_t hdr[PE_SECTION_HEADER_SIZE] = { 0 };
 
@@ -287,17 +287,16 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 		ik_put_le32(hdr + 16, (uint32_t)raw_size);
 		ik_put_le32(hdr + 20, (uint32_t)raw);
 		ik_put_le32(hdr + 36, chars);
-		memcpy(out->data + base + table_end + i * PE_SECTION_HEADER_SIZE, hdr, sizeof(hdr));
+		memcpy(o + table_end + i * PE_SECTION_HEADER_SIZE, hdr, sizeof(hdr));
 
-		r = ik_buf_reserve(out, (size_t)raw_size);
-		if (r >= 0 && secs[i].prefix_len)
-			r = ik_buf_append(out, secs[i].prefix, secs[i].prefix_len);
-		if (r >= 0 && secs[i].len)
-			r = ik_buf_append(out, secs[i].data, secs[i].len);
+		r = pe_layout_add(out, secs[i].prefix, secs[i].prefix_len);
 		if (r >= 0)
-			r = ik_buf_append_zero(out, (size_t)(raw_size - total));
+			r = pe_layout_add(out, secs[i].data, secs[i].len);
+		if (r >= 0)
+			r = pe_layout_add_zero(out, (size_t)(raw_size - total));
 		if (r < 0)
 			return ik_fail(d, r, "cannot allocate section '%s'", secs[i].name);
+		raw += raw_size;
 		if (chars & PE_SCN_CNT_CODE)
 			size_of_code += raw_size;
 		else if (chars & PE_SCN_CNT_INITIALIZED_DATA)
@@ -308,7 +307,6 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 	    ik_align_up(va_end, pe->SectionAlignment) > UINT32_MAX)
 		return ik_diag_file(d, file, ik_fail(d, -EFBIG, "image exceeds the 4 GiB PE limit"));
 
-	o = out->data + base;
 	ik_put_le16(o + pe->coff_offset + 2, (uint16_t)(pe->NumberOfSections + n));
 	if (drop_symtab) {
 		ik_put_le32(o + pe->coff_offset + 8, 0);  /* PointerToSymbolTable */
@@ -322,9 +320,24 @@ int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 	if (pe->security_dir_offset)
 		memset(o + pe->security_dir_offset, 0, 8);
 
-	r = pe_parse(o, out->len - base, file, check, d);
+	r = pe_parse_layout(out, file, check, d);
 	if (r < 0)
 		return r; /* a bug here, but never hand out an image that does not parse */
-	pe_update_checksum(o, out->len - base, check);
+	pe_layout_update_checksum(out, check);
 	return 0;
+}
+
+int pe_append_sections(const uint8_t *in, size_t len, const char *file,
+		       const struct pe_new_section *secs, size_t n,
+		       const struct pe_append_opts *opts, struct ik_buf *out, struct ik_diag *d)
+{
+	struct pe_layout l;
+	int r;
+
+	pe_layout_init(&l);
+	r = pe_append_sections_layout(in, len, file, secs, n, opts, &l, d);
+	if (r >= 0)
+		r = pe_layout_to_buf(&l, out, d);
+	pe_layout_release(&l);
+	return r;
 }

@@ -16,11 +16,12 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
+#include "fuki/pe_layout.h"
 
 /*
  * A section to add: NAME up to 8 printable ASCII characters; its contents are
  * PREFIX (optional, e.g. a header) followed by DATA, both borrowed, so large
- * payloads are copied once, straight into the output.
+ * payloads are copied once, straight into the output, or not at all (a layout).
  */
 struct pe_new_section {
 	const char *name;
@@ -58,6 +59,17 @@ struct pe_append_opts {
 int pe_append_sections(const uint8_t *in, size_t len, const char *file,
 		       const struct pe_new_section *secs, size_t n,
 		       const struct pe_append_opts *opts, struct ik_buf *out, struct ik_diag *d);
+
+/*
+ * The same into the empty layout OUT (pe_layout_init(), possibly already
+ * owning blocks the sections point into), copying only the headers: OUT
+ * borrows IN and every section's PREFIX and DATA, which must outlive it.
+ * pe_append_sections() is this followed by pe_layout_to_buf().
+ */
+int pe_append_sections_layout(const uint8_t *in, size_t len, const char *file,
+			      const struct pe_new_section *secs, size_t n,
+			      const struct pe_append_opts *opts, struct pe_layout *out,
+			      struct ik_diag *d);
 
 /* Checks a section name: 1..8 printable ASCII characters. */
 int pe_check_section_name(const char *name, struct ik_diag *d);

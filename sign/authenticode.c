@@ -35,89 +35,111 @@ static const struct pe_section *const *sections_by_raw(const struct pe_image *pe
 	return order;
 }
 
-static int digest_image(const struct pe_image *pe, const EVP_MD *md, uint8_t *out, size_t pad_to,
-			struct ik_diag *d)
+static int hash_piece(void *ctx, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(ctx, p, n) ? 0 : -EIO;
+}
+
+/*
+ * The Authenticode digest of the image L that PE describes (pe_parse_layout):
+ * headers without CheckSum and the Certificate Table entry, sections in file
+ * order, trailing data before the certificate table, then zeros up to a
+ * multiple of PAD_TO if non-zero.
+ */
+static int digest_image(const struct pe_layout *l, const struct pe_image *pe, const EVP_MD *md,
+			uint8_t *out, size_t pad_to, struct ik_diag *d)
 {
 	const struct pe_section *order[PE_SECTIONS_MAX + 1];
-	const uint8_t *p = pe->data;
 	EVP_MD_CTX *ctx;
 	size_t sum, data_end;
-	bool ok;
+	int r;
 
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return -ENOMEM;
-	ok = EVP_DigestInit_ex(ctx, md, NULL);
+	r = EVP_DigestInit_ex(ctx, md, NULL) ? 0 : -EIO;
 	/* 1-3: headers up to CheckSum, then up to the Certificate Table entry. */
-	ok = ok && EVP_DigestUpdate(ctx, p, pe->checksum_offset);
+	if (r >= 0)
+		r = pe_layout_visit(l, 0, pe->checksum_offset, hash_piece, ctx);
 	if (pe->security_dir_offset) {
-		ok = ok && EVP_DigestUpdate(ctx, p + pe->checksum_offset + 4,
-					    pe->security_dir_offset - (pe->checksum_offset + 4));
+		if (r >= 0)
+			r = pe_layout_visit(l, pe->checksum_offset + 4,
+					    pe->security_dir_offset - (pe->checksum_offset + 4),
+					    hash_piece, ctx);
 		/* 4-5: skip the entry, hash the rest of the headers. */
-		ok = ok && EVP_DigestUpdate(ctx, p + pe->security_dir_offset + 8,
-					    pe->SizeOfHeaders - (pe->security_dir_offset + 8));
-	} else {
-		ok = ok && EVP_DigestUpdate(ctx, p + pe->checksum_offset + 4,
-					    pe->SizeOfHeaders - (pe->checksum_offset + 4));
+		if (r >= 0)
+			r = pe_layout_visit(l, pe->security_dir_offset + 8,
+					    pe->SizeOfHeaders - (pe->security_dir_offset + 8),
+					    hash_piece, ctx);
+	} else if (r >= 0) {
+		r = pe_layout_visit(l, pe->checksum_offset + 4,
+				    pe->SizeOfHeaders - (pe->checksum_offset + 4), hash_piece, ctx);
 	}
 	/* 6-7: section data in file order. */
 	sum = pe->SizeOfHeaders;
 	sections_by_raw(pe, order);
-	for (size_t i = 0; ok && order[i]; i++) {
-		ok = EVP_DigestUpdate(ctx, p + order[i]->PointerToRawData, order[i]->SizeOfRawData);
+	for (size_t i = 0; r >= 0 && order[i]; i++) {
+		r = pe_layout_visit(l, order[i]->PointerToRawData, order[i]->SizeOfRawData, hash_piece,
+				    ctx);
 		sum += order[i]->SizeOfRawData;
 	}
 	/* 8: trailing data before the certificate table. */
 	data_end = pe->len - pe->cert_table_size;
-	if (ok && data_end > sum)
-		ok = EVP_DigestUpdate(ctx, p + sum, data_end - sum);
-	if (ok && pad_to && data_end % pad_to) {
+	if (r >= 0 && data_end > sum)
+		r = pe_layout_visit(l, sum, data_end - sum, hash_piece, ctx);
+	if (r >= 0 && pad_to && data_end % pad_to) {
 		static const uint8_t zeros[8];
-		ok = EVP_DigestUpdate(ctx, zeros, pad_to - data_end % pad_to);
+		r = EVP_DigestUpdate(ctx, zeros, pad_to - data_end % pad_to) ? 0 : -EIO;
 	}
-	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
+	if (r >= 0 && !EVP_DigestFinal_ex(ctx, out, NULL))
+		r = -EIO;
 	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return ik_fail_openssl(d, -EIO, "cannot compute the Authenticode digest");
+	if (r < 0)
+		return ik_fail_openssl(d, r, "cannot compute the Authenticode digest");
 	return 0;
 }
 
-int authenticode_digest(const uint8_t *pe, size_t len, const EVP_MD *md, uint8_t *out,
-			struct ik_diag *d)
+int authenticode_digest_layout(const struct pe_layout *l, const EVP_MD *md, uint8_t *out,
+			       struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *img = calloc(1, sizeof(*img));
 	int r;
 
 	if (!img)
 		return -ENOMEM;
-	r = pe_parse(pe, len, NULL, img, d);
+	r = pe_parse_layout(l, NULL, img, d);
 	if (r < 0)
 		return r;
-	return digest_image(img, md ? md : EVP_sha256(), out, 0, d);
+	return digest_image(l, img, md ? md : EVP_sha256(), out, 0, d);
+}
+
+int authenticode_digest(const uint8_t *pe, size_t len, const EVP_MD *md, uint8_t *out,
+			struct ik_diag *d)
+{
+	struct pe_layout view;
+	struct pe_span span;
+
+	pe_layout_view(&view, &span, pe, len);
+	return authenticode_digest_layout(&view, md, out, d);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Building the PKCS#7 SignedData                                            */
 
 /*
- * Everything one signature needs.  The image is signed in place: it lies in
- * buf->data[base, buf->len), and job_restore() puts back exactly the bytes
- * it had if signing fails.
+ * Everything one signature needs.  The signed image is put together in OUT
+ * as a new layout that borrows the input's bytes: a patched copy of the
+ * headers, the input up to its certificate table (or end), zeros to a
+ * multiple of 8 as sbsign pads, and one new block with the certificate
+ * table.  The input is never modified, so failing needs no undo.
  */
 struct sign_job {
-	struct ik_buf *buf;
-	size_t base;
-	size_t orig_len;      /* image length before signing */
-	size_t keep;	      /* image bytes kept (the rest was the replaced table) */
-	uint8_t *saved_tail;  /* removed certificate table, for job_restore() */
-	size_t saved_tail_len;
-	size_t dir_offset;    /* Certificate Table directory entry */
-	size_t checksum_offset;
-	uint8_t saved_dir[8], saved_checksum[4];
-	bool modified;
-
+	struct pe_layout out;
 	struct pe_image *pe;  /* the unsigned part (padded to 8), as hashed */
-	size_t table_offset;  /* where the certificate table starts, from base */
+	size_t table_offset;  /* where the certificate table starts */
+	size_t dir_offset;    /* Certificate Table directory entry */
+	const uint8_t *kept_table; /* appending: the existing entries, kept in front */
+	size_t kept_table_len;
 	const EVP_MD *md;
 	uint8_t *idc;	      /* SpcIndirectDataContent DER (OPENSSL_malloc'd) */
 	size_t idc_len;
@@ -125,47 +147,32 @@ struct sign_job {
 	PKCS7_SIGNER_INFO *si; /* borrowed from p7 */
 };
 
-static void job_restore(struct sign_job *j)
-{
-	if (!j->modified)
-		return;
-	/* Only truncations and appends happened: capacity suffices, nothing moves. */
-	j->buf->len = j->base + j->keep;
-	if (j->saved_tail_len)
-		(void)ik_buf_append(j->buf, j->saved_tail, j->saved_tail_len);
-	j->buf->len = j->base + j->orig_len;
-	memcpy(j->buf->data + j->base + j->dir_offset, j->saved_dir, 8);
-	memcpy(j->buf->data + j->base + j->checksum_offset, j->saved_checksum, 4);
-	j->modified = false;
-}
-
 static void job_release(struct sign_job *j)
 {
+	pe_layout_release(&j->out);
 	free(j->pe);
-	free(j->saved_tail);
 	OPENSSL_free(j->idc);
 	PKCS7_free(j->p7);
 	memset(j, 0, sizeof(*j));
 }
 
 /*
- * Prepares the image in BUF (from BASE) for a new signature: drops its
- * signatures (unless appending), pads it to 8 as sbsign does, clears the
- * Certificate Table entry, and parses the part that is hashed.
+ * Lays out the image IN for a new signature: drops its signatures (unless
+ * appending), pads it to 8 as sbsign does, clears the Certificate Table
+ * entry, and parses the part that is hashed.
  */
-static int job_load_image(struct sign_job *j, struct ik_buf *buf, size_t base,
+static int job_load_image(struct sign_job *j, const struct pe_layout *in,
 			  const struct authenticode_sign_opts *o, struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *orig = calloc(1, sizeof(*orig));
-	bool append;
+	size_t data_keep;
+	uint8_t *head;
 	int r;
 
 	if (!orig)
 		return -ENOMEM;
-	j->buf = buf;
-	j->base = base;
-	j->orig_len = buf->len - base;
-	r = pe_parse(buf->data + base, j->orig_len, o->file, orig, d);
+	pe_layout_init(&j->out);
+	r = pe_parse_layout(in, o->file, orig, d);
 	if (r < 0)
 		return r;
 	if (orig->n_certs && o->existing == AUTHENTICODE_REFUSE_SIGNED) {
@@ -180,38 +187,39 @@ static int job_load_image(struct sign_job *j, struct ik_buf *buf, size_t base,
 					       "NumberOfRvaAndSizes %" PRIu32
 					       " leaves no Certificate Table directory entry",
 					       orig->NumberOfRvaAndSizes));
-	/* Room for padding and a signature, so later appends never move the image. */
-	r = ik_buf_reserve(buf, 8 + 65536 + 32);
-	if (r < 0)
-		return r;
-	append = o->existing == AUTHENTICODE_APPEND && orig->cert_table_size;
-	j->keep = orig->cert_table_size && !append ? orig->cert_table_offset : j->orig_len;
-	j->dir_offset = orig->security_dir_offset;
-	j->checksum_offset = orig->checksum_offset;
-	memcpy(j->saved_dir, buf->data + base + j->dir_offset, 8);
-	memcpy(j->saved_checksum, buf->data + base + j->checksum_offset, 4);
-	if (j->keep < j->orig_len) {
-		j->saved_tail_len = j->orig_len - j->keep;
-		j->saved_tail = malloc(j->saved_tail_len);
-		if (!j->saved_tail)
-			return -ENOMEM;
-		memcpy(j->saved_tail, buf->data + base + j->keep, j->saved_tail_len);
-	}
-	j->modified = true;
-	buf->len = base + j->keep;
-	if ((buf->len - base) % 8) {
-		/* Pad the image itself (BASE need not be 8-aligned in BUF). */
-		r = ik_buf_append_zero(buf, 8 - (buf->len - base) % 8);
+	if (orig->cert_table_size && o->existing == AUTHENTICODE_APPEND) {
+		/* Appending keeps the old entries: the new table starts where the old one did. */
+		r = pe_layout_contiguous(in, orig->cert_table_offset, orig->cert_table_size,
+					 &j->kept_table);
 		if (r < 0)
-			return r;
+			return ik_fail(d, r, "the certificate table is not in one piece");
+		j->kept_table_len = orig->cert_table_size;
 	}
-	/* Appending keeps the old entries: the new table starts where the old one did. */
-	j->table_offset = append ? orig->cert_table_offset : buf->len - base;
-	memset(buf->data + base + j->dir_offset, 0, 8);
+	data_keep = orig->cert_table_size ? orig->cert_table_offset : in->len;
+	j->table_offset = ik_align_up(data_keep, 8);
+	j->dir_offset = orig->security_dir_offset;
+
+	head = malloc(orig->SizeOfHeaders);
+	if (!head)
+		return -ENOMEM;
+	r = pe_layout_read(in, 0, head, orig->SizeOfHeaders);
+	if (r < 0) {
+		free(head);
+		return r;
+	}
+	memset(head + j->dir_offset, 0, 8);
+	r = pe_layout_set_head(&j->out, head, orig->SizeOfHeaders);
+	if (r >= 0)
+		r = pe_layout_add_range(&j->out, in, orig->SizeOfHeaders,
+					data_keep - orig->SizeOfHeaders);
+	if (r >= 0)
+		r = pe_layout_add_zero(&j->out, j->table_offset - data_keep);
+	if (r < 0)
+		return ik_fail(d, r, "cannot lay out the signed image");
 	j->pe = calloc(1, sizeof(*j->pe));
 	if (!j->pe)
 		return -ENOMEM;
-	return pe_parse(buf->data + base, j->table_offset, o->file, j->pe, d);
+	return pe_parse_layout(&j->out, o->file, j->pe, d);
 }
 
 static int add_attr_obj(PKCS7_SIGNER_INFO *si, int nid, const char *oid)
@@ -239,7 +247,7 @@ static int job_build(struct sign_job *j, const struct authenticode_sign_opts *o,
 	int r;
 
 	j->md = o->md ? o->md : EVP_sha256();
-	r = digest_image(j->pe, j->md, digest, 8, d);
+	r = digest_image(&j->out, j->pe, j->md, digest, 8, d);
 	if (r < 0)
 		return r;
 	r = spc_idc_encode(j->md, digest, (size_t)EVP_MD_get_size(j->md), &j->idc, &j->idc_len, d);
@@ -341,13 +349,13 @@ static int check_signature(X509 *cert, const EVP_MD *md, const uint8_t *tbs, siz
 	return 0;
 }
 
-/* Puts the signature in place, encodes it and appends it to the image. */
+/* Puts the signature in place, encodes it and appends the certificate table to the image. */
 static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o,
 		      unsigned char *sig, size_t sig_len, struct ik_diag *d)
 {
 	_cleanup_free_ struct pe_image *check = calloc(1, sizeof(*check));
-	struct ik_buf *buf = j->buf;
 	unsigned char *der = NULL;
+	struct ik_buf table;
 	size_t table_size;
 	int n, r;
 
@@ -367,34 +375,70 @@ static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o
 			       "(too many or too large certificates?)",
 			       n);
 	}
-	r = ik_buf_append_le32(buf, (uint32_t)n + PE_WIN_CERT_HEADER_SIZE);
+	/* The table starts 8-aligned, so padding it to 8 pads the file. */
+	ik_buf_init(&table, IK_BUF_DEFAULT_MAX);
+	r = ik_buf_append(&table, j->kept_table, j->kept_table_len);
 	if (r >= 0)
-		r = ik_buf_append_le16(buf, PE_WIN_CERT_REVISION_2_0);
+		r = ik_buf_pad_to(&table, 8);
 	if (r >= 0)
-		r = ik_buf_append_le16(buf, PE_WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+		r = ik_buf_append_le32(&table, (uint32_t)n + PE_WIN_CERT_HEADER_SIZE);
 	if (r >= 0)
-		r = ik_buf_append(buf, der, (size_t)n);
+		r = ik_buf_append_le16(&table, PE_WIN_CERT_REVISION_2_0);
+	if (r >= 0)
+		r = ik_buf_append_le16(&table, PE_WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+	if (r >= 0)
+		r = ik_buf_append(&table, der, (size_t)n);
 	OPENSSL_free(der);
-	if (r >= 0 && (buf->len - j->base) % 8)
-		r = ik_buf_append_zero(buf, 8 - (buf->len - j->base) % 8);
+	if (r >= 0)
+		r = ik_buf_pad_to(&table, 8);
+	if (r < 0) {
+		ik_buf_release(&table);
+		return r;
+	}
+	table_size = table.len;
+	r = pe_layout_add_owned(&j->out, ik_buf_take(&table, NULL), table_size);
 	if (r < 0)
 		return r;
-	table_size = buf->len - j->base - j->table_offset;
 	if (table_size > UINT32_MAX || j->table_offset > UINT32_MAX)
 		return ik_fail(d, -EFBIG, "signed image exceeds 4 GiB");
-	ik_put_le32(buf->data + j->base + j->dir_offset, (uint32_t)j->table_offset);
-	ik_put_le32(buf->data + j->base + j->dir_offset + 4, (uint32_t)table_size);
-	r = pe_parse(buf->data + j->base, buf->len - j->base, o->file, check, d);
+	ik_put_le32(j->out.head + j->dir_offset, (uint32_t)j->table_offset);
+	ik_put_le32(j->out.head + j->dir_offset + 4, (uint32_t)table_size);
+	r = pe_parse_layout(&j->out, o->file, check, d);
 	if (r < 0)
 		return r;
-	pe_update_checksum(buf->data + j->base, buf->len - j->base, check);
-	j->modified = false; /* done: nothing to restore */
+	pe_layout_update_checksum(&j->out, check);
 	return 0;
 }
 
-/* Signs the image at BUF[BASE..] in place; on failure the bytes are as before. */
-static int sign_in_buf(struct ik_buf *buf, size_t base, const struct authenticode_sign_opts *o,
-		       struct ik_diag *d)
+/*
+ * Replaces the image PE by the signed layout J put together, which borrows
+ * PE's bytes: PE's owned blocks move over, so they live as long as it does.
+ */
+static int job_commit(struct sign_job *j, struct pe_layout *pe)
+{
+	{
+		size_t need = j->out.n_owned + pe->n_owned;
+		if (need > j->out.cap_owned) {
+			void **n = realloc(j->out.owned, need * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			j->out.owned = n;
+			j->out.cap_owned = need;
+		}
+		memcpy(j->out.owned + j->out.n_owned, pe->owned, pe->n_owned * sizeof(*pe->owned));
+		j->out.n_owned = need;
+	}
+	free(pe->owned);
+	if (pe->cap_spans)
+		free(pe->spans);
+	*pe = j->out;
+	pe_layout_init(&j->out);
+	return 0;
+}
+
+/* Signs the image PE in place; on failure it is as before. */
+int authenticode_sign_layout(struct pe_layout *pe, const struct authenticode_sign_opts *o,
+			     struct ik_diag *d)
 {
 	struct sign_job j = { 0 };
 	unsigned char *tbs = NULL, *sig = NULL;
@@ -404,7 +448,7 @@ static int sign_in_buf(struct ik_buf *buf, size_t base, const struct authenticod
 
 	if (!o->key || !o->cert)
 		return ik_fail(d, -EINVAL, "signing needs a key and a certificate");
-	r = job_load_image(&j, buf, base, o, d);
+	r = job_load_image(&j, pe, o, d);
 	if (r >= 0)
 		r = job_build(&j, o, true, d);
 	if (r >= 0)
@@ -423,9 +467,9 @@ static int sign_in_buf(struct ik_buf *buf, size_t base, const struct authenticod
 	if (r < 0)
 		goto out;
 	r = job_finish(&j, o, TAKE_PTR(sig), sig_len, d);
+	if (r >= 0)
+		r = job_commit(&j, pe);
 out:
-	if (r < 0)
-		job_restore(&j);
 	OPENSSL_free(sig);
 	OPENSSL_free(tbs);
 	EVP_MD_CTX_free(ctx);
@@ -436,31 +480,46 @@ out:
 int authenticode_sign_in_place(struct ik_buf *pe, const struct authenticode_sign_opts *o,
 			       struct ik_diag *d)
 {
-	return sign_in_buf(pe, 0, o, d);
+	struct ik_buf signed_pe;
+	struct pe_layout l;
+	struct pe_span span;
+	int r;
+
+	pe_layout_view(&l, &span, pe->data, pe->len);
+	r = authenticode_sign_layout(&l, o, d);
+	ik_buf_init(&signed_pe, pe->max);
+	if (r >= 0)
+		r = pe_layout_to_buf(&l, &signed_pe, d);
+	pe_layout_release(&l);
+	if (r < 0) {
+		ik_buf_release(&signed_pe);
+		return r;
+	}
+	ik_buf_release(pe);
+	*pe = signed_pe;
+	return 0;
 }
 
 int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
 		      struct ik_buf *out, struct ik_diag *d)
 {
-	size_t base = out->len;
+	struct pe_layout l;
+	struct pe_span span;
 	int r;
 
-	r = ik_buf_reserve(out, len + 8 + 65536 + 32);
+	pe_layout_view(&l, &span, pe, len);
+	r = authenticode_sign_layout(&l, o, d);
 	if (r >= 0)
-		r = ik_buf_append(out, pe, len);
-	if (r < 0)
-		return ik_fail(d, r, "cannot allocate the signed image");
-	r = sign_in_buf(out, base, o, d);
-	if (r < 0)
-		out->len = base;
+		r = pe_layout_to_buf(&l, out, d);
+	pe_layout_release(&l);
 	return r;
 }
 
-int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
-			 struct ik_buf *out, struct ik_diag *d)
+int authenticode_prepare_layout(const struct pe_layout *pe,
+				const struct authenticode_sign_opts *o, struct ik_buf *out,
+				struct ik_diag *d)
 {
 	struct sign_job j = { 0 };
-	struct ik_buf copy;
 	unsigned char *tbs = NULL;
 	size_t tbs_len = 0;
 	X509 *cert = NULL;
@@ -470,10 +529,7 @@ int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticod
 	 * The attributes do not depend on the certificate, but PKCS#7 needs a
 	 * signer info to hold them: use a throwaway one when none is given.
 	 */
-	ik_buf_init(&copy, IK_BUF_DEFAULT_MAX);
-	r = ik_buf_append(&copy, pe, len);
-	if (r >= 0)
-		r = job_load_image(&j, &copy, 0, o, d);
+	r = job_load_image(&j, pe, o, d);
 	if (r >= 0 && !o->cert) {
 		struct authenticode_sign_opts o2 = *o;
 		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -496,19 +552,27 @@ int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticod
 	OPENSSL_free(tbs);
 	X509_free(cert);
 	job_release(&j);
-	ik_buf_release(&copy);
 	return r;
 }
 
-int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
-			const uint8_t *tbs, size_t tbs_len, const uint8_t *sig, size_t sig_len,
-			struct ik_buf *out, struct ik_diag *d)
+int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
+			 struct ik_buf *out, struct ik_diag *d)
+{
+	struct pe_layout l;
+	struct pe_span span;
+
+	pe_layout_view(&l, &span, pe, len);
+	return authenticode_prepare_layout(&l, o, out, d);
+}
+
+int authenticode_attach_layout(struct pe_layout *pe, const struct authenticode_sign_opts *o,
+			       const uint8_t *tbs, size_t tbs_len, const uint8_t *sig,
+			       size_t sig_len, struct ik_diag *d)
 {
 	struct sign_job j = { 0 };
 	unsigned char *expect = NULL, *sig_copy = NULL;
 	size_t expect_len = 0;
 	struct authenticode_sign_opts o2 = *o;
-	size_t base = out->len;
 	int r;
 
 	if (!o->cert)
@@ -540,12 +604,7 @@ int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode
 		}
 		sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 	}
-	base = out->len;
-	r = ik_buf_reserve(out, len + 8 + 65536 + 32);
-	if (r >= 0)
-		r = ik_buf_append(out, pe, len);
-	if (r >= 0)
-		r = job_load_image(&j, out, base, &o2, d);
+	r = job_load_image(&j, pe, &o2, d);
 	if (r >= 0)
 		r = job_build(&j, &o2, true, d);
 	if (r >= 0)
@@ -567,12 +626,26 @@ int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode
 		goto out;
 	}
 	r = job_finish(&j, &o2, TAKE_PTR(sig_copy), sig_len, d);
+	if (r >= 0)
+		r = job_commit(&j, pe);
 out:
-	if (r < 0) {
-		job_restore(&j);
-		out->len = base;
-	}
 	OPENSSL_free(expect);
 	job_release(&j);
+	return r;
+}
+
+int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
+			const uint8_t *tbs, size_t tbs_len, const uint8_t *sig, size_t sig_len,
+			struct ik_buf *out, struct ik_diag *d)
+{
+	struct pe_layout l;
+	struct pe_span span;
+	int r;
+
+	pe_layout_view(&l, &span, pe, len);
+	r = authenticode_attach_layout(&l, o, tbs, tbs_len, sig, sig_len, d);
+	if (r >= 0)
+		r = pe_layout_to_buf(&l, out, d);
+	pe_layout_release(&l);
 	return r;
 }

@@ -21,6 +21,7 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
+#include "fuki/pe_layout.h"
 
 /*
  * The Authenticode digest of the PE image PE (LEN bytes) with MD (NULL =
@@ -33,6 +34,10 @@
  */
 int authenticode_digest(const uint8_t *pe, size_t len, const EVP_MD *md, uint8_t *out,
 			struct ik_diag *d);
+
+/* The same for an image held as a layout (fuki/pe_layout.h). */
+int authenticode_digest_layout(const struct pe_layout *pe, const EVP_MD *md, uint8_t *out,
+			       struct ik_diag *d);
 
 /* What to do with an input that already carries signatures. */
 enum authenticode_existing {
@@ -51,6 +56,16 @@ struct authenticode_sign_opts {
 	int64_t signing_time;	   /* seconds since the epoch, UTC */
 	enum authenticode_existing existing;
 };
+
+/*
+ * Signs the image PE in place without copying it: on success PE is the
+ * signed image as a new layout (a patched copy of the headers, PE's bytes up
+ * to its certificate table, padding, the new table), which took over PE's
+ * owned blocks and borrows whatever PE borrowed; on failure PE is unchanged.
+ * The functions below taking buffers are wrappers around the layout ones.
+ */
+int authenticode_sign_layout(struct pe_layout *pe, const struct authenticode_sign_opts *o,
+			     struct ik_diag *d);
 
 /* Signs PE and appends the signed image to OUT. */
 int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
@@ -73,6 +88,10 @@ int authenticode_sign_in_place(struct ik_buf *pe, const struct authenticode_sign
 int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
 			 struct ik_buf *out, struct ik_diag *d);
 
+int authenticode_prepare_layout(const struct pe_layout *pe,
+				const struct authenticode_sign_opts *o, struct ik_buf *out,
+				struct ik_diag *d);
+
 /*
  * Two-step signing, step 2: checks that TBS is what authenticode_prepare()
  * emits for this image (-EBADE otherwise), that SIG verifies over it with
@@ -82,6 +101,10 @@ int authenticode_prepare(const uint8_t *pe, size_t len, const struct authenticod
 int authenticode_attach(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,
 			const uint8_t *tbs, size_t tbs_len, const uint8_t *sig, size_t sig_len,
 			struct ik_buf *out, struct ik_diag *d);
+/* The same in place on a layout, as authenticode_sign_layout(). */
+int authenticode_attach_layout(struct pe_layout *pe, const struct authenticode_sign_opts *o,
+			       const uint8_t *tbs, size_t tbs_len, const uint8_t *sig,
+			       size_t sig_len, struct ik_diag *d);
 
 enum authenticode_status {
 	AUTHENTICODE_OK = 0,
