@@ -132,7 +132,8 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	char *sbat = NULL, *cmdline = NULL, *osrel = NULL;
 	struct hwids hw;
 	struct fuki_opts o = { 0 };
-	struct ik_buf out;
+	const struct authenticode_sign_opts *so;
+	struct pe_layout out;
 	struct ik_diag d;
 	uint8_t digest[32];
 	char hex[65];
@@ -140,7 +141,7 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 
 	ik_diag_init(&d);
 	hwids_init(&hw);
-	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
+	pe_layout_init(&out);
 
 	for (size_t i = 0; r >= 0 && i < n_inputs; i++) {
 		r = ik_file_load(inputs[i], 0, &files[i], &d);
@@ -181,26 +182,26 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	o.machine = c->machine;
 	o.time_date_stamp = source_date_epoch();
 	o.any_payload = c->any_payload;
-	r = fuki_build(&o, &out, &d);
+	/*
+	 * The add-on is a layout borrowing the mapped inputs, signed in place
+	 * and streamed to the output: no copy of the payloads is made.
+	 */
+	r = fuki_build_layout(&o, &out, &d);
 	if (r < 0)
 		goto out;
-	if (s->key) {
-		s->opts.file = c->out;
-		r = authenticode_sign_in_place(&out, &s->opts, &d);
-		if (r < 0)
-			goto out;
-	}
-	{
-		const struct ik_buf *result = &out;
-		r = authenticode_digest(result->data, result->len, EVP_sha256(), digest, &d);
-		if (r >= 0)
-			r = ik_write_file_atomic(c->out, result->data, result->len, &d);
-		if (r >= 0) {
-			ik_hex_encode(digest, sizeof(digest), hex);
-			fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
-				s->key ? "signed" : "unsigned", c->out, result->len, n_inputs);
-			printf("%s\n", hex);
-		}
+	so = cli_sign_output_opts(s, c->out);
+	if (so)
+		r = authenticode_sign_layout(&out, so, &d);
+	if (r < 0)
+		goto out;
+	r = authenticode_digest_layout(&out, EVP_sha256(), digest, &d);
+	if (r >= 0)
+		r = pe_layout_write_file(&out, c->out, &d);
+	if (r >= 0) {
+		ik_hex_encode(digest, sizeof(digest), hex);
+		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
+			s->key ? "signed" : "unsigned", c->out, out.len, n_inputs);
+		printf("%s\n", hex);
 	}
 out:
 	for (size_t i = 0; i < n_inputs; i++) {
@@ -212,7 +213,7 @@ out:
 	free(sbat);
 	free(cmdline);
 	free(osrel);
-	ik_buf_release(&out);
+	pe_layout_release(&out);
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 
@@ -313,13 +314,9 @@ int cmd_fuki(int argc, char **argv)
 		return cli_usage_error(CMD, "--unsign only applies with --into");
 	if (c.into && c.machine)
 		return cli_usage_error(CMD, "--arch only applies to the generated add-on, not --into");
-	if ((s.key || s.cert) && !(s.key && s.cert))
-		return cli_usage_error(CMD, "signing needs both --key and --cert");
-	ret = cli_sign_load(CMD, &s, s.key != NULL);
-	if (ret == IK_EXIT_OK) {
-		s.opts.existing = AUTHENTICODE_REFUSE_SIGNED;
+	ret = cli_sign_load_optional(CMD, &s);
+	if (ret == IK_EXIT_OK)
 		ret = build(&c, &s, argv + optind, n_inputs);
-	}
 	cli_sign_release(&s);
 	return ret;
 }

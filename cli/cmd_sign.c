@@ -172,6 +172,8 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 	       bool append, const char *prepare, const char *attrs_path, const char *sig_path)
 {
 	struct ik_file_bytes in = { 0 }, tbs = { 0 }, sig = { 0 };
+	struct pe_layout pe;
+	struct pe_span span;
 	struct ik_buf out;
 	struct ik_diag d;
 	bool attach = attrs_path || sig_path;
@@ -179,6 +181,7 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 
 	ik_diag_init(&d);
 	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
+	pe_layout_init(&pe);
 	if (prepare && (attach || out_path || s->key))
 		return cli_usage_error(CMD, "--prepare-offline takes no --key, -o or signature options");
 	if (attach && !(attrs_path && sig_path))
@@ -203,25 +206,33 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 		if (r >= 0)
 			r = ik_file_load(sig_path, 1 << 20, &sig, &d);
 	}
+	/*
+	 * The mapped input is signed as a layout (headers copied and patched,
+	 * the rest borrowed) and streamed to the output: no copy of the image.
+	 */
 	if (r >= 0) {
+		pe_layout_view(&pe, &span, in.data, in.len);
 		if (prepare)
-			r = authenticode_prepare(in.data, in.len, &s->opts, &out, &d);
+			r = authenticode_prepare_layout(&pe, &s->opts, &out, &d);
 		else if (attach)
-			r = authenticode_attach(in.data, in.len, &s->opts, tbs.data, tbs.len, sig.data,
-						sig.len, &out, &d);
+			r = authenticode_attach_layout(&pe, &s->opts, tbs.data, tbs.len, sig.data,
+						       sig.len, &d);
 		else
-			r = authenticode_sign(in.data, in.len, &s->opts, &out, &d);
+			r = authenticode_sign_layout(&pe, &s->opts, &d);
 		if (r < 0)
 			ik_diag_file(&d, in_path, r);
 	}
-	if (r >= 0)
-		r = ik_write_file_atomic(prepare ? prepare : out_path, out.data, out.len, &d);
+	if (r >= 0 && prepare)
+		r = ik_write_file_atomic(prepare, out.data, out.len, &d);
+	else if (r >= 0)
+		r = pe_layout_write_file(&pe, out_path, &d);
 	if (r >= 0 && prepare)
 		fprintf(stderr,
 			"igvmkit sign: wrote %zu bytes to be signed to '%s'; sign them with the key and "
 			"%s, then run igvmkit sign --signed-attrs '%s' --signature SIG --cert CERT -o OUT "
 			"'%s'\n",
 			out.len, prepare, EVP_MD_get0_name(s->opts.md), prepare, in_path);
+	pe_layout_release(&pe);
 	ik_file_release(&in);
 	ik_file_release(&tbs);
 	ik_file_release(&sig);
