@@ -320,16 +320,39 @@ static int load_certs(const char *path, STACK_OF(X509) *into, bool first_only, s
 		return -ENOMEM;
 	}
 	if (memmem(f.data, f.len, "-----BEGIN", 10)) {
-		X509 *x;
-		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-			if (!sk_X509_push(into, x)) {
+		char *name = NULL, *header = NULL;
+		unsigned char *data = NULL;
+		long dlen = 0;
+
+		/*
+		 * Block by block rather than PEM_read_bio_X509(), which frees the
+		 * blocks it skips without wiping them: a combined key+certificate
+		 * file would leave the private key in freed memory.  PEM_FLAG_SECURE
+		 * allocates every block so that it is wiped when freed.
+		 */
+		while (r >= 0 && !(first_only && n > 0) &&
+		       PEM_read_bio_ex(bio, &name, &header, &data, &dlen,
+				       PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE)) {
+			const unsigned char *p = data;
+			bool is_cert = strcmp(name, PEM_STRING_X509) == 0 ||
+				       strcmp(name, PEM_STRING_X509_OLD) == 0;
+			bool is_trusted = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+			X509 *x = is_cert      ? d2i_X509(NULL, &p, dlen)
+				  : is_trusted ? d2i_X509_AUX(NULL, &p, dlen)
+					       : NULL;
+
+			if ((is_cert || is_trusted) && !x)
+				r = ik_fail_openssl(d, -EKEYREJECTED, "a CERTIFICATE block is not an X.509 certificate");
+			else if (x && !sk_X509_push(into, x)) {
 				X509_free(x);
 				r = -ENOMEM;
-				break;
-			}
-			n++;
-			if (first_only)
-				break;
+			} else if (x)
+				n++;
+			OPENSSL_secure_clear_free(data, (size_t)dlen);
+			OPENSSL_secure_free(name);
+			OPENSSL_secure_free(header);
+			data = NULL;
+			name = header = NULL;
 		}
 	} else {
 		X509 *x = d2i_X509_bio(bio, NULL);
@@ -341,9 +364,11 @@ static int load_certs(const char *path, STACK_OF(X509) *into, bool first_only, s
 	}
 	ERR_clear_error();
 	BIO_free(bio);
+	if (f.owned) /* read from a pipe: may be a combined key+certificate file */
+		OPENSSL_cleanse(f.owned, f.len);
 	ik_file_release(&f);
 	if (r < 0)
-		return r;
+		return ik_diag_file(d, path, r);
 	if (n == 0)
 		return ik_diag_file(d, path,
 				    ik_fail(d, -EKEYREJECTED, "no X.509 certificate found (expected PEM or DER)"));

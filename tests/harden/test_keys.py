@@ -358,6 +358,18 @@ def main():
         run_scan(needles, 'sign, encrypted key, --passphrase-env',
                  ['sign', '--key', 'db-enc.key', '--passphrase-env', 'IK_TEST_PASSPHRASE', '--cert', 'db.crt',
                   '-o', 'o.efi', pe], ['o.efi'], env=penv)
+        # A combined key+certificate PEM (either order) given as the certificate: the key
+        # blocks are skipped (and wiped, sign/key.c), never embedded.
+        with open('combined.pem', 'w') as f:
+            f.write(open('db.key').read() + open('db.crt').read())
+        run_scan(needles, 'sign, --cert a combined key+certificate file',
+                 ['sign', '--key', 'db.key', '--cert', 'combined.pem', '-o', 'o.efi', pe], ['o.efi'])
+        with open('combined.pem', 'w') as f:
+            f.write(open('db.crt').read() + open('db-enc.key').read())
+        run_scan(needles, 'fuki, --cert a combined certificate+encrypted key file',
+                 ['fuki', '--key', 'db-enc.key', '--passphrase-file', 'pass.txt', '--cert', 'combined.pem',
+                  '-o', 'o.efi', igvm], ['o.efi'])
+        os.unlink('combined.pem')
         run_scan(needles, 'sign --prepare-offline', ['sign', '--prepare-offline', 'o.tbs', pe], ['o.tbs'])
         run_scan(needles, 'fuki --key', ['fuki', '--key', 'db-enc.key', '--passphrase-file', 'pass.txt',
                                          '--cert', 'db.crt', '-o', 'o.efi', igvm], ['o.efi'])
