@@ -52,9 +52,22 @@ static int fail_file(const char *file, struct ik_diag *d, int r)
 	return cli_error_diag(CMD, d, r);
 }
 
-static int load(const char *path, struct ik_file_bytes *f, struct ik_diag *d)
+/* Loads PATH and hands its bytes to fn; a failure is printed naming PATH. */
+static int with_file(const char *path,
+		     int (*fn)(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d),
+		     void *ctx)
 {
-	return ik_file_load(path, 0, f, d);
+	struct ik_file_bytes f;
+	struct ik_diag d;
+	int r;
+
+	ik_diag_init(&d);
+	r = ik_file_load(path, 0, &f, &d);
+	if (r >= 0) {
+		r = fn(f.data, f.len, ctx, &d);
+		ik_file_release(&f);
+	}
+	return r < 0 ? fail_file(path, &d, r) : 0;
 }
 
 static int write_out(const char *path, const struct ik_buf *b)
@@ -114,87 +127,346 @@ static int default_time(const char *time_arg, struct vars_time *ret)
 	return 1;
 }
 
-/* ---- vars esl ---------------------------------------------------------------------- */
+/* ---- the command line: one option table for every subcommand --------------------------- */
 
-static void esl_help(FILE *out)
+enum sub { SUB_ESL, SUB_AUTH, SUB_VERIFY, SUB_STORE, SUB_JSON, SUB_LIST, SUB_EXTRACT };
+#define M(s) (1u << (s))
+#define M_SEED (M(SUB_STORE) | M(SUB_JSON))
+#define M_OUTPUT (M(SUB_ESL) | M(SUB_AUTH) | M_SEED | M(SUB_EXTRACT))
+
+/* Options that add something, kept in command-line order (-g/--owner applies to those after it). */
+enum entry_kind {
+	ENTRY_CERT,   /* esl -c: each certificate of the file as its own list */
+	ENTRY_REVOKE, /* esl --revoke-cert: EFI_CERT_X509_SHA256 of each certificate */
+	ENTRY_HASH,   /* esl --hash ALG:HEX */
+	ENTRY_SHA256, /* esl --sha256 HEX */
+	ENTRY_PE,     /* esl --pe: Authenticode SHA-256 */
+	ENTRY_ANY,    /* esl -a: .esl, .auth, certificate or PE */
+	ENTRY_ANCHOR, /* verify -c: trusted certificates */
+	ENTRY_SIGDB,  /* store/json --pk/--kek/--db/--dbx/--dbt */
+	ENTRY_SET,    /* store/json --set NAME:GUID:ATTR:FILE */
+	ENTRY_DROP,   /* store/json --delete NAME[:GUID] */
+};
+
+struct entry {
+	enum entry_kind kind;
+	enum vars_sigdb which; /* ENTRY_SIGDB */
+	const char *arg;
+	struct ik_guid owner;  /* -g/--owner in force where it was given */
+};
+
+struct opt_guid {
+	bool set;
+	struct ik_guid g;
+};
+
+/* Everything the options of any subcommand say. */
+struct args {
+	const char *output, *input, *size, *time, *key, *cert, *chain, *signature;
+	struct sign_secret_source secret;
+	struct opt_guid guid, owner;
+	bool append, is_unsigned, tbs, delete, signed_attrs, content_info, allow_non_rsa;
+	bool whole_image, json;
+	enum vars_sb_state secure_boot;
+	struct entry *entries;
+	size_t n_entries;
+	char **pos; /* positional arguments */
+	int n_pos;
+};
+
+enum action {
+	SET_STR,   /* field = optarg */
+	SET_TRUE,  /* field = true */
+	SET_GUID,  /* field = the GUID optarg names */
+	ADD_ENTRY, /* an entry of kind value */
+	SET_SB,	   /* secure_boot = value */
+	SHOW_HELP,
+};
+
+struct opt_row {
+	const char *name;
+	char short_name; /* 0: long only */
+	int has_arg;
+	enum action action;
+	size_t field; /* offsetof(struct args, ...) */
+	int value;    /* ADD_ENTRY: enum entry_kind; SET_SB: enum vars_sb_state */
+	int which;    /* ENTRY_SIGDB: enum vars_sigdb */
+	unsigned subs;
+};
+
+#define F(f) offsetof(struct args, f)
+#define ENTRY(kind) ADD_ENTRY, 0, (kind), 0
+#define SIGDB(w) ADD_ENTRY, 0, ENTRY_SIGDB, (w)
+static const struct opt_row opt_rows[] = {
+	{ "owner", 'g', required_argument, SET_GUID, F(owner), 0, 0, M(SUB_ESL) | M_SEED },
+	{ "owner", 0, required_argument, SET_GUID, F(owner), 0, 0, M(SUB_AUTH) },
+	{ "guid", 'g', required_argument, SET_GUID, F(guid), 0, 0,
+	  M(SUB_AUTH) | M(SUB_VERIFY) | M(SUB_EXTRACT) },
+	{ "cert", 'c', required_argument, ENTRY(ENTRY_CERT), M(SUB_ESL) },
+	{ "cert", 'c', required_argument, SET_STR, F(cert), 0, 0, M(SUB_AUTH) },
+	{ "cert", 'c', required_argument, ENTRY(ENTRY_ANCHOR), M(SUB_VERIFY) },
+	{ "hash", 0, required_argument, ENTRY(ENTRY_HASH), M(SUB_ESL) },
+	{ "sha256", 0, required_argument, ENTRY(ENTRY_SHA256), M(SUB_ESL) },
+	{ "pe", 0, required_argument, ENTRY(ENTRY_PE), M(SUB_ESL) },
+	{ "revoke-cert", 0, required_argument, ENTRY(ENTRY_REVOKE), M(SUB_ESL) },
+	{ "add", 'a', required_argument, ENTRY(ENTRY_ANY), M(SUB_ESL) },
+	{ "allow-non-rsa", 0, no_argument, SET_TRUE, F(allow_non_rsa), 0, 0, M(SUB_ESL) },
+	{ "key", 'k', required_argument, SET_STR, F(key), 0, 0, M(SUB_AUTH) },
+	{ "chain", 0, required_argument, SET_STR, F(chain), 0, 0, M(SUB_AUTH) },
+	{ "unsigned", 0, no_argument, SET_TRUE, F(is_unsigned), 0, 0, M(SUB_AUTH) },
+	{ "signature", 0, required_argument, SET_STR, F(signature), 0, 0, M(SUB_AUTH) },
+	{ "tbs", 0, no_argument, SET_TRUE, F(tbs), 0, 0, M(SUB_AUTH) },
+	{ "append", 'A', no_argument, SET_TRUE, F(append), 0, 0, M(SUB_AUTH) | M(SUB_VERIFY) },
+	{ "time", 't', required_argument, SET_STR, F(time), 0, 0, M(SUB_AUTH) | M_SEED },
+	{ "delete", 0, no_argument, SET_TRUE, F(delete), 0, 0, M(SUB_AUTH) },
+	{ "delete", 0, required_argument, ENTRY(ENTRY_DROP), M_SEED },
+	{ "signed-attrs", 0, no_argument, SET_TRUE, F(signed_attrs), 0, 0, M(SUB_AUTH) },
+	{ "content-info", 0, no_argument, SET_TRUE, F(content_info), 0, 0, M(SUB_AUTH) },
+	{ "passphrase-file", 0, required_argument, SET_STR, F(secret.file), 0, 0, M(SUB_AUTH) },
+	{ "passphrase-env", 0, required_argument, SET_STR, F(secret.env), 0, 0, M(SUB_AUTH) },
+	{ "input", 'i', required_argument, SET_STR, F(input), 0, 0, M_SEED },
+	{ "size", 's', required_argument, SET_STR, F(size), 0, 0, M_SEED },
+	{ "whole-image", 0, no_argument, SET_TRUE, F(whole_image), 0, 0, M_SEED },
+	{ "pk", 0, required_argument, SIGDB(VARS_SIGDB_PK), M_SEED },
+	{ "kek", 0, required_argument, SIGDB(VARS_SIGDB_KEK), M_SEED },
+	{ "db", 0, required_argument, SIGDB(VARS_SIGDB_DB), M_SEED },
+	{ "dbx", 0, required_argument, SIGDB(VARS_SIGDB_DBX), M_SEED },
+	{ "dbt", 0, required_argument, SIGDB(VARS_SIGDB_DBT), M_SEED },
+	{ "secure-boot", 0, no_argument, SET_SB, 0, VARS_SB_ENABLED, 0, M_SEED },
+	{ "no-secure-boot", 0, no_argument, SET_SB, 0, VARS_SB_DISABLED, 0, M_SEED },
+	{ "set", 0, required_argument, ENTRY(ENTRY_SET), M_SEED },
+	{ "json", 'j', no_argument, SET_TRUE, F(json), 0, 0, M(SUB_LIST) },
+	{ "output", 'o', required_argument, SET_STR, F(output), 0, 0, M_OUTPUT },
+	{ "help", 'h', no_argument, SHOW_HELP, 0, 0, 0, ~0u },
+};
+#undef F
+#undef ENTRY
+#undef SIGDB
+
+struct subcommand {
+	const char *name;
+	enum sub id;
+	int (*run)(struct args *a, const struct subcommand *sc);
+	const char *summary;
+	void (*help)(FILE *out, const char *sub);
+	int min_pos, max_pos;	/* positional arguments */
+	const char *pos_error;	/* message for a wrong count; NULL: "unexpected argument" */
+	const char *few_error;	/* message for too few, when it differs */
+};
+
+static int add_entry(struct args *a, const struct opt_row *row, const char *arg)
 {
-	fprintf(out,
-		"usage: igvmkit vars esl [options] -o OUT\n"
-		"\n"
-		"Builds an EFI signature list file (the value of PK, KEK, db or dbx).\n"
-		"Entries are added in the order given; --owner applies to the entries after it.\n"
-		"\n"
-		"  -g, --owner GUID        SignatureOwner of the following entries (default: zero GUID)\n"
-		"  -c, --cert FILE         X.509 certificate(s), PEM or DER: one list per certificate\n"
-		"      --hash ALG:HEX      a hash entry; ALG is sha256, sha384, sha512, sha224 or sha1\n"
-		"      --sha256 HEX        same as --hash sha256:HEX\n"
-		"      --pe FILE           Authenticode SHA-256 of a PE/COFF image (db entry for it)\n"
-		"      --revoke-cert FILE  EFI_CERT_X509_SHA256 entry (tbsCertificate hash) for dbx\n"
-		"  -a, --add FILE          entries of an existing .esl, .auth, certificate or PE file\n"
-		"      --allow-non-rsa     accept non-RSA certificates (edk2 rejects them)\n"
-		"  -o, --output FILE       output file ('-' for standard output)\n"
-		"  -h, --help              show this help\n");
+	struct entry *grown;
+
+	grown = realloc(a->entries, (a->n_entries + 1) * sizeof(*grown));
+	if (!grown)
+		return IK_EXIT_INTERNAL;
+	a->entries = grown;
+	grown[a->n_entries++] = (struct entry){ (enum entry_kind)row->value,
+						(enum vars_sigdb)row->which, arg, a->owner.g };
+	return 0;
 }
 
-static int add_cert_file(struct esl_db *db, const struct ik_guid *owner, const char *path,
-			 bool allow_non_rsa, bool revoke)
+/* Does what one option row says; -1 after --help. */
+static int apply_option(struct args *a, const struct subcommand *sc, const struct opt_row *row,
+			const char *arg)
 {
-	struct ik_file_bytes f;
+	char *field = (char *)a + row->field;
+	char opt[32];
+
+	switch (row->action) {
+	case SET_STR:
+		memcpy(field, &arg, sizeof(arg));
+		return 0;
+	case SET_TRUE:
+		*(bool *)(void *)field = true;
+		return 0;
+	case SET_GUID:
+		snprintf(opt, sizeof(opt), "--%s", row->name);
+		((struct opt_guid *)(void *)field)->set = true;
+		return parse_guid_opt(opt, arg, &((struct opt_guid *)(void *)field)->g);
+	case ADD_ENTRY:
+		return add_entry(a, row, arg);
+	case SET_SB:
+		a->secure_boot = (enum vars_sb_state)row->value;
+		return 0;
+	case SHOW_HELP:
+		sc->help(stdout, sc->name);
+		return -1;
+	}
+	return IK_EXIT_INTERNAL;
+}
+
+static void args_release(struct args *a)
+{
+	free(a->entries);
+}
+
+/*
+ * Parses argv with the rows of SC's subcommand: getopt_long tables built
+ * from opt_rows, then the count of positional arguments.  Returns 0, an
+ * exit code, or -1 when --help was shown.
+ */
+static int parse_args(int argc, char **argv, const struct subcommand *sc, struct args *a)
+{
+	struct option longs[IK_ARRAY_SIZE(opt_rows) + 1];
+	const struct opt_row *rows[IK_ARRAY_SIZE(opt_rows)];
+	char shorts[2 * IK_ARRAY_SIZE(opt_rows) + 1];
+	size_t n = 0, ns = 0;
+	int c, r = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->secure_boot = VARS_SB_UNCHANGED;
+	for (size_t i = 0; i < IK_ARRAY_SIZE(opt_rows); i++) {
+		const struct opt_row *row = &opt_rows[i];
+
+		if (!(row->subs & M(sc->id)))
+			continue;
+		rows[n] = row;
+		/* val: the short letter where there is one (cli_option_error matches on it). */
+		longs[n] = (struct option){ row->name, row->has_arg, NULL,
+					    row->short_name ? row->short_name : 256 + (int)n };
+		if (row->short_name) {
+			shorts[ns++] = row->short_name;
+			if (row->has_arg == required_argument)
+				shorts[ns++] = ':';
+		}
+		n++;
+	}
+	longs[n] = (struct option){ 0 };
+	shorts[ns] = '\0';
+	optind = 1;
+	while (r == 0 && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct opt_row *row = NULL;
+
+		if (c >= 256)
+			row = rows[c - 256];
+		for (size_t i = 0; !row && c != '?' && c != ':' && i < n; i++)
+			if (rows[i]->short_name == c)
+				row = rows[i];
+		if (!row)
+			return cli_option_error(CMD, argv, longs);
+		r = apply_option(a, sc, row, optarg);
+	}
+	if (r)
+		return r;
+	a->pos = argv + optind;
+	a->n_pos = argc - optind;
+	if (a->n_pos < sc->min_pos && sc->few_error)
+		return cli_usage_error(CMD, "%s: %s", sc->name, sc->few_error);
+	if (a->n_pos < sc->min_pos || a->n_pos > sc->max_pos) {
+		if (sc->pos_error)
+			return cli_usage_error(CMD, "%s: %s", sc->name, sc->pos_error);
+		return cli_usage_error(CMD, "%s: unexpected argument '%s'", sc->name,
+				       a->pos[sc->max_pos]);
+	}
+	if ((M(sc->id) & M_OUTPUT) && !a->output)
+		return cli_usage_error(CMD, "%s: --output is required", sc->name);
+	return 0;
+}
+
+/* ---- entries: certificates, hashes and files named by the options ---------------------- */
+
+/* Where entries go: an esl's database, verify's trust anchors, or a store's seed. */
+struct entry_ctx {
+	const struct args *a;
+	const struct entry *e;
+	struct esl_db *db;
+	STACK_OF(X509) *certs;
+	struct vars_seed *seed;
+};
+
+/* Each certificate of a PEM/DER file: as its own X.509 list or as a dbx tbs hash. */
+static int add_certs(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
+{
+	const struct entry_ctx *c = ctx;
 	struct vars_cert_set certs;
-	struct ik_diag d;
 	int r;
 
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
+	r = vars_certs_load(p, len, &certs, d);
 	if (r < 0)
-		return fail_file(path, &d, r);
-	r = vars_certs_load(f.data, f.len, &certs, &d);
-	ik_file_release(&f);
-	if (r < 0)
-		return fail_file(path, &d, r);
+		return r;
 	for (size_t i = 0; i < certs.n && r >= 0; i++) {
-		if (revoke)
-			r = esl_db_add_x509_tbs_sha256(db, owner, certs.certs[i].der,
-						       certs.certs[i].len, &d);
+		if (c->e->kind == ENTRY_REVOKE)
+			r = esl_db_add_x509_tbs_sha256(c->db, &c->e->owner, certs.certs[i].der,
+						       certs.certs[i].len, d);
 		else
-			r = esl_db_add_x509(db, owner, certs.certs[i].der, certs.certs[i].len,
-					    allow_non_rsa, &d);
+			r = esl_db_add_x509(c->db, &c->e->owner, certs.certs[i].der,
+					    certs.certs[i].len, c->a->allow_non_rsa, d);
 		if (r < 0 && certs.n > 1)
-			ik_diag_place(&d, r, "certificate %zu", i);
+			ik_diag_place(d, r, "certificate %zu", i);
 	}
 	vars_cert_set_release(&certs);
-	return r < 0 ? fail_file(path, &d, r) : 0;
+	return r;
 }
 
-static int add_any_file(struct esl_db *db, const struct ik_guid *owner, const char *path,
-			struct vars_time *time_io)
+static int add_any(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
 {
-	struct ik_file_bytes f;
-	struct ik_diag d;
-	int r;
+	const struct entry_ctx *c = ctx;
 
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	r = vars_sigdb_add_file(db, f.data, f.len, owner, NULL, time_io, &d);
-	ik_file_release(&f);
-	return r < 0 ? fail_file(path, &d, r) : 0;
+	return vars_sigdb_add_file(c->db, p, len, &c->e->owner, NULL, NULL, d);
 }
 
-static int add_pe_file(struct esl_db *db, const struct ik_guid *owner, const char *path)
+static int add_pe(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
 {
-	struct ik_file_bytes f;
-	struct ik_diag d;
+	const struct entry_ctx *c = ctx;
+
+	return esl_db_add_pe(c->db, &c->e->owner, p, len, d);
+}
+
+/* Every certificate of a PEM/DER file onto a stack. */
+static int push_certs(const uint8_t *p, size_t len, STACK_OF(X509) *sk, struct ik_diag *d)
+{
+	struct vars_cert_set certs;
 	int r;
 
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
+	r = vars_certs_load(p, len, &certs, d);
 	if (r < 0)
-		return fail_file(path, &d, r);
-	r = esl_db_add_pe(db, owner, f.data, f.len, &d);
-	ik_file_release(&f);
-	return r < 0 ? fail_file(path, &d, r) : 0;
+		return r;
+	for (size_t i = 0; r >= 0 && i < certs.n; i++) {
+		X509 *x = NULL;
+		r = vars_x509_from_der(certs.certs[i].der, certs.certs[i].len, &x, d);
+		if (r >= 0 && !sk_X509_push(sk, x)) {
+			X509_free(x);
+			r = -ENOMEM;
+		}
+	}
+	vars_cert_set_release(&certs);
+	return r;
+}
+
+static int push_cert_file(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
+{
+	return push_certs(p, len, ctx, d);
+}
+
+/* Trust anchors from a certificate file or from the X.509 entries of an .esl. */
+static int push_anchors(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
+{
+	const struct entry_ctx *c = ctx;
+	struct esl_db db;
+	int r;
+
+	if (vars_detect(p, len) != VARS_FORMAT_ESL)
+		return push_certs(p, len, c->certs, d);
+	r = esl_db_parse(p, len, &db, d);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r >= 0 && i < db.n_lists; i++) {
+		if (!ik_guid_equal(&db.lists[i].type, &vars_guid_cert_x509))
+			continue;
+		for (size_t j = 0; r >= 0 && j < db.lists[i].n_entries; j++) {
+			X509 *x = NULL;
+			r = vars_x509_from_der(db.lists[i].entries[j].data,
+					       db.lists[i].entries[j].len, &x, d);
+			if (r >= 0 && !sk_X509_push(c->certs, x)) {
+				X509_free(x);
+				r = -ENOMEM;
+			}
+		}
+	}
+	esl_db_release(&db);
+	return r;
 }
 
 static int add_hash_arg(struct esl_db *db, const struct ik_guid *owner, const char *alg,
@@ -220,91 +492,165 @@ static int add_hash_arg(struct esl_db *db, const struct ik_guid *owner, const ch
 	return r < 0 ? cli_error_diag(CMD, &d, r) : 0;
 }
 
-static int cmd_vars_esl(int argc, char **argv)
+/* --set NAME:GUID:ATTR:FILE */
+static int add_set(struct vars_seed *seed, const char *spec)
 {
-	enum { OPT_HASH = 256, OPT_SHA256, OPT_PE, OPT_REVOKE, OPT_NON_RSA };
-	static const struct option opts[] = {
-		{ "owner", required_argument, NULL, 'g' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "hash", required_argument, NULL, OPT_HASH },
-		{ "sha256", required_argument, NULL, OPT_SHA256 },
-		{ "pe", required_argument, NULL, OPT_PE },
-		{ "revoke-cert", required_argument, NULL, OPT_REVOKE },
-		{ "add", required_argument, NULL, 'a' },
-		{ "allow-non-rsa", no_argument, NULL, OPT_NON_RSA },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct ik_guid owner = vars_guid_zero;
+	char name[VARS_NAME_MAX_CHARS * 3 + 1], guid_s[64], attr_s[64];
+	const char *guid_p, *attr_p, *file;
+	struct ik_guid guid;
+	uint32_t attr;
+	struct ik_file_bytes f;
+	struct ik_diag d;
+	int r;
+
+	guid_p = strchr(spec, ':');
+	attr_p = guid_p ? strchr(guid_p + 1, ':') : NULL;
+	file = attr_p ? strchr(attr_p + 1, ':') : NULL;
+	if (!file)
+		return cli_usage_error(CMD, "--set expects NAME:GUID:ATTR:FILE, got '%s'", spec);
+	if ((size_t)(guid_p - spec) >= sizeof(name) || (size_t)(attr_p - guid_p) > sizeof(guid_s) ||
+	    (size_t)(file - attr_p) > sizeof(attr_s))
+		return cli_usage_error(CMD, "--set: '%s' is too long", spec);
+	snprintf(name, sizeof(name), "%.*s", (int)(guid_p - spec), spec);
+	snprintf(guid_s, sizeof(guid_s), "%.*s", (int)(attr_p - guid_p - 1), guid_p + 1);
+	snprintf(attr_s, sizeof(attr_s), "%.*s", (int)(file - attr_p - 1), attr_p + 1);
+	file++;
+	if (vars_guid_parse_alias(guid_s, &guid) < 0)
+		return cli_usage_error(CMD, "--set %s: '%s' is not a GUID", name, guid_s);
+	if (vars_attr_parse(attr_s, &attr) < 0 || (attr & ~(uint32_t)0x3f) ||
+	    !(attr & EFI_VARIABLE_NON_VOLATILE))
+		return cli_usage_error(CMD,
+				       "--set %s: attributes '%s' must name NV and only NV, BS, RT, "
+				       "HR, AT bits",
+				       name, attr_s);
+	if (vars_sigdb_from_name(name) != VARS_SIGDB_INVALID)
+		return cli_usage_error(CMD, "--set: use --%s for '%s'", name, name);
+	ik_diag_init(&d);
+	r = ik_file_load(file, 0, &f, &d);
+	if (r < 0)
+		return fail_file(file, &d, r);
+	r = vars_seed_set(seed, name, &guid, attr, f.data, f.len, &d);
+	ik_file_release(&f);
+	return r < 0 ? cli_error_diag(CMD, &d, r) : 0;
+}
+
+/* --delete NAME[:GUID] */
+static int add_drop(struct vars_seed *seed, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	struct ik_guid guid;
+	struct ik_diag d;
+	char *name;
+	int r;
+
+	name = colon ? strndup(spec, (size_t)(colon - spec)) : strdup(spec);
+	if (!name)
+		return IK_EXIT_INTERNAL;
+	if (colon && vars_guid_parse_alias(colon + 1, &guid) < 0)
+		r = cli_usage_error(CMD, "--delete: '%s' is not a GUID", colon + 1);
+	else if (!colon && !vars_default_guid_for_name(name))
+		r = cli_usage_error(CMD, "--delete %s: give NAME:GUID", name);
+	else {
+		ik_diag_init(&d);
+		r = vars_seed_drop(seed, name, colon ? &guid : NULL, &d);
+		r = r < 0 ? cli_error_diag(CMD, &d, r) : 0;
+	}
+	free(name);
+	return r;
+}
+
+/* Adds one entry; returns 0 or the exit code (the error is printed). */
+static int take_entry(struct entry_ctx *c)
+{
+	const struct entry *e = c->e;
+	char alg[16];
+	const char *colon;
+	struct ik_diag d;
+	int r;
+
+	switch (e->kind) {
+	case ENTRY_CERT:
+	case ENTRY_REVOKE:
+		return with_file(e->arg, add_certs, c);
+	case ENTRY_PE:
+		return with_file(e->arg, add_pe, c);
+	case ENTRY_ANY:
+		return with_file(e->arg, add_any, c);
+	case ENTRY_ANCHOR:
+		return with_file(e->arg, push_anchors, c);
+	case ENTRY_SHA256:
+		return add_hash_arg(c->db, &e->owner, "sha256", e->arg);
+	case ENTRY_HASH:
+		colon = strchr(e->arg, ':');
+		if (!colon)
+			return cli_usage_error(CMD, "--hash expects ALG:HEX, got '%s'", e->arg);
+		snprintf(alg, sizeof(alg), "%.*s", (int)(colon - e->arg), e->arg);
+		return add_hash_arg(c->db, &e->owner, (size_t)(colon - e->arg) < sizeof(alg) ? alg : e->arg,
+				    colon + 1);
+	case ENTRY_SIGDB:
+		ik_diag_init(&d);
+		r = vars_seed_add_file(c->seed, e->which, e->arg, &e->owner, &d);
+		return r < 0 ? cli_error_diag(CMD, &d, r) : 0;
+	case ENTRY_SET:
+		return add_set(c->seed, e->arg);
+	case ENTRY_DROP:
+		return add_drop(c->seed, e->arg);
+	}
+	return IK_EXIT_INTERNAL;
+}
+
+static int take_entries(struct entry_ctx *c)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < c->a->n_entries; i++) {
+		c->e = &c->a->entries[i];
+		r = take_entry(c);
+	}
+	return r;
+}
+
+/* ---- vars esl ---------------------------------------------------------------------- */
+
+static void esl_help(FILE *out, const char *sub)
+{
+	(void)sub;
+	fprintf(out,
+		"usage: igvmkit vars esl [options] -o OUT\n"
+		"\n"
+		"Builds an EFI signature list file (the value of PK, KEK, db or dbx).\n"
+		"Entries are added in the order given; --owner applies to the entries after it.\n"
+		"\n"
+		"  -g, --owner GUID        SignatureOwner of the following entries (default: zero GUID)\n"
+		"  -c, --cert FILE         X.509 certificate(s), PEM or DER: one list per certificate\n"
+		"      --hash ALG:HEX      a hash entry; ALG is sha256, sha384, sha512, sha224 or sha1\n"
+		"      --sha256 HEX        same as --hash sha256:HEX\n"
+		"      --pe FILE           Authenticode SHA-256 of a PE/COFF image (db entry for it)\n"
+		"      --revoke-cert FILE  EFI_CERT_X509_SHA256 entry (tbsCertificate hash) for dbx\n"
+		"  -a, --add FILE          entries of an existing .esl, .auth, certificate or PE file\n"
+		"      --allow-non-rsa     accept non-RSA certificates (edk2 rejects them)\n"
+		"  -o, --output FILE       output file ('-' for standard output)\n"
+		"  -h, --help              show this help\n");
+}
+
+static int cmd_vars_esl(struct args *a, const struct subcommand *sc)
+{
 	struct esl_db db;
+	struct entry_ctx ctx = { .a = a, .db = &db };
 	struct ik_buf out;
 	struct ik_diag d;
-	const char *output = NULL;
-	bool allow_non_rsa = false;
-	int c, r = 0;
+	int r;
 
-	/* --allow-non-rsa must be known before any --cert, so look for it first. */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--allow-non-rsa") == 0)
-			allow_non_rsa = true;
+	(void)sc;
 	esl_db_init(&db);
 	ik_buf_init(&out, 0);
-	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "g:c:a:o:h", opts, NULL)) != -1) {
-		char *colon;
-
-		switch (c) {
-		case 'g':
-			r = parse_guid_opt("--owner", optarg, &owner);
-			break;
-		case 'c':
-			r = add_cert_file(&db, &owner, optarg, allow_non_rsa, false);
-			break;
-		case OPT_REVOKE:
-			r = add_cert_file(&db, &owner, optarg, true, true);
-			break;
-		case OPT_HASH:
-			colon = strchr(optarg, ':');
-			if (!colon) {
-				r = cli_usage_error(CMD, "--hash expects ALG:HEX, got '%s'", optarg);
-				break;
-			}
-			*colon = '\0';
-			r = add_hash_arg(&db, &owner, optarg, colon + 1);
-			break;
-		case OPT_SHA256:
-			r = add_hash_arg(&db, &owner, "sha256", optarg);
-			break;
-		case OPT_PE:
-			r = add_pe_file(&db, &owner, optarg);
-			break;
-		case 'a':
-			r = add_any_file(&db, &owner, optarg, NULL);
-			break;
-		case OPT_NON_RSA:
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			esl_help(stdout);
-			esl_db_release(&db);
-			return IK_EXIT_OK;
-		default:
-			r = IK_EXIT_USAGE;
-		}
-	}
-	if (r == 0 && optind < argc)
-		r = cli_usage_error(CMD, "esl: unexpected argument '%s'", argv[optind]);
-	if (r == 0 && !output)
-		r = cli_usage_error(CMD, "esl: --output is required");
+	r = take_entries(&ctx);
 	if (r == 0 && db.n_lists == 0)
 		r = cli_usage_error(CMD, "esl: no entries given (--cert, --hash, --pe, --add ...)");
 	if (r == 0) {
 		ik_diag_init(&d);
 		r = esl_db_serialize(&db, &out, &d);
-		r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(output, &out);
+		r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(a->output, &out);
 	}
 	ik_buf_release(&out);
 	esl_db_release(&db);
@@ -313,8 +659,9 @@ static int cmd_vars_esl(int argc, char **argv)
 
 /* ---- vars auth / verify ------------------------------------------------------------- */
 
-static void auth_help(FILE *out)
+static void auth_help(FILE *out, const char *sub)
 {
+	(void)sub;
 	fprintf(out,
 		"usage: igvmkit vars auth NAME [options] -o OUT [INPUT]\n"
 		"\n"
@@ -343,53 +690,6 @@ static void auth_help(FILE *out)
 		"  -h, --help              show this help\n");
 }
 
-static int load_cert(const char *path, X509 **ret)
-{
-	struct ik_file_bytes f;
-	struct vars_cert_set certs;
-	struct ik_diag d;
-	int r;
-
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	r = vars_certs_load(f.data, f.len, &certs, &d);
-	ik_file_release(&f);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	r = vars_x509_from_der(certs.certs[0].der, certs.certs[0].len, ret, &d);
-	vars_cert_set_release(&certs);
-	return r < 0 ? fail_file(path, &d, r) : 0;
-}
-
-static int load_certs_into(const char *path, STACK_OF(X509) *sk)
-{
-	struct ik_file_bytes f;
-	struct vars_cert_set certs;
-	struct ik_diag d;
-	int r;
-
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	r = vars_certs_load(f.data, f.len, &certs, &d);
-	ik_file_release(&f);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	for (size_t i = 0; i < certs.n && r >= 0; i++) {
-		X509 *x = NULL;
-		r = vars_x509_from_der(certs.certs[i].der, certs.certs[i].len, &x, &d);
-		if (r >= 0 && !sk_X509_push(sk, x)) {
-			X509_free(x);
-			r = -ENOMEM;
-		}
-	}
-	vars_cert_set_release(&certs);
-	return r < 0 ? fail_file(path, &d, r) : 0;
-}
-
 /* Reads INPUT as the new value of NAME: validated sigdb, or raw bytes. */
 static int auth_payload(const char *name, const char *input, const struct ik_guid *owner,
 			struct ik_buf *payload)
@@ -401,7 +701,7 @@ static int auth_payload(const char *name, const char *input, const struct ik_gui
 	int r;
 
 	ik_diag_init(&d);
-	r = load(input, &f, &d);
+	r = ik_file_load(input, 0, &f, &d);
 	if (r < 0)
 		return fail_file(input, &d, r);
 	if (which == VARS_SIGDB_INVALID) {
@@ -420,189 +720,105 @@ static int auth_payload(const char *name, const char *input, const struct ik_gui
 	return r < 0 ? fail_file(input, &d, r) : 0;
 }
 
-static int cmd_vars_auth(int argc, char **argv)
+/* The signer of vars auth: key, first certificate of --cert, --chain certificates. */
+static int load_signer(const struct args *a, EVP_PKEY **key, STACK_OF(X509) *certs,
+		       STACK_OF(X509) **chain)
 {
-	enum { OPT_CHAIN = 256, OPT_UNSIGNED, OPT_SIG, OPT_TBS, OPT_OWNER, OPT_DELETE, OPT_ATTRS,
-	       OPT_CI, OPT_PASS_FILE, OPT_PASS_ENV };
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "chain", required_argument, NULL, OPT_CHAIN },
-		{ "unsigned", no_argument, NULL, OPT_UNSIGNED },
-		{ "signature", required_argument, NULL, OPT_SIG },
-		{ "tbs", no_argument, NULL, OPT_TBS },
-		{ "guid", required_argument, NULL, 'g' },
-		{ "append", no_argument, NULL, 'A' },
-		{ "time", required_argument, NULL, 't' },
-		{ "owner", required_argument, NULL, OPT_OWNER },
-		{ "delete", no_argument, NULL, OPT_DELETE },
-		{ "signed-attrs", no_argument, NULL, OPT_ATTRS },
-		{ "content-info", no_argument, NULL, OPT_CI },
-		{ "passphrase-file", required_argument, NULL, OPT_PASS_FILE },
-		{ "passphrase-env", required_argument, NULL, OPT_PASS_ENV },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *key_path = NULL, *cert_path = NULL, *chain_path = NULL, *sig_path = NULL;
-	const char *time_arg = NULL, *output = NULL, *name, *input = NULL;
-	struct ik_guid guid, owner = vars_guid_zero;
-	bool have_guid = false, append = false, is_unsigned = false, tbs = false, del = false;
-	bool signed_attrs = false, content_info = false;
-	struct sign_secret_source secret = { NULL, NULL };
+	struct ik_diag d;
+	int r;
+
+	ik_diag_init(&d);
+	r = sign_key_load(a->key, &a->secret, key, &d);
+	if (r < 0)
+		return cli_error_diag(CMD, &d, r);
+	r = with_file(a->cert, push_cert_file, certs);
+	if (r == 0 && a->chain) {
+		*chain = sk_X509_new_null();
+		r = *chain ? with_file(a->chain, push_cert_file, *chain) : IK_EXIT_INTERNAL;
+	}
+	return r;
+}
+
+static int cmd_vars_auth(struct args *a, const struct subcommand *sc)
+{
+	const char *name = a->pos[0], *input = a->n_pos > 1 ? a->pos[1] : NULL;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
-	_cleanup_(X509_freep) X509 *cert = NULL;
-	STACK_OF(X509) *chain = NULL;
+	STACK_OF(X509) *certs = NULL, *chain = NULL;
 	struct vars_auth_target t;
 	struct vars_time time;
 	struct ik_buf payload, out;
 	struct ik_diag d;
-	int c, r = 0, have_time;
+	int r = 0, have_time;
 
-	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "k:c:g:At:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key_path = optarg;
-			break;
-		case 'c':
-			cert_path = optarg;
-			break;
-		case OPT_CHAIN:
-			chain_path = optarg;
-			break;
-		case OPT_UNSIGNED:
-			is_unsigned = true;
-			break;
-		case OPT_SIG:
-			sig_path = optarg;
-			break;
-		case OPT_TBS:
-			tbs = true;
-			break;
-		case 'g':
-			r = parse_guid_opt("--guid", optarg, &guid);
-			have_guid = true;
-			break;
-		case 'A':
-			append = true;
-			break;
-		case 't':
-			time_arg = optarg;
-			break;
-		case OPT_OWNER:
-			r = parse_guid_opt("--owner", optarg, &owner);
-			break;
-		case OPT_DELETE:
-			del = true;
-			break;
-		case OPT_ATTRS:
-			signed_attrs = true;
-			break;
-		case OPT_CI:
-			content_info = true;
-			break;
-		case OPT_PASS_FILE:
-			secret.file = optarg;
-			break;
-		case OPT_PASS_ENV:
-			secret.env = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			auth_help(stdout);
-			return IK_EXIT_OK;
-		default:
-			return IK_EXIT_USAGE;
-		}
-	}
-	if (r)
-		return r;
-	if (optind >= argc)
-		return cli_usage_error(CMD, "auth: the variable NAME is required");
-	name = argv[optind++];
-	if (optind < argc)
-		input = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error(CMD, "auth: unexpected argument '%s'", argv[optind]);
-	if (!output)
-		return cli_usage_error(CMD, "auth: --output is required");
-	if (!input && !del)
+	(void)sc;
+	if (!input && !a->delete)
 		return cli_usage_error(CMD, "auth: give an INPUT file or --delete");
-	if (input && del)
+	if (input && a->delete)
 		return cli_usage_error(CMD, "auth: --delete takes no INPUT");
-	if (secret.file && secret.env)
+	if (a->secret.file && a->secret.env)
 		return cli_usage_error(CMD, "auth: give --passphrase-file or --passphrase-env, not both");
-	if ((int)is_unsigned + (int)(sig_path != NULL) + (int)tbs > 1)
+	if ((int)a->is_unsigned + (int)(a->signature != NULL) + (int)a->tbs > 1)
 		return cli_usage_error(CMD, "auth: --unsigned, --signature and --tbs exclude each other");
-	if (!is_unsigned && !sig_path && !tbs && (!key_path || !cert_path))
+	if (!a->is_unsigned && !a->signature && !a->tbs && (!a->key || !a->cert))
 		return cli_usage_error(CMD, "auth: --key and --cert are required to sign (or use "
 					    "--unsigned, --tbs, --signature)");
 
 	memset(time.b, 0, sizeof(time.b));
-	have_time = default_time(time_arg, &time);
+	have_time = default_time(a->time, &time);
 	if (have_time < 0)
 		return -have_time;
-	if (!have_time && !append)
+	if (!have_time && !a->append)
 		return cli_usage_error(CMD,
 				       "auth: a non-append update needs a TimeStamp later than the "
 				       "stored one: give --time or set SOURCE_DATE_EPOCH");
 	ik_diag_init(&d);
-	r = vars_auth_target_for(name, have_guid ? &guid : NULL, append, &time, &t, &d);
+	r = vars_auth_target_for(name, a->guid.set ? &a->guid.g : NULL, a->append, &time, &t, &d);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
 
 	ik_buf_init(&payload, 0);
 	ik_buf_init(&out, 0);
 	if (input)
-		r = auth_payload(name, input, &owner, &payload);
-	if (r == 0 && tbs) {
+		r = auth_payload(name, input, &a->owner.g, &payload);
+	if (r == 0 && a->tbs) {
 		r = vars_auth_signed_bytes(&t, payload.data, payload.len, &out, &d);
-		r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(output, &out);
-	} else if (r == 0 && sig_path) {
+		r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(a->output, &out);
+	} else if (r == 0 && a->signature) {
 		struct ik_file_bytes f;
-		r = load(sig_path, &f, &d);
+		r = ik_file_load(a->signature, 0, &f, &d);
 		if (r >= 0) {
 			r = vars_auth_attach(&t, payload.data, payload.len, f.data, f.len, &out, &d);
 			ik_file_release(&f);
 		}
-		r = r < 0 ? fail_file(sig_path, &d, r) : write_out(output, &out);
+		r = r < 0 ? fail_file(a->signature, &d, r) : write_out(a->output, &out);
 	} else if (r == 0) {
 		struct vars_signer signer = { 0 };
-		int64_t epoch = 0;
 
-		if (!is_unsigned) {
-			r = sign_key_load(key_path, &secret, &key, &d);
-			if (r < 0)
-				r = cli_error_diag(CMD, &d, r);
-			if (r == 0)
-				r = load_cert(cert_path, &cert);
-			if (r == 0 && chain_path) {
-				chain = sk_X509_new_null();
-				r = chain ? load_certs_into(chain_path, chain) : IK_EXIT_INTERNAL;
-			}
+		if (!a->is_unsigned) {
+			certs = sk_X509_new_null();
+			r = certs ? load_signer(a, &key, certs, &chain) : IK_EXIT_INTERNAL;
 			/* signingTime = the TimeStamp, so the output stays reproducible. */
-			if (r == 0 && signed_attrs)
-				epoch = vars_time_to_epoch(&t.time);
-			signer = (struct vars_signer){ key, cert, chain, signed_attrs, epoch,
-						       content_info };
+			signer = (struct vars_signer){ key, r == 0 ? sk_X509_value(certs, 0) : NULL,
+						       chain, a->signed_attrs,
+						       a->signed_attrs ? vars_time_to_epoch(&t.time) : 0,
+						       a->content_info };
 		}
 		if (r == 0) {
 			r = vars_auth_create(&t, payload.data, payload.len,
-					     is_unsigned ? NULL : &signer, &out, &d);
-			r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(output, &out);
+					     a->is_unsigned ? NULL : &signer, &out, &d);
+			r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(a->output, &out);
 		}
 	}
+	sk_X509_pop_free(certs, X509_free);
 	sk_X509_pop_free(chain, X509_free);
 	ik_buf_release(&payload);
 	ik_buf_release(&out);
 	return r;
 }
 
-static void verify_help(FILE *out)
+static void verify_help(FILE *out, const char *sub)
 {
+	(void)sub;
 	fprintf(out,
 		"usage: igvmkit vars verify AUTH NAME --cert FILE [options]\n"
 		"\n"
@@ -616,109 +832,43 @@ static void verify_help(FILE *out)
 		"  -h, --help        show this help\n");
 }
 
-/* Trust anchors from a certificate file or from the X.509 entries of an .esl. */
-static int load_anchors(const char *path, STACK_OF(X509) *sk)
+static int cmd_vars_verify(struct args *a, const struct subcommand *sc)
 {
+	const char *path = a->pos[0], *name = a->pos[1];
+	STACK_OF(X509) *anchors = sk_X509_new_null();
+	struct entry_ctx ctx = { .a = a, .certs = anchors };
 	struct ik_file_bytes f;
-	struct esl_db db;
+	struct vars_auth au;
+	struct vars_auth_target t;
 	struct ik_diag d;
 	int r;
 
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	if (vars_detect(f.data, f.len) != VARS_FORMAT_ESL) {
-		ik_file_release(&f);
-		return load_certs_into(path, sk);
-	}
-	esl_db_init(&db);
-	r = esl_db_parse(f.data, f.len, &db, &d);
-	ik_file_release(&f);
-	for (size_t i = 0; r >= 0 && i < db.n_lists; i++) {
-		if (!ik_guid_equal(&db.lists[i].type, &vars_guid_cert_x509))
-			continue;
-		for (size_t j = 0; r >= 0 && j < db.lists[i].n_entries; j++) {
-			X509 *x = NULL;
-			r = vars_x509_from_der(db.lists[i].entries[j].data,
-					       db.lists[i].entries[j].len, &x, &d);
-			if (r >= 0 && !sk_X509_push(sk, x)) {
-				X509_free(x);
-				r = -ENOMEM;
-			}
-		}
-	}
-	esl_db_release(&db);
-	return r < 0 ? fail_file(path, &d, r) : 0;
-}
-
-static int cmd_vars_verify(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "cert", required_argument, NULL, 'c' },
-		{ "guid", required_argument, NULL, 'g' },
-		{ "append", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	STACK_OF(X509) *anchors = sk_X509_new_null();
-	struct ik_guid guid;
-	bool have_guid = false, append = false;
-	struct ik_file_bytes f;
-	struct vars_auth a;
-	struct vars_auth_target t;
-	struct ik_diag d;
-	const char *path, *name;
-	int c, r = 0;
-
+	(void)sc;
 	if (!anchors)
 		return IK_EXIT_INTERNAL;
-	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "c:g:Ah", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			r = load_anchors(optarg, anchors);
-			break;
-		case 'g':
-			r = parse_guid_opt("--guid", optarg, &guid);
-			have_guid = true;
-			break;
-		case 'A':
-			append = true;
-			break;
-		case 'h':
-			verify_help(stdout);
-			sk_X509_pop_free(anchors, X509_free);
-			return IK_EXIT_OK;
-		default:
-			r = IK_EXIT_USAGE;
-		}
-	}
-	if (r == 0 && argc - optind != 2)
-		r = cli_usage_error(CMD, "verify: expected AUTH and NAME");
+	r = take_entries(&ctx);
 	if (r == 0 && sk_X509_num(anchors) == 0)
 		r = cli_usage_error(CMD, "verify: give at least one --cert");
 	if (r) {
 		sk_X509_pop_free(anchors, X509_free);
 		return r;
 	}
-	path = argv[optind];
-	name = argv[optind + 1];
 	ik_diag_init(&d);
-	r = load(path, &f, &d);
+	r = ik_file_load(path, 0, &f, &d);
 	if (r < 0) {
 		sk_X509_pop_free(anchors, X509_free);
 		return fail_file(path, &d, r);
 	}
-	r = vars_auth_parse(f.data, f.len, &a, &d);
+	r = vars_auth_parse(f.data, f.len, &au, &d);
 	if (r >= 0)
-		r = vars_auth_target_for(name, have_guid ? &guid : NULL, append, &a.time, &t, &d);
+		r = vars_auth_target_for(name, a->guid.set ? &a->guid.g : NULL, a->append, &au.time,
+					 &t, &d);
 	if (r >= 0) {
 		X509 *list[VARS_CERTS_PER_FILE_MAX];
 		size_t n = 0;
 		for (int i = 0; i < sk_X509_num(anchors) && n < VARS_CERTS_PER_FILE_MAX; i++)
 			list[n++] = sk_X509_value(anchors, i);
-		r = vars_auth_verify(&a, &t, list, n, &d);
+		r = vars_auth_verify(&au, &t, list, n, &d);
 	}
 	ik_file_release(&f);
 	sk_X509_pop_free(anchors, X509_free);
@@ -729,29 +879,6 @@ static int cmd_vars_verify(int argc, char **argv)
 }
 
 /* ---- vars store / json --------------------------------------------------------------- */
-
-struct seed_opts {
-	const char *input;
-	const char *size;
-	const char *output;
-	const char *time_arg;
-	bool whole_image;
-	struct vars_seed seed;
-	struct vars_list extra; /* --set */
-	struct {
-		char *name;
-		struct ik_guid guid;
-	} deletes[64];
-	size_t n_deletes;
-};
-
-static void seed_opts_release(struct seed_opts *s)
-{
-	vars_seed_release(&s->seed);
-	vars_list_release(&s->extra);
-	for (size_t i = 0; i < s->n_deletes; i++)
-		free(s->deletes[i].name);
-}
 
 static void seed_help(FILE *out, const char *sub)
 {
@@ -796,461 +923,211 @@ static void seed_help(FILE *out, const char *sub)
 		json ? " ('-' for standard output)" : "");
 }
 
-static int parse_set(struct seed_opts *s, char *arg)
+/* The store layout: --size, else the input's, else 4m. */
+static int store_geometry(const struct args *a, const struct vars_store_geometry *input_g,
+			  const struct vars_store_geometry **ret)
 {
-	char *name = arg, *guid_s, *attr_s, *file;
-	struct ik_guid guid;
-	uint32_t attr;
-	struct ik_file_bytes f;
+	const struct vars_store_geometry *want = NULL;
 	struct ik_diag d;
 	int r;
 
-	guid_s = strchr(name, ':');
-	attr_s = guid_s ? strchr(guid_s + 1, ':') : NULL;
-	file = attr_s ? strchr(attr_s + 1, ':') : NULL;
-	if (!file)
-		return cli_usage_error(CMD, "--set expects NAME:GUID:ATTR:FILE, got '%s'", arg);
-	*guid_s++ = '\0';
-	*attr_s++ = '\0';
-	*file++ = '\0';
-	if (vars_guid_parse_alias(guid_s, &guid) < 0)
-		return cli_usage_error(CMD, "--set %s: '%s' is not a GUID", name, guid_s);
-	if (vars_attr_parse(attr_s, &attr) < 0 || (attr & ~(uint32_t)0x3f) ||
-	    !(attr & EFI_VARIABLE_NON_VOLATILE))
-		return cli_usage_error(CMD,
-				       "--set %s: attributes '%s' must name NV and only NV, BS, RT, "
-				       "HR, AT bits",
-				       name, attr_s);
-	if (vars_sigdb_from_name(name) != VARS_SIGDB_INVALID)
-		return cli_usage_error(CMD, "--set: use --%s for '%s'", name, name);
 	ik_diag_init(&d);
-	r = load(file, &f, &d);
-	if (r < 0)
-		return fail_file(file, &d, r);
-	r = vars_list_set(&s->extra, name, &guid, attr, NULL, f.data, f.len, false, &d);
-	ik_file_release(&f);
-	return r < 0 ? cli_error_diag(CMD, &d, r) : 0;
-}
-
-static int parse_delete(struct seed_opts *s, const char *arg)
-{
-	const char *colon = strchr(arg, ':');
-	const struct ik_guid *fixed;
-	char *name;
-
-	if (s->n_deletes >= IK_ARRAY_SIZE(s->deletes))
-		return cli_usage_error(CMD, "too many --delete options");
-	name = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
-	if (!name)
-		return IK_EXIT_INTERNAL;
-	if (colon) {
-		if (vars_guid_parse_alias(colon + 1, &s->deletes[s->n_deletes].guid) < 0) {
-			free(name);
-			return cli_usage_error(CMD, "--delete: '%s' is not a GUID", colon + 1);
-		}
-	} else {
-		fixed = vars_default_guid_for_name(name);
-		if (!fixed) {
-			int r = cli_usage_error(CMD, "--delete %s: give NAME:GUID", name);
-			free(name);
-			return r;
-		}
-		s->deletes[s->n_deletes].guid = *fixed;
-	}
-	s->deletes[s->n_deletes++].name = name;
-	return 0;
-}
-
-static int parse_seed_opts(int argc, char **argv, const char *sub, struct seed_opts *s)
-{
-	enum { OPT_PK = 256, OPT_KEK, OPT_DB, OPT_DBX, OPT_DBT, OPT_SB, OPT_NO_SB, OPT_SET,
-	       OPT_DELETE, OPT_WHOLE };
-	static const struct option opts[] = {
-		{ "input", required_argument, NULL, 'i' },
-		{ "size", required_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "pk", required_argument, NULL, OPT_PK },
-		{ "kek", required_argument, NULL, OPT_KEK },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "dbx", required_argument, NULL, OPT_DBX },
-		{ "dbt", required_argument, NULL, OPT_DBT },
-		{ "owner", required_argument, NULL, 'g' },
-		{ "secure-boot", no_argument, NULL, OPT_SB },
-		{ "no-secure-boot", no_argument, NULL, OPT_NO_SB },
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "delete", required_argument, NULL, OPT_DELETE },
-		{ "time", required_argument, NULL, 't' },
-		{ "whole-image", no_argument, NULL, OPT_WHOLE },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	bool json = strcmp(sub, "json") == 0;
-	struct ik_guid owner = vars_guid_zero;
-	int c, r = 0;
-
-	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, json ? "i:o:g:t:h" : "i:s:o:g:t:h", opts,
-					  NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			s->input = optarg;
-			break;
-		case 's':
-			if (json)
-				return cli_usage_error(CMD, "json: --size applies to store images");
-			s->size = optarg;
-			break;
-		case 'o':
-			s->output = optarg;
-			break;
-		case OPT_PK:
-		case OPT_KEK:
-		case OPT_DB:
-		case OPT_DBX:
-		case OPT_DBT: {
-			struct ik_diag d;
-			ik_diag_init(&d);
-			r = vars_seed_add_file(&s->seed, (enum vars_sigdb)(c - OPT_PK), optarg, &owner,
-					       &d);
-			r = r < 0 ? cli_error_diag(CMD, &d, r) : 0;
-			break;
-		}
-		case 'g':
-			r = parse_guid_opt("--owner", optarg, &owner);
-			break;
-		case OPT_SB:
-			s->seed.secure_boot = VARS_SB_ENABLED;
-			break;
-		case OPT_NO_SB:
-			s->seed.secure_boot = VARS_SB_DISABLED;
-			break;
-		case OPT_WHOLE:
-			if (json)
-				return cli_usage_error(CMD, "json: --whole-image applies to store images");
-			s->whole_image = true;
-			break;
-		case OPT_SET:
-			r = parse_set(s, optarg);
-			break;
-		case OPT_DELETE:
-			r = parse_delete(s, optarg);
-			break;
-		case 't':
-			s->time_arg = optarg;
-			break;
-		case 'h':
-			seed_help(stdout, sub);
-			return -1;
-		default:
-			return IK_EXIT_USAGE;
-		}
-	}
-	if (r)
-		return r;
-	if (optind < argc)
-		return cli_usage_error(CMD, "%s: unexpected argument '%s'", sub, argv[optind]);
-	if (!s->output)
-		return cli_usage_error(CMD, "%s: --output is required", sub);
-	return 0;
-}
-
-/* Applies the options to VARS (the input's variables, or empty). */
-static int apply_seed(struct seed_opts *s, struct vars_list *vars)
-{
-	struct ik_diag d;
-	int have_time, r;
-
-	have_time = default_time(s->time_arg, &s->seed.default_time);
-	if (have_time < 0)
-		return -have_time;
-	/* --time overrides .auth TimeStamps; SOURCE_DATE_EPOCH only fills in for them. */
-	s->seed.time_given = s->time_arg != NULL;
-	s->seed.time = s->seed.default_time;
-	ik_diag_init(&d);
-	for (size_t i = 0; i < s->n_deletes; i++)
-		vars_list_remove(vars, s->deletes[i].name, &s->deletes[i].guid);
-	r = vars_seed_apply(&s->seed, vars, &d);
-	if (r < 0)
-		return cli_error_diag(CMD, &d, r);
-	for (size_t i = 0; i < s->extra.n; i++) {
-		const struct vars_var *v = &s->extra.v[i];
-		r = vars_list_set(vars, v->name, &v->guid, v->attr, &v->time, v->data, v->len, true,
-				  &d);
+	if (a->size) {
+		r = vars_store_geometry_parse(a->size, &want, &d);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
 	}
-	if (s->seed.secure_boot == VARS_SB_ENABLED &&
-	    vars_list_find(vars, "PK", &vars_guid_global_variable) < 0)
-		cli_warn(CMD, "--secure-boot without a PK: the firmware stays in setup mode and "
-			      "does not enforce Secure Boot");
+	if (want && input_g && want != input_g)
+		return cli_usage_error(CMD, "store: --size %s differs from the input's %s layout",
+				       a->size, input_g->name);
+	*ret = want ? want : input_g ? input_g : vars_store_geometry_at(1);
 	return 0;
 }
 
-static int load_input_store(const char *path, struct vars_list *vars,
-			    const struct vars_store_geometry **ret_g, struct ik_file_bytes *keep)
+static int cmd_vars_seed(struct args *a, const struct subcommand *sc)
 {
-	struct ik_file_bytes f;
-	struct vars_store_info info;
-	struct ik_diag d;
-	int r;
-
-	memset(&info, 0, sizeof(info));
-	ik_diag_init(&d);
-	r = load(path, &f, &d);
-	if (r < 0)
-		return fail_file(path, &d, r);
-	if (vars_json_sniff(f.data, f.len)) {
-		/* A QEMU JSON store carries no geometry: --size or the default applies. */
-		r = keep ? ik_fail(&d, -EINVAL, "--whole-image needs a firmware image, not JSON")
-			 : vars_json_parse(f.data, f.len, vars, &d);
-		ik_file_release(&f);
-		return r < 0 ? fail_file(path, &d, r) : 0;
-	}
-	r = vars_store_parse(f.data, f.len, vars, &info, &d);
-	if (r >= 0 && keep && !info.embedded)
-		r = ik_fail(&d, -EINVAL,
-			    "--whole-image needs a firmware image that contains a variable store, "
-			    "not a bare store");
-	if (r >= 0 && keep)
-		*keep = f;
-	else
-		ik_file_release(&f);
-	if (r < 0) {
-		vars_store_info_release(&info);
-		return fail_file(path, &d, r);
-	}
-	*ret_g = info.geometry;
-	vars_store_info_release(&info);
-	return 0;
-}
-
-static int cmd_vars_seed(int argc, char **argv, bool json)
-{
-	const char *sub = json ? "json" : "store";
+	const bool json = sc->id == SUB_JSON;
 	const struct vars_store_geometry *g = NULL;
-	struct ik_file_bytes image = { 0 };
-	struct seed_opts s;
-	struct vars_list vars;
+	enum vars_seed_output kind = json ? VARS_SEED_OUT_JSON
+				     : a->whole_image ? VARS_SEED_OUT_IMAGE
+						      : VARS_SEED_OUT_STORE;
+	struct vars_seed seed;
+	struct entry_ctx ctx = { .a = a, .seed = &seed };
+	struct vars_seed_base base;
 	struct ik_buf out;
 	struct ik_diag d;
-	int r;
+	int r = 0, have_time;
 
-	memset(&s, 0, sizeof(s));
-	vars_seed_init(&s.seed);
-	vars_list_init(&s.extra);
-	vars_list_init(&vars);
+	if (json && a->size)
+		return cli_usage_error(CMD, "json: --size applies to store images");
+	if (json && a->whole_image)
+		return cli_usage_error(CMD, "json: --whole-image applies to store images");
+	vars_seed_init(&seed);
+	vars_seed_base_init(&base);
 	ik_buf_init(&out, 0);
 	ik_diag_init(&d);
-
-	r = parse_seed_opts(argc, argv, sub, &s);
-	if (r == 0 && s.whole_image && !s.input)
+	seed.secure_boot = a->secure_boot;
+	r = take_entries(&ctx);
+	if (r == 0 && a->whole_image && !a->input)
 		r = cli_usage_error(CMD, "store: --whole-image needs --input");
-	if (r == 0 && s.input)
-		r = load_input_store(s.input, &vars, &g, s.whole_image ? &image : NULL);
-	if (r == 0 && !json) {
-		const struct vars_store_geometry *want = NULL;
-		uint64_t bytes;
-
-		if (s.size) {
-			int e = ik_parse_u64(s.size, &bytes) == 0
-					? vars_store_geometry_find(bytes, NULL, &want, &d)
-					: vars_store_geometry_find(0, s.size, &want, &d);
-			if (e < 0)
-				r = cli_error_diag(CMD, &d, e);
-		}
-		if (r == 0 && want && g && want != g)
-			r = cli_usage_error(CMD,
-					    "store: --size %s differs from the input's %s layout",
-					    s.size, g->name);
-		if (r == 0 && !g)
-			g = want ? want : vars_store_geometry_at(1);
+	if (r == 0 && a->input) {
+		int e = vars_seed_base_load(&base, a->input, a->whole_image, &d);
+		r = e < 0 ? cli_error_diag(CMD, &d, e) : 0;
 	}
-	if (r == 0)
-		r = apply_seed(&s, &vars);
+	if (r == 0 && !json)
+		r = store_geometry(a, base.geometry, &g);
 	if (r == 0) {
-		int e;
-		if (json) {
-			e = vars_json_write(&vars, &out, &d);
-		} else if (s.whole_image) {
-			/* The loaded input is the template; its store region is rewritten. */
-			e = ik_buf_append(&out, image.data, image.len);
-			if (e >= 0)
-				e = vars_store_replace_in_image(out.data, out.len, &vars, &d);
-		} else {
-			e = vars_store_build(g, &vars, &out, &d);
-		}
-		r = e < 0 ? cli_error_diag(CMD, &d, e) : write_out(s.output, &out);
+		/* --time overrides .auth TimeStamps; SOURCE_DATE_EPOCH only fills in for them. */
+		have_time = default_time(a->time, &seed.default_time);
+		r = have_time < 0 ? -have_time : 0;
+		seed.time_given = a->time != NULL;
+		seed.time = seed.default_time;
 	}
-	if (image.data)
-		ik_file_release(&image);
+	if (r == 0) {
+		int e = vars_seed_apply(&seed, &base.vars, &d);
+		if (e >= 0)
+			e = vars_seed_write(kind, g, &base, &base.vars, &out, &d);
+		r = e < 0 ? cli_error_diag(CMD, &d, e) : 0;
+	}
+	if (r == 0 && seed.secure_boot == VARS_SB_ENABLED &&
+	    vars_list_find(&base.vars, "PK", &vars_guid_global_variable) < 0)
+		cli_warn(CMD, "--secure-boot without a PK: the firmware stays in setup mode and "
+			      "does not enforce Secure Boot");
+	if (r == 0)
+		r = write_out(a->output, &out);
 	ik_buf_release(&out);
-	vars_list_release(&vars);
-	seed_opts_release(&s);
-	return r < 0 ? IK_EXIT_OK : r; /* -1: --help was shown */
+	vars_seed_base_release(&base);
+	vars_seed_release(&seed);
+	return r;
 }
 
 /* ---- vars list / extract ------------------------------------------------------------- */
 
-static int cmd_vars_list(int argc, char **argv)
+static void list_help(FILE *out, const char *sub)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	(void)sub;
+	fprintf(out, "usage: igvmkit vars list [--json] FILE\n\n"
+		     "Describes a signature list (.esl), an authenticated update (.auth), an\n"
+		     "edk2 variable store (OVMF_VARS*.fd, or OVMF.fd) or a QEMU JSON store:\n"
+		     "variables,\n"
+		     "certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n");
+}
+
+static int cmd_vars_list(struct args *a, const struct subcommand *sc)
+{
+	const char *path = a->pos[0];
 	struct ik_file_bytes f;
 	struct ik_buf out;
 	struct ik_diag d;
-	bool json = false;
-	int c, r;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("usage: igvmkit vars list [--json] FILE\n\n"
-			       "Describes a signature list (.esl), an authenticated update (.auth), an\n"
-			       "edk2 variable store (OVMF_VARS*.fd, or OVMF.fd) or a QEMU JSON store:\n"
-			       "variables,\n"
-			       "certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n");
-			return IK_EXIT_OK;
-		default:
-			return IK_EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(CMD, "list: expected one FILE");
+	(void)sc;
 	ik_diag_init(&d);
-	r = load(argv[optind], &f, &d);
+	r = ik_file_load(path, 0, &f, &d);
 	if (r < 0)
-		return fail_file(argv[optind], &d, r);
+		return fail_file(path, &d, r);
 	ik_buf_init(&out, 0);
-	r = vars_inspect(f.data, f.len, json, &out, &d);
+	r = vars_inspect(f.data, f.len, a->json, &out, &d);
 	ik_file_release(&f);
 	if (r < 0) {
 		ik_buf_release(&out);
-		return fail_file(argv[optind], &d, r);
+		return fail_file(path, &d, r);
 	}
 	r = write_out("-", &out);
 	ik_buf_release(&out);
 	return r;
 }
 
-static int cmd_vars_extract(int argc, char **argv)
+static void extract_help(FILE *out, const char *sub)
 {
-	static const struct option opts[] = {
-		{ "guid", required_argument, NULL, 'g' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct ik_guid guid;
-	const struct ik_guid *gp = NULL;
-	const char *output = NULL, *path, *name = NULL;
+	(void)sub;
+	fprintf(out, "usage: igvmkit vars extract FILE [NAME] [--guid GUID] -o OUT\n\n"
+		     "Writes the data of variable NAME of a store image or JSON store, or the payload\n"
+		     "(signature lists) of an .auth file (no NAME).\n");
+}
+
+/* The data of NAME in a store or JSON store (GUID: given, well-known, or the only NAME). */
+static int extract_variable(const uint8_t *p, size_t len, const char *name,
+			    const struct ik_guid *gp, struct ik_buf *out, struct ik_diag *d)
+{
+	struct vars_list vars;
+	ssize_t at = -1;
+	int r;
+
+	if (vars_json_sniff(p, len))
+		r = vars_json_parse(p, len, &vars, d);
+	else
+		r = vars_store_parse(p, len, &vars, NULL, d);
+	if (r < 0)
+		return r;
+	if (!gp)
+		gp = vars_default_guid_for_name(name);
+	if (gp)
+		at = vars_list_find(&vars, name, gp);
+	for (size_t i = 0; !gp && i < vars.n && at < 0; i++)
+		if (strcmp(vars.v[i].name, name) == 0)
+			at = (ssize_t)i;
+	if (at < 0)
+		r = ik_fail(d, -ENOENT, "no variable '%s' in the store", name);
+	else
+		r = ik_buf_append(out, vars.v[at].data, vars.v[at].len);
+	vars_list_release(&vars);
+	return r;
+}
+
+static int cmd_vars_extract(struct args *a, const struct subcommand *sc)
+{
+	const char *path = a->pos[0], *name = a->n_pos > 1 ? a->pos[1] : NULL;
 	struct ik_file_bytes f;
 	struct ik_buf out;
 	struct ik_diag d;
-	int c, r;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "g:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g':
-			if (parse_guid_opt("--guid", optarg, &guid))
-				return IK_EXIT_USAGE;
-			gp = &guid;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			printf("usage: igvmkit vars extract FILE [NAME] [--guid GUID] -o OUT\n\n"
-			       "Writes the data of variable NAME of a store image or JSON store, or the payload\n"
-			       "(signature lists) of an .auth file (no NAME).\n");
-			return IK_EXIT_OK;
-		default:
-			return IK_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc || argc - optind > 2)
-		return cli_usage_error(CMD, "extract: expected FILE [NAME]");
-	if (!output)
-		return cli_usage_error(CMD, "extract: --output is required");
-	path = argv[optind];
-	if (argc - optind == 2)
-		name = argv[optind + 1];
+	(void)sc;
 	ik_diag_init(&d);
-	r = load(path, &f, &d);
+	r = ik_file_load(path, 0, &f, &d);
 	if (r < 0)
 		return fail_file(path, &d, r);
 	ik_buf_init(&out, 0);
 	if (vars_auth_sniff(f.data, f.len) && !name) {
-		struct vars_auth a;
-		r = vars_auth_parse(f.data, f.len, &a, &d);
+		struct vars_auth au;
+		r = vars_auth_parse(f.data, f.len, &au, &d);
 		if (r >= 0)
-			r = ik_buf_append(&out, a.payload, a.payload_len);
+			r = ik_buf_append(&out, au.payload, au.payload_len);
 	} else if (!name) {
 		r = ik_fail(&d, -EINVAL, "give the variable NAME to extract from a store");
 	} else {
-		struct vars_list vars;
-		if (vars_json_sniff(f.data, f.len))
-			r = vars_json_parse(f.data, f.len, &vars, &d);
-		else
-			r = vars_store_parse(f.data, f.len, &vars, NULL, &d);
-		if (r >= 0) {
-			ssize_t at;
-			if (!gp)
-				gp = vars_default_guid_for_name(name);
-			at = gp ? vars_list_find(&vars, name, gp) : -1;
-			if (!gp) {
-				for (size_t i = 0; i < vars.n && at < 0; i++)
-					if (strcmp(vars.v[i].name, name) == 0)
-						at = (ssize_t)i;
-			}
-			if (at < 0)
-				r = ik_fail(&d, -ENOENT, "no variable '%s' in the store", name);
-			else
-				r = ik_buf_append(&out, vars.v[at].data, vars.v[at].len);
-			vars_list_release(&vars);
-		}
+		r = extract_variable(f.data, f.len, name, a->guid.set ? &a->guid.g : NULL, &out, &d);
 	}
 	ik_file_release(&f);
 	if (r < 0) {
 		ik_buf_release(&out);
 		return fail_file(path, &d, r);
 	}
-	r = write_out(output, &out);
+	r = write_out(a->output, &out);
 	ik_buf_release(&out);
 	return r;
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
-static int cmd_vars_store(int argc, char **argv)
-{
-	return cmd_vars_seed(argc, argv, false);
-}
-
-static int cmd_vars_json(int argc, char **argv)
-{
-	return cmd_vars_seed(argc, argv, true);
-}
-
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} subcommands[] = {
-	{ "esl", cmd_vars_esl, "build an EFI signature list from certificates, hashes, PE files" },
-	{ "auth", cmd_vars_auth, "build a signed (or unsigned) authenticated variable update" },
-	{ "verify", cmd_vars_verify, "verify an .auth file's signature" },
-	{ "store", cmd_vars_store, "build an OVMF variable store image (OVMF_VARS*.fd)" },
-	{ "json", cmd_vars_json, "build a QEMU uefi-vars JSON variable store" },
-	{ "list", cmd_vars_list, "describe an .esl, .auth or variable store" },
-	{ "extract", cmd_vars_extract, "write a variable's data or an .auth payload" },
+static const struct subcommand subcommands[] = {
+	{ "esl", SUB_ESL, cmd_vars_esl,
+	  "build an EFI signature list from certificates, hashes, PE files", esl_help, 0, 0, NULL,
+	  NULL },
+	{ "auth", SUB_AUTH, cmd_vars_auth,
+	  "build a signed (or unsigned) authenticated variable update", auth_help, 1, 2, NULL,
+	  "the variable NAME is required" },
+	{ "verify", SUB_VERIFY, cmd_vars_verify, "verify an .auth file's signature", verify_help,
+	  2, 2, "expected AUTH and NAME", NULL },
+	{ "store", SUB_STORE, cmd_vars_seed, "build an OVMF variable store image (OVMF_VARS*.fd)",
+	  seed_help, 0, 0, NULL, NULL },
+	{ "json", SUB_JSON, cmd_vars_seed, "build a QEMU uefi-vars JSON variable store", seed_help,
+	  0, 0, NULL, NULL },
+	{ "list", SUB_LIST, cmd_vars_list, "describe an .esl, .auth or variable store", list_help,
+	  1, 1, "expected one FILE", NULL },
+	{ "extract", SUB_EXTRACT, cmd_vars_extract, "write a variable's data or an .auth payload",
+	  extract_help, 1, 2, "expected FILE [NAME]", NULL },
 };
 
 static void vars_usage(FILE *out)
@@ -1259,6 +1136,18 @@ static void vars_usage(FILE *out)
 	for (size_t i = 0; i < IK_ARRAY_SIZE(subcommands); i++)
 		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\n'igvmkit vars <subcommand> --help' describes each; see docs/cmd/vars.md.\n");
+}
+
+static int run_subcommand(const struct subcommand *sc, int argc, char **argv)
+{
+	struct args a;
+	int r;
+
+	r = parse_args(argc, argv, sc, &a);
+	if (r == 0)
+		r = sc->run(&a, sc);
+	args_release(&a);
+	return r < 0 ? IK_EXIT_OK : r; /* -1: --help was shown */
 }
 
 int cmd_vars(int argc, char **argv)
@@ -1273,6 +1162,10 @@ int cmd_vars(int argc, char **argv)
 	}
 	for (size_t i = 0; i < IK_ARRAY_SIZE(subcommands); i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
-			return subcommands[i].run(argc - 1, argv + 1);
+			return run_subcommand(&subcommands[i], argc - 1, argv + 1);
+	/* Never echo what follows '=': an option given here may carry a secret. */
+	if (argv[1][0] == '-')
+		return cli_usage_error(CMD, "unknown option '%.*s'", (int)strcspn(argv[1], "="),
+				       argv[1]);
 	return cli_usage_error(CMD, "unknown subcommand '%s'", argv[1]);
 }

@@ -183,8 +183,11 @@ static int load_pkcs7(const uint8_t *p, size_t len, PKCS7 **ret, struct ik_diag 
 	PKCS7 *p7;
 	PKCS7_SIGNED *sd;
 
-	if (len == 0 || len > VARS_AUTH_CERT_DATA_MAX)
-		return ik_fail(d, -EBADMSG, "no PKCS#7 signature (CertData is %zu bytes)", len);
+	if (len == 0)
+		return ik_fail(d, -EBADMSG, "no PKCS#7 signature (CertData is empty)");
+	if (len > VARS_AUTH_CERT_DATA_MAX)
+		return ik_fail(d, -EFBIG, "PKCS#7 signature of %zu bytes exceeds the limit of %u bytes",
+			       len, VARS_AUTH_CERT_DATA_MAX);
 	ERR_clear_error();
 	p7 = d2i_PKCS7(NULL, &q, (long)len);
 	if (p7 && (size_t)(q - p) == len) {
@@ -296,7 +299,7 @@ int vars_auth_certs(const struct vars_auth *a, struct vars_cert_set *ret, struct
 	}
 	r = load_pkcs7(a->cert_data, a->cert_len, &p7, d);
 	if (r < 0)
-		return r;
+		return ik_diag_place(d, r, "offset 0x%x (CertData)", VARS_AUTH2_HEADER_SIZE);
 	certs = p7->d.sign->cert;
 	for (int i = 0; i < sk_X509_num(certs) && i < VARS_CERTS_PER_FILE_MAX; i++) {
 		unsigned char *der = NULL;
@@ -342,7 +345,7 @@ int vars_auth_verify(const struct vars_auth *a, const struct vars_auth_target *t
 		return ik_fail(d, -EBADE, "the update is not signed (dwLength 24, no PKCS#7)");
 	r = load_pkcs7(a->cert_data, a->cert_len, &p7, d);
 	if (r < 0)
-		return r;
+		return ik_diag_place(d, r, "offset 0x%x (CertData)", VARS_AUTH2_HEADER_SIZE);
 	store = X509_STORE_new();
 	if (!store)
 		return -ENOMEM;

@@ -56,7 +56,7 @@ static int add_list(struct esl_db *db, const struct ik_guid *type, uint32_t sig_
 	struct esl_list *n;
 
 	if (db->n_lists >= ESL_LISTS_MAX)
-		return ik_fail(d, -E2BIG, "more than %d signature lists", ESL_LISTS_MAX);
+		return ik_fail(d, -E2BIG, "more than %d signature lists (the limit)", ESL_LISTS_MAX);
 	n = realloc(db->lists, (db->n_lists + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -74,7 +74,7 @@ static int add_entry(struct esl_list *l, const struct ik_guid *owner, const uint
 	uint8_t *copy;
 
 	if (l->n_entries >= ESL_ENTRIES_MAX)
-		return ik_fail(d, -E2BIG, "more than %d entries in one signature list",
+		return ik_fail(d, -E2BIG, "more than %d entries in one signature list (the limit)",
 			       ESL_ENTRIES_MAX);
 	copy = malloc(len ? len : 1);
 	if (!copy)
@@ -259,16 +259,18 @@ int esl_db_merge(struct esl_db *db, const struct esl_db *src, struct ik_diag *d)
 	return 0;
 }
 
-static int parse_list(struct ik_cur *c, struct esl_db *db, size_t index, struct ik_diag *d)
+/*
+ * Checks one EFI_SIGNATURE_LIST header at c->off against the bytes left:
+ * the framing every database must have, whatever its type and size.  On
+ * success the cursor is past the header; *ret_n is the entry count.
+ */
+static int check_list_framing(struct ik_cur *c, uint32_t *ret_list_size, uint32_t *ret_header_size,
+			      uint32_t *ret_sig_size, size_t *ret_n, struct ik_diag *d)
 {
 	const size_t start = c->off;
-	const uint8_t *type, *hdr;
+	const uint8_t *type;
 	uint32_t list_size, header_size, sig_size;
-	const struct vars_sig_type *t;
-	struct ik_guid type_guid;
-	size_t body, n;
-	struct esl_list *l;
-	int idx, r;
+	size_t body;
 
 	if (ik_cur_take(c, 16, &type) < 0 || ik_cur_le32(c, &list_size) < 0 ||
 	    ik_cur_le32(c, &header_size) < 0 || ik_cur_le32(c, &sig_size) < 0)
@@ -296,17 +298,66 @@ static int parse_list(struct ik_cur *c, struct esl_db *db, size_t index, struct 
 			       "SignatureListSize %" PRIu32 " is not 28 + SignatureHeaderSize %" PRIu32
 			       " + a multiple of SignatureSize %" PRIu32,
 			       list_size, header_size, sig_size);
-	n = body / sig_size;
-	if (n == 0)
+	if (body == 0)
 		return ik_fail(d, -EBADMSG, "signature list holds no signatures");
+	*ret_list_size = list_size;
+	*ret_header_size = header_size;
+	*ret_sig_size = sig_size;
+	*ret_n = body / sig_size;
+	return 0;
+}
+
+bool esl_db_sniff(const uint8_t *p, size_t len)
+{
+	struct ik_cur c = ik_cur_make(p, len);
+	struct ik_guid first;
+
+	if (len < ESL_LIST_HEADER_SIZE)
+		return false;
+	memcpy(first.b, p, 16);
+	if (!vars_sig_type_by_guid(&first))
+		return false;
+	while (ik_cur_left(&c) > 0) {
+		uint32_t list_size, header_size, sig_size;
+		size_t start = c.off, n;
+
+		if (check_list_framing(&c, &list_size, &header_size, &sig_size, &n, NULL) < 0)
+			return false;
+		c.off = start + list_size;
+	}
+	return true;
+}
+
+static int parse_list(struct ik_cur *c, struct esl_db *db, size_t index, size_t base,
+		      struct ik_diag *d)
+{
+	const size_t start = c->off;
+	const uint8_t *hdr;
+	uint32_t list_size, header_size, sig_size;
+	const struct vars_sig_type *t;
+	struct ik_guid type_guid;
+	size_t n;
+	struct esl_list *l;
+	int idx, r;
+
+	r = check_list_framing(c, &list_size, &header_size, &sig_size, &n, d);
+	if (r < 0)
+		return r;
 	if (n > ESL_ENTRIES_MAX)
-		return ik_fail(d, -E2BIG, "%zu entries in one list exceed the limit of %d", n,
-			       ESL_ENTRIES_MAX);
-	memcpy(type_guid.b, type, 16);
+		return ik_fail(d, -E2BIG,
+			       "%zu entries in one list exceed the limit of %d (SignatureListSize %" PRIu32
+			       ", SignatureSize %" PRIu32 ")",
+			       n, ESL_ENTRIES_MAX, list_size, sig_size);
+	memcpy(type_guid.b, c->p + start, 16);
 	t = vars_sig_type_by_guid(&type_guid);
 	if (t && t->data_size && sig_size != ESL_OWNER_SIZE + t->data_size)
 		return ik_fail(d, -EBADMSG, "%s needs SignatureSize %" PRIu32 ", found %" PRIu32,
 			       t->spec_name, ESL_OWNER_SIZE + t->data_size, sig_size);
+	if (t && t->data_size == 0 && sig_size - ESL_OWNER_SIZE > VARS_CERT_DER_MAX)
+		return ik_fail(d, -EFBIG,
+			       "SignatureSize %" PRIu32 " exceeds the limit of %u for a certificate "
+			       "entry (16-byte SignatureOwner + %u-byte DER)",
+			       sig_size, ESL_OWNER_SIZE + VARS_CERT_DER_MAX, VARS_CERT_DER_MAX);
 	if (t && t->data_size == 0 && n != 1)
 		return ik_fail(d, -EBADMSG,
 			       "EFI_CERT_X509_GUID list holds %zu certificates; edk2 expects one "
@@ -338,7 +389,7 @@ static int parse_list(struct ik_cur *c, struct esl_db *db, size_t index, struct 
 			r = vars_x509_from_der(e + 16, sig_size - 16, &x, d);
 			if (r < 0)
 				return ik_diag_place(d, r, "list %zu, entry %zu (offset 0x%zx)", index,
-						     i, c->off - sig_size);
+						     i, base + c->off - sig_size);
 		}
 		r = add_entry(l, &owner, e + 16, sig_size - 16, d);
 		if (r < 0)
@@ -349,6 +400,12 @@ static int parse_list(struct ik_cur *c, struct esl_db *db, size_t index, struct 
 
 int esl_db_parse(const uint8_t *p, size_t len, struct esl_db *ret, struct ik_diag *d)
 {
+	return esl_db_parse_at(p, len, 0, ret, d);
+}
+
+int esl_db_parse_at(const uint8_t *p, size_t len, size_t base, struct esl_db *ret,
+		    struct ik_diag *d)
+{
 	struct ik_cur c = ik_cur_make(p, len);
 	struct esl_db db;
 	int r = 0;
@@ -356,9 +413,10 @@ int esl_db_parse(const uint8_t *p, size_t len, struct esl_db *ret, struct ik_dia
 	esl_db_init(&db);
 	while (ik_cur_left(&c) > 0) {
 		size_t off = c.off;
-		r = parse_list(&c, &db, db.n_lists, d);
+		r = parse_list(&c, &db, db.n_lists, base, d);
 		if (r < 0) {
-			ik_diag_place(d, r, "signature list %zu at offset 0x%zx", db.n_lists, off);
+			ik_diag_place(d, r, "signature list %zu at offset 0x%zx", db.n_lists,
+				      base + off);
 			esl_db_release(&db);
 			return r;
 		}

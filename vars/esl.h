@@ -13,6 +13,7 @@
 #ifndef IGVMKIT_VARS_ESL_H
 #define IGVMKIT_VARS_ESL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,8 +57,25 @@ void esl_db_release(struct esl_db *db);
 /* Total EFI_SIGNATURE_DATA entries over all lists. */
 size_t esl_db_count(const struct esl_db *db);
 
-/* Parses a whole signature database; lists must tile the bytes exactly. */
+/*
+ * True when the bytes are framed as a signature database: the first
+ * SignatureType is one igvmkit knows and the lists' headers tile the bytes
+ * exactly.  Nothing is allocated and no cap applies, so a database that is
+ * well framed but too large is still recognised (and esl_db_parse then
+ * says which cap it exceeds, -E2BIG/-EFBIG).
+ */
+bool esl_db_sniff(const uint8_t *p, size_t len);
+
+/*
+ * Parses a whole signature database; lists must tile the bytes exactly.
+ * Caps: ESL_LISTS_MAX lists, ESL_ENTRIES_MAX entries per list, one
+ * certificate of at most VARS_CERT_DER_MAX bytes per X.509 list (-E2BIG /
+ * -EFBIG, placed at the list's byte offset).
+ */
 int esl_db_parse(const uint8_t *p, size_t len, struct esl_db *ret, struct ik_diag *d);
+/* The same for a database found at byte offset BASE of a file: messages give file offsets. */
+int esl_db_parse_at(const uint8_t *p, size_t len, size_t base, struct esl_db *ret,
+		    struct ik_diag *d);
 /* Serialises the lists in order. */
 int esl_db_serialize(const struct esl_db *db, struct ik_buf *out, struct ik_diag *d);
 

@@ -17,24 +17,45 @@
 #include "vars/varstore.h"
 #include "vars/x509.h"
 
+/*
+ * By framing only: a file that is one of the formats but exceeds a cap must
+ * reach its parser, which names the cap, rather than be "no format".
+ */
 enum vars_format vars_detect(const uint8_t *p, size_t len)
 {
-	struct esl_db db;
-	struct ik_guid g;
-
 	if (vars_store_sniff(p, len))
 		return VARS_FORMAT_STORE;
 	if (vars_auth_sniff(p, len))
 		return VARS_FORMAT_AUTH;
 	if (vars_json_sniff(p, len))
 		return VARS_FORMAT_JSON;
-	if (len < ESL_LIST_HEADER_SIZE)
-		return VARS_FORMAT_NONE;
-	memcpy(g.b, p, 16);
-	if (!vars_sig_type_by_guid(&g) || esl_db_parse(p, len, &db, NULL) < 0)
-		return VARS_FORMAT_NONE;
-	esl_db_release(&db);
-	return VARS_FORMAT_ESL;
+	if (esl_db_sniff(p, len))
+		return VARS_FORMAT_ESL;
+	return VARS_FORMAT_NONE;
+}
+
+/* Caps exceeded: errors a description must report instead of falling back to hex. */
+static bool is_limit(int r)
+{
+	return r == -E2BIG || r == -EFBIG;
+}
+
+/*
+ * Parses data that may be a signature database (a variable's value, an
+ * .auth payload).  Only a limit error reaches d: other failures mean "show
+ * it as bytes" and must leave d empty.
+ */
+static int parse_maybe_db(const uint8_t *p, size_t len, size_t base, struct esl_db *ret,
+			  struct ik_diag *d)
+{
+	struct ik_diag local;
+	int r;
+
+	ik_diag_init(&local);
+	r = esl_db_parse_at(p, len, base, ret, &local);
+	if (is_limit(r) && d)
+		*d = local;
+	return r;
 }
 
 bool vars_sniff(const uint8_t *p, size_t len)
@@ -200,31 +221,38 @@ static void describe_esl(struct out *o, const struct esl_db *db)
 		ik_json_array_end(o->j);
 }
 
-/* Variable data: a signature database where it should be one, else hex. */
-static void describe_value(struct out *o, const char *name, const struct ik_guid *guid,
-			   const uint8_t *p, size_t len)
+/*
+ * Variable data: a signature database where it should be one, else hex.
+ * base: the data's offset in the file, for messages.
+ */
+static int describe_value(struct out *o, const char *name, const struct ik_guid *guid,
+			  const uint8_t *p, size_t len, size_t base, struct ik_diag *d)
 {
 	enum vars_sigdb s = vars_sigdb_from_name(name);
 	struct esl_db db;
 	char hex[200];
 	bool is_db = (s != VARS_SIGDB_INVALID && ik_guid_equal(guid, vars_sigdb_guid(s))) ||
 		     strcmp(name, "MokList") == 0 || strcmp(name, "MokListX") == 0;
+	int r = is_db && len > 0 ? parse_maybe_db(p, len, base, &db, d) : -EBADMSG;
 
-	if (is_db && len > 0 && esl_db_parse(p, len, &db, NULL) == 0) {
+	if (is_limit(r))
+		return r;
+	if (r == 0) {
 		if (o->json)
 			ik_json_object_begin(o->j, "signature_database");
 		describe_esl(o, &db);
 		if (o->json)
 			ik_json_object_end(o->j);
 		esl_db_release(&db);
-		return;
+		return 0;
 	}
 	if (o->json) {
 		ik_json_hex_bytes(o->j, "data", p, len);
-		return;
+		return 0;
 	}
 	hex_short(p, len, hex, 2 * 32 + 4);
 	line(o, "data: %s", len ? hex : "(empty)");
+	return 0;
 }
 
 static int describe_auth(struct out *o, const uint8_t *p, size_t len, struct ik_diag *d)
@@ -280,7 +308,9 @@ static int describe_auth(struct out *o, const uint8_t *p, size_t len, struct ik_
 			line(o, "payload: empty (deletes the variable)");
 		return 0;
 	}
-	r = esl_db_parse(a.payload, a.payload_len, &db, NULL);
+	r = parse_maybe_db(a.payload, a.payload_len, (size_t)(a.payload - p), &db, d);
+	if (is_limit(r))
+		return r; /* placed at its file offset */
 	if (r < 0) {
 		if (o->json)
 			ik_json_hex_bytes(o->j, "payload", a.payload, a.payload_len);
@@ -303,9 +333,47 @@ static int describe_auth(struct out *o, const uint8_t *p, size_t len, struct ik_
 	return 0;
 }
 
+/*
+ * A JSON store has no byte offsets: offsets inside a variable's data are
+ * only meaningful once the place says whose data it is.
+ */
+static int place_in_variable(struct ik_diag *d, int err, const char *name)
+{
+	char inner[sizeof(d->place)];
+	struct ik_buf place;
+
+	if (!d)
+		return err;
+	memcpy(inner, d->place, sizeof(inner));
+	ik_buf_init(&place, 0);
+	if (ik_buf_printf(&place, "data of variable '%s'%s%s", name, inner[0] ? ", " : "", inner) >=
+	    0) {
+		/* Truncated like every place that does not fit. */
+		size_t n = place.len < sizeof(d->place) - 1 ? place.len : sizeof(d->place) - 1;
+		memcpy(d->place, place.data, n);
+		d->place[n] = '\0';
+	}
+	ik_buf_release(&place);
+	return err;
+}
+
+/* Offset of a store entry's data: header, then the UCS-2 name with its NUL. */
+static size_t data_offset(const struct vars_var *v, size_t header_offset)
+{
+	struct ik_buf name;
+	size_t off;
+
+	ik_buf_init(&name, 0);
+	off = header_offset + VARS_AUTH_VAR_HEADER_SIZE;
+	if (vars_name_to_ucs2(v->name, &name, NULL) >= 0)
+		off += name.len;
+	ik_buf_release(&name);
+	return off;
+}
+
 /* The variables of a store or JSON store; offsets only for images. */
-static void describe_variables(struct out *o, const struct vars_list *l,
-			       const struct vars_store_entry_info *where)
+static int describe_variables(struct out *o, const struct vars_list *l,
+			      const struct vars_store_entry_info *where, struct ik_diag *d)
 {
 	if (o->json)
 		ik_json_array_begin(o->j, "variables");
@@ -313,6 +381,7 @@ static void describe_variables(struct out *o, const struct vars_list *l,
 		const struct vars_var *v = &l->v[i];
 		char g[IK_GUID_STR_LEN + 64], attr[64], ts[VARS_EFI_TIME_STR_LEN];
 		char off[32] = "";
+		int r;
 
 		vars_attr_format(v->attr, attr);
 		vars_time_format(v->time.b, ts);
@@ -339,7 +408,10 @@ static void describe_variables(struct out *o, const struct vars_list *l,
 			     vars_time_is_zero(v->time.b) ? "" : ", time ",
 			     vars_time_is_zero(v->time.b) ? "" : ts);
 		}
-		describe_value(o, v->name, &v->guid, v->data, v->len);
+		r = describe_value(o, v->name, &v->guid, v->data, v->len,
+				   where ? data_offset(v, where[i].offset) : 0, d);
+		if (r < 0)
+			return where ? r : place_in_variable(d, r, v->name);
 		if (o->json)
 			ik_json_object_end(o->j);
 		else
@@ -347,6 +419,7 @@ static void describe_variables(struct out *o, const struct vars_list *l,
 	}
 	if (o->json)
 		ik_json_array_end(o->j);
+	return 0;
 }
 
 /*
@@ -432,10 +505,10 @@ static int describe_store(struct out *o, const uint8_t *p, size_t len, struct ik
 		     info.ftw_queue_empty ? "no pending write" : "PENDING WRITE");
 	}
 	describe_secure_boot(o, &l);
-	describe_variables(o, &l, info.valid);
+	r = describe_variables(o, &l, info.valid, d);
 	vars_store_info_release(&info);
 	vars_list_release(&l);
-	return 0;
+	return r;
 }
 
 static int describe_json_store(struct out *o, const uint8_t *p, size_t len, struct ik_diag *d)
@@ -452,9 +525,9 @@ static int describe_json_store(struct out *o, const uint8_t *p, size_t len, stru
 		line(o, "QEMU uefi-vars JSON store (version 2), %zu variable%s", l.n,
 		     l.n == 1 ? "" : "s");
 	describe_secure_boot(o, &l);
-	describe_variables(o, &l, NULL);
+	r = describe_variables(o, &l, NULL, d);
 	vars_list_release(&l);
-	return 0;
+	return r;
 }
 
 static int describe(struct out *o, const uint8_t *p, size_t len, struct ik_diag *d)

@@ -29,10 +29,12 @@ static bool looks_like_esl(const uint8_t *p, size_t len)
 	return vars_sig_type_by_guid(&g) != NULL;
 }
 
-static int merge_esl(struct esl_db *db, const uint8_t *p, size_t len, struct ik_diag *d)
+/* base: where the lists start in the input file (after an .auth descriptor), for messages. */
+static int merge_esl(struct esl_db *db, const uint8_t *p, size_t len, size_t base,
+		     struct ik_diag *d)
 {
 	struct esl_db src;
-	int r = esl_db_parse(p, len, &src, d);
+	int r = esl_db_parse_at(p, len, base, &src, d);
 
 	if (r < 0)
 		return r;
@@ -73,7 +75,7 @@ int vars_sigdb_add_file(struct esl_db *db, const uint8_t *p, size_t len,
 		kind = VARS_INPUT_AUTH;
 		r = vars_auth_parse(p, len, &a, d);
 		if (r >= 0)
-			r = merge_esl(db, a.payload, a.payload_len, d);
+			r = merge_esl(db, a.payload, a.payload_len, (size_t)(a.payload - p), d);
 		if (r >= 0 && ret_time)
 			keep_latest(ret_time, &a.time);
 	} else if (len >= 2 && p[0] == 'M' && p[1] == 'Z') {
@@ -81,7 +83,7 @@ int vars_sigdb_add_file(struct esl_db *db, const uint8_t *p, size_t len,
 		r = esl_db_add_pe(db, owner, p, len, d);
 	} else if (looks_like_esl(p, len)) {
 		kind = VARS_INPUT_ESL;
-		r = merge_esl(db, p, len, d);
+		r = merge_esl(db, p, len, 0, d);
 	} else {
 		struct vars_cert_set certs;
 

@@ -48,7 +48,7 @@ int vars_list_set(struct vars_list *l, const char *name, const struct ik_guid *g
 		return ik_fail(d, -EEXIST, "duplicate variable '%s' (%s)", name, g);
 	}
 	if (at < 0 && l->n >= VARS_LIST_MAX)
-		return ik_fail(d, -E2BIG, "more than %d variables", VARS_LIST_MAX);
+		return ik_fail(d, -E2BIG, "more than %d variables (the limit)", VARS_LIST_MAX);
 	if (attr & ~(uint32_t)0x3f)
 		return ik_fail(d, -EINVAL, "variable '%s': attributes 0x%x have undefined bits set",
 			       name, attr);
@@ -129,7 +129,8 @@ int vars_name_to_ucs2(const char *name, struct ik_buf *out, struct ik_diag *d)
 			return ik_fail(d, -EINVAL,
 				       "variable name '%s' is not UTF-8 text within UCS-2", name);
 		if (++chars > VARS_NAME_MAX_CHARS)
-			return ik_fail(d, -EINVAL, "variable name longer than %d characters",
+			return ik_fail(d, -E2BIG,
+				       "variable name longer than %d characters (the limit)",
 				       VARS_NAME_MAX_CHARS);
 		r = ik_buf_append_le16(out, (uint16_t)cp);
 		if (r < 0)

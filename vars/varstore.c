@@ -10,6 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/cleanup.h"
+#include "common/hex.h"
 #include "vars/efi.h"
 
 /* Geometries of Debian's ovmf 2022.11 images, which match edk2's OvmfPkg VarStore.fdf.inc. */
@@ -102,6 +103,16 @@ int vars_store_geometry_find(uint64_t size, const char *name,
 		       "store size 0x%" PRIx64 " matches no OVMF build (expected 0x20000 for "
 		       "OVMF_VARS.fd or 0x84000 for OVMF_VARS_4M.fd)",
 		       size);
+}
+
+int vars_store_geometry_parse(const char *size, const struct vars_store_geometry **ret,
+			      struct ik_diag *d)
+{
+	uint64_t bytes;
+
+	if (ik_parse_u64(size, &bytes) == 0)
+		return vars_store_geometry_find(bytes, NULL, ret, d);
+	return vars_store_geometry_find(0, size, ret, d);
 }
 
 static uint16_t fv_header_sum(const uint8_t *p)
@@ -234,29 +245,29 @@ int vars_store_build(const struct vars_store_geometry *g, const struct vars_list
 	memset(img, 0xff, g->fv_length);
 	write_fv_header(img, g);
 	write_store_header(img + VARS_FV_HEADER_SIZE, g);
+	/* Sizes first: a variable igvmkit cannot store at all is not a full store. */
 	for (size_t i = 0; i < vars->n; i++) {
 		size_t sz;
 
-		if (vars_store_entry_size(&vars->v[i], &sz, NULL) == 0)
-			total += sz;
+		r = vars_store_entry_size(&vars->v[i], &sz, d);
+		if (r < 0)
+			return ik_diag_place(d, r, "variable %zu ('%s')", i, vars->v[i].name);
+		total += sz;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(vars->v[i].name, vars->v[j].name) == 0 &&
 			    ik_guid_equal(&vars->v[i].guid, &vars->v[j].guid))
 				return ik_fail(d, -EEXIST, "duplicate variable '%s'",
 					       vars->v[i].name);
+	}
+	if (total > g->live_size - VARS_FIRST_VARIABLE_OFFSET)
+		return ik_fail(d, -E2BIG,
+			       "variables need %zu bytes (%zu variable%s) but the %s store "
+			       "holds only %u (0x%x) bytes of variables",
+			       total, vars->n, vars->n == 1 ? "" : "s", g->name,
+			       g->live_size - VARS_FIRST_VARIABLE_OFFSET,
+			       g->live_size - VARS_FIRST_VARIABLE_OFFSET);
+	for (size_t i = 0; i < vars->n; i++) {
 		r = write_variable(img, &pos, g->live_size, &vars->v[i], d);
-		if (r == -E2BIG) {
-			for (size_t k = i + 1; k < vars->n; k++)
-				if (vars_store_entry_size(&vars->v[k], &sz, NULL) == 0)
-					total += sz;
-			ik_diag_init(d);
-			return ik_fail(d, -E2BIG,
-				       "variables need %zu bytes (%zu variable%s) but the %s store "
-				       "holds only %u (0x%x) bytes of variables",
-				       total, vars->n, vars->n == 1 ? "" : "s", g->name,
-				       g->live_size - VARS_FIRST_VARIABLE_OFFSET,
-				       g->live_size - VARS_FIRST_VARIABLE_OFFSET);
-		}
 		if (r < 0)
 			return ik_diag_place(d, r, "variable %zu ('%s')", i, vars->v[i].name);
 	}

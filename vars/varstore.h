@@ -39,6 +39,10 @@ const struct vars_store_geometry *vars_store_geometry_at(size_t i); /* NULL past
 int vars_store_geometry_find(uint64_t size, const char *name,
 			     const struct vars_store_geometry **ret, struct ik_diag *d);
 
+/* By what a user writes: a name ("2m", "4m") or a byte count ("0x20000", "540672"). */
+int vars_store_geometry_parse(const char *size, const struct vars_store_geometry **ret,
+			      struct ik_diag *d);
+
 /* Bytes a variable takes in the store, header and 4-byte alignment included. */
 int vars_store_entry_size(const struct vars_var *v, size_t *ret, struct ik_diag *d);
 

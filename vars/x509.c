@@ -49,7 +49,7 @@ int vars_x509_from_der(const uint8_t *der, size_t len, X509 **ret, struct ik_dia
 	if (len == 0)
 		return ik_fail(d, -EBADMSG, "empty certificate");
 	if (len > VARS_CERT_DER_MAX)
-		return ik_fail(d, -EFBIG, "certificate of %zu bytes exceeds the %u-byte limit", len,
+		return ik_fail(d, -EFBIG, "certificate of %zu bytes exceeds the limit of %u bytes", len,
 			       VARS_CERT_DER_MAX);
 	ERR_clear_error();
 	x = d2i_X509(NULL, &q, (long)len);
@@ -72,7 +72,7 @@ static int cert_set_add(struct vars_cert_set *s, const uint8_t *der, size_t len,
 	uint8_t *copy;
 
 	if (s->n >= VARS_CERTS_PER_FILE_MAX)
-		return ik_fail(d, -E2BIG, "more than %d certificates in one file",
+		return ik_fail(d, -E2BIG, "more than %d certificates in one file (the limit)",
 			       VARS_CERTS_PER_FILE_MAX);
 	n = realloc(s->certs, (s->n + 1) * sizeof(*n));
 	if (!n)
@@ -133,7 +133,8 @@ static int load_pem(const uint8_t *p, size_t len, struct vars_cert_set *s, struc
 		}
 		OPENSSL_free(name);
 		OPENSSL_free(header);
-		OPENSSL_free(data);
+		/* Any block may be a private key (a combined key+cert PEM): wipe it. */
+		OPENSSL_clear_free(data, dlen > 0 ? (size_t)dlen : 0);
 		if (r < 0)
 			return r;
 		block++;

@@ -600,6 +600,43 @@ static void test_detect(void)
 	ik_buf_release(&out);
 }
 
+/*
+ * A well-framed list over ESL_ENTRIES_MAX is still a signature list: the
+ * parser reports the cap (-E2BIG, at the list's offset), not "no format".
+ */
+static void test_detect_over_cap(void)
+{
+	const size_t n = ESL_ENTRIES_MAX + 1, sig_size = ESL_OWNER_SIZE + 32;
+	const size_t len = ESL_LIST_HEADER_SIZE + n * sig_size;
+	uint8_t *p = calloc(1, len);
+	struct esl_db db;
+	struct ik_buf out;
+	struct ik_diag d;
+
+	IK_CHECK(p != NULL);
+	if (!p)
+		return;
+	memcpy(p, vars_guid_cert_sha256.b, 16);
+	ik_put_le32(p + 16, (uint32_t)len);
+	ik_put_le32(p + 24, (uint32_t)sig_size);
+	IK_CHECK(esl_db_sniff(p, len));
+	IK_CHECK(vars_detect(p, len) == VARS_FORMAT_ESL);
+	ik_diag_init(&d);
+	IK_CHECK(esl_db_parse(p, len, &db, &d) == -E2BIG);
+	IK_CHECK(strcmp(d.place, "signature list 0 at offset 0x0") == 0);
+	IK_CHECK(strstr(d.msg, "exceed the limit of 65536") != NULL);
+	ik_buf_init(&out, 0);
+	ik_diag_init(&d);
+	IK_CHECK(vars_inspect(p, len, false, &out, &d) == -E2BIG);
+	IK_CHECK(out.len == 0);
+	ik_buf_release(&out);
+	/* Broken framing is still "not a signature list". */
+	ik_put_le32(p + 16, (uint32_t)len - 1);
+	IK_CHECK(!esl_db_sniff(p, len));
+	IK_CHECK(vars_detect(p, len) == VARS_FORMAT_NONE);
+	free(p);
+}
+
 int main(void)
 {
 	test_guids();
@@ -612,5 +649,6 @@ int main(void)
 	test_igvm_sb();
 	test_seed();
 	test_detect();
+	test_detect_over_cap();
 	return ik_test_done();
 }
