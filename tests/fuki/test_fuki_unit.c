@@ -11,6 +11,7 @@
 #include "fuki/hwids.h"
 #include "fuki/pe.h"
 #include "fuki/pe_build.h"
+#include "fuki/pe_layout.h"
 #include "tests/ik_test.h"
 
 static struct pe_image img;
@@ -165,9 +166,177 @@ static void test_hwids(void)
 	ik_buf_release(&b);
 }
 
+/* Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
+static uint32_t rng_state = 0x2545f491;
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/*
+ * Readers walking spans must see exactly the bytes of the flat file: LEN
+ * random bytes cut into random spans (odd lengths and offsets, zero spans
+ * standing for zero bytes, a borrowed copy of another layout's range) give
+ * the same reads, comparisons, CheckSum and digest as one span does.
+ */
+static void test_layout_spans(void)
+{
+	enum { LEN = 70001 };
+	uint8_t *flat = malloc(LEN), *got = malloc(LEN);
+	struct pe_layout l, view, sub;
+	struct pe_span one;
+	struct ik_buf b;
+	struct ik_diag d;
+	uint8_t dg1[32], dg2[32];
+	const uint8_t *p;
+	size_t off = 0;
+
+	if (!flat || !got) {
+		IK_CHECK(!"out of memory");
+		free(flat);
+		free(got);
+		return;
+	}
+	ik_diag_init(&d);
+	for (size_t i = 0; i < LEN; i++)
+		flat[i] = (uint8_t)rng();
+	pe_layout_init(&l);
+	while (off < LEN) {
+		size_t n = 1 + rng() % 3001;
+		if (n > LEN - off)
+			n = LEN - off;
+		if (rng() % 4 == 0) {
+			memset(flat + off, 0, n);
+			IK_CHECK(pe_layout_add_zero(&l, n) == 0);
+		} else if (rng() % 3 == 0) {
+			uint8_t *c = malloc(n);
+			IK_CHECK(c != NULL);
+			if (!c)
+				break;
+			memcpy(c, flat + off, n);
+			IK_CHECK(pe_layout_add_owned(&l, c, n) == 0);
+		} else {
+			IK_CHECK(pe_layout_add(&l, flat + off, n) == 0);
+		}
+		off += n;
+	}
+	IK_CHECK(l.n_spans > 20);
+	IK_CHECK_EQ_U64(l.len, LEN);
+	pe_layout_view(&view, &one, flat, LEN);
+
+	IK_CHECK(pe_layout_equal(&l, flat, LEN) == 1);
+	memcpy(got, flat, LEN);
+	got[LEN / 2] ^= 1;
+	IK_CHECK(pe_layout_equal(&l, got, LEN) == 0);
+	IK_CHECK(pe_layout_equal(&l, flat, LEN - 1) == 0);
+	memset(got, 0xaa, LEN);
+	IK_CHECK(pe_layout_read(&l, 0, got, LEN) == 0 && memcmp(got, flat, LEN) == 0);
+	IK_CHECK(pe_layout_read(&l, 12345, got, 777) == 0 && memcmp(got, flat + 12345, 777) == 0);
+	IK_CHECK(pe_layout_read(&l, LEN - 10, got, 11) == -EINVAL);
+	ik_buf_init(&b, IK_BUF_DEFAULT_MAX);
+	IK_CHECK(pe_layout_to_buf(&l, &b, &d) == 0 && b.len == LEN && memcmp(b.data, flat, LEN) == 0);
+	ik_buf_release(&b);
+
+	/* CheckSum: every span start parity, with the CheckSum field at odd and even offsets. */
+	for (size_t at = 0; at < 300; at += 37)
+		IK_CHECK_EQ_U64(pe_layout_checksum(&l, at), pe_layout_checksum(&view, at));
+	IK_CHECK_EQ_U64(pe_layout_checksum(&l, 5), pe_checksum(flat, LEN, 5));
+	IK_CHECK(pe_layout_digest(&l, EVP_sha256(), dg1, &d) == 0);
+	IK_CHECK(pe_layout_digest(&view, EVP_sha256(), dg2, &d) == 0);
+	IK_CHECK(memcmp(dg1, dg2, 32) == 0);
+
+	/* A range borrowed from another layout, across span boundaries. */
+	pe_layout_init(&sub);
+	IK_CHECK(pe_layout_add_range(&sub, &l, 999, 50000) == 0);
+	IK_CHECK(pe_layout_equal(&sub, flat + 999, 50000) == 1);
+	IK_CHECK(pe_layout_add_range(&sub, &l, LEN - 5, 6) == -EINVAL);
+	pe_layout_release(&sub);
+
+	/* Contiguous access only within one data span. */
+	IK_CHECK(pe_layout_contiguous(&view, 100, 200, &p) == 0 && p == flat + 100);
+	IK_CHECK(pe_layout_contiguous(&l, 0, LEN, &p) == -EINVAL);
+	pe_layout_release(&l);
+	free(flat);
+	free(got);
+}
+
+/*
+ * A FUKI-like image of many sections whose contents have odd sizes (so
+ * spans start at odd offsets): the layout must lay every section out at
+ * PointerToRawData as PREFIX + DATA + zero padding, borrow the payloads
+ * instead of copying them, and carry the CheckSum of its flat bytes.
+ */
+static void test_layout_many_sections(void)
+{
+	enum { N = 40 };
+	static uint8_t payload[N][3001], prefix[N][13];
+	struct pe_new_section secs[N];
+	char names[N][9];
+	struct ik_buf stub, flat;
+	struct pe_layout l;
+	struct ik_diag d;
+	size_t borrowed = 0;
+
+	ik_diag_init(&d);
+	for (size_t i = 0; i < N; i++) {
+		for (size_t k = 0; k < sizeof(payload[i]); k++)
+			payload[i][k] = (uint8_t)rng();
+		for (size_t k = 0; k < sizeof(prefix[i]); k++)
+			prefix[i][k] = (uint8_t)(0xa0 + i);
+		snprintf(names[i], sizeof(names[i]), ".s%zu", i);
+		secs[i] = (struct pe_new_section){ .name = names[i],
+						   .data = payload[i],
+						   .len = 1 + (size_t)i * 71 % 3000,
+						   .prefix = i % 3 ? prefix[i] : NULL,
+						   .prefix_len = i % 3 ? 1 + i % 13 : 0 };
+	}
+	ik_buf_init(&stub, IK_BUF_DEFAULT_MAX);
+	ik_buf_init(&flat, IK_BUF_DEFAULT_MAX);
+	pe_layout_init(&l);
+	IK_CHECK(pe_build_stub(PE_MACHINE_AMD64, 0, N, &stub, &d) == 0);
+	IK_CHECK(pe_append_sections_layout(stub.data, stub.len, "stub", secs, N, NULL, &l, &d) == 0);
+	IK_CHECK(l.head != NULL && l.spans[0].data == l.head); /* a copy of the headers, patched */
+	for (size_t i = 0; i < l.n_spans; i++)
+		for (size_t k = 0; k < N; k++)
+			borrowed += l.spans[i].data == payload[k];
+	IK_CHECK_EQ_U64(borrowed, N);
+	IK_CHECK(pe_layout_to_buf(&l, &flat, &d) == 0);
+	IK_CHECK(pe_parse(flat.data, flat.len, "flat", &img, &d) == 0);
+	IK_CHECK_EQ_U64(img.NumberOfSections, N + 1);
+	IK_CHECK_EQ_U64(l.spans[0].len, img.SizeOfHeaders); /* only the headers were copied */
+	IK_CHECK_EQ_U64(img.CheckSum, pe_checksum(flat.data, flat.len, img.checksum_offset));
+	for (size_t i = 0; i < N && img.NumberOfSections == N + 1; i++) {
+		const struct pe_section *s = &img.sections[i + 1];
+		const uint8_t *raw = flat.data + s->PointerToRawData;
+		IK_CHECK_STR(s->Name, names[i]);
+		IK_CHECK_EQ_U64(s->VirtualSize, secs[i].prefix_len + secs[i].len);
+		IK_CHECK(memcmp(raw, prefix[i], secs[i].prefix_len) == 0);
+		IK_CHECK(memcmp(raw + secs[i].prefix_len, payload[i], secs[i].len) == 0);
+		IK_CHECK(ik_all_zero(raw + s->VirtualSize, s->SizeOfRawData - s->VirtualSize));
+	}
+	/* The buffer API is the layout written out. */
+	{
+		struct ik_buf b;
+		ik_buf_init(&b, IK_BUF_DEFAULT_MAX);
+		IK_CHECK(pe_append_sections(stub.data, stub.len, "stub", secs, N, NULL, &b, &d) == 0);
+		IK_CHECK(b.len == flat.len && memcmp(b.data, flat.data, b.len) == 0);
+		ik_buf_release(&b);
+	}
+	/* A non-empty output layout is refused. */
+	IK_CHECK(pe_append_sections_layout(stub.data, stub.len, "stub", secs, 1, NULL, &l, &d) == -EINVAL);
+	pe_layout_release(&l);
+	ik_buf_release(&stub);
+	ik_buf_release(&flat);
+}
+
 int main(void)
 {
 	test_stub_and_append();
+	test_layout_spans();
+	test_layout_many_sections();
 	test_checksum();
 	test_efifw();
 	test_hwids();

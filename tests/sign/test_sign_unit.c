@@ -212,6 +212,114 @@ static void test_roundtrip(void)
 	EVP_PKEY_free(k);
 }
 
+/* A layout's bytes, flattened (empty on failure). */
+static struct ik_buf flatten(const struct pe_layout *l)
+{
+	struct ik_buf b;
+	struct ik_diag d;
+
+	ik_buf_init(&b, IK_BUF_DEFAULT_MAX);
+	if (pe_layout_to_buf(l, &b, &d) < 0)
+		b.len = 0;
+	return b;
+}
+
+static bool same(const struct ik_buf *a, const struct ik_buf *b)
+{
+	return a->len && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/*
+ * Signing a layout in place (the path of `igvmkit fuki`, `sign` and `build`)
+ * must give the bytes of signing the flat image: for an image whose spans
+ * start at odd offsets, for appending to it once signed (the table then is
+ * the layout's last span) and for replacing; a failure leaves the layout as
+ * it was.  RSA PKCS#1 v1.5 is deterministic, so the bytes are comparable.
+ */
+static void test_layout_sign(void)
+{
+	enum { N = 20 };
+	static uint8_t payload[N][5003];
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509 *x = self_signed(k, EVP_sha256());
+	STACK_OF(X509) *trust = sk_X509_new_null();
+	struct authenticode_sign_opts o = { .file = "l", .key = k, .cert = x };
+	struct pe_new_section secs[N];
+	static struct authenticode_report rep;
+	char names[N][9];
+	struct ik_buf stub, flat, want, got, signed1;
+	struct pe_layout l;
+	uint8_t d1[32], d2[32];
+	struct ik_diag d;
+
+	sk_X509_push(trust, x);
+	ik_diag_init(&d);
+	for (size_t i = 0; i < N; i++) {
+		for (size_t j = 0; j < sizeof(payload[i]); j++)
+			payload[i][j] = (uint8_t)(i * 131 + j * 7);
+		snprintf(names[i], sizeof(names[i]), ".d%zu", i);
+		secs[i] = (struct pe_new_section){ .name = names[i], .data = payload[i],
+						   .len = 1 + i * 251 % 5003,
+						   .prefix = payload[N - 1 - i], .prefix_len = i % 5 };
+	}
+	ik_buf_init(&stub, IK_BUF_DEFAULT_MAX);
+	ik_buf_init(&want, IK_BUF_DEFAULT_MAX);
+	ik_buf_init(&signed1, IK_BUF_DEFAULT_MAX);
+	pe_layout_init(&l);
+	IK_CHECK(pe_build_stub(PE_MACHINE_AMD64, 0, N, &stub, &d) == 0);
+	IK_CHECK(pe_append_sections_layout(stub.data, stub.len, "stub", secs, N, NULL, &l, &d) == 0);
+	flat = flatten(&l);
+	IK_CHECK(flat.len > 0 && l.n_spans > N);
+	IK_CHECK(authenticode_digest_layout(&l, EVP_sha256(), d1, &d) == 0);
+	IK_CHECK(authenticode_digest(flat.data, flat.len, EVP_sha256(), d2, &d) == 0);
+	IK_CHECK(memcmp(d1, d2, 32) == 0);
+
+	/* Failure: the layout is untouched. */
+	{
+		struct authenticode_sign_opts bad = o;
+		size_t n_spans = l.n_spans;
+		bad.key = other;
+		IK_CHECK(authenticode_sign_layout(&l, &bad, &d) == -EKEYREJECTED);
+		got = flatten(&l);
+		IK_CHECK(l.n_spans == n_spans && same(&got, &flat));
+		ik_buf_release(&got);
+	}
+	/* Sign, then append, then replace: each equal to the flat path. */
+	IK_CHECK(authenticode_sign(flat.data, flat.len, &o, &signed1, &d) == 0);
+	IK_CHECK(authenticode_sign_layout(&l, &o, &d) == 0);
+	got = flatten(&l);
+	IK_CHECK(same(&got, &signed1));
+	IK_CHECK(authenticode_verify(got.data, got.len, "l", trust, true, &rep, &d) == 0);
+	ik_buf_release(&got);
+
+	o.existing = AUTHENTICODE_APPEND;
+	o.md = EVP_sha384();
+	IK_CHECK(authenticode_sign(signed1.data, signed1.len, &o, &want, &d) == 0);
+	IK_CHECK(authenticode_sign_layout(&l, &o, &d) == 0);
+	got = flatten(&l);
+	IK_CHECK(same(&got, &want));
+	IK_CHECK(authenticode_verify(got.data, got.len, "l", trust, true, &rep, &d) == 0 && rep.n == 2);
+	ik_buf_release(&got);
+
+	o.existing = AUTHENTICODE_REPLACE;
+	o.md = NULL;
+	IK_CHECK(authenticode_sign_layout(&l, &o, &d) == 0);
+	got = flatten(&l);
+	IK_CHECK(same(&got, &signed1));
+	ik_buf_release(&got);
+
+	pe_layout_release(&l);
+	ik_buf_release(&stub);
+	ik_buf_release(&flat);
+	ik_buf_release(&want);
+	ik_buf_release(&signed1);
+	sk_X509_free(trust);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -222,6 +330,7 @@ int main(void)
 	test_redact();
 	test_spc();
 	test_roundtrip();
+	test_layout_sign();
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

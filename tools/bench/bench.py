@@ -7,6 +7,9 @@
   bench.py payload [--ik IGVMKIT] [--runs N] [--sizes 128,256,512]
                                                   build with a raw payload: peak RSS, linearity
   bench.py vcpus   [--ik IGVMKIT] [--runs N]      SNP measurement, 512 vCPUs vs 1 vCPU
+  bench.py fuki-payload [--ik IGVMKIT] [--runs N] [--sizes 128,256,512]
+                                                  fuki, sign and verify of a large IGVM: peak RSS,
+                                                  linearity, against `openssl dgst -sha256`
 
 Every child is timed with os.wait4: wall-clock time, CPU time (user + system) and peak RSS
 (ru_maxrss, the figure `/usr/bin/time -v` prints as "Maximum resident set size").  The
@@ -165,6 +168,91 @@ def bench_payload(a, d):
     return ok and lin <= 1.25
 
 
+def write_igvm(path, mib):
+    """Writes a valid IGVM file of about MIB MiB independently of igvmkit (the layout of
+    tests/fuki/mkigvm.py, igvm.md section 1.13): one NATIVE platform and 4 KiB PAGE_DATA pages
+    of random bytes (no two alike, so nothing is de-duplicated), streamed to disk."""
+    import struct
+    import zlib
+    pages = mib * 254  # 254 pages + their 254 32-byte headers fill a MiB
+    plat_body = bytes.fromhex('01000000' '00' '00' '0100' '0000000000000000')
+    headers = bytearray(struct.pack('<II', 0x001, 16) + plat_body)
+    data_start = 24 + len(headers) + pages * 32
+    for i in range(pages):
+        body = struct.pack('<QIIIHH', 0x1000 * (i + 1), 1, data_start + 4096 * i, 0, 0, 0)
+        headers += struct.pack('<II', 0x302, 24) + body
+    total_size = data_start + 4096 * pages
+    fixed = struct.pack('<IIIIII', 0x4D564749, 1, 24, len(headers), total_size, 0)
+    crc = zlib.crc32(fixed + headers) & 0xffffffff
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IIIIII', 0x4D564749, 1, 24, len(headers), total_size, crc) + headers)
+        for i in range(0, pages, 256):
+            f.write(os.urandom(4096 * min(256, pages - i)))
+    return total_size
+
+
+def drop_cache(path):
+    """Evicts PATH from the page cache (as far as the kernel agrees), so each run reads its
+    input the same way; peak RSS counts the mapped input's pages either way."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def bench_fuki_payload(a, d):
+    """(c′) the FUKI and signing steps on their own, for an IGVM of 128, 256 and 512 MiB:
+    `igvmkit fuki` (wrap it as an add-on), `igvmkit sign` (RSA-2048, SHA-256) of that add-on
+    and `igvmkit verify` of the signed file.  Target for each: peak RSS at most its input's
+    size + 64 MiB, and time linear in size (CPU per MiB flat across sizes).  For scale,
+    `openssl dgst -sha256` of the same input (one hash pass; fuki and sign hash and write,
+    verify hashes once per signature)."""
+    make_key(d)
+    key, crt = os.path.join(d, 'db.key'), os.path.join(d, 'db.crt')
+    sizes = [int(s) for s in a.sizes.split(',')]
+    igvm, efi, signed = {}, {}, {}
+    for mib in sizes:
+        igvm[mib] = os.path.join(d, f'p{mib}.igvm')
+        efi[mib] = os.path.join(d, f'p{mib}.efi')
+        signed[mib] = os.path.join(d, f'p{mib}.signed.efi')
+        write_igvm(igvm[mib], mib)
+        timed([a.ik, 'fuki', '-o', efi[mib], igvm[mib]])
+        timed([a.ik, 'sign', '--key', key, '--cert', crt, '-o', signed[mib], efi[mib]])
+    steps = {
+        'fuki': lambda m: ([a.ik, 'fuki', '-o', efi[m], igvm[m]], igvm[m]),
+        'sign': lambda m: ([a.ik, 'sign', '--key', key, '--cert', crt, '-o', signed[m], efi[m]], efi[m]),
+        'verify': lambda m: ([a.ik, 'verify', '--cert', crt, signed[m]], signed[m]),
+    }
+    res = {(s, m): [] for s in steps for m in sizes}
+    ref = {m: [] for m in sizes}
+    for _ in range(a.runs):
+        for m in sizes:
+            for s, mk in steps.items():
+                cmd, inp = mk(m)
+                drop_cache(inp)
+                res[(s, m)].append((timed(cmd), os.path.getsize(inp)))
+            ref[m].append(timed(['openssl', 'dgst', '-sha256', signed[m]]))
+    ok = True
+    for s in steps:
+        base = None
+        for m in sizes:
+            runs = [r for r, _ in res[(s, m)]]
+            size = res[(s, m)][0][1] / (1 << 20)
+            rss = max(r.rss_kib for r in runs) / 1024
+            wall, cpu = med([r.wall for r in runs]), med([r.cpu for r in runs])
+            dg = med([r.cpu for r in ref[m]])
+            if base is None:
+                base = cpu / size
+            ok &= rss - size <= 64
+            print(f'{s:6s} {m:4d} MiB: input {size:6.1f} MiB, peak RSS {rss:7.1f} MiB (input + {rss - size:5.1f} '
+                  f'MiB, target <= +64), wall {wall:6.2f} s, CPU {cpu:6.2f} s = {cpu / size * 1e3:5.2f} ms/MiB '
+                  f'(x{cpu / size / base:.2f} of {sizes[0]} MiB), CPU / openssl dgst -sha256 {cpu / dg:.2f}')
+        lin = (cpu / size) / base
+        ok &= lin <= 1.25
+    return ok
+
+
 def bench_vcpus(a, d):
     """(d) `igvmkit measure --platform sev-snp` with 512 vCPUs against 1 vCPU, on Debian's
     OVMF.fd as a ROM and on the IGVM the default layout builds from it."""
@@ -188,10 +276,10 @@ def bench_vcpus(a, d):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('which', choices=['build4', 'payload', 'vcpus'])
+    p.add_argument('which', choices=['build4', 'payload', 'vcpus', 'fuki-payload'])
     p.add_argument('--ik', default=os.path.join(REPO, 'build', 'igvmkit'))
     p.add_argument('--runs', type=int, default=11)
-    p.add_argument('--sizes', default='128,256,512', help='payload sizes in MiB (payload only)')
+    p.add_argument('--sizes', default='128,256,512', help='payload sizes in MiB (payload, fuki-payload)')
     p.add_argument('--all-refs', action='store_true',
                    help='build4: keep the default layout\'s 25 reference measurements')
     a = p.parse_args()
@@ -203,7 +291,8 @@ def main():
     print('machine:', machine())
     d = tempfile.mkdtemp(prefix='ik-bench-')
     try:
-        ok = {'build4': bench_build4, 'payload': bench_payload, 'vcpus': bench_vcpus}[a.which](a, d)
+        ok = {'build4': bench_build4, 'payload': bench_payload, 'vcpus': bench_vcpus,
+              'fuki-payload': bench_fuki_payload}[a.which](a, d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0 if ok else 1
