@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cli.h"
@@ -35,7 +34,6 @@
 #include "vars/inspect.h"
 #include "vars/secureboot.h"
 #include "vars/seed.h"
-#include "vars/varjson.h"
 #include "vars/varlist.h"
 #include "vars/varstore.h"
 #include "vars/x509.h"
@@ -43,7 +41,6 @@
 #define CMD "vars"
 
 IK_DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free)
-IK_DEFINE_CLEANUP(X509, X509_free)
 
 /* Failure of a library call about FILE: adds the file name and prints. */
 static int fail_file(const char *file, struct ik_diag *d, int r)
@@ -248,7 +245,7 @@ struct subcommand {
 	enum sub id;
 	int (*run)(struct args *a, const struct subcommand *sc);
 	const char *summary;
-	void (*help)(FILE *out, const char *sub);
+	const char *help; /* NULL: seed_help() */
 	int min_pos, max_pos;	/* positional arguments */
 	const char *pos_error;	/* message for a wrong count; NULL: "unexpected argument" */
 	const char *few_error;	/* message for too few, when it differs */
@@ -266,6 +263,8 @@ static int add_entry(struct args *a, const struct opt_row *row, const char *arg)
 						(enum vars_sigdb)row->which, arg, a->owner.g };
 	return 0;
 }
+
+static void seed_help(FILE *out, const char *sub);
 
 /* Does what one option row says; -1 after --help. */
 static int apply_option(struct args *a, const struct subcommand *sc, const struct opt_row *row,
@@ -291,7 +290,10 @@ static int apply_option(struct args *a, const struct subcommand *sc, const struc
 		a->secure_boot = (enum vars_sb_state)row->value;
 		return 0;
 	case SHOW_HELP:
-		sc->help(stdout, sc->name);
+		if (sc->help)
+			fputs(sc->help, stdout);
+		else
+			seed_help(stdout, sc->name);
 		return -1;
 	}
 	return IK_EXIT_INTERNAL;
@@ -414,13 +416,14 @@ static int add_pe(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
 	return esl_db_add_pe(c->db, &c->e->owner, p, len, d);
 }
 
-/* Every certificate of a PEM/DER file onto a stack. */
-static int push_certs(const uint8_t *p, size_t len, STACK_OF(X509) *sk, struct ik_diag *d)
+/* Certificates onto a stack: of a PEM/DER file (any: or the X.509 entries of an .esl). */
+static int push_certs(const uint8_t *p, size_t len, STACK_OF(X509) *sk, bool any,
+		      struct ik_diag *d)
 {
 	struct vars_cert_set certs;
 	int r;
 
-	r = vars_certs_load(p, len, &certs, d);
+	r = any ? vars_certs_load_any(p, len, &certs, d) : vars_certs_load(p, len, &certs, d);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; r >= 0 && i < certs.n; i++) {
@@ -435,38 +438,17 @@ static int push_certs(const uint8_t *p, size_t len, STACK_OF(X509) *sk, struct i
 	return r;
 }
 
-static int push_cert_file(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
+static int push_cert_file(const uint8_t *p, size_t len, void *sk, struct ik_diag *d)
 {
-	return push_certs(p, len, ctx, d);
+	return push_certs(p, len, sk, false, d);
 }
 
-/* Trust anchors from a certificate file or from the X.509 entries of an .esl. */
+/* verify -c: trust anchors from a certificate file or the X.509 entries of an .esl. */
 static int push_anchors(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
 {
 	const struct entry_ctx *c = ctx;
-	struct esl_db db;
-	int r;
 
-	if (vars_detect(p, len) != VARS_FORMAT_ESL)
-		return push_certs(p, len, c->certs, d);
-	r = esl_db_parse(p, len, &db, d);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; r >= 0 && i < db.n_lists; i++) {
-		if (!ik_guid_equal(&db.lists[i].type, &vars_guid_cert_x509))
-			continue;
-		for (size_t j = 0; r >= 0 && j < db.lists[i].n_entries; j++) {
-			X509 *x = NULL;
-			r = vars_x509_from_der(db.lists[i].entries[j].data,
-					       db.lists[i].entries[j].len, &x, d);
-			if (r >= 0 && !sk_X509_push(c->certs, x)) {
-				X509_free(x);
-				r = -ENOMEM;
-			}
-		}
-	}
-	esl_db_release(&db);
-	return r;
+	return push_certs(p, len, c->certs, true, d);
 }
 
 static int add_hash_arg(struct esl_db *db, const struct ik_guid *owner, const char *alg,
@@ -495,26 +477,24 @@ static int add_hash_arg(struct esl_db *db, const struct ik_guid *owner, const ch
 /* --set NAME:GUID:ATTR:FILE */
 static int add_set(struct vars_seed *seed, const char *spec)
 {
-	char name[VARS_NAME_MAX_CHARS * 3 + 1], guid_s[64], attr_s[64];
-	const char *guid_p, *attr_p, *file;
+	_cleanup_free_ char *copy = strdup(spec);
+	char *name = copy, *guid_s, *attr_s, *file;
 	struct ik_guid guid;
 	uint32_t attr;
 	struct ik_file_bytes f;
 	struct ik_diag d;
 	int r;
 
-	guid_p = strchr(spec, ':');
-	attr_p = guid_p ? strchr(guid_p + 1, ':') : NULL;
-	file = attr_p ? strchr(attr_p + 1, ':') : NULL;
+	if (!copy)
+		return IK_EXIT_INTERNAL;
+	guid_s = strchr(name, ':');
+	attr_s = guid_s ? strchr(guid_s + 1, ':') : NULL;
+	file = attr_s ? strchr(attr_s + 1, ':') : NULL;
 	if (!file)
 		return cli_usage_error(CMD, "--set expects NAME:GUID:ATTR:FILE, got '%s'", spec);
-	if ((size_t)(guid_p - spec) >= sizeof(name) || (size_t)(attr_p - guid_p) > sizeof(guid_s) ||
-	    (size_t)(file - attr_p) > sizeof(attr_s))
-		return cli_usage_error(CMD, "--set: '%s' is too long", spec);
-	snprintf(name, sizeof(name), "%.*s", (int)(guid_p - spec), spec);
-	snprintf(guid_s, sizeof(guid_s), "%.*s", (int)(attr_p - guid_p - 1), guid_p + 1);
-	snprintf(attr_s, sizeof(attr_s), "%.*s", (int)(file - attr_p - 1), attr_p + 1);
-	file++;
+	*guid_s++ = '\0';
+	*attr_s++ = '\0';
+	*file++ = '\0';
 	if (vars_guid_parse_alias(guid_s, &guid) < 0)
 		return cli_usage_error(CMD, "--set %s: '%s' is not a GUID", name, guid_s);
 	if (vars_attr_parse(attr_s, &attr) < 0 || (attr & ~(uint32_t)0x3f) ||
@@ -612,26 +592,22 @@ static int take_entries(struct entry_ctx *c)
 
 /* ---- vars esl ---------------------------------------------------------------------- */
 
-static void esl_help(FILE *out, const char *sub)
-{
-	(void)sub;
-	fprintf(out,
-		"usage: igvmkit vars esl [options] -o OUT\n"
-		"\n"
-		"Builds an EFI signature list file (the value of PK, KEK, db or dbx).\n"
-		"Entries are added in the order given; --owner applies to the entries after it.\n"
-		"\n"
-		"  -g, --owner GUID        SignatureOwner of the following entries (default: zero GUID)\n"
-		"  -c, --cert FILE         X.509 certificate(s), PEM or DER: one list per certificate\n"
-		"      --hash ALG:HEX      a hash entry; ALG is sha256, sha384, sha512, sha224 or sha1\n"
-		"      --sha256 HEX        same as --hash sha256:HEX\n"
-		"      --pe FILE           Authenticode SHA-256 of a PE/COFF image (db entry for it)\n"
-		"      --revoke-cert FILE  EFI_CERT_X509_SHA256 entry (tbsCertificate hash) for dbx\n"
-		"  -a, --add FILE          entries of an existing .esl, .auth, certificate or PE file\n"
-		"      --allow-non-rsa     accept non-RSA certificates (edk2 rejects them)\n"
-		"  -o, --output FILE       output file ('-' for standard output)\n"
-		"  -h, --help              show this help\n");
-}
+static const char esl_help[] =
+	"usage: igvmkit vars esl [options] -o OUT\n"
+	"\n"
+	"Builds an EFI signature list file (the value of PK, KEK, db or dbx).\n"
+	"Entries are added in the order given; --owner applies to the entries after it.\n"
+	"\n"
+	"  -g, --owner GUID        SignatureOwner of the following entries (default: zero GUID)\n"
+	"  -c, --cert FILE         X.509 certificate(s), PEM or DER: one list per certificate\n"
+	"      --hash ALG:HEX      a hash entry; ALG is sha256, sha384, sha512, sha224 or sha1\n"
+	"      --sha256 HEX        same as --hash sha256:HEX\n"
+	"      --pe FILE           Authenticode SHA-256 of a PE/COFF image (db entry for it)\n"
+	"      --revoke-cert FILE  EFI_CERT_X509_SHA256 entry (tbsCertificate hash) for dbx\n"
+	"  -a, --add FILE          entries of an existing .esl, .auth, certificate or PE file\n"
+	"      --allow-non-rsa     accept non-RSA certificates (edk2 rejects them)\n"
+	"  -o, --output FILE       output file ('-' for standard output)\n"
+	"  -h, --help              show this help\n";
 
 static int cmd_vars_esl(struct args *a, const struct subcommand *sc)
 {
@@ -659,65 +635,45 @@ static int cmd_vars_esl(struct args *a, const struct subcommand *sc)
 
 /* ---- vars auth / verify ------------------------------------------------------------- */
 
-static void auth_help(FILE *out, const char *sub)
-{
-	(void)sub;
-	fprintf(out,
-		"usage: igvmkit vars auth NAME [options] -o OUT [INPUT]\n"
-		"\n"
-		"Builds an authenticated variable update (EFI_VARIABLE_AUTHENTICATION_2 + data) for\n"
-		"variable NAME (PK, KEK, db, dbx, dbt or any name with --guid).  INPUT is an .esl,\n"
-		"certificate, PE image or .auth file for the Secure Boot databases, raw data for\n"
-		"other variables.\n"
-		"\n"
-		"  -k, --key KEY           signing key: PEM/DER file or pkcs11: URI\n"
-		"      --passphrase-file F passphrase (key file) or PIN (pkcs11) from F's first line\n"
-		"      --passphrase-env V  the same from environment variable V\n"
-		"  -c, --cert FILE         certificate of the signing key\n"
-		"      --chain FILE        intermediate certificates to include (PEM)\n"
-		"      --unsigned          no signature (dwLength 24; setup or custom mode only)\n"
-		"      --signature FILE    attach a detached PKCS#7 made elsewhere over --tbs output\n"
-		"      --tbs               write the bytes to be signed instead of the update\n"
-		"  -g, --guid GUID         VendorGuid (needed for names other than PK/KEK/db/dbx/dbt)\n"
-		"  -A, --append            APPEND_WRITE update (attributes 0x67; default time zero)\n"
-		"  -t, --time TIME         TimeStamp: 'YYYY-MM-DD HH:MM:SS' (UTC), @SECONDS or 0;\n"
-		"                          default SOURCE_DATE_EPOCH (required for non-append updates)\n"
-		"      --owner GUID        SignatureOwner for certificates or PE images given as INPUT\n"
-		"      --delete            empty payload (deletes the variable)\n"
-		"      --signed-attrs      add PKCS#9 signed attributes (signingTime = TimeStamp)\n"
-		"      --content-info      emit a PKCS#7 ContentInfo instead of bare SignedData\n"
-		"  -o, --output FILE       output file ('-' for standard output)\n"
-		"  -h, --help              show this help\n");
-}
+static const char auth_help[] =
+	"usage: igvmkit vars auth NAME [options] -o OUT [INPUT]\n"
+	"\n"
+	"Builds an authenticated variable update (EFI_VARIABLE_AUTHENTICATION_2 + data) for\n"
+	"variable NAME (PK, KEK, db, dbx, dbt or any name with --guid).  INPUT is an .esl,\n"
+	"certificate, PE image or .auth file for the Secure Boot databases, raw data for\n"
+	"other variables.\n"
+	"\n"
+	"  -k, --key KEY           signing key: PEM/DER file or pkcs11: URI\n"
+	"      --passphrase-file F passphrase (key file) or PIN (pkcs11) from F's first line\n"
+	"      --passphrase-env V  the same from environment variable V\n"
+	"  -c, --cert FILE         certificate of the signing key\n"
+	"      --chain FILE        intermediate certificates to include (PEM)\n"
+	"      --unsigned          no signature (dwLength 24; setup or custom mode only)\n"
+	"      --signature FILE    attach a detached PKCS#7 made elsewhere over --tbs output\n"
+	"      --tbs               write the bytes to be signed instead of the update\n"
+	"  -g, --guid GUID         VendorGuid (needed for names other than PK/KEK/db/dbx/dbt)\n"
+	"  -A, --append            APPEND_WRITE update (attributes 0x67; default time zero)\n"
+	"  -t, --time TIME         TimeStamp: 'YYYY-MM-DD HH:MM:SS' (UTC), @SECONDS or 0;\n"
+	"                          default SOURCE_DATE_EPOCH (required for non-append updates)\n"
+	"      --owner GUID        SignatureOwner for certificates or PE images given as INPUT\n"
+	"      --delete            empty payload (deletes the variable)\n"
+	"      --signed-attrs      add PKCS#9 signed attributes (signingTime = TimeStamp)\n"
+	"      --content-info      emit a PKCS#7 ContentInfo instead of bare SignedData\n"
+	"  -o, --output FILE       output file ('-' for standard output)\n"
+	"  -h, --help              show this help\n";
 
-/* Reads INPUT as the new value of NAME: validated sigdb, or raw bytes. */
-static int auth_payload(const char *name, const char *input, const struct ik_guid *owner,
-			struct ik_buf *payload)
-{
-	enum vars_sigdb which = vars_sigdb_from_name(name);
-	struct ik_file_bytes f;
-	struct esl_db db;
-	struct ik_diag d;
-	int r;
+struct auth_value {
+	const char *name;
+	const struct ik_guid *owner;
+	struct ik_buf *out;
+};
 
-	ik_diag_init(&d);
-	r = ik_file_load(input, 0, &f, &d);
-	if (r < 0)
-		return fail_file(input, &d, r);
-	if (which == VARS_SIGDB_INVALID) {
-		r = ik_buf_append(payload, f.data, f.len);
-		ik_file_release(&f);
-		return r < 0 ? cli_error_diag(CMD, &d, r) : 0;
-	}
-	esl_db_init(&db);
-	r = vars_sigdb_add_file(&db, f.data, f.len, owner, NULL, NULL, &d);
-	ik_file_release(&f);
-	if (r >= 0)
-		r = vars_sigdb_check(which, &db, &d);
-	if (r >= 0)
-		r = esl_db_serialize(&db, payload, &d);
-	esl_db_release(&db);
-	return r < 0 ? fail_file(input, &d, r) : 0;
+/* INPUT as the new value of NAME: a validated database, or raw bytes. */
+static int auth_value(const uint8_t *p, size_t len, void *ctx, struct ik_diag *d)
+{
+	const struct auth_value *v = ctx;
+
+	return vars_value_from_input(v->name, p, len, v->owner, v->out, d);
 }
 
 /* The signer of vars auth: key, first certificate of --cert, --chain certificates. */
@@ -778,8 +734,10 @@ static int cmd_vars_auth(struct args *a, const struct subcommand *sc)
 
 	ik_buf_init(&payload, 0);
 	ik_buf_init(&out, 0);
-	if (input)
-		r = auth_payload(name, input, &a->owner.g, &payload);
+	if (input) {
+		struct auth_value v = { name, &a->owner.g, &payload };
+		r = with_file(input, auth_value, &v);
+	}
 	if (r == 0 && a->tbs) {
 		r = vars_auth_signed_bytes(&t, payload.data, payload.len, &out, &d);
 		r = r < 0 ? cli_error_diag(CMD, &d, r) : write_out(a->output, &out);
@@ -816,21 +774,17 @@ static int cmd_vars_auth(struct args *a, const struct subcommand *sc)
 	return r;
 }
 
-static void verify_help(FILE *out, const char *sub)
-{
-	(void)sub;
-	fprintf(out,
-		"usage: igvmkit vars verify AUTH NAME --cert FILE [options]\n"
-		"\n"
-		"Checks that AUTH is a correctly signed update of variable NAME, trusting the given\n"
-		"certificates (the authorising variable's: PK for PK/KEK, KEK for db/dbx/dbt).\n"
-		"Exit 0 when it verifies, 1 when it does not.\n"
-		"\n"
-		"  -c, --cert FILE   trusted certificate(s), PEM or DER, or an .esl (repeatable)\n"
-		"  -g, --guid GUID   VendorGuid (needed for names other than PK/KEK/db/dbx/dbt)\n"
-		"  -A, --append      the update was signed as APPEND_WRITE (attributes 0x67)\n"
-		"  -h, --help        show this help\n");
-}
+static const char verify_help[] =
+	"usage: igvmkit vars verify AUTH NAME --cert FILE [options]\n"
+	"\n"
+	"Checks that AUTH is a correctly signed update of variable NAME, trusting the given\n"
+	"certificates (the authorising variable's: PK for PK/KEK, KEK for db/dbx/dbt).\n"
+	"Exit 0 when it verifies, 1 when it does not.\n"
+	"\n"
+	"  -c, --cert FILE   trusted certificate(s), PEM or DER, or an .esl (repeatable)\n"
+	"  -g, --guid GUID   VendorGuid (needed for names other than PK/KEK/db/dbx/dbt)\n"
+	"  -A, --append      the update was signed as APPEND_WRITE (attributes 0x67)\n"
+	"  -h, --help        show this help\n";
 
 static int cmd_vars_verify(struct args *a, const struct subcommand *sc)
 {
@@ -1003,15 +957,12 @@ static int cmd_vars_seed(struct args *a, const struct subcommand *sc)
 
 /* ---- vars list / extract ------------------------------------------------------------- */
 
-static void list_help(FILE *out, const char *sub)
-{
-	(void)sub;
-	fprintf(out, "usage: igvmkit vars list [--json] FILE\n\n"
-		     "Describes a signature list (.esl), an authenticated update (.auth), an\n"
-		     "edk2 variable store (OVMF_VARS*.fd, or OVMF.fd) or a QEMU JSON store:\n"
-		     "variables,\n"
-		     "certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n");
-}
+static const char list_help[] =
+	"usage: igvmkit vars list [--json] FILE\n\n"
+	"Describes a signature list (.esl), an authenticated update (.auth), an\n"
+	"edk2 variable store (OVMF_VARS*.fd, or OVMF.fd) or a QEMU JSON store:\n"
+	"variables,\n"
+	"certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n";
 
 static int cmd_vars_list(struct args *a, const struct subcommand *sc)
 {
@@ -1038,42 +989,11 @@ static int cmd_vars_list(struct args *a, const struct subcommand *sc)
 	return r;
 }
 
-static void extract_help(FILE *out, const char *sub)
-{
-	(void)sub;
-	fprintf(out, "usage: igvmkit vars extract FILE [NAME] [--guid GUID] -o OUT\n\n"
-		     "Writes the data of variable NAME of a store image or JSON store, or the payload\n"
-		     "(signature lists) of an .auth file (no NAME).\n");
-}
+static const char extract_help[] =
+	"usage: igvmkit vars extract FILE [NAME] [--guid GUID] -o OUT\n\n"
+	"Writes the data of variable NAME of a store image or JSON store, or the payload\n"
+	"(signature lists) of an .auth file (no NAME).\n";
 
-/* The data of NAME in a store or JSON store (GUID: given, well-known, or the only NAME). */
-static int extract_variable(const uint8_t *p, size_t len, const char *name,
-			    const struct ik_guid *gp, struct ik_buf *out, struct ik_diag *d)
-{
-	struct vars_list vars;
-	ssize_t at = -1;
-	int r;
-
-	if (vars_json_sniff(p, len))
-		r = vars_json_parse(p, len, &vars, d);
-	else
-		r = vars_store_parse(p, len, &vars, NULL, d);
-	if (r < 0)
-		return r;
-	if (!gp)
-		gp = vars_default_guid_for_name(name);
-	if (gp)
-		at = vars_list_find(&vars, name, gp);
-	for (size_t i = 0; !gp && i < vars.n && at < 0; i++)
-		if (strcmp(vars.v[i].name, name) == 0)
-			at = (ssize_t)i;
-	if (at < 0)
-		r = ik_fail(d, -ENOENT, "no variable '%s' in the store", name);
-	else
-		r = ik_buf_append(out, vars.v[at].data, vars.v[at].len);
-	vars_list_release(&vars);
-	return r;
-}
 
 static int cmd_vars_extract(struct args *a, const struct subcommand *sc)
 {
@@ -1089,16 +1009,7 @@ static int cmd_vars_extract(struct args *a, const struct subcommand *sc)
 	if (r < 0)
 		return fail_file(path, &d, r);
 	ik_buf_init(&out, 0);
-	if (vars_auth_sniff(f.data, f.len) && !name) {
-		struct vars_auth au;
-		r = vars_auth_parse(f.data, f.len, &au, &d);
-		if (r >= 0)
-			r = ik_buf_append(&out, au.payload, au.payload_len);
-	} else if (!name) {
-		r = ik_fail(&d, -EINVAL, "give the variable NAME to extract from a store");
-	} else {
-		r = extract_variable(f.data, f.len, name, a->guid.set ? &a->guid.g : NULL, &out, &d);
-	}
+	r = vars_extract(f.data, f.len, name, a->guid.set ? &a->guid.g : NULL, &out, &d);
 	ik_file_release(&f);
 	if (r < 0) {
 		ik_buf_release(&out);
@@ -1121,8 +1032,8 @@ static const struct subcommand subcommands[] = {
 	{ "verify", SUB_VERIFY, cmd_vars_verify, "verify an .auth file's signature", verify_help,
 	  2, 2, "expected AUTH and NAME", NULL },
 	{ "store", SUB_STORE, cmd_vars_seed, "build an OVMF variable store image (OVMF_VARS*.fd)",
-	  seed_help, 0, 0, NULL, NULL },
-	{ "json", SUB_JSON, cmd_vars_seed, "build a QEMU uefi-vars JSON variable store", seed_help,
+	  NULL, 0, 0, NULL, NULL },
+	{ "json", SUB_JSON, cmd_vars_seed, "build a QEMU uefi-vars JSON variable store", NULL,
 	  0, 0, NULL, NULL },
 	{ "list", SUB_LIST, cmd_vars_list, "describe an .esl, .auth or variable store", list_help,
 	  1, 1, "expected one FILE", NULL },

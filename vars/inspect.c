@@ -601,3 +601,39 @@ int vars_inspect(const uint8_t *p, size_t len, bool json, struct ik_buf *out, st
 	ik_buf_release(&tmp);
 	return r;
 }
+
+int vars_extract(const uint8_t *p, size_t len, const char *name, const struct ik_guid *guid,
+		 struct ik_buf *out, struct ik_diag *d)
+{
+	struct vars_list vars;
+	ssize_t at = -1;
+	int r;
+
+	if (!name) {
+		struct vars_auth a;
+
+		if (!vars_auth_sniff(p, len))
+			return ik_fail(d, -EINVAL, "give the variable NAME to extract from a store");
+		r = vars_auth_parse(p, len, &a, d);
+		return r < 0 ? r : ik_buf_append(out, a.payload, a.payload_len);
+	}
+	if (vars_json_sniff(p, len))
+		r = vars_json_parse(p, len, &vars, d);
+	else
+		r = vars_store_parse(p, len, &vars, NULL, d);
+	if (r < 0)
+		return r;
+	if (!guid)
+		guid = vars_default_guid_for_name(name);
+	if (guid)
+		at = vars_list_find(&vars, name, guid);
+	for (size_t i = 0; !guid && i < vars.n && at < 0; i++)
+		if (strcmp(vars.v[i].name, name) == 0)
+			at = (ssize_t)i;
+	if (at < 0)
+		r = ik_fail(d, -ENOENT, "no variable '%s' in the store", name);
+	else
+		r = ik_buf_append(out, vars.v[at].data, vars.v[at].len);
+	vars_list_release(&vars);
+	return r;
+}

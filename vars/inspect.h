@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
+#include "common/guid.h"
 
 enum vars_format {
 	VARS_FORMAT_NONE,
@@ -34,6 +35,15 @@ bool vars_sniff(const uint8_t *p, size_t len);
  * are none of the formats; other errors when they are but are malformed.
  */
 int vars_inspect(const uint8_t *p, size_t len, bool json, struct ik_buf *out, struct ik_diag *d);
+
+/*
+ * Appends the data of variable NAME of a store image or QEMU JSON store to
+ * out (GUID: the given one, else NAME's well-known namespace, else the only
+ * variable called NAME; -ENOENT when absent), or with NAME NULL the payload
+ * of an .auth file.
+ */
+int vars_extract(const uint8_t *p, size_t len, const char *name, const struct ik_guid *guid,
+		 struct ik_buf *out, struct ik_diag *d);
 
 /* The same for a JSON writer the caller already has open (inspect embeds it under KEY). */
 struct ik_json;

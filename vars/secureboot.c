@@ -108,6 +108,57 @@ int vars_sigdb_add_file(struct esl_db *db, const uint8_t *p, size_t len,
 	return r;
 }
 
+int vars_value_from_input(const char *name, const uint8_t *p, size_t len,
+			  const struct ik_guid *owner, struct ik_buf *out, struct ik_diag *d)
+{
+	enum vars_sigdb which = vars_sigdb_from_name(name);
+	struct esl_db db;
+	int r;
+
+	if (which == VARS_SIGDB_INVALID) {
+		r = ik_buf_append(out, p, len);
+		return r < 0 ? ik_fail(d, r, "cannot copy the variable data") : 0;
+	}
+	esl_db_init(&db);
+	r = vars_sigdb_add_file(&db, p, len, owner, NULL, NULL, d);
+	if (r >= 0)
+		r = vars_sigdb_check(which, &db, d);
+	if (r >= 0)
+		r = esl_db_serialize(&db, out, d);
+	esl_db_release(&db);
+	return r;
+}
+
+int vars_certs_load_any(const uint8_t *p, size_t len, struct vars_cert_set *ret,
+			struct ik_diag *d)
+{
+	struct vars_cert_set s;
+	struct esl_db db;
+	int r;
+
+	if (!esl_db_sniff(p, len))
+		return vars_certs_load(p, len, ret, d);
+	r = esl_db_parse(p, len, &db, d);
+	if (r < 0)
+		return r;
+	vars_cert_set_init(&s);
+	for (size_t i = 0; r >= 0 && i < db.n_lists; i++) {
+		const struct esl_list *l = &db.lists[i];
+
+		if (!ik_guid_equal(&l->type, &vars_guid_cert_x509))
+			continue;
+		for (size_t j = 0; r >= 0 && j < l->n_entries; j++)
+			r = vars_cert_set_add(&s, l->entries[j].data, l->entries[j].len, d);
+	}
+	esl_db_release(&db);
+	if (r < 0) {
+		vars_cert_set_release(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
 int vars_sigdb_check(enum vars_sigdb which, const struct esl_db *db, struct ik_diag *d)
 {
 	for (size_t i = 0; i < db->n_lists; i++) {

@@ -18,6 +18,7 @@
 #include "vars/efi_time.h"
 #include "vars/esl.h"
 #include "vars/varlist.h"
+#include "vars/x509.h"
 
 /* What kind of file a signature-database input is (sniffed from its bytes). */
 enum vars_input_kind {
@@ -39,6 +40,22 @@ const char *vars_input_kind_name(enum vars_input_kind k);
 int vars_sigdb_add_file(struct esl_db *db, const uint8_t *p, size_t len,
 			const struct ik_guid *owner, enum vars_input_kind *ret_kind,
 			struct vars_time *ret_time, struct ik_diag *d);
+
+/*
+ * The value SetVariable() is given for NAME from an input file: for PK,
+ * KEK, db, dbx and dbt the database the file holds (any input
+ * vars_sigdb_add_file takes, checked by vars_sigdb_check) serialised; for
+ * any other name the bytes as they are.  Appended to out.
+ */
+int vars_value_from_input(const char *name, const uint8_t *p, size_t len,
+			  const struct ik_guid *owner, struct ik_buf *out, struct ik_diag *d);
+
+/*
+ * Certificates a file names: every certificate of a PEM/DER file, or the
+ * X.509 entries of a signature list (a KEK or PK .esl as trust anchors).
+ */
+int vars_certs_load_any(const uint8_t *p, size_t len, struct vars_cert_set *ret,
+			struct ik_diag *d);
 
 /*
  * Checks a database the way edk2 checks an authenticated write of WHICH:

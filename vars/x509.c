@@ -65,8 +65,7 @@ int vars_x509_from_der(const uint8_t *der, size_t len, X509 **ret, struct ik_dia
 	return 0;
 }
 
-static int cert_set_add(struct vars_cert_set *s, const uint8_t *der, size_t len,
-			struct ik_diag *d)
+int vars_cert_set_add(struct vars_cert_set *s, const uint8_t *der, size_t len, struct ik_diag *d)
 {
 	struct vars_cert *n;
 	uint8_t *copy;
@@ -127,7 +126,7 @@ static int load_pem(const uint8_t *p, size_t len, struct vars_cert_set *s, struc
 		if (strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0) {
 			r = check_der(data, (size_t)dlen, d);
 			if (r >= 0)
-				r = cert_set_add(s, data, (size_t)dlen, d);
+				r = vars_cert_set_add(s, data, (size_t)dlen, d);
 			if (r < 0)
 				ik_diag_place(d, r, "PEM block %zu (%s)", block, name);
 		}
@@ -155,7 +154,7 @@ int vars_certs_load(const uint8_t *p, size_t len, struct vars_cert_set *ret, str
 	else {
 		r = check_der(p, len, d);
 		if (r >= 0)
-			r = cert_set_add(&s, p, len, d);
+			r = vars_cert_set_add(&s, p, len, d);
 	}
 	if (r < 0) {
 		vars_cert_set_release(&s);

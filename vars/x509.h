@@ -35,6 +35,9 @@ struct vars_cert_set {
 void vars_cert_set_init(struct vars_cert_set *s);
 void vars_cert_set_release(struct vars_cert_set *s);
 
+/* Appends a copy of one DER certificate (not parsed); more than VARS_CERTS_PER_FILE_MAX: -E2BIG. */
+int vars_cert_set_add(struct vars_cert_set *s, const uint8_t *der, size_t len, struct ik_diag *d);
+
 /* True when the bytes look like PEM text (a "-----BEGIN " line). */
 bool vars_is_pem(const uint8_t *p, size_t len);
 
