@@ -69,6 +69,9 @@ struct layout_load_opts {
 	char *const *environ;
 	/* Variant to apply, or NULL for the base layout. */
 	const char *variant;
+	/* SOURCE_DATE_EPOCH as the caller found it (even with environ NULL), or NULL:
+	 * the TimeStamp of 'variables:' seeds no 'time:' or .auth input dates. */
+	const char *source_date_epoch;
 };
 
 /* Platforms a layout can select, in the order their headers are emitted. */
@@ -270,6 +273,10 @@ struct layout_variables {
 	struct ik_guid owner;	     /* SignatureOwner of the entries (zero GUID by default) */
 	bool has_owner;
 	char *time;		     /* TimeStamp as vars_time_parse() reads it, or NULL */
+	/* SOURCE_DATE_EPOCH (layout_load_opts) when set and no 'time:' is: the TimeStamp of
+	 * databases no .auth input dates (without it, the zero time), as for `vars store`. */
+	int64_t default_epoch;
+	bool has_default_epoch;
 	uint64_t hob_address, blob_address; /* igvm-secure-boot GPAs */
 	bool has_hob_address;
 	struct layout_vars_db_items db[LAYOUT_VARS_DB_COUNT];
@@ -309,6 +316,13 @@ void layout_free(struct layout *l);
  * applied) as YAML that loads back to the same struct layout.
  */
 int layout_dump(const struct layout *l, struct ik_buf *out);
+
+/* The names a layout writes for enum values, indexed by the enum (layout_schema.c). */
+extern const char *const layout_component_type_names[LAYOUT_COMPONENT_RAW + 1];
+extern const char *const layout_page_type_names[LAYOUT_PAGE_CPUID + 1];
+extern const char *const layout_param_type_names[LAYOUT_PARAM_COUNT];
+extern const char *const layout_vars_store_names[LAYOUT_VARS_STORE_IGVM_SECURE_BOOT + 1];
+extern const char *const layout_vars_db_names[LAYOUT_VARS_DB_COUNT];
 
 /* "sev-snp", "sev-es", "sev", "tdx", "native", "vsm". */
 const char *layout_platform_name(enum layout_platform_id id);

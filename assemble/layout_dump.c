@@ -118,14 +118,12 @@ static void key_id16(struct out *b, int indent, const char *key, const uint8_t i
 
 static void dump_variables(const struct layout_variables *lv, struct out *b)
 {
-	static const char *const db_key[LAYOUT_VARS_DB_COUNT] = { "pk", "kek", "db", "dbx", "dbt" };
 	char guid[IK_GUID_STR_LEN + 1];
 
 	if (!lv->present)
 		return;
 	out_printf(b, "variables:\n");
-	out_printf(b, "  store: %s\n",
-		   lv->store == LAYOUT_VARS_STORE_ROM ? "rom" : "igvm-secure-boot");
+	out_printf(b, "  store: %s\n", layout_vars_store_names[lv->store]);
 	if (lv->secure_boot >= 0)
 		out_printf(b, "  secure-boot: %s\n", lv->secure_boot ? "true" : "false");
 	if (lv->has_owner) {
@@ -142,7 +140,7 @@ static void dump_variables(const struct layout_variables *lv, struct out *b)
 		const struct layout_vars_db_items *db = &lv->db[i];
 		if (!db->given)
 			continue;
-		out_printf(b, "  %s: [", db_key[i]);
+		out_printf(b, "  %s: [", layout_vars_db_names[i]);
 		for (size_t k = 0; k < db->n; k++) {
 			if (k)
 				out_printf(b, ", ");
@@ -181,25 +179,13 @@ static void dump_platforms(const struct layout *l, struct out *b)
 	}
 }
 
-static const char *const component_type_names[] = {
-	[LAYOUT_COMPONENT_OVMF] = "ovmf",
-	[LAYOUT_COMPONENT_SVSM] = "svsm",
-	[LAYOUT_COMPONENT_KERNEL_HASHES] = "kernel-hashes",
-	[LAYOUT_COMPONENT_IGVM] = "igvm",
-	[LAYOUT_COMPONENT_RAW] = "raw",
-};
 
-static const char *const page_kind_names[] = {
-	[LAYOUT_PAGE_NORMAL] = "normal",	 [LAYOUT_PAGE_UNMEASURED] = "unmeasured",
-	[LAYOUT_PAGE_SHARED] = "shared",	 [LAYOUT_PAGE_SECRETS] = "secrets",
-	[LAYOUT_PAGE_CPUID] = "cpuid",
-};
 
 static void dump_component(const struct layout_component *c, struct out *b)
 {
 	out_printf(b, "  ");
 	quoted_key(b, c->name);
-	out_printf(b, ":\n    type: %s\n", component_type_names[c->kind]);
+	out_printf(b, ":\n    type: %s\n", layout_component_type_names[c->kind]);
 	key_platforms(b, 4, c->platforms);
 	if (c->file)
 		key_str(b, 4, "file", c->file);
@@ -232,25 +218,13 @@ static void dump_component(const struct layout_component *c, struct out *b)
 		break;
 	case LAYOUT_COMPONENT_RAW:
 		key_hex(b, 4, "address", c->address);
-		out_printf(b, "    page-type: %s\n", page_kind_names[c->page_kind]);
+		out_printf(b, "    page-type: %s\n", layout_page_type_names[c->page_kind]);
 		if (c->size)
 			key_hex(b, 4, "size", c->size);
 		break;
 	}
 }
 
-static const char *const param_type_names[] = {
-	[LAYOUT_PARAM_VP_COUNT] = "vp-count",
-	[LAYOUT_PARAM_MEMORY_MAP] = "memory-map",
-	[LAYOUT_PARAM_ENVIRONMENT_INFO] = "environment-info",
-	[LAYOUT_PARAM_MADT] = "madt",
-	[LAYOUT_PARAM_SRAT] = "srat",
-	[LAYOUT_PARAM_SLIT] = "slit",
-	[LAYOUT_PARAM_PPTT] = "pptt",
-	[LAYOUT_PARAM_MMIO_RANGES] = "mmio-ranges",
-	[LAYOUT_PARAM_COMMAND_LINE] = "command-line",
-	[LAYOUT_PARAM_DEVICE_TREE] = "device-tree",
-};
 
 static void dump_list_str(struct out *b, const char *key, char *const *v, size_t n)
 {
@@ -294,7 +268,7 @@ int layout_dump(const struct layout *l, struct ik_buf *buf)
 			key_platforms(b, 4, pa->platforms);
 			out_printf(b, "    parameters:\n");
 			for (size_t k = 0; k < pa->n_params; k++)
-				out_printf(b, "      %s: %u\n", param_type_names[pa->params[k].type],
+				out_printf(b, "      %s: %u\n", layout_param_type_names[pa->params[k].type],
 					      pa->params[k].offset);
 		}
 	}

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Layout tree -> struct layout: variants, variables and the key tables that
- * say what every mapping may contain.  Each mapping is checked against its
- * own table; an unknown key, a value of the wrong type or out of range fails
- * with the file, line and column of the node.
+ * Layout tree -> struct layout: variants, ${NAME} substitution and the key
+ * tables that say what every mapping may contain.  A table has one row per
+ * key: the kind of value (string, file name, number and its range, bool, one
+ * of a set of names, list, nested mapping), the field it is stored in, and
+ * whether the key is required.  One walk checks every mapping against its
+ * table; an unknown key, a value of the wrong type or out of range, or a
+ * missing required key fails with the file, line and column of the node.
  */
 #include "layout.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +96,8 @@ struct ctx {
 	struct lnode *vars; /* defines: mapping of the merged tree, or NULL */
 	unsigned var_depth;
 	struct ik_diag *d;
-	const char *where; /* dotted path of the mapping being walked, for messages */
+	const char *where; /* the value being converted, quoted for messages: "'measure.vcpus'" */
+	const char *path;  /* the same unquoted, to name mappings below it: "measure.vcpus" */
 };
 
 static bool is_embedded_file(const struct ctx *c, const char *file)
@@ -365,839 +370,236 @@ static int get_choice(struct ctx *c, const struct lnode *n, const char *const *n
 			      list, s);
 }
 
-/* A scalar or a sequence of scalars: calls FN for each. */
-static int each_item(struct ctx *c, struct lnode *n, size_t max,
-		     int (*fn)(struct ctx *c, struct lnode *item, void *obj), void *obj)
+/* ---- the key tables and the one walk that checks a mapping against them ---- */
+
+/* What a key's value must be, and how it is stored. */
+enum key_kind {
+	K_SKIP,	  /* accepted here, read by whoever chose the table ('type' of a component) */
+	K_SCALAR, /* any scalar, neither substituted nor stored ('description') */
+	K_U64,	  /* a number in [min, max], stored in an unsigned field of 1, 4 or 8 bytes */
+	K_PAGE,	  /* the same, a multiple of 4 KiB checked before the range */
+	K_BOOL,	  /* bool */
+	K_STR,	  /* char *, variables substituted */
+	K_PATH,	  /* char *, relative names relative to the layout file that wrote them */
+	K_CHOICE, /* one of names[]: its index stored like K_U64 (enums, bools) */
+	K_MAP,	  /* a nested mapping checked against sub (into the field, or the same object) */
+	K_LIST,	  /* a value or a list of them, each converted by fn (into an array, or the field) */
+	K_FN,	  /* fn converts the value into the field (or the object) */
+};
+
+struct key_table;
+
+/* One key of a mapping.  Offsets are stored plus one so that 0 means "none". */
+struct key_row {
+	const char *key;
+	enum key_kind kind;
+	size_t at;	/* the field the value goes to; 0 = none (K_MAP, K_FN: the object itself) */
+	size_t width;	/* K_U64, K_PAGE, K_CHOICE: size of the field; K_LIST arrays: of one element */
+	size_t count;	/* K_LIST: size_t count of the array the field points to; 0 = no array */
+	size_t has;	/* bool set when the key is present */
+	size_t mark;	/* struct layout_mark that gets the value's place */
+	uint64_t min, max; /* K_U64, K_PAGE: range; K_LIST: most entries */
+	const char *range; /* K_PAGE: [min, max] in words, for the message */
+	const char *const *names; /* K_CHOICE */
+	size_t n_names;
+	const struct key_table *sub; /* K_MAP */
+	int (*fn)(struct ctx *c, struct lnode *v, void *field); /* K_FN; K_LIST: one entry */
+	bool null_ok;	   /* K_LIST: null is an empty list */
+	const char *need;  /* the key is required: what to add after "needs a 'KEY'" ("" = nothing) */
+};
+
+struct key_table {
+	const struct key_row *rows;
+	size_t n;
+};
+#define TABLE(rows) { rows, IK_ARRAY_SIZE(rows) }
+
+/* Row helpers for a table over struct T (#define T before, #undef after). */
+#define FIELD(f) .at = offsetof(T, f) + 1, .width = sizeof(((T *)0)->f)
+#define ARRAY(f, n) .at = offsetof(T, f) + 1, .width = sizeof(*((T *)0)->f), .count = offsetof(T, n) + 1
+#define HAS(f) .has = offsetof(T, f) + 1
+#define MARK(f) .mark = offsetof(T, f) + 1
+#define RANGE(lo, hi) .min = (lo), .max = (hi)
+#define NAMES(a) .names = (a), .n_names = IK_ARRAY_SIZE(a)
+#define ANY RANGE(0, UINT64_MAX)
+
+static void *field_at(void *obj, size_t at)
 {
-	if (n->kind == LNODE_SCALAR && !lnode_is_null(n))
-		return fn(c, n, obj);
-	if (n->kind != LNODE_SEQ)
-		return layout_fail_at(c->d, -EINVAL, &n->mark, "%s expects a value or a list, found %s",
-				      c->where, lnode_kind_name(n));
-	if (n->n > max)
-		return layout_fail_at(c->d, -E2BIG, &n->mark, "%s has more than %zu entries", c->where,
-				      max);
-	for (size_t i = 0; i < n->n; i++) {
-		int r = fn(c, n->items[i], obj);
+	return at ? (char *)obj + at - 1 : NULL;
+}
+
+static int store_uint(struct ctx *c, void *field, size_t width, uint64_t v)
+{
+	switch (width) {
+	case 1: {
+		uint8_t x = (uint8_t)v;
+		memcpy(field, &x, 1);
+		return 0;
+	}
+	case 4: {
+		uint32_t x = (uint32_t)v;
+		memcpy(field, &x, 4);
+		return 0;
+	}
+	case 8:
+		memcpy(field, &v, 8);
+		return 0;
+	}
+	return ik_fail(c->d, -EINVAL, "%s: internal error: no %zu-byte fields", c->where, width);
+}
+
+static int walk(struct ctx *c, struct lnode *n, const char *path, const struct key_table *t,
+		void *obj);
+
+static int convert_list(struct ctx *c, const struct key_row *row, struct lnode *v, void *obj)
+{
+	void *field = field_at(obj, row->at);
+	size_t *count = field_at(obj, row->count);
+	size_t n = v->kind == LNODE_SEQ ? v->n : 1;
+	char *array = NULL;
+
+	if (row->null_ok && lnode_is_null(v))
+		return 0;
+	if (v->kind != LNODE_SEQ && (v->kind != LNODE_SCALAR || lnode_is_null(v)))
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects a value or a list, found %s",
+				      c->where, lnode_kind_name(v));
+	if (n > row->max)
+		return layout_fail_at(c->d, -E2BIG, &v->mark, "%s has more than %" PRIu64 " entries",
+				      c->where, row->max);
+	if (count) {
+		array = calloc(n ? n : 1, row->width);
+		if (!array)
+			return -ENOMEM;
+		memcpy(field, &array, sizeof(array)); /* the layout owns it from here on */
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lnode *item = v->kind == LNODE_SEQ ? v->items[i] : v;
+		int r = row->fn(c, item, count ? array + *count * row->width : field);
 		if (r < 0)
 			return r;
+		if (count)
+			(*count)++;
 	}
 	return 0;
 }
 
-/* ---- table-driven mapping walk ---- */
-
-struct key_rule {
-	const char *key;
-	int (*fn)(struct ctx *c, struct lnode *value, void *obj);
-};
-
-static int walk_map(struct ctx *c, struct lnode *n, const char *where, const struct key_rule *rules,
-		    size_t n_rules, void *obj)
+static int convert(struct ctx *c, const struct key_row *row, struct lnode *v, void *obj)
 {
-	const char *saved = c->where;
-	char here[160];
+	void *field = field_at(obj, row->at);
+	uint64_t u = 0;
+	size_t i;
+	int r;
+
+	if (row->has)
+		*(bool *)field_at(obj, row->has) = true;
+	if (row->mark)
+		*(struct layout_mark *)field_at(obj, row->mark) = v->mark;
+	switch (row->kind) {
+	case K_SKIP:
+		return 0;
+	case K_SCALAR:
+		return want_scalar(c, v, "a string");
+	case K_U64:
+		r = get_u64(c, v, row->min, row->max, &u);
+		return r < 0 || !field ? r : store_uint(c, field, row->width, u);
+	case K_PAGE:
+		r = get_page_aligned(c, v, &u);
+		if (r >= 0 && (u < row->min || u > row->max))
+			return layout_fail_at(c->d, -ERANGE, &v->mark, "%s must be between %s", c->where,
+					      row->range);
+		return r < 0 ? r : store_uint(c, field, row->width, u);
+	case K_BOOL:
+		return get_bool(c, v, field);
+	case K_STR:
+		return get_str(c, v, field);
+	case K_PATH:
+		return get_path(c, v, field);
+	case K_CHOICE:
+		r = get_choice(c, v, row->names, row->n_names, &i);
+		return r < 0 ? r : store_uint(c, field, row->width, i);
+	case K_MAP:
+		return walk(c, v, c->path, row->sub, field ? field : obj);
+	case K_LIST:
+		return convert_list(c, row, v, obj);
+	case K_FN:
+		return row->fn(c, v, field ? field : obj);
+	}
+	return -EINVAL;
+}
+
+/*
+ * Checks mapping N (or null: an empty one) against T, converting each value
+ * into OBJ: unknown keys, values of the wrong type or out of range, then
+ * required keys that are missing.  PATH names the mapping in messages ("" is
+ * the top level, "layout").  Duplicate keys never get here: the reader refuses
+ * them with both places.
+ */
+static int walk(struct ctx *c, struct lnode *n, const char *path, const struct key_table *t,
+		void *obj)
+{
+	const char *name = *path ? path : "layout";
+	const char *saved_where = c->where, *saved_path = c->path;
+	char where[192], sub[160];
 	int r = 0;
 
 	if (n->kind != LNODE_MAP && !lnode_is_null(n))
 		return layout_fail_at(c->d, -EINVAL, &n->mark, "'%s' expects a mapping, found %s",
-				      where, lnode_kind_name(n));
+				      name, lnode_kind_name(n));
 	for (size_t i = 0; n->kind == LNODE_MAP && i < n->n && r >= 0; i++) {
-		const struct key_rule *rule = NULL;
+		const struct key_row *row = NULL;
 
-		for (size_t k = 0; k < n_rules; k++)
-			if (strcmp(rules[k].key, n->keys[i]) == 0)
-				rule = &rules[k];
-		if (!rule) {
+		for (size_t k = 0; k < t->n && !row; k++)
+			if (strcmp(t->rows[k].key, n->keys[i]) == 0)
+				row = &t->rows[k];
+		if (!row) {
 			char list[384] = "";
-			for (size_t k = 0, off = 0; k < n_rules && off < sizeof(list); k++)
+			for (size_t k = 0, off = 0; k < t->n && off < sizeof(list); k++)
 				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-							k ? ", " : "", rules[k].key);
+							k ? ", " : "", t->rows[k].key);
 			return layout_fail_at(c->d, -EINVAL, &n->key_marks[i],
 					      "unknown key '%s' in '%s' (expected one of: %s)",
-					      n->keys[i], where, list);
+					      n->keys[i], name, list);
 		}
-		if (!rule->fn)
-			continue;
-		snprintf(here, sizeof(here), "'%s.%s'", where, n->keys[i]);
-		c->where = here;
-		r = rule->fn(c, n->items[i], obj);
-		c->where = saved;
+		snprintf(where, sizeof(where), "'%s.%s'", name, n->keys[i]);
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", n->keys[i]);
+		c->where = where;
+		c->path = sub;
+		r = convert(c, row, n->items[i], obj);
+		c->where = saved_where;
+		c->path = saved_path;
+	}
+	for (size_t k = 0; k < t->n && r >= 0; k++) {
+		const char *key = t->rows[k].key, *need = t->rows[k].need;
+		if (need && !lnode_get(n, key))
+			return layout_fail_at(c->d, -EINVAL, &n->mark, "'%s' needs %s '%s'%s%s%s", name,
+					      strchr("aeiou", key[0]) ? "an" : "a", key, *need ? " (" : "",
+					      need, *need ? ")" : "");
 	}
 	return r;
 }
 
-/* ---- top level: version, igvm ---- */
+/* ---- converters for values no kind describes (K_FN; K_LIST entries) ---- */
 
-static int on_version(struct ctx *c, struct lnode *v, void *obj)
+/* A key file or a pkcs11: URI (kept as written). */
+static int conv_key(struct ctx *c, struct lnode *v, void *field)
 {
-	uint32_t ver;
-	(void)obj;
-	return get_u32(c, v, 1, 1, &ver);
-}
-
-static int on_format_version(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-	return get_u32(c, v, 1, 2, &l->format_version);
-}
-
-static int on_allow_non_qemu(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-	return get_bool(c, v, &l->allow_non_qemu);
-}
-
-static const struct key_rule igvm_rules[] = {
-	{ "format-version", on_format_version },
-	{ "allow-non-qemu-headers", on_allow_non_qemu },
-};
-
-static int on_igvm(struct ctx *c, struct lnode *v, void *obj)
-{
-	return walk_map(c, v, "igvm", igvm_rules, IK_ARRAY_SIZE(igvm_rules), obj);
-}
-
-/* ---- platforms ---- */
-
-static int on_enabled(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_platform *p = obj;
-	return get_bool(c, v, &p->enabled);
-}
-
-static int on_policy(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_platform *p = obj;
-	p->has_policy = true;
-	return get_u64(c, v, 0, UINT64_MAX, &p->policy);
-}
-
-static int on_shared_gpa_boundary(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_platform *p = obj;
-	return get_page_aligned(c, v, &p->shared_gpa_boundary);
-}
-
-static int on_vtl(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_platform *p = obj;
-	uint32_t vtl;
-	int r = get_u32(c, v, 0, 2, &vtl);
-
-	if (r < 0)
-		return r;
-	if (vtl == 1)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "%s must be 0 or 2 (the highest VTL IGVM allows), found 1", c->where);
-	p->vtl = (uint8_t)vtl;
-	p->has_vtl = true;
-	return 0;
-}
-
-static int on_sev_features(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_platform *p = obj;
-	p->has_sev_features = true;
-	return get_u64(c, v, 0, UINT64_MAX, &p->sev_features);
-}
-
-static int get_id16(struct ctx *c, struct lnode *v, uint8_t out[16])
-{
-	_cleanup_free_ char *s = NULL;
-	int r = get_text(c, v, "32 hex digits", &s, NULL);
-
-	if (r < 0)
-		return r;
-	if (strlen(s) != 32 && !(strlen(s) == 34 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects 16 bytes as 32 hex digits, found '%s'",
-				      c->where, s);
-	if (ik_hex_decode(s, out, 16) < 0)
-		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects 32 hex digits, found '%s'",
-				      c->where, s);
-	return 0;
-}
-
-static int on_id_key(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_id_block *b = obj;
+	char **ret = field;
 	_cleanup_free_ char *s = NULL;
 	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
 
 	if (r < 0)
 		return r;
-	if (strncmp(s, "pkcs11:", 7) == 0) {
-		free(b->id_key);
-		b->id_key = TAKE_PTR(s);
-		return 0;
-	}
-	return get_path(c, v, &b->id_key);
-}
-
-static int on_author_key(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_id_block *b = obj;
-	_cleanup_free_ char *s = NULL;
-	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
-
-	if (r < 0)
-		return r;
-	if (strncmp(s, "pkcs11:", 7) == 0) {
-		free(b->author_key);
-		b->author_key = TAKE_PTR(s);
-		return 0;
-	}
-	return get_path(c, v, &b->author_key);
-}
-
-static int on_family_id(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_id_block *b = obj;
-	return get_id16(c, v, b->family_id);
-}
-
-static int on_image_id(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_id_block *b = obj;
-	return get_id16(c, v, b->image_id);
-}
-
-static int on_guest_svn(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_id_block *b = obj;
-	return get_u32(c, v, 0, UINT32_MAX, &b->guest_svn);
-}
-
-static const struct key_rule id_block_rules[] = {
-	{ "id-key", on_id_key },       { "author-key", on_author_key }, { "family-id", on_family_id },
-	{ "image-id", on_image_id },   { "guest-svn", on_guest_svn },
-};
-
-static int on_id_block(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_platform *p = obj;
-	struct layout_id_block *b = &p->id_block;
-	int r;
-
-	b->present = true;
-	b->mark = v->mark;
-	r = walk_map(c, v, "platforms.sev-snp.id-block", id_block_rules, IK_ARRAY_SIZE(id_block_rules), b);
-	if (r >= 0 && !b->id_key)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'platforms.sev-snp.id-block' needs an 'id-key' (P-384 PEM file or pkcs11: URI)");
-	return r;
-}
-
-/* Which keys each platform takes (policy means the SNP guest policy or the TDX attributes). */
-static const struct key_rule snp_rules[] = {
-	{ "enabled", on_enabled }, { "policy", on_policy },
-	{ "shared-gpa-boundary", on_shared_gpa_boundary }, { "vtl", on_vtl },
-	{ "sev-features", on_sev_features }, { "id-block", on_id_block },
-};
-static const struct key_rule es_rules[] = {
-	{ "enabled", on_enabled },
-	{ "sev-features", on_sev_features },
-};
-static const struct key_rule sev_rules[] = {
-	{ "enabled", on_enabled },
-};
-static const struct key_rule tdx_rules[] = {
-	{ "enabled", on_enabled }, { "policy", on_policy },
-	{ "shared-gpa-boundary", on_shared_gpa_boundary }, { "vtl", on_vtl },
-};
-static const struct key_rule native_rules[] = {
-	{ "enabled", on_enabled },
-};
-static const struct key_rule vsm_rules[] = {
-	{ "enabled", on_enabled },
-	{ "vtl", on_vtl },
-};
-
-static const struct {
-	const struct key_rule *rules;
-	size_t n;
-} platform_key_rules[LAYOUT_PLATFORM_COUNT] = {
-	[LAYOUT_PLATFORM_SEV_SNP] = { snp_rules, IK_ARRAY_SIZE(snp_rules) },
-	[LAYOUT_PLATFORM_SEV_ES] = { es_rules, IK_ARRAY_SIZE(es_rules) },
-	[LAYOUT_PLATFORM_SEV] = { sev_rules, IK_ARRAY_SIZE(sev_rules) },
-	[LAYOUT_PLATFORM_TDX] = { tdx_rules, IK_ARRAY_SIZE(tdx_rules) },
-	[LAYOUT_PLATFORM_NATIVE] = { native_rules, IK_ARRAY_SIZE(native_rules) },
-	[LAYOUT_PLATFORM_VSM] = { vsm_rules, IK_ARRAY_SIZE(vsm_rules) },
-};
-
-static int on_platforms(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-
-	l->platforms_mark = v->mark;
-	if (v->kind == LNODE_SEQ) {
-		/* short form: platforms: [sev-snp, tdx] */
-		for (size_t i = 0; i < v->n; i++) {
-			enum layout_platform_id id;
-			_cleanup_free_ char *s = NULL;
-			int r = get_str(c, v->items[i], &s);
-			if (r < 0)
-				return r;
-			if (platform_from_name(s, &id) < 0)
-				return layout_fail_at(c->d, -EINVAL, &v->items[i]->mark,
-						      "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native or vsm)",
-						      s);
-			l->platforms[id].enabled = true;
-			l->platforms[id].mark = v->items[i]->mark;
-		}
-		return 0;
-	}
-	if (v->kind != LNODE_MAP)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'platforms' expects a mapping or a list of platform names, found %s",
-				      lnode_kind_name(v));
-	for (size_t i = 0; i < v->n; i++) {
-		enum layout_platform_id id;
-		char where[64];
-
-		if (platform_from_name(v->keys[i], &id) < 0)
-			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
-					      "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native or vsm)",
-					      v->keys[i]);
-		l->platforms[id].enabled = true;
-		l->platforms[id].mark = v->key_marks[i];
-		snprintf(where, sizeof(where), "platforms.%s", v->keys[i]);
-		int r = walk_map(c, v->items[i], where, platform_key_rules[id].rules,
-				 platform_key_rules[id].n, &l->platforms[id]);
-		if (r < 0)
-			return r;
-	}
+	if (strncmp(s, "pkcs11:", 7) != 0)
+		return get_path(c, v, ret);
+	free(*ret);
+	*ret = TAKE_PTR(s);
 	return 0;
 }
 
-/* ---- components ---- */
-
-static int on_c_file(struct ctx *c, struct lnode *v, void *obj)
+/* A file the build writes: a plain name inside the output directory. */
+static int conv_output_name(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_component *comp = obj;
-	comp->file_mark = v->mark;
-	return get_path(c, v, &comp->file);
-}
-
-static int add_platform_bit(struct ctx *c, struct lnode *item, void *obj)
-{
-	uint32_t *mask = obj;
-	enum layout_platform_id id;
-	_cleanup_free_ char *s = NULL;
-	int r = get_str(c, item, &s);
-
-	if (r < 0)
-		return r;
-	if (platform_from_name(s, &id) < 0)
-		return layout_fail_at(c->d, -EINVAL, &item->mark,
-				      "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native or vsm)",
-				      s);
-	*mask |= 1u << id;
-	return 0;
-}
-
-static int on_c_platforms(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	comp->platforms_mark = v->mark;
-	comp->platforms = 0;
-	return each_item(c, v, LAYOUT_PLATFORM_COUNT, add_platform_bit, &comp->platforms);
-}
-
-static int on_c_address(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	comp->has_address = true;
-	return get_u64(c, v, 0, UINT64_MAX - 0xFFFFF, &comp->address);
-}
-
-static int on_c_page_address(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	comp->has_address = true;
-	return get_page_aligned(c, v, &comp->address);
-}
-
-static int on_c_ap_vp_contexts(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	return get_u32(c, v, 0, 511, &comp->ap_vp_contexts);
-}
-
-static int on_c_sec_mem(struct ctx *c, struct lnode *v, void *obj)
-{
-	static const char *const names[] = { "zero", "unmeasured" };
-	struct layout_component *comp = obj;
-	size_t i;
-	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
-
-	if (r >= 0)
-		comp->sec_mem_unmeasured = i == 1;
-	return r;
-}
-
-static int on_c_secrets(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	comp->has_secrets_page = true;
-	return get_page_aligned(c, v, &comp->secrets_page);
-}
-
-static int on_c_cpuid(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	comp->has_cpuid_page = true;
-	return get_page_aligned(c, v, &comp->cpuid_page);
-}
-
-static int on_c_stack_top(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	return get_u64(c, v, 0, UINT32_MAX, &comp->stack_top);
-}
-
-static int on_c_required_memory(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	int r = get_page_aligned(c, v, &comp->required_memory);
-
-	if (r >= 0 && (comp->required_memory == 0 || comp->required_memory > UINT32_MAX - 0xFFF))
-		return layout_fail_at(c->d, -ERANGE, &v->mark,
-				      "%s must be between 4 KiB and 4 GiB - 4 KiB", c->where);
-	return r;
-}
-
-static int on_c_kernel(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	comp->kernel_mark = v->mark;
-	return get_path(c, v, &comp->kernel);
-}
-
-static int on_c_initrd(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	return get_path(c, v, &comp->initrd);
-}
-
-static int on_c_cmdline(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	if (v->kind == LNODE_SCALAR && !v->plain && v->value[0] == '\0') {
-		/* cmdline: "" is an empty -append, hashed as a single NUL like none */
-		free(comp->cmdline);
-		comp->cmdline = strdup("");
-		return comp->cmdline ? 0 : -ENOMEM;
-	}
-	return get_str(c, v, &comp->cmdline);
-}
-
-static int on_c_page_type(struct ctx *c, struct lnode *v, void *obj)
-{
-	static const char *const names[] = { "normal", "unmeasured", "shared", "secrets", "cpuid" };
-	struct layout_component *comp = obj;
-	size_t i;
-	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
-
-	if (r >= 0)
-		comp->page_kind = (enum layout_page_kind)i;
-	return r;
-}
-
-static int on_c_size(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_component *comp = obj;
-	return get_u64(c, v, 1, (uint64_t)1 << 32, &comp->size);
-}
-
-#define COMMON_COMPONENT_RULES { "type", NULL }, { "platforms", on_c_platforms }
-
-static const struct key_rule ovmf_rules[] = {
-	COMMON_COMPONENT_RULES,
-	{ "file", on_c_file },
-	{ "ap-vp-contexts", on_c_ap_vp_contexts },
-	{ "sec-mem", on_c_sec_mem },
-};
-static const struct key_rule svsm_rules[] = {
-	COMMON_COMPONENT_RULES,
-	{ "file", on_c_file },
-	{ "secrets-page", on_c_secrets },
-	{ "cpuid-page", on_c_cpuid },
-	{ "stack-top", on_c_stack_top },
-	{ "required-memory", on_c_required_memory },
-};
-static const struct key_rule kernel_hashes_rules[] = {
-	COMMON_COMPONENT_RULES,
-	{ "kernel", on_c_kernel },
-	{ "initrd", on_c_initrd },
-	{ "cmdline", on_c_cmdline },
-	{ "address", on_c_address },
-};
-static const struct key_rule igvm_input_rules[] = {
-	COMMON_COMPONENT_RULES,
-	{ "file", on_c_file },
-};
-static const struct key_rule raw_rules[] = {
-	COMMON_COMPONENT_RULES,
-	{ "file", on_c_file },
-	{ "address", on_c_page_address },
-	{ "page-type", on_c_page_type },
-	{ "size", on_c_size },
-};
-
-static const struct {
-	const char *name;
-	enum layout_component_kind kind;
-	const struct key_rule *rules;
-	size_t n_rules;
-	bool needs_file;
-} component_types[] = {
-	{ "ovmf", LAYOUT_COMPONENT_OVMF, ovmf_rules, IK_ARRAY_SIZE(ovmf_rules), true },
-	{ "svsm", LAYOUT_COMPONENT_SVSM, svsm_rules, IK_ARRAY_SIZE(svsm_rules), true },
-	{ "kernel-hashes", LAYOUT_COMPONENT_KERNEL_HASHES, kernel_hashes_rules,
-	  IK_ARRAY_SIZE(kernel_hashes_rules), false },
-	{ "igvm", LAYOUT_COMPONENT_IGVM, igvm_input_rules, IK_ARRAY_SIZE(igvm_input_rules), true },
-	{ "raw", LAYOUT_COMPONENT_RAW, raw_rules, IK_ARRAY_SIZE(raw_rules), true },
-};
-
-static int on_components(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-
-	if (v->kind != LNODE_MAP)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'components' expects a mapping of component names to components, found %s",
-				      lnode_kind_name(v));
-	if (v->n > LAYOUT_COMPONENTS_MAX)
-		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %u components",
-				      LAYOUT_COMPONENTS_MAX);
-	l->components = calloc(v->n ? v->n : 1, sizeof(*l->components));
-	if (!l->components)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->n; i++) {
-		struct layout_component *comp = &l->components[l->n_components++];
-		struct lnode *body = v->items[i];
-		struct lnode *type;
-		char where[160];
-		size_t t;
-
-		comp->name = strdup(v->keys[i]);
-		if (!comp->name)
-			return -ENOMEM;
-		comp->mark = v->key_marks[i];
-		if (body->kind != LNODE_MAP)
-			return layout_fail_at(c->d, -EINVAL, &body->mark,
-					      "component '%s' expects a mapping with a 'type', found %s",
-					      v->keys[i], lnode_kind_name(body));
-		type = lnode_get(body, "type");
-		if (!type)
-			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
-					      "component '%s' has no 'type' (expected ovmf, svsm, kernel-hashes, igvm or raw)",
-					      v->keys[i]);
-		{
-			static const char *const names[] = { "ovmf", "svsm", "kernel-hashes", "igvm",
-							     "raw" };
-			const char *saved = c->where;
-			snprintf(where, sizeof(where), "'components.%s.type'", v->keys[i]);
-			c->where = where;
-			int r = get_choice(c, type, names, IK_ARRAY_SIZE(names), &t);
-			c->where = saved;
-			if (r < 0)
-				return r;
-		}
-		comp->kind = component_types[t].kind;
-		snprintf(where, sizeof(where), "components.%s", v->keys[i]);
-		int r = walk_map(c, body, where, component_types[t].rules, component_types[t].n_rules,
-				 comp);
-		if (r < 0)
-			return r;
-		if (component_types[t].needs_file && !comp->file)
-			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
-					      "component '%s' of type %s needs a 'file'", comp->name,
-					      component_types[t].name);
-		if (comp->kind == LAYOUT_COMPONENT_RAW && !comp->has_address)
-			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
-					      "raw component '%s' needs an 'address'", comp->name);
-		if (comp->kind == LAYOUT_COMPONENT_KERNEL_HASHES && !comp->kernel)
-			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
-					      "kernel-hashes component '%s' needs a 'kernel'", comp->name);
-	}
-	return 0;
-}
-
-/* ---- parameter areas ---- */
-
-static const char *const param_names[LAYOUT_PARAM_COUNT] = {
-	[LAYOUT_PARAM_VP_COUNT] = "vp-count",
-	[LAYOUT_PARAM_MEMORY_MAP] = "memory-map",
-	[LAYOUT_PARAM_ENVIRONMENT_INFO] = "environment-info",
-	[LAYOUT_PARAM_MADT] = "madt",
-	[LAYOUT_PARAM_SRAT] = "srat",
-	[LAYOUT_PARAM_SLIT] = "slit",
-	[LAYOUT_PARAM_PPTT] = "pptt",
-	[LAYOUT_PARAM_MMIO_RANGES] = "mmio-ranges",
-	[LAYOUT_PARAM_COMMAND_LINE] = "command-line",
-	[LAYOUT_PARAM_DEVICE_TREE] = "device-tree",
-};
-
-static int on_pa_index(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_param_area *pa = obj;
-	return get_u32(c, v, 0, UINT32_MAX - 1, &pa->index);
-}
-
-static int on_pa_size(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_param_area *pa = obj;
-	int r = get_page_aligned(c, v, &pa->size);
-
-	if (r >= 0 && (pa->size == 0 || pa->size > ((uint64_t)1 << 24)))
-		return layout_fail_at(c->d, -ERANGE, &v->mark,
-				      "%s must be between 4 KiB and 16 MiB", c->where);
-	return r;
-}
-
-static int on_pa_address(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_param_area *pa = obj;
-	return get_page_aligned(c, v, &pa->address);
-}
-
-static int on_pa_platforms(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_param_area *pa = obj;
-	pa->platforms = 0;
-	return each_item(c, v, LAYOUT_PLATFORM_COUNT, add_platform_bit, &pa->platforms);
-}
-
-static int on_pa_parameters(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_param_area *pa = obj;
-
-	if (v->kind != LNODE_MAP)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "%s expects a mapping of parameter types to byte offsets, found %s",
-				      c->where, lnode_kind_name(v));
-	pa->params = calloc(v->n ? v->n : 1, sizeof(*pa->params));
-	if (!pa->params)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->n; i++) {
-		struct layout_param *p = &pa->params[pa->n_params];
-		size_t t = LAYOUT_PARAM_COUNT;
-
-		for (size_t k = 0; k < LAYOUT_PARAM_COUNT; k++)
-			if (strcmp(param_names[k], v->keys[i]) == 0)
-				t = k;
-		if (t == LAYOUT_PARAM_COUNT)
-			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
-					      "unknown parameter type '%s' (expected vp-count, memory-map, environment-info, madt, srat, slit, pptt, mmio-ranges, command-line or device-tree)",
-					      v->keys[i]);
-		p->type = (enum layout_param_type)t;
-		p->mark = v->key_marks[i];
-		int r = get_u32(c, v->items[i], 0, UINT32_MAX, &p->offset);
-		if (r < 0)
-			return r;
-		pa->n_params++;
-	}
-	return 0;
-}
-
-static const struct key_rule param_area_rules[] = {
-	{ "index", on_pa_index },	  { "size", on_pa_size },
-	{ "address", on_pa_address },	  { "platforms", on_pa_platforms },
-	{ "parameters", on_pa_parameters },
-};
-
-static int on_param_areas(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-
-	if (v->kind != LNODE_MAP)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'parameter-areas' expects a mapping of area names to areas, found %s",
-				      lnode_kind_name(v));
-	if (v->n > LAYOUT_PARAM_AREAS_MAX)
-		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %u parameter areas",
-				      LAYOUT_PARAM_AREAS_MAX);
-	l->param_areas = calloc(v->n ? v->n : 1, sizeof(*l->param_areas));
-	if (!l->param_areas)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->n; i++) {
-		struct layout_param_area *pa = &l->param_areas[l->n_param_areas++];
-		char where[160];
-
-		pa->name = strdup(v->keys[i]);
-		if (!pa->name)
-			return -ENOMEM;
-		pa->mark = v->key_marks[i];
-		pa->index = (uint32_t)i;
-		pa->size = 4096;
-		pa->address = UINT64_MAX;
-		snprintf(where, sizeof(where), "parameter-areas.%s", v->keys[i]);
-		int r = walk_map(c, v->items[i], where, param_area_rules,
-				 IK_ARRAY_SIZE(param_area_rules), pa);
-		if (r < 0)
-			return r;
-		if (pa->address == UINT64_MAX)
-			return layout_fail_at(c->d, -EINVAL, &pa->mark,
-					      "parameter area '%s' needs an 'address' (where it is inserted)",
-					      pa->name);
-		for (size_t k = 0; k < i; k++)
-			if (l->param_areas[k].index == pa->index)
-				return layout_fail_at(c->d, -EINVAL, &pa->mark,
-						      "parameter area '%s' has index %u, already used by '%s'",
-						      pa->name, pa->index, l->param_areas[k].name);
-	}
-	return 0;
-}
-
-/* ---- measure ---- */
-
-static int add_vcpus(struct ctx *c, struct lnode *item, void *obj)
-{
-	struct layout_measure *m = obj;
-	uint32_t v;
-	int r = get_u32(c, item, 1, 512, &v);
-
-	if (r < 0)
-		return r;
-	m->vcpus[m->n_vcpus++] = v;
-	return 0;
-}
-
-static int add_vcpu_type(struct ctx *c, struct lnode *item, void *obj)
-{
-	struct layout_measure *m = obj;
-	char *s = NULL;
-	int r = get_str(c, item, &s);
-
-	if (r < 0)
-		return r;
-	m->vcpu_types[m->n_vcpu_types++] = s;
-	if (!vcpu_type_find(s))
-		return layout_fail_at(c->d, -EINVAL, &item->mark,
-				      "unknown vCPU type '%s' (see 'igvmkit measure --help' for the list)",
-				      s);
-	return 0;
-}
-
-static int add_vmm(struct ctx *c, struct lnode *item, void *obj)
-{
-	static const char *const names[] = { "qemu", "ec2", "gce" };
-	struct layout_measure *m = obj;
-	size_t i;
-	int r = get_choice(c, item, names, IK_ARRAY_SIZE(names), &i);
-
-	if (r < 0)
-		return r;
-	if (i != 0)
-		return layout_fail_at(c->d, -EINVAL, &item->mark,
-				      "%s '%s' models a direct ROM launch ('igvmkit measure --vmm %s ROM'); an IGVM file is measured per loader model ('measure.loader'), so only 'qemu' applies",
-				      c->where, names[i], names[i]);
-	m->vmms[m->n_vmms] = strdup(names[i]);
-	if (!m->vmms[m->n_vmms])
-		return -ENOMEM;
-	m->n_vmms++;
-	return 0;
-}
-
-static size_t list_len(const struct lnode *v)
-{
-	return v->kind == LNODE_SEQ ? v->n : 1;
-}
-
-static int on_m_vcpus(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_measure *m = obj;
-	free(m->vcpus);
-	m->n_vcpus = 0;
-	m->vcpus = calloc(list_len(v), sizeof(*m->vcpus));
-	return m->vcpus ? each_item(c, v, LAYOUT_LIST_MAX, add_vcpus, m) : -ENOMEM;
-}
-
-static int on_m_vcpu_types(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_measure *m = obj;
-	m->vcpu_types = calloc(list_len(v), sizeof(*m->vcpu_types));
-	return m->vcpu_types ? each_item(c, v, LAYOUT_LIST_MAX, add_vcpu_type, m) : -ENOMEM;
-}
-
-static int on_m_vmm(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_measure *m = obj;
-	m->vmms = calloc(list_len(v), sizeof(*m->vmms));
-	return m->vmms ? each_item(c, v, LAYOUT_LIST_MAX, add_vmm, m) : -ENOMEM;
-}
-
-static int add_loader(struct ctx *c, struct lnode *item, void *obj)
-{
-	/* "igvm" is the crate's model under its older layout name */
-	static const char *const names[] = { "qemu", "igvm-crate", "igvmmeasure", "igvm" };
-	struct layout_measure *m = obj;
-	size_t i;
-	int r = get_choice(c, item, names, IK_ARRAY_SIZE(names), &i);
-
-	if (r < 0)
-		return r;
-	m->loaders[m->n_loaders] = strdup(names[i == 3 ? 1 : i]);
-	if (!m->loaders[m->n_loaders])
-		return -ENOMEM;
-	m->n_loaders++;
-	return 0;
-}
-
-static int on_m_loader(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_measure *m = obj;
-	m->loaders = calloc(list_len(v), sizeof(*m->loaders));
-	return m->loaders ? each_item(c, v, LAYOUT_LIST_MAX, add_loader, m) : -ENOMEM;
-}
-
-static int on_m_native_zero(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_measure *m = obj;
-	return get_bool(c, v, &m->native_zero);
-}
-
-static int on_m_guest_features(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_measure *m = obj;
-	m->has_guest_features = true;
-	return get_u64(c, v, 0, UINT64_MAX, &m->guest_features);
-}
-
-static int on_m_tdx_order(struct ctx *c, struct lnode *v, void *obj)
-{
-	static const char *const names[] = { "single", "two-pass" };
-	struct layout_measure *m = obj;
-	size_t i;
-	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
-
-	if (r < 0)
-		return r;
-	free(m->tdx_order);
-	m->tdx_order = strdup(names[i]);
-	return m->tdx_order ? 0 : -ENOMEM;
-}
-
-static const struct key_rule measure_rules[] = {
-	{ "vcpus", on_m_vcpus },	 { "vcpu-types", on_m_vcpu_types },
-	{ "vmm", on_m_vmm },		 { "loader", on_m_loader },
-	{ "native-zero", on_m_native_zero },
-	{ "guest-features", on_m_guest_features }, { "tdx-order", on_m_tdx_order },
-};
-
-static int on_measure(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-	l->measure.mark = v->mark;
-	return walk_map(c, v, "measure", measure_rules, IK_ARRAY_SIZE(measure_rules), &l->measure);
-}
-
-/* ---- outputs ---- */
-
-static int get_output_name(struct ctx *c, struct lnode *v, char **ret)
-{
+	char **ret = field;
 	char *s = NULL;
 	int r = get_str(c, v, &s);
 
@@ -1215,15 +617,182 @@ static int get_output_name(struct ctx *c, struct lnode *v, char **ret)
 	return 0;
 }
 
-static int on_o_igvm(struct ctx *c, struct lnode *v, void *obj)
+static int conv_id16(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_outputs *o = obj;
-	return get_output_name(c, v, &o->igvm);
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "32 hex digits", &s, NULL);
+
+	if (r < 0)
+		return r;
+	if (strlen(s) != 32 && !(strlen(s) == 34 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "%s expects 16 bytes as 32 hex digits, found '%s'", c->where, s);
+	if (ik_hex_decode(s, field, 16) < 0)
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects 32 hex digits, found '%s'",
+				      c->where, s);
+	return 0;
 }
 
-static int on_o_measurements(struct ctx *c, struct lnode *v, void *obj)
+/* highest_vtl: 0 or 2 (IGVM has no VTL 1 guests). */
+static int conv_vtl(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_outputs *o = obj;
+	uint64_t vtl;
+	int r = get_u64(c, v, 0, 2, &vtl);
+
+	if (r < 0)
+		return r;
+	if (vtl == 1)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "%s must be 0 or 2 (the highest VTL IGVM allows), found 1", c->where);
+	*(uint8_t *)field = (uint8_t)vtl;
+	return 0;
+}
+
+static int add_platform_bit(struct ctx *c, struct lnode *item, void *field)
+{
+	uint32_t *mask = field;
+	enum layout_platform_id id;
+	_cleanup_free_ char *s = NULL;
+	int r = get_str(c, item, &s);
+
+	if (r < 0)
+		return r;
+	if (platform_from_name(s, &id) < 0)
+		return layout_fail_at(c->d, -EINVAL, &item->mark,
+				      "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native or vsm)",
+				      s);
+	*mask |= 1u << id;
+	return 0;
+}
+
+/* cmdline: "" is an empty -append (hashed as a single NUL, like none); plain null is refused. */
+static int conv_cmdline(struct ctx *c, struct lnode *v, void *field)
+{
+	char **ret = field;
+
+	if (v->kind == LNODE_SCALAR && !v->plain && v->value[0] == '\0') {
+		free(*ret);
+		*ret = strdup("");
+		return *ret ? 0 : -ENOMEM;
+	}
+	return get_str(c, v, ret);
+}
+
+const char *const layout_param_type_names[LAYOUT_PARAM_COUNT] = {
+	[LAYOUT_PARAM_VP_COUNT] = "vp-count",
+	[LAYOUT_PARAM_MEMORY_MAP] = "memory-map",
+	[LAYOUT_PARAM_ENVIRONMENT_INFO] = "environment-info",
+	[LAYOUT_PARAM_MADT] = "madt",
+	[LAYOUT_PARAM_SRAT] = "srat",
+	[LAYOUT_PARAM_SLIT] = "slit",
+	[LAYOUT_PARAM_PPTT] = "pptt",
+	[LAYOUT_PARAM_MMIO_RANGES] = "mmio-ranges",
+	[LAYOUT_PARAM_COMMAND_LINE] = "command-line",
+	[LAYOUT_PARAM_DEVICE_TREE] = "device-tree",
+};
+
+/* parameters: {TYPE: byte offset, ...}, in the order written. */
+static int conv_parameters(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_param_area *pa = obj;
+
+	if (v->kind != LNODE_MAP)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "%s expects a mapping of parameter types to byte offsets, found %s",
+				      c->where, lnode_kind_name(v));
+	pa->params = calloc(v->n ? v->n : 1, sizeof(*pa->params));
+	if (!pa->params)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n; i++) {
+		struct layout_param *p = &pa->params[pa->n_params];
+		size_t t = LAYOUT_PARAM_COUNT;
+
+		for (size_t k = 0; k < LAYOUT_PARAM_COUNT; k++)
+			if (strcmp(layout_param_type_names[k], v->keys[i]) == 0)
+				t = k;
+		if (t == LAYOUT_PARAM_COUNT)
+			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
+					      "unknown parameter type '%s' (expected vp-count, memory-map, environment-info, madt, srat, slit, pptt, mmio-ranges, command-line or device-tree)",
+					      v->keys[i]);
+		p->type = (enum layout_param_type)t;
+		p->mark = v->key_marks[i];
+		int r = get_u32(c, v->items[i], 0, UINT32_MAX, &p->offset);
+		if (r < 0)
+			return r;
+		pa->n_params++;
+	}
+	return 0;
+}
+
+static int add_vcpus(struct ctx *c, struct lnode *item, void *field)
+{
+	return get_u32(c, item, 1, 512, field);
+}
+
+static int add_vcpu_type(struct ctx *c, struct lnode *item, void *field)
+{
+	char *s = NULL;
+	int r = get_str(c, item, &s);
+
+	if (r < 0)
+		return r;
+	if (!vcpu_type_find(s)) {
+		r = layout_fail_at(c->d, -EINVAL, &item->mark,
+				   "unknown vCPU type '%s' (see 'igvmkit measure --help' for the list)", s);
+		free(s);
+		return r;
+	}
+	*(char **)field = s;
+	return 0;
+}
+
+/* One of NAMES stored as a copy of its canonical name (ALIAS_OF maps an alias to its name). */
+static int add_name(struct ctx *c, struct lnode *item, const char *const *names, size_t count,
+		    const size_t *alias_of, char **ret)
+{
+	size_t i;
+	int r = get_choice(c, item, names, count, &i);
+
+	if (r < 0)
+		return r;
+	*ret = strdup(names[alias_of ? alias_of[i] : i]);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int add_vmm(struct ctx *c, struct lnode *item, void *field)
+{
+	static const char *const names[] = { "qemu", "ec2", "gce" };
+	size_t i;
+	int r = get_choice(c, item, names, IK_ARRAY_SIZE(names), &i);
+
+	if (r >= 0 && i != 0)
+		return layout_fail_at(c->d, -EINVAL, &item->mark,
+				      "%s '%s' models a direct ROM launch ('igvmkit measure --vmm %s ROM'); an IGVM file is measured per loader model ('measure.loader'), so only 'qemu' applies",
+				      c->where, names[i], names[i]);
+	if (r < 0)
+		return r;
+	*(char **)field = strdup(names[0]);
+	return *(char **)field ? 0 : -ENOMEM;
+}
+
+static int add_loader(struct ctx *c, struct lnode *item, void *field)
+{
+	/* "igvm" is the crate's model under its older layout name */
+	static const char *const names[] = { "qemu", "igvm-crate", "igvmmeasure", "igvm" };
+	static const size_t alias_of[] = { 0, 1, 2, 1 };
+	return add_name(c, item, names, IK_ARRAY_SIZE(names), alias_of, field);
+}
+
+static int conv_tdx_order(struct ctx *c, struct lnode *v, void *field)
+{
+	static const char *const names[] = { "single", "two-pass" };
+	return add_name(c, v, names, IK_ARRAY_SIZE(names), NULL, field);
+}
+
+/* outputs.measurements: true (the default name), false (none) or a file name. */
+static int conv_measurements(struct ctx *c, struct lnode *v, void *field)
+{
+	char **ret = field;
 	bool on;
 
 	if (v->kind == LNODE_SCALAR && v->plain &&
@@ -1231,118 +800,17 @@ static int on_o_measurements(struct ctx *c, struct lnode *v, void *obj)
 		int r = get_bool(c, v, &on);
 		if (r < 0)
 			return r;
-		free(o->measurements);
-		o->measurements = on ? strdup("") : NULL; /* "" = default name */
-		return on && !o->measurements ? -ENOMEM : 0;
+		free(*ret);
+		*ret = on ? strdup("") : NULL; /* "" = default name */
+		return on && !*ret ? -ENOMEM : 0;
 	}
-	return get_output_name(c, v, &o->measurements);
-}
-
-static int on_o_fuki_file(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_output_name(c, v, &o->fuki);
-}
-
-static int on_o_fuki_into(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_path(c, v, &o->fuki_into);
-}
-
-static const struct key_rule fuki_rules[] = {
-	{ "file", on_o_fuki_file },
-	{ "into", on_o_fuki_into },
-};
-
-static int on_o_fuki(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-
-	o->fuki_mark = v->mark;
-	if (v->kind == LNODE_SCALAR)
-		return get_output_name(c, v, &o->fuki);
-	int r = walk_map(c, v, "outputs.fuki", fuki_rules, IK_ARRAY_SIZE(fuki_rules), o);
-	if (r >= 0 && !o->fuki)
-		return layout_fail_at(c->d, -EINVAL, &v->mark, "'outputs.fuki' needs a 'file'");
-	return r;
-}
-
-static int on_o_sign_key(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	_cleanup_free_ char *s = NULL;
-	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
-
-	if (r < 0)
-		return r;
-	if (strncmp(s, "pkcs11:", 7) == 0) {
-		free(o->sign_key);
-		o->sign_key = TAKE_PTR(s);
-		return 0;
-	}
-	return get_path(c, v, &o->sign_key);
-}
-
-static int on_o_sign_cert(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_path(c, v, &o->sign_cert);
-}
-
-static int on_o_sign_pass_file(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_path(c, v, &o->sign_passphrase_file);
-}
-
-static int on_o_sign_pass_env(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_str(c, v, &o->sign_passphrase_env);
-}
-
-static const struct key_rule sign_rules[] = {
-	{ "key", on_o_sign_key },
-	{ "cert", on_o_sign_cert },
-	{ "passphrase-file", on_o_sign_pass_file },
-	{ "passphrase-env", on_o_sign_pass_env },
-};
-
-static int on_o_sign(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-
-	o->sign = true;
-	o->sign_mark = v->mark;
-	int r = walk_map(c, v, "outputs.sign", sign_rules, IK_ARRAY_SIZE(sign_rules), o);
-	if (r >= 0 && (!o->sign_key || !o->sign_cert))
-		return layout_fail_at(c->d, -EINVAL, &v->mark, "'outputs.sign' needs a 'key' and a 'cert'");
-	return r;
-}
-
-static int on_o_fuki_all(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_output_name(c, v, &o->fuki_all);
-}
-
-static int on_o_hwids(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_path(c, v, &o->hwids);
-}
-
-static int on_o_desc_file(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-	return get_output_name(c, v, &o->descriptor_file);
+	return conv_output_name(c, v, ret);
 }
 
 /* Where the IGVM will be installed: written into the descriptor as is, so absolute. */
-static int on_o_desc_install_dir(struct ctx *c, struct lnode *v, void *obj)
+static int conv_install_dir(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_outputs *o = obj;
+	char **ret = field;
 	_cleanup_free_ char *s = NULL;
 	int r = get_str(c, v, &s);
 
@@ -1350,114 +818,40 @@ static int on_o_desc_install_dir(struct ctx *c, struct lnode *v, void *obj)
 		return r;
 	if (s[0] != '/')
 		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "outputs.descriptor.install-dir expects an absolute directory, found '%s'", s);
-	free(o->descriptor_install_dir);
-	o->descriptor_install_dir = TAKE_PTR(s);
+				      "%s expects an absolute directory, found '%s'", c->where, s);
+	free(*ret);
+	*ret = TAKE_PTR(s);
 	return 0;
 }
 
-static int on_o_desc_description(struct ctx *c, struct lnode *v, void *obj)
+static int conv_secure_boot(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_outputs *o = obj;
-	return get_str(c, v, &o->descriptor_description);
-}
-
-static const struct key_rule descriptor_rules[] = {
-	{ "file", on_o_desc_file },
-	{ "install-dir", on_o_desc_install_dir },
-	{ "description", on_o_desc_description },
-};
-
-static int on_o_descriptor(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_outputs *o = obj;
-
-	o->descriptor = true;
-	o->descriptor_mark = v->mark;
-	int r = walk_map(c, v, "outputs.descriptor", descriptor_rules, IK_ARRAY_SIZE(descriptor_rules), o);
-	if (r >= 0 && !o->descriptor_install_dir)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'outputs.descriptor' needs an 'install-dir' (where the IGVM is installed)");
-	return r;
-}
-
-static const struct key_rule outputs_rules[] = {
-	{ "igvm", on_o_igvm },
-	{ "measurements", on_o_measurements },
-	{ "fuki", on_o_fuki },
-	{ "sign", on_o_sign },
-	{ "fuki-all", on_o_fuki_all },
-	{ "hwids", on_o_hwids },
-	{ "descriptor", on_o_descriptor },
-};
-
-static int on_outputs(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout *l = obj;
-	return walk_map(c, v, "outputs", outputs_rules, IK_ARRAY_SIZE(outputs_rules), &l->outputs);
-}
-
-static int on_defines(struct ctx *c, struct lnode *v, void *obj)
-{
-	(void)obj;
-	if (v->kind != LNODE_MAP && !lnode_is_null(v))
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'defines' expects a mapping of names to default values, found %s",
-				      lnode_kind_name(v));
-	for (size_t i = 0; v->kind == LNODE_MAP && i < v->n; i++)
-		if (v->items[i]->kind != LNODE_SCALAR)
-			return layout_fail_at(c->d, -EINVAL, &v->items[i]->mark,
-					      "define '%s' must be a scalar, found %s", v->keys[i],
-					      lnode_kind_name(v->items[i]));
-	return 0;
-}
-
-/* ---- variables: Secure Boot seeds ---- */
-
-static int on_v_store(struct ctx *c, struct lnode *v, void *obj)
-{
-	static const char *const names[] = { "rom", "igvm-secure-boot" };
-	struct layout_variables *lv = obj;
-	size_t i;
-	int r = get_choice(c, v, names, IK_ARRAY_SIZE(names), &i);
-
-	if (r >= 0)
-		lv->store = (enum layout_vars_store)i;
-	return r;
-}
-
-static int on_v_secure_boot(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_variables *lv = obj;
 	bool on;
 	int r = get_bool(c, v, &on);
 
-	if (r >= 0) {
-		lv->secure_boot = on ? 1 : 0;
-		lv->secure_boot_mark = v->mark;
-	}
+	if (r >= 0)
+		*(int *)field = on ? 1 : 0;
 	return r;
 }
 
-static int on_v_owner(struct ctx *c, struct lnode *v, void *obj)
+static int conv_guid(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_variables *lv = obj;
 	_cleanup_free_ char *s = NULL;
 	int r = get_text(c, v, "a GUID", &s, NULL);
 
 	if (r < 0)
 		return r;
-	if (ik_guid_parse(s, &lv->owner) < 0)
+	if (ik_guid_parse(s, field) < 0)
 		return layout_fail_at(c->d, -EINVAL, &v->mark,
 				      "%s expects a GUID like '8be4df61-93ca-11d2-aa0d-00e098032b8c', found '%s'",
 				      c->where, s);
-	lv->has_owner = true;
 	return 0;
 }
 
-static int on_v_time(struct ctx *c, struct lnode *v, void *obj)
+/* Kept as written (vars_time_parse() reads it again when the store is built). */
+static int conv_time(struct ctx *c, struct lnode *v, void *field)
 {
-	struct layout_variables *lv = obj;
+	char **ret = field;
 	struct vars_time t;
 	struct ik_diag sub;
 	char *s = NULL;
@@ -1474,125 +868,416 @@ static int on_v_time(struct ctx *c, struct lnode *v, void *obj)
 		free(s);
 		return r;
 	}
-	free(lv->time);
-	lv->time = s;
+	free(*ret);
+	*ret = s;
 	return 0;
 }
 
-static int on_v_hob_address(struct ctx *c, struct lnode *v, void *obj)
+/* A pk/kek/db/dbx/dbt entry: "sha256:HEX" (also sha1, sha224, sha384, sha512) or a file. */
+static int add_vars_item(struct ctx *c, struct lnode *item, void *field)
 {
-	struct layout_variables *lv = obj;
-	lv->has_hob_address = true;
-	return get_page_aligned(c, v, &lv->hob_address);
-}
-
-static int on_v_blob_address(struct ctx *c, struct lnode *v, void *obj)
-{
-	struct layout_variables *lv = obj;
-	return get_page_aligned(c, v, &lv->blob_address);
-}
-
-/* "sha256:HEX" (also sha1, sha224, sha384, sha512) is a hash; anything else a file. */
-static bool is_hash_item(const char *s)
-{
-	static const char *const algs[] = { "sha1:", "sha224:", "sha256:", "sha384:", "sha512:" };
-	for (size_t i = 0; i < IK_ARRAY_SIZE(algs); i++)
-		if (strncmp(s, algs[i], strlen(algs[i])) == 0)
-			return true;
-	return false;
-}
-
-static int add_vars_item(struct ctx *c, struct lnode *item, void *obj)
-{
-	struct layout_vars_db_items *db = obj;
-	struct layout_vars_item *it = &db->items[db->n];
+	static const struct {
+		const char *prefix;
+		size_t hex;
+	} algs[] = { { "sha1:", 40 }, { "sha224:", 56 }, { "sha256:", 64 }, { "sha384:", 96 }, { "sha512:", 128 } };
+	struct layout_vars_item *it = field;
 	_cleanup_free_ char *s = NULL;
 	int r = get_text(c, item, "a file name or 'sha256:HEX'", &s, NULL);
 
 	if (r < 0)
 		return r;
 	it->mark = item->mark;
-	if (is_hash_item(s)) {
-		const char *colon = strchr(s, ':');
-		size_t hex = strlen(colon + 1);
-		size_t want = strncmp(s, "sha1:", 5) == 0 ? 40 : strncmp(s, "sha224:", 7) == 0 ? 56 :
-			      strncmp(s, "sha256:", 7) == 0 ? 64 : strncmp(s, "sha384:", 7) == 0 ? 96 : 128;
+	for (size_t i = 0; i < IK_ARRAY_SIZE(algs); i++) {
+		size_t plen = strlen(algs[i].prefix);
 		uint8_t tmp[64];
-		if (hex != want || ik_hex_decode(colon + 1, tmp, want / 2) < 0)
+		if (strncmp(s, algs[i].prefix, plen) != 0)
+			continue;
+		if (strlen(s + plen) != algs[i].hex || ik_hex_decode(s + plen, tmp, algs[i].hex / 2) < 0)
 			return layout_fail_at(c->d, -EINVAL, &item->mark,
-					      "%s: '%.*s' hash expects %zu hex digits, found '%s'",
-					      c->where, (int)(colon - s), s, want, colon + 1);
+					      "%s: '%.*s' hash expects %zu hex digits, found '%s'", c->where,
+					      (int)plen - 1, s, algs[i].hex, s + plen);
 		it->hash = TAKE_PTR(s);
-	} else {
-		r = get_path(c, item, &it->file);
+		return 0;
+	}
+	return get_path(c, item, &it->file);
+}
+
+/* ---- the tables: one row per key ---- */
+
+#define T struct layout
+static const struct key_row igvm_rows[] = {
+	{ "format-version", K_U64, FIELD(format_version), RANGE(1, 2) },
+	{ "allow-non-qemu-headers", K_BOOL, FIELD(allow_non_qemu) },
+};
+#undef T
+
+#define T struct layout_id_block
+static const struct key_row id_block_rows[] = {
+	{ "id-key", K_FN, FIELD(id_key), .fn = conv_key, .need = "P-384 PEM file or pkcs11: URI" },
+	{ "author-key", K_FN, FIELD(author_key), .fn = conv_key },
+	{ "family-id", K_FN, FIELD(family_id), .fn = conv_id16 },
+	{ "image-id", K_FN, FIELD(image_id), .fn = conv_id16 },
+	{ "guest-svn", K_U64, FIELD(guest_svn), RANGE(0, UINT32_MAX) },
+};
+static const struct key_table id_block_table = TABLE(id_block_rows);
+#undef T
+
+/* Which keys each platform takes (policy is the SNP guest policy or the TDX attributes). */
+#define T struct layout_platform
+#define ENABLED { "enabled", K_BOOL, FIELD(enabled) }
+#define POLICY { "policy", K_U64, FIELD(policy), HAS(has_policy), ANY }
+#define SHARED_GPA { "shared-gpa-boundary", K_PAGE, FIELD(shared_gpa_boundary), ANY }
+#define VTL { "vtl", K_FN, FIELD(vtl), HAS(has_vtl), .fn = conv_vtl }
+#define SEV_FEATURES { "sev-features", K_U64, FIELD(sev_features), HAS(has_sev_features), ANY }
+static const struct key_row snp_rows[] = {
+	ENABLED, POLICY, SHARED_GPA, VTL, SEV_FEATURES,
+	{ "id-block", K_MAP, FIELD(id_block), HAS(id_block.present), MARK(id_block.mark),
+	  .sub = &id_block_table },
+};
+static const struct key_row es_rows[] = { ENABLED, SEV_FEATURES };
+static const struct key_row sev_rows[] = { ENABLED };
+static const struct key_row tdx_rows[] = { ENABLED, POLICY, SHARED_GPA, VTL };
+static const struct key_row native_rows[] = { ENABLED };
+static const struct key_row vsm_rows[] = { ENABLED, VTL };
+static const struct key_table platform_tables[LAYOUT_PLATFORM_COUNT] = {
+	[LAYOUT_PLATFORM_SEV_SNP] = TABLE(snp_rows), [LAYOUT_PLATFORM_SEV_ES] = TABLE(es_rows),
+	[LAYOUT_PLATFORM_SEV] = TABLE(sev_rows),     [LAYOUT_PLATFORM_TDX] = TABLE(tdx_rows),
+	[LAYOUT_PLATFORM_NATIVE] = TABLE(native_rows), [LAYOUT_PLATFORM_VSM] = TABLE(vsm_rows),
+};
+#undef ENABLED
+#undef POLICY
+#undef SHARED_GPA
+#undef VTL
+#undef SEV_FEATURES
+#undef T
+
+#define T struct layout_component
+static const char *const sec_mem_names[] = { "zero", "unmeasured" };
+const char *const layout_page_type_names[LAYOUT_PAGE_CPUID + 1] = {
+	[LAYOUT_PAGE_NORMAL] = "normal", [LAYOUT_PAGE_UNMEASURED] = "unmeasured",
+	[LAYOUT_PAGE_SHARED] = "shared", [LAYOUT_PAGE_SECRETS] = "secrets", [LAYOUT_PAGE_CPUID] = "cpuid",
+};
+#define TYPE { .key = "type", .kind = K_SKIP }
+#define PLATFORMS { "platforms", K_LIST, FIELD(platforms), MARK(platforms_mark), \
+		    .max = LAYOUT_PLATFORM_COUNT, .fn = add_platform_bit }
+#define FILE_NEEDED { "file", K_PATH, FIELD(file), MARK(file_mark), .need = "" }
+static const struct key_row ovmf_rows[] = {
+	TYPE, PLATFORMS, FILE_NEEDED,
+	{ "ap-vp-contexts", K_U64, FIELD(ap_vp_contexts), RANGE(0, 511) },
+	{ "sec-mem", K_CHOICE, FIELD(sec_mem_unmeasured), NAMES(sec_mem_names) },
+};
+static const struct key_row svsm_rows[] = {
+	TYPE, PLATFORMS, FILE_NEEDED,
+	{ "secrets-page", K_PAGE, FIELD(secrets_page), HAS(has_secrets_page), ANY },
+	{ "cpuid-page", K_PAGE, FIELD(cpuid_page), HAS(has_cpuid_page), ANY },
+	{ "stack-top", K_U64, FIELD(stack_top), RANGE(0, UINT32_MAX) },
+	{ "required-memory", K_PAGE, FIELD(required_memory), RANGE(0x1000, 0xFFFFF000),
+	  .range = "4 KiB and 4 GiB - 4 KiB" },
+};
+static const struct key_row kernel_hashes_rows[] = {
+	TYPE, PLATFORMS,
+	{ "kernel", K_PATH, FIELD(kernel), MARK(kernel_mark), .need = "" },
+	{ "initrd", K_PATH, FIELD(initrd) },
+	{ "cmdline", K_FN, FIELD(cmdline), .fn = conv_cmdline },
+	{ "address", K_U64, FIELD(address), HAS(has_address), RANGE(0, UINT64_MAX - 0xFFFFF) },
+};
+static const struct key_row igvm_input_rows[] = { TYPE, PLATFORMS, FILE_NEEDED };
+static const struct key_row raw_rows[] = {
+	TYPE, PLATFORMS, FILE_NEEDED,
+	{ "address", K_PAGE, FIELD(address), HAS(has_address), ANY, .need = "" },
+	{ "page-type", K_CHOICE, FIELD(page_kind), NAMES(layout_page_type_names) },
+	{ "size", K_U64, FIELD(size), RANGE(1, (uint64_t)1 << 32) },
+};
+const char *const layout_component_type_names[LAYOUT_COMPONENT_RAW + 1] = {
+	[LAYOUT_COMPONENT_OVMF] = "ovmf", [LAYOUT_COMPONENT_SVSM] = "svsm",
+	[LAYOUT_COMPONENT_KERNEL_HASHES] = "kernel-hashes", [LAYOUT_COMPONENT_IGVM] = "igvm",
+	[LAYOUT_COMPONENT_RAW] = "raw",
+};
+static const struct key_table component_tables[] = {
+	[LAYOUT_COMPONENT_OVMF] = TABLE(ovmf_rows), [LAYOUT_COMPONENT_SVSM] = TABLE(svsm_rows),
+	[LAYOUT_COMPONENT_KERNEL_HASHES] = TABLE(kernel_hashes_rows),
+	[LAYOUT_COMPONENT_IGVM] = TABLE(igvm_input_rows), [LAYOUT_COMPONENT_RAW] = TABLE(raw_rows),
+};
+#undef TYPE
+#undef PLATFORMS
+#undef FILE_NEEDED
+#undef T
+
+#define T struct layout_param_area
+static const struct key_row param_area_rows[] = {
+	{ "index", K_U64, FIELD(index), RANGE(0, UINT32_MAX - 1) },
+	{ "size", K_PAGE, FIELD(size), RANGE(0x1000, (uint64_t)1 << 24), .range = "4 KiB and 16 MiB" },
+	{ "address", K_PAGE, FIELD(address), ANY, .need = "where it is inserted" },
+	{ "platforms", K_LIST, FIELD(platforms), .max = LAYOUT_PLATFORM_COUNT, .fn = add_platform_bit },
+	{ "parameters", K_FN, .fn = conv_parameters },
+};
+static const struct key_table param_area_table = TABLE(param_area_rows);
+#undef T
+
+#define T struct layout_measure
+static const struct key_row measure_rows[] = {
+	{ "vcpus", K_LIST, ARRAY(vcpus, n_vcpus), .max = LAYOUT_LIST_MAX, .fn = add_vcpus },
+	{ "vcpu-types", K_LIST, ARRAY(vcpu_types, n_vcpu_types), .max = LAYOUT_LIST_MAX,
+	  .fn = add_vcpu_type },
+	{ "vmm", K_LIST, ARRAY(vmms, n_vmms), .max = LAYOUT_LIST_MAX, .fn = add_vmm },
+	{ "loader", K_LIST, ARRAY(loaders, n_loaders), .max = LAYOUT_LIST_MAX, .fn = add_loader },
+	{ "native-zero", K_BOOL, FIELD(native_zero) },
+	{ "guest-features", K_U64, FIELD(guest_features), HAS(has_guest_features), ANY },
+	{ "tdx-order", K_FN, FIELD(tdx_order), .fn = conv_tdx_order },
+};
+#undef T
+
+#define T struct layout_outputs
+static const struct key_row fuki_rows[] = {
+	{ "file", K_FN, FIELD(fuki), .fn = conv_output_name, .need = "" },
+	{ "into", K_PATH, FIELD(fuki_into) },
+};
+static const struct key_table fuki_table = TABLE(fuki_rows);
+
+/* outputs.fuki: a file name, or {file, into}. */
+static int conv_fuki(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_outputs *o = obj;
+
+	if (v->kind == LNODE_SCALAR)
+		return conv_output_name(c, v, &o->fuki);
+	return walk(c, v, c->path, &fuki_table, o);
+}
+
+static const struct key_row sign_rows[] = {
+	{ "key", K_FN, FIELD(sign_key), .fn = conv_key, .need = "" },
+	{ "cert", K_PATH, FIELD(sign_cert), .need = "" },
+	{ "passphrase-file", K_PATH, FIELD(sign_passphrase_file) },
+	{ "passphrase-env", K_STR, FIELD(sign_passphrase_env) },
+};
+static const struct key_row descriptor_rows[] = {
+	{ "file", K_FN, FIELD(descriptor_file), .fn = conv_output_name },
+	{ "install-dir", K_FN, FIELD(descriptor_install_dir), .fn = conv_install_dir,
+	  .need = "where the IGVM is installed" },
+	{ "description", K_STR, FIELD(descriptor_description) },
+};
+static const struct key_table sign_table = TABLE(sign_rows);
+static const struct key_table descriptor_table = TABLE(descriptor_rows);
+static const struct key_row outputs_rows[] = {
+	{ "igvm", K_FN, FIELD(igvm), .fn = conv_output_name },
+	{ "measurements", K_FN, FIELD(measurements), .fn = conv_measurements },
+	{ "fuki", K_FN, MARK(fuki_mark), .fn = conv_fuki },
+	{ "sign", K_MAP, HAS(sign), MARK(sign_mark), .sub = &sign_table },
+	{ "fuki-all", K_FN, FIELD(fuki_all), .fn = conv_output_name },
+	{ "hwids", K_PATH, FIELD(hwids) },
+	{ "descriptor", K_MAP, HAS(descriptor), MARK(descriptor_mark), .sub = &descriptor_table },
+};
+#undef T
+
+#define T struct layout_variables
+const char *const layout_vars_store_names[LAYOUT_VARS_STORE_IGVM_SECURE_BOOT + 1] = {
+	[LAYOUT_VARS_STORE_ROM] = "rom", [LAYOUT_VARS_STORE_IGVM_SECURE_BOOT] = "igvm-secure-boot",
+};
+const char *const layout_vars_db_names[LAYOUT_VARS_DB_COUNT] = {
+	[LAYOUT_VARS_PK] = "pk", [LAYOUT_VARS_KEK] = "kek", [LAYOUT_VARS_DB] = "db",
+	[LAYOUT_VARS_DBX] = "dbx", [LAYOUT_VARS_DBT] = "dbt",
+};
+#define SIGDB(key, i) { key, K_LIST, ARRAY(db[i].items, db[i].n), HAS(db[i].given), MARK(db[i].mark), \
+			.max = LAYOUT_LIST_MAX, .fn = add_vars_item, .null_ok = true }
+static const struct key_row variables_rows[] = {
+	{ "store", K_CHOICE, FIELD(store), NAMES(layout_vars_store_names) },
+	{ "secure-boot", K_FN, FIELD(secure_boot), MARK(secure_boot_mark), .fn = conv_secure_boot },
+	{ "owner", K_FN, FIELD(owner), HAS(has_owner), .fn = conv_guid },
+	{ "time", K_FN, FIELD(time), .fn = conv_time },
+	SIGDB("pk", LAYOUT_VARS_PK),
+	SIGDB("kek", LAYOUT_VARS_KEK),
+	SIGDB("db", LAYOUT_VARS_DB),
+	SIGDB("dbx", LAYOUT_VARS_DBX),
+	SIGDB("dbt", LAYOUT_VARS_DBT),
+	{ "hob-address", K_PAGE, FIELD(hob_address), HAS(has_hob_address), ANY },
+	{ "blob-address", K_PAGE, FIELD(blob_address), ANY },
+};
+static const struct key_table variables_table = TABLE(variables_rows);
+#undef SIGDB
+#undef T
+
+/* ---- mappings keyed by names the user chooses ---- */
+
+static int conv_platforms(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout *l = obj;
+	char path[64];
+
+	if (v->kind == LNODE_SEQ) {
+		/* short form: platforms: [sev-snp, tdx] */
+		for (size_t i = 0; i < v->n; i++) {
+			uint32_t bit = 0;
+			int r = add_platform_bit(c, v->items[i], &bit);
+			if (r < 0)
+				return r;
+			for (int id = 0; id < LAYOUT_PLATFORM_COUNT; id++)
+				if (bit & (1u << id)) {
+					l->platforms[id].enabled = true;
+					l->platforms[id].mark = v->items[i]->mark;
+				}
+		}
+		return 0;
+	}
+	if (v->kind != LNODE_MAP)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "'platforms' expects a mapping or a list of platform names, found %s",
+				      lnode_kind_name(v));
+	for (size_t i = 0; i < v->n; i++) {
+		enum layout_platform_id id;
+
+		if (platform_from_name(v->keys[i], &id) < 0)
+			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
+					      "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native or vsm)",
+					      v->keys[i]);
+		l->platforms[id].enabled = true;
+		l->platforms[id].mark = v->key_marks[i];
+		snprintf(path, sizeof(path), "platforms.%s", v->keys[i]);
+		int r = walk(c, v->items[i], path, &platform_tables[id], &l->platforms[id]);
 		if (r < 0)
 			return r;
 	}
-	db->n++;
 	return 0;
 }
 
-static int on_v_db(struct ctx *c, struct lnode *v, struct layout_vars_db_items *db)
-{
-	db->given = true;
-	db->mark = v->mark;
-	if (lnode_is_null(v) || (v->kind == LNODE_SEQ && v->n == 0))
-		return 0; /* an empty database */
-	db->items = calloc(list_len(v), sizeof(*db->items));
-	return db->items ? each_item(c, v, LAYOUT_LIST_MAX, add_vars_item, db) : -ENOMEM;
-}
-
-static int on_v_pk(struct ctx *c, struct lnode *v, void *obj)
-{
-	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_PK]);
-}
-
-static int on_v_kek(struct ctx *c, struct lnode *v, void *obj)
-{
-	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_KEK]);
-}
-
-static int on_v_dbl(struct ctx *c, struct lnode *v, void *obj)
-{
-	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_DB]);
-}
-
-static int on_v_dbx(struct ctx *c, struct lnode *v, void *obj)
-{
-	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_DBX]);
-}
-
-static int on_v_dbt(struct ctx *c, struct lnode *v, void *obj)
-{
-	return on_v_db(c, v, &((struct layout_variables *)obj)->db[LAYOUT_VARS_DBT]);
-}
-
-static const struct key_rule variables_rules[] = {
-	{ "store", on_v_store },
-	{ "secure-boot", on_v_secure_boot },
-	{ "owner", on_v_owner },
-	{ "time", on_v_time },
-	{ "pk", on_v_pk },
-	{ "kek", on_v_kek },
-	{ "db", on_v_dbl },
-	{ "dbx", on_v_dbx },
-	{ "dbt", on_v_dbt },
-	{ "hob-address", on_v_hob_address },
-	{ "blob-address", on_v_blob_address },
-};
-
-static int on_variables(struct ctx *c, struct lnode *v, void *obj)
+static int conv_components(struct ctx *c, struct lnode *v, void *obj)
 {
 	struct layout *l = obj;
-	struct layout_variables *lv = &l->variables;
+
+	if (v->kind != LNODE_MAP)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "'components' expects a mapping of component names to components, found %s",
+				      lnode_kind_name(v));
+	if (v->n > LAYOUT_COMPONENTS_MAX)
+		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %u components",
+				      LAYOUT_COMPONENTS_MAX);
+	l->components = calloc(v->n ? v->n : 1, sizeof(*l->components));
+	if (!l->components)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n; i++) {
+		struct layout_component *comp = &l->components[l->n_components++];
+		struct lnode *body = v->items[i], *type;
+		const char *saved = c->where;
+		char path[160], where[192];
+		size_t t;
+		int r;
+
+		comp->name = strdup(v->keys[i]);
+		if (!comp->name)
+			return -ENOMEM;
+		comp->mark = v->key_marks[i];
+		if (body->kind != LNODE_MAP)
+			return layout_fail_at(c->d, -EINVAL, &body->mark,
+					      "component '%s' expects a mapping with a 'type', found %s",
+					      v->keys[i], lnode_kind_name(body));
+		type = lnode_get(body, "type");
+		if (!type)
+			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
+					      "component '%s' has no 'type' (expected ovmf, svsm, kernel-hashes, igvm or raw)",
+					      v->keys[i]);
+		snprintf(path, sizeof(path), "components.%s", v->keys[i]);
+		snprintf(where, sizeof(where), "'%s.type'", path);
+		c->where = where;
+		r = get_choice(c, type, layout_component_type_names, IK_ARRAY_SIZE(layout_component_type_names), &t);
+		c->where = saved;
+		if (r < 0)
+			return r;
+		comp->kind = (enum layout_component_kind)t;
+		r = walk(c, body, path, &component_tables[t], comp);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int conv_param_areas(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout *l = obj;
+
+	if (v->kind != LNODE_MAP)
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "'parameter-areas' expects a mapping of area names to areas, found %s",
+				      lnode_kind_name(v));
+	if (v->n > LAYOUT_PARAM_AREAS_MAX)
+		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %u parameter areas",
+				      LAYOUT_PARAM_AREAS_MAX);
+	l->param_areas = calloc(v->n ? v->n : 1, sizeof(*l->param_areas));
+	if (!l->param_areas)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n; i++) {
+		struct layout_param_area *pa = &l->param_areas[l->n_param_areas++];
+		char path[160];
+
+		pa->name = strdup(v->keys[i]);
+		if (!pa->name)
+			return -ENOMEM;
+		pa->mark = v->key_marks[i];
+		pa->index = (uint32_t)i;
+		pa->size = 4096;
+		snprintf(path, sizeof(path), "parameter-areas.%s", v->keys[i]);
+		int r = walk(c, v->items[i], path, &param_area_table, pa);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < i; k++)
+			if (l->param_areas[k].index == pa->index)
+				return layout_fail_at(c->d, -EINVAL, &pa->mark,
+						      "parameter area '%s' has index %u, already used by '%s'",
+						      pa->name, pa->index, l->param_areas[k].name);
+	}
+	return 0;
+}
+
+static int conv_defines(struct ctx *c, struct lnode *v, void *obj)
+{
+	(void)obj;
+	if (v->kind != LNODE_MAP && !lnode_is_null(v))
+		return layout_fail_at(c->d, -EINVAL, &v->mark,
+				      "'defines' expects a mapping of names to default values, found %s",
+				      lnode_kind_name(v));
+	for (size_t i = 0; v->kind == LNODE_MAP && i < v->n; i++)
+		if (v->items[i]->kind != LNODE_SCALAR)
+			return layout_fail_at(c->d, -EINVAL, &v->items[i]->mark,
+					      "define '%s' must be a scalar, found %s", v->keys[i],
+					      lnode_kind_name(v->items[i]));
+	return 0;
+}
+
+/*
+ * The TimeStamp of databases neither 'time:' nor an .auth input dates:
+ * SOURCE_DATE_EPOCH when the caller passes it, else zero, as for `igvmkit
+ * vars store` and `igvmkit regen`.
+ */
+static int default_time(struct ctx *c, struct layout_variables *lv)
+{
+	const char *sde = c->opts->source_date_epoch;
+	struct vars_time t;
+	struct ik_diag sub;
+	uint64_t secs;
+
+	if (lv->time || !sde || !*sde)
+		return 0;
+	ik_diag_init(&sub);
+	if (ik_parse_u64(sde, &secs) < 0 || secs > INT64_MAX ||
+	    vars_time_from_epoch((int64_t)secs, &t, &sub) < 0)
+		return layout_fail_at(c->d, -EINVAL, &lv->mark,
+				      "SOURCE_DATE_EPOCH must be a number of seconds in years 1970..9999, found '%s' (it dates the 'variables' without a 'time')",
+				      sde);
+	lv->default_epoch = (int64_t)secs;
+	lv->has_default_epoch = true;
+	return 0;
+}
+
+static int conv_variables(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout_variables *lv = obj;
+	int r;
 
 	if (lnode_is_null(v))
 		return 0;
 	/* a mapping of upper-case names is a pre-0.1 layout's ${NAME} defaults */
 	for (size_t i = 0; v->kind == LNODE_MAP && i < v->n; i++) {
 		bool known = false, upper = v->keys[i][0] >= 'A' && v->keys[i][0] <= 'Z';
-		for (size_t k = 0; k < IK_ARRAY_SIZE(variables_rules); k++)
-			known |= strcmp(variables_rules[k].key, v->keys[i]) == 0;
+		for (size_t k = 0; k < variables_table.n; k++)
+			known |= strcmp(variables_table.rows[k].key, v->keys[i]) == 0;
 		if (!known && upper)
 			return layout_fail_at(c->d, -EINVAL, &v->key_marks[i],
 					      "unknown key '%s' in 'variables' (which holds UEFI variable seeds; default values of ${NAME} go under 'defines:')",
@@ -1602,7 +1287,7 @@ static int on_variables(struct ctx *c, struct lnode *v, void *obj)
 	lv->mark = v->mark;
 	lv->secure_boot = -1;
 	lv->blob_address = LAYOUT_VARS_BLOB_ADDRESS_DEFAULT;
-	int r = walk_map(c, v, "variables", variables_rules, IK_ARRAY_SIZE(variables_rules), lv);
+	r = walk(c, v, c->path, &variables_table, lv);
 	if (r < 0)
 		return r;
 	if (lv->store == LAYOUT_VARS_STORE_IGVM_SECURE_BOOT) {
@@ -1618,27 +1303,27 @@ static int on_variables(struct ctx *c, struct lnode *v, void *obj)
 			return layout_fail_at(c->d, -EINVAL, &lv->db[LAYOUT_VARS_DBT].mark,
 					      "'variables.dbt' cannot be carried by 'store: igvm-secure-boot' (OVMF's data HOBs hold PK, KEK, db and dbx only)");
 	}
-	return 0;
+	return default_time(c, lv);
 }
 
-static int on_description(struct ctx *c, struct lnode *v, void *obj)
-{
-	(void)obj;
-	return want_scalar(c, v, "a string");
-}
-
-static const struct key_rule top_rules[] = {
-	{ "version", on_version },
-	{ "description", on_description },
-	{ "defines", on_defines },
-	{ "variables", on_variables },
-	{ "igvm", on_igvm },
-	{ "platforms", on_platforms },
-	{ "components", on_components },
-	{ "parameter-areas", on_param_areas },
-	{ "measure", on_measure },
-	{ "outputs", on_outputs },
+#define T struct layout
+static const struct key_table igvm_table = TABLE(igvm_rows);
+static const struct key_table measure_table = TABLE(measure_rows);
+static const struct key_table outputs_table = TABLE(outputs_rows);
+static const struct key_row top_rows[] = {
+	{ "version", K_U64, RANGE(1, 1) },
+	{ .key = "description", .kind = K_SCALAR },
+	{ "defines", K_FN, .fn = conv_defines },
+	{ "variables", K_FN, FIELD(variables), .fn = conv_variables },
+	{ "igvm", K_MAP, .sub = &igvm_table },
+	{ "platforms", K_FN, MARK(platforms_mark), .fn = conv_platforms },
+	{ "components", K_FN, .fn = conv_components },
+	{ "parameter-areas", K_FN, .fn = conv_param_areas },
+	{ "measure", K_MAP, FIELD(measure), MARK(measure.mark), .sub = &measure_table },
+	{ "outputs", K_MAP, FIELD(outputs), .sub = &outputs_table },
 };
+static const struct key_table top_table = TABLE(top_rows);
+#undef T
 
 /* ---- defaults and cross-checks ---- */
 
@@ -1876,7 +1561,7 @@ int layout_load(const struct layout_load_opts *opts, struct layout **ret, struct
 	_cleanup_(lnode_freep) struct lnode *variants = NULL;
 	struct layout_names names = { 0 };
 	struct layout_reader reader = { .opts = opts, .names = &names };
-	struct ctx c = { .opts = opts, .d = d, .where = "layout" };
+	struct ctx c = { .opts = opts, .d = d, .where = "layout", .path = "" };
 	int r;
 
 	if (!l)
@@ -1900,7 +1585,7 @@ int layout_load(const struct layout_load_opts *opts, struct layout **ret, struct
 	c.vars = lnode_get(tree, "defines");
 	if (c.vars && c.vars->kind != LNODE_MAP)
 		c.vars = NULL;
-	r = walk_map(&c, tree, "layout", top_rules, IK_ARRAY_SIZE(top_rules), l);
+	r = walk(&c, tree, "", &top_table, l);
 	if (r < 0)
 		return r;
 	r = finish(&c, tree);

@@ -32,8 +32,6 @@ _Static_assert((int)LAYOUT_VARS_PK == (int)VARS_SIGDB_PK && (int)LAYOUT_VARS_DBT
 		       (int)LAYOUT_VARS_DB_COUNT == (int)VARS_SIGDB_MAX,
 	       "layout and vars database indexes differ");
 
-static const char *const db_key[LAYOUT_VARS_DB_COUNT] = { "pk", "kek", "db", "dbx", "dbt" };
-
 static int add_hash_item(struct builder *b, struct vars_seed *seed, enum vars_sigdb which,
 			 const struct layout_vars_item *it, const struct ik_guid *owner)
 {
@@ -51,11 +49,11 @@ static int add_hash_item(struct builder *b, struct vars_seed *seed, enum vars_si
 	    ik_hex_decode(colon + 1, h, t->data_size) < 0)
 		return layout_fail_at(b->d, -EINVAL, &it->mark,
 				      "'variables.%s': expected 'ALG:HEX' with ALG sha256, sha384, sha512, sha224 or sha1, found '%s'",
-				      db_key[which], it->hash);
+				      layout_vars_db_names[which], it->hash);
 	seed->sigdb[which].given = true;
 	int r = esl_db_add_hash(&seed->sigdb[which].db, &t->guid, owner, h, t->data_size, b->d);
 	if (r < 0)
-		return build_fail_rebase(b, r, &it->mark, "'variables.%s'", db_key[which]);
+		return build_fail_rebase(b, r, &it->mark, "'variables.%s'", layout_vars_db_names[which]);
 	return 0;
 }
 
@@ -72,6 +70,10 @@ static int seed_load(struct builder *b, struct vars_seed *seed)
 		if (r < 0)
 			return build_fail_rebase(b, r, &lv->mark, "'variables.time'");
 		seed->time_given = true;
+	} else if (lv->has_default_epoch) {
+		r = vars_time_from_epoch(lv->default_epoch, &seed->default_time, b->d);
+		if (r < 0)
+			return build_fail_rebase(b, r, &lv->mark, "'variables': SOURCE_DATE_EPOCH");
 	}
 	for (int i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
 		const struct layout_vars_db_items *items = &lv->db[i];
@@ -88,12 +90,12 @@ static int seed_load(struct builder *b, struct vars_seed *seed)
 			r = ik_file_load(it->file, 0, &fb, b->d);
 			if (r < 0)
 				return build_fail_rebase(b, r, &it->mark, "'variables.%s': cannot read '%s'",
-							 db_key[i], it->file);
+							 layout_vars_db_names[i], it->file);
 			r = vars_seed_add_bytes(seed, (enum vars_sigdb)i, fb.data, fb.len, &lv->owner, b->d);
 			ik_file_release(&fb);
 			if (r < 0)
-				return build_fail_rebase(b, r, &it->mark, "'variables.%s': '%s'", db_key[i],
-							 it->file);
+				return build_fail_rebase(b, r, &it->mark, "'variables.%s': '%s'",
+							 layout_vars_db_names[i], it->file);
 		}
 	}
 	return 0;

@@ -695,6 +695,65 @@ def case_variables_seeds(tmp):
           open(os.path.join(tmp, "eff", "ovmf.igvm"), "rb").read(), "effective layout builds the same seeds")
 
 
+def case_variables_source_date_epoch(tmp):
+    """Without 'time:', seeds are dated SOURCE_DATE_EPOCH (else zero), exactly as `vars store` dates them."""
+    need_ovmf()
+    for n in ("PK", "KEK", "db"):
+        make_cert(tmp, n)
+    lay = os.path.join(tmp, "sde.yaml")
+    write(lay, "include: %s\nvariables:\n  pk: PK.pem\n  kek: KEK.pem\n  db: db.pem\n"
+          % os.path.join(SRC, "layouts", "default.yaml"))
+    unset = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+
+    def store_of(name, env):
+        out = os.path.join(tmp, name)
+        r = subprocess.run([IK, "build", "-q", "-o", out, lay], capture_output=True, text=True, env=env)
+        check(r.returncode == 0, "%s: build: %s" % (name, r.stderr))
+        rom = os.path.join(tmp, name + ".fd")
+        with open(rom, "wb") as f:
+            f.write(rom_from_igvm(os.path.join(out, "ovmf.igvm"), "SEV_SNP"))
+        r = run(["vars", "list", "--json", rom])
+        check(r.returncode == 0, "%s: vars list: %s" % (name, r.stderr))
+        times = {v["name"]: v["time"] for v in json.loads(r.stdout)["variables"]
+                 if v["name"] in ("PK", "KEK", "db")}
+        return open(os.path.join(out, "ovmf.igvm"), "rb").read(), rom, times
+
+    zero, zero_rom, t0 = store_of("unset", unset)
+    check(t0 == dict.fromkeys(("PK", "KEK", "db"), "0000-00-00 00:00:00"), "unset: zero TimeStamps %r" % t0)
+    sde = dict(unset, SOURCE_DATE_EPOCH="1700000000")
+    one, one_rom, t1 = store_of("set", sde)
+    # 1700000000 s after the Unix epoch is 2023-11-14 22:13:20 UTC (`date -u -d @1700000000`)
+    check(t1 == dict.fromkeys(("PK", "KEK", "db"), "2023-11-14 22:13:20"), "set: SOURCE_DATE_EPOCH %r" % t1)
+    check(one != zero, "SOURCE_DATE_EPOCH changes the IGVM")
+    two, _, _ = store_of("again", sde)
+    check(one == two, "the same SOURCE_DATE_EPOCH builds the same bytes")
+    # the same seeds through `igvmkit vars store` give the same ROM, with and without it
+    for env, rom, what in ((unset, zero_rom, "unset"), (sde, one_rom, "set")):
+        v = os.path.join(tmp, "vars-%s.fd" % what)
+        r = subprocess.run([IK, "vars", "store", "-i", OVMF, "--whole-image", "--pk",
+                            os.path.join(tmp, "PK.pem"), "--kek", os.path.join(tmp, "KEK.pem"), "--db",
+                            os.path.join(tmp, "db.pem"), "-o", v], capture_output=True, text=True, env=env)
+        check(r.returncode == 0 and open(v, "rb").read() == open(rom, "rb").read(),
+              "%s: the layout's ROM equals `vars store`'s: %s" % (what, r.stderr))
+    # an explicit time wins over SOURCE_DATE_EPOCH
+    timed = os.path.join(tmp, "timed.yaml")
+    write(timed, open(lay).read() + "  time: '2024-01-02 03:04:05'\n")
+    outs = []
+    for env in (unset, sde):
+        out = os.path.join(tmp, "timed-%d" % len(outs))
+        r = subprocess.run([IK, "build", "-q", "-o", out, timed], capture_output=True, text=True, env=env)
+        check(r.returncode == 0, "timed build: " + r.stderr)
+        outs.append(open(os.path.join(out, "ovmf.igvm"), "rb").read() if r.returncode == 0 else b"")
+    check(outs[0] == outs[1], "'time:' makes SOURCE_DATE_EPOCH irrelevant")
+    # a malformed value is an error naming it, and nothing is written
+    out = os.path.join(tmp, "bad")
+    r = subprocess.run([IK, "build", "-q", "-o", out, lay], capture_output=True, text=True,
+                       env=dict(unset, SOURCE_DATE_EPOCH="soon"))
+    check(r.returncode == 3 and re.search(r"sde\.yaml:line 3, column 3: SOURCE_DATE_EPOCH must be a number "
+                                          r"of seconds.*found 'soon'", r.stderr), "bad value: " + r.stderr)
+    check(not os.path.exists(os.path.join(out, "ovmf.igvm")), "bad value: nothing written")
+
+
 def case_variables_errors(tmp):
     """Bad seeds stop the build at the entry's line:column and write nothing."""
     need_ovmf()
