@@ -322,19 +322,39 @@ int pe_layout_to_buf(const struct pe_layout *l, struct ik_buf *out, struct ik_di
 
 struct write_ctx {
 	struct ik_out *o;
+	EVP_MD_CTX *md; /* or NULL */
 	struct ik_diag *d;
 };
 
 static int write_piece(void *ctx, const uint8_t *p, size_t n)
 {
 	struct write_ctx *c = ctx;
+	if (c->md && !EVP_DigestUpdate(c->md, p, n))
+		return ik_fail_openssl(c->d, -EIO, "cannot hash the PE image");
 	return ik_out_write(c->o, p, n, c->d);
 }
 
 int pe_layout_write(const struct pe_layout *l, struct ik_out *o, struct ik_diag *d)
 {
-	struct write_ctx c = { o, d };
+	struct write_ctx c = { o, NULL, d };
 	return pe_layout_visit(l, 0, l->len, write_piece, &c);
+}
+
+int pe_layout_write_hashed(const struct pe_layout *l, struct ik_out *o, const EVP_MD *md,
+			   uint8_t *digest, struct ik_diag *d)
+{
+	struct write_ctx c = { o, EVP_MD_CTX_new(), d };
+	int r;
+
+	if (!c.md)
+		return -ENOMEM;
+	r = EVP_DigestInit_ex(c.md, md, NULL) ? 0 : ik_fail_openssl(d, -EIO, "cannot hash the PE image");
+	if (r >= 0)
+		r = pe_layout_visit(l, 0, l->len, write_piece, &c);
+	if (r >= 0 && !EVP_DigestFinal_ex(c.md, digest, NULL))
+		r = ik_fail_openssl(d, -EIO, "cannot hash the PE image");
+	EVP_MD_CTX_free(c.md);
+	return r;
 }
 
 int pe_layout_write_file(const struct pe_layout *l, const char *path, struct ik_diag *d)

@@ -94,6 +94,9 @@ int pe_layout_to_buf(const struct pe_layout *l, struct ik_buf *out, struct ik_di
 
 /* Streams the file into O (common/fileio.h), span by span. */
 int pe_layout_write(const struct pe_layout *l, struct ik_out *o, struct ik_diag *d);
+/* The same, also hashing the file with MD into DIGEST (one pass for writing and e.g. a summary). */
+int pe_layout_write_hashed(const struct pe_layout *l, struct ik_out *o, const EVP_MD *md,
+			   uint8_t *digest, struct ik_diag *d);
 /* Writes the file to PATH atomically (ik_out_open/ik_out_commit). */
 int pe_layout_write_file(const struct pe_layout *l, const char *path, struct ik_diag *d);
 

@@ -377,7 +377,7 @@ static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o
 	}
 	/* The table starts 8-aligned, so padding it to 8 pads the file. */
 	ik_buf_init(&table, IK_BUF_DEFAULT_MAX);
-	r = ik_buf_append(&table, j->kept_table, j->kept_table_len);
+	r = j->kept_table_len ? ik_buf_append(&table, j->kept_table, j->kept_table_len) : 0;
 	if (r >= 0)
 		r = ik_buf_pad_to(&table, 8);
 	if (r >= 0)
@@ -416,18 +416,18 @@ static int job_finish(struct sign_job *j, const struct authenticode_sign_opts *o
  */
 static int job_commit(struct sign_job *j, struct pe_layout *pe)
 {
-	{
-		size_t need = j->out.n_owned + pe->n_owned;
-		if (need > j->out.cap_owned) {
-			void **n = realloc(j->out.owned, need * sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			j->out.owned = n;
-			j->out.cap_owned = need;
-		}
-		memcpy(j->out.owned + j->out.n_owned, pe->owned, pe->n_owned * sizeof(*pe->owned));
-		j->out.n_owned = need;
+	size_t need = j->out.n_owned + pe->n_owned;
+
+	if (need > j->out.cap_owned) {
+		void **n = realloc(j->out.owned, need * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		j->out.owned = n;
+		j->out.cap_owned = need;
 	}
+	if (pe->n_owned)
+		memcpy(j->out.owned + j->out.n_owned, pe->owned, pe->n_owned * sizeof(*pe->owned));
+	j->out.n_owned = need;
 	free(pe->owned);
 	if (pe->cap_spans)
 		free(pe->spans);
