@@ -47,11 +47,22 @@ int ik_parse_u64(const char *s, uint64_t *ret)
 	unsigned long long v;
 	char *end;
 	unsigned shift = 0;
+	int base = 10;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/*
+	 * Decimal or 0x hex only: strtoull's base 0 would read "010" as octal 8,
+	 * so '--vcpus 010' measured 8 vCPUs.  Its leading blanks and signs are
+	 * refused too.
+	 */
+	if (!s || !(*s >= '0' && *s <= '9'))
 		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (ik_hex_digit(s[2]) < 0)
+			return -EINVAL;
+		base = 16;
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
 	if (errno || end == s)
 		return -EINVAL;
 	if (*end == 'K' || *end == 'k')

@@ -85,6 +85,14 @@ static void test_hex_and_numbers(void)
 	IK_CHECK(ik_parse_u64("-1", &v) == -EINVAL);
 	IK_CHECK(ik_parse_u64("12abc", &v) == -EINVAL);
 	IK_CHECK(ik_parse_u64("99999999999999999999", &v) == -EINVAL);
+	/* decimal even with leading zeros (never octal), 0x hex, nothing else */
+	IK_CHECK(ik_parse_u64("010", &v) == 0 && v == 10);
+	IK_CHECK(ik_parse_u64("08", &v) == 0 && v == 8);
+	IK_CHECK(ik_parse_u64("0X1f", &v) == 0 && v == 0x1f);
+	IK_CHECK(ik_parse_u64("0x", &v) == -EINVAL);
+	IK_CHECK(ik_parse_u64("0x-1", &v) == -EINVAL);
+	IK_CHECK(ik_parse_u64("\t5", &v) == -EINVAL);
+	IK_CHECK(ik_parse_u64("", &v) == -EINVAL);
 }
 
 static void test_guid(void)
