@@ -58,6 +58,23 @@ void snp_chain_release(struct snp_chain *c)
 	c->sha384 = NULL;
 }
 
+int snp_chain_copy(struct snp_chain *dst, const struct snp_chain *src, struct ik_diag *d)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->ctx = EVP_MD_CTX_new();
+	if (!dst->ctx || EVP_MD_up_ref(src->sha384) != 1) {
+		EVP_MD_CTX_free(dst->ctx);
+		dst->ctx = NULL;
+		return ik_fail_openssl(d, -ENOMEM, "SHA-384");
+	}
+	dst->sha384 = src->sha384;
+	memcpy(dst->ld, src->ld, sizeof(dst->ld));
+	dst->pages = src->pages;
+	dst->bytes = src->bytes;
+	dst->vmsas = src->vmsas;
+	return 0;
+}
+
 static int sha384_with(struct snp_chain *c, const uint8_t *p, size_t n, uint8_t out[48],
 		       struct ik_diag *d)
 {
@@ -121,6 +138,19 @@ void sev_stream_release(struct sev_stream *s)
 	s->ctx = NULL;
 }
 
+int sev_stream_copy(struct sev_stream *dst, const struct sev_stream *src, struct ik_diag *d)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->ctx = EVP_MD_CTX_new();
+	if (!dst->ctx || EVP_MD_CTX_copy_ex(dst->ctx, src->ctx) != 1) {
+		sev_stream_release(dst);
+		return ik_fail_openssl(d, -ENOMEM, "SHA-256");
+	}
+	dst->bytes = src->bytes;
+	dst->vmsas = src->vmsas;
+	return 0;
+}
+
 int sev_stream_update(struct sev_stream *s, const uint8_t *p, size_t n, struct ik_diag *d)
 {
 	if (EVP_DigestUpdate(s->ctx, p, n) != 1)
@@ -166,6 +196,19 @@ void tdx_mrtd_release(struct tdx_mrtd *t)
 {
 	EVP_MD_CTX_free(t->ctx);
 	t->ctx = NULL;
+}
+
+int tdx_mrtd_copy(struct tdx_mrtd *dst, const struct tdx_mrtd *src, struct ik_diag *d)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->ctx = EVP_MD_CTX_new();
+	if (!dst->ctx || EVP_MD_CTX_copy_ex(dst->ctx, src->ctx) != 1) {
+		tdx_mrtd_release(dst);
+		return ik_fail_openssl(d, -ENOMEM, "SHA-384");
+	}
+	dst->page_adds = src->page_adds;
+	dst->extended_bytes = src->extended_bytes;
+	return 0;
 }
 
 /* 128-byte record: ASCII operation name zero-padded to 16 bytes, GPA, zeros. */

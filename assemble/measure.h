@@ -174,6 +174,18 @@ int measure_ovmf_rom(const struct ovmf_rom *rom, const struct measure_opts *o,
 int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 		 struct measure_result *ret, struct ik_diag *d);
 
+/*
+ * Several reference values of one IGVM model: RET[i] = what measure_igvm(F,
+ * &OPTS[i]) gives, for i < N, in one pass per platform and loader model.  The
+ * pages are walked once for every option set that agrees on the platform, the
+ * loader model and native_zero; what differs between those (the VMSAs of the
+ * QEMU model, per vCPU count and type) continues from a copy of the digest
+ * state.  On failure RET is untouched and D describes the first option set that
+ * fails, as measure_igvm would for it.
+ */
+int measure_igvm_many(const struct igvm_file *f, const struct measure_opts *opts, size_t n,
+		      struct measure_result *ret, struct ik_diag *d);
+
 /* ---- Names ---- */
 
 /* "sev-snp", "sev-es", "sev", "tdx" (others: "native", "vsm", "cca", "unknown"). */

@@ -39,26 +39,46 @@
 #define CR4_MCE 0x40ull
 #define RFLAGS_FIXED 0x2ull
 
-struct igvm_measure {
-	const struct igvm_file *f;
-	const struct measure_opts *o;
-	uint32_t mask; /* the platform's compatibility mask */
-	struct ik_diag *d;
-
-	/* Engines: one of them is used, per platform. */
+/*
+ * The digest state of one measurement: the engine of its platform (SNP chain,
+ * SEV stream or TDX MRTD) and its statistics.  Copied to branch off reference
+ * values that share a prefix.
+ */
+struct igvm_engine {
+	enum igvm_platform_type platform;
 	struct snp_chain snp;
 	struct sev_stream sev;
 	struct tdx_mrtd tdx;
+	uint64_t sev_pages; /* SEV/SEV-ES: 4 KiB units of launch data (statistics) */
+	uint32_t vmsas;	    /* VMSA pages measured */
+};
+
+/*
+ * One walk over the headers: what the page part of a digest depends on (the
+ * platform, the loader model, native zero pages) and nothing else, so that
+ * every option set agreeing on those shares it.
+ */
+struct igvm_measure {
+	const struct igvm_file *f;
+	enum igvm_platform_type platform;
+	enum measure_loader loader; /* the model actually used */
+	bool native_zero;
+	uint32_t mask; /* the platform's compatibility mask */
+	struct ik_diag *d;
+
+	struct igvm_engine e;
 
 	/* QEMU: the pending PAGE_DATA run. */
 	bool run_active;
 	size_t run_first, run_last; /* header indices */
 	uint64_t run_start_gpa, run_next_gpa;
 
-	/* QEMU: VMSA per vp_index (NULL = reset state). */
+	/* QEMU: VMSA per vp_index (NULL = reset state), for the largest vCPU count of the walk. */
 	const uint8_t **vmsa;
 	size_t n_vmsa;
-	uint32_t vmsas;
+	/* crate, igvmmeasure: SEV_FEATURES of the first VMSA measured. */
+	bool has_sev_features;
+	uint64_t sev_features;
 	bool has_policy;
 	uint64_t policy;
 };
@@ -152,10 +172,10 @@ static int qemu_submit_page(struct igvm_measure *m, size_t i, bool run_has_data)
 
 	if (p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS || p->data_type == IGVM_PAGE_DATA_TYPE_CPUID_DATA ||
 	    p->data_type == IGVM_PAGE_DATA_TYPE_CPUID_XF) {
-		if (m->o->platform != IGVM_PLATFORM_SEV_SNP)
+		if (m->platform != IGVM_PLATFORM_SEV_SNP)
 			return fail_header(m, i, -ENOTSUP, "QEMU refuses %s pages for %s guests",
 					   p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS ? "SECRETS" : "CPUID",
-					   measure_platform_name(m->o->platform));
+					   measure_platform_name(m->platform));
 		type = p->data_type == IGVM_PAGE_DATA_TYPE_SECRETS ? SNP_PAGE_TYPE_SECRETS : SNP_PAGE_TYPE_CPUID;
 	} else if (p->data_type != IGVM_PAGE_DATA_TYPE_NORMAL) {
 		return fail_header(m, i, -EBADMSG, "unknown data_type %u", p->data_type);
@@ -167,12 +187,12 @@ static int qemu_submit_page(struct igvm_measure *m, size_t i, bool run_has_data)
 	for (uint64_t off = 0; r >= 0 && off < size; off += MEASURE_PAGE) {
 		const uint8_t *bytes = off == 0 ? first : NULL;
 
-		if (m->o->platform == IGVM_PLATFORM_SEV_SNP) {
-			r = snp_chain_page(&m->snp, type, bytes, p->gpa + off, m->d);
+		if (m->platform == IGVM_PLATFORM_SEV_SNP) {
+			r = snp_chain_page(&m->e.snp, type, bytes, p->gpa + off, m->d);
 		} else if (type == SNP_PAGE_TYPE_NORMAL) {
-			r = bytes ? sev_stream_update(&m->sev, bytes, MEASURE_PAGE, m->d)
-				  : sev_stream_zeros(&m->sev, MEASURE_PAGE, m->d);
-			m->snp.pages++; /* page count for the statistics */
+			r = bytes ? sev_stream_update(&m->e.sev, bytes, MEASURE_PAGE, m->d)
+				  : sev_stream_zeros(&m->e.sev, MEASURE_PAGE, m->d);
+			m->e.sev_pages++; /* 4 KiB units, for the statistics */
 		}
 	}
 	return r;
@@ -239,9 +259,9 @@ static int qemu_parameter_insert(struct igvm_measure *m, size_t i)
 		return 0; /* QEMU skips inserts of undeclared areas */
 	if (r < 0)
 		return r;
-	if (m->o->platform != IGVM_PLATFORM_SEV_SNP)
+	if (m->platform != IGVM_PLATFORM_SEV_SNP)
 		return 0; /* unmeasured memory adds nothing to SEV/SEV-ES launch data */
-	return snp_chain_range(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa,
+	return snp_chain_range(&m->e.snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa,
 			       ik_align_up(size, MEASURE_PAGE), m->d);
 }
 
@@ -253,7 +273,7 @@ static int qemu_vp_context(struct igvm_measure *m, size_t i)
 	uint64_t features;
 	int r;
 
-	if (m->o->platform == IGVM_PLATFORM_SEV)
+	if (m->platform == IGVM_PLATFORM_SEV)
 		return fail_header(m, i, -ENOTSUP, "QEMU refuses VP contexts for SEV guests (plain SEV"
 				   " has no encrypted register state)");
 	if (vp->gpa != VMSA_KVM_GPA)
@@ -271,7 +291,7 @@ static int qemu_vp_context(struct igvm_measure *m, size_t i)
 	if (r < 0)
 		return fail_header(m, i, r, "%s", m->d ? m->d->msg : "unsupported VMSA field");
 	features = vmsa_get_sev_features(b->bytes);
-	if (m->o->platform == IGVM_PLATFORM_SEV_ES && (features & SEV_FEATURE_SNP_ACTIVE))
+	if (m->platform == IGVM_PLATFORM_SEV_ES && (features & SEV_FEATURE_SNP_ACTIVE))
 		return fail_header(m, i, -EINVAL, "SEV-ES VMSA has SEV_FEATURES.SNPActive set");
 	m->vmsa[vp->vp_index] = b->bytes;
 	return 0;
@@ -290,55 +310,65 @@ static void kvm_resync(uint8_t page[VMSA_PAGE_SIZE], const uint8_t *igvm, bool s
 			    ik_get_le64(page + VMSA_SEV_FEATURES) | SEV_FEATURE_SNP_ACTIVE);
 }
 
-static int qemu_vmsas(struct igvm_measure *m, struct measure_result *res)
+/*
+ * KVM's VMSAs at launch finish, one per vCPU of O at 0xFFFFFFFFF000, appended to
+ * E (a copy of the walk's state): the only part of a QEMU SEV-ES/SNP digest that
+ * depends on the vCPU count and type.
+ */
+static int qemu_vmsas(const struct igvm_measure *m, const struct measure_opts *o,
+		      struct igvm_engine *e, struct measure_result *res, struct ik_diag *d)
 {
-	bool snp = m->o->platform == IGVM_PLATFORM_SEV_SNP;
+	bool snp = m->platform == IGVM_PLATFORM_SEV_SNP;
 	uint8_t page[VMSA_PAGE_SIZE];
 	uint64_t features;
 	int r = 0;
 
+	/* The walk took VMSAs for every vp_index below its largest vCPU count: O's must fit. */
+	for (size_t v = o->vcpus; v < m->n_vmsa; v++)
+		if (m->vmsa[v])
+			return ik_fail(d, -EINVAL, "VMSA for vp_index %zu, but the guest has only %" PRIu32
+				       " vCPUs", v, o->vcpus);
 	if (!m->vmsa[0])
-		return ik_fail(m->d, -EINVAL, "no %s VP_CONTEXT (VMSA) for vp_index 0 in the IGVM file: the"
-			       " boot vCPU's initial state is missing", measure_platform_name(m->o->platform));
+		return ik_fail(d, -EINVAL, "no %s VP_CONTEXT (VMSA) for vp_index 0 in the IGVM file: the"
+			       " boot vCPU's initial state is missing", measure_platform_name(m->platform));
 	/* KVM takes SEV_FEATURES per VM (KVM_SEV_INIT2) from the boot VMSA. */
 	features = vmsa_get_sev_features(m->vmsa[0]) | (snp ? SEV_FEATURE_SNP_ACTIVE : 0);
-	for (size_t v = 0; r >= 0 && v < m->n_vmsa; v++) {
+	for (size_t v = 0; r >= 0 && v < o->vcpus; v++) {
 		if (m->vmsa[v]) {
 			kvm_resync(page, m->vmsa[v], snp);
 		} else {
 			struct vmsa_params p = {
 				.guest = snp ? VMSA_GUEST_SEV_SNP : VMSA_GUEST_SEV_ES,
 				.vmm = VMM_TYPE_QEMU,
-				.vcpu_signature = m->o->vcpu_signature,
+				.vcpu_signature = o->vcpu_signature,
 				.sev_features = features,
 			};
 
-			if (!m->o->has_vcpu_signature)
-				return ik_fail(m->d, -EINVAL, "vCPU %zu has no VP_CONTEXT in the IGVM file, so KVM"
+			if (!o->has_vcpu_signature)
+				return ik_fail(d, -EINVAL, "vCPU %zu has no VP_CONTEXT in the IGVM file, so KVM"
 					       " measures QEMU's reset state, which needs the guest vCPU"
 					       " signature: give a vCPU type (e.g. EPYC-v4)", v);
-			r = vmsa_build_reset(&p, VMSA_RESET_EIP, page, m->d);
+			r = vmsa_build_reset(&p, VMSA_RESET_EIP, page, d);
 			if (r < 0)
 				return r;
 			ik_put_le64(page + VMSA_SEV_FEATURES, features);
 		}
 		if (snp)
-			r = snp_chain_page(&m->snp, SNP_PAGE_TYPE_VMSA, page, VMSA_KVM_GPA, m->d);
+			r = snp_chain_page(&e->snp, SNP_PAGE_TYPE_VMSA, page, VMSA_KVM_GPA, d);
 		else
-			r = sev_stream_update(&m->sev, page, sizeof(page), m->d);
-		m->vmsas++;
+			r = sev_stream_update(&e->sev, page, sizeof(page), d);
+		e->vmsas++;
 	}
 	res->has_sev_features = true;
 	res->sev_features = features;
 	return r;
 }
 
-static int measure_qemu(struct igvm_measure *m, struct measure_result *res)
+/* The pages, in QEMU's order; the VMSAs are per option set (qemu_vmsas). */
+static int measure_qemu(struct igvm_measure *m)
 {
-	bool vmsa_platform = m->o->platform != IGVM_PLATFORM_SEV;
 	int r = 0;
 
-	m->n_vmsa = vmsa_platform ? m->o->vcpus : 0;
 	m->vmsa = calloc(m->n_vmsa ? m->n_vmsa : 1, sizeof(*m->vmsa));
 	if (!m->vmsa)
 		return -ENOMEM;
@@ -380,8 +410,6 @@ static int measure_qemu(struct igvm_measure *m, struct measure_result *res)
 	}
 	if (r >= 0)
 		r = qemu_flush_run(m);
-	if (r >= 0 && vmsa_platform)
-		r = qemu_vmsas(m, res);
 	return r;
 }
 
@@ -401,11 +429,11 @@ static int crate_page_data(struct igvm_measure *m, size_t i)
 		return fail_header(m, i, -ENOTSUP, "2 MiB pages are not defined by the igvm crate's"
 				   " measurement; use the qemu loader model");
 	bytes = page_bytes(m, h->data, scratch);
-	if (m->o->platform == IGVM_PLATFORM_TDX) {
-		int r = tdx_mrtd_page_add(&m->tdx, p->gpa, m->d);
+	if (m->platform == IGVM_PLATFORM_TDX) {
+		int r = tdx_mrtd_page_add(&m->e.tdx, p->gpa, m->d);
 
 		if (r >= 0 && !(p->flags & IGVM_PAGE_DATA_FLAG_UNMEASURED))
-			r = tdx_mrtd_extend_page(&m->tdx, p->gpa, bytes, m->d);
+			r = tdx_mrtd_extend_page(&m->e.tdx, p->gpa, bytes, m->d);
 		return r;
 	}
 	switch (p->data_type) {
@@ -423,7 +451,7 @@ static int crate_page_data(struct igvm_measure *m, size_t i)
 	default:
 		return fail_header(m, i, -EBADMSG, "unknown data_type %u", p->data_type);
 	}
-	return snp_chain_page(&m->snp, type, bytes, p->gpa, m->d);
+	return snp_chain_page(&m->e.snp, type, bytes, p->gpa, m->d);
 }
 
 static int crate_parameter_insert(struct igvm_measure *m, size_t i)
@@ -439,40 +467,40 @@ static int crate_parameter_insert(struct igvm_measure *m, size_t i)
 	if (r < 0)
 		return r;
 	for (uint64_t off = 0; r >= 0 && off < size; off += MEASURE_PAGE)
-		r = m->o->platform == IGVM_PLATFORM_TDX
-			    ? tdx_mrtd_page_add(&m->tdx, ins->gpa + off, m->d)
-			    : snp_chain_page(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa + off, m->d);
+		r = m->platform == IGVM_PLATFORM_TDX
+			    ? tdx_mrtd_page_add(&m->e.tdx, ins->gpa + off, m->d)
+			    : snp_chain_page(&m->e.snp, SNP_PAGE_TYPE_UNMEASURED, NULL, ins->gpa + off, m->d);
 	return r;
 }
 
-static int crate_vp_context(struct igvm_measure *m, size_t i, struct measure_result *res)
+static int crate_vp_context(struct igvm_measure *m, size_t i)
 {
 	const struct igvm_header *h = &m->f->headers[i];
 	const struct igvm_blob *b = igvm_blob_get(m->f, h->data);
 	uint8_t scratch[MEASURE_PAGE];
 
 	/* The crate measures contexts whose mask is exactly the platform's. */
-	if (h->u.vp_context.compatibility_mask != m->mask || m->o->platform == IGVM_PLATFORM_TDX)
+	if (h->u.vp_context.compatibility_mask != m->mask || m->platform == IGVM_PLATFORM_TDX)
 		return 0;
 	if (!b || b->len > VMSA_PAGE_SIZE)
 		return fail_header(m, i, -EBADMSG, "VMSA of %zu bytes; a 4096-byte page expected",
 				   b ? b->len : 0);
-	if (!res->has_sev_features) {
-		res->has_sev_features = true;
-		res->sev_features = vmsa_get_sev_features(page_bytes(m, h->data, scratch));
+	if (!m->has_sev_features) {
+		m->has_sev_features = true;
+		m->sev_features = vmsa_get_sev_features(page_bytes(m, h->data, scratch));
 	}
-	m->vmsas++;
-	return snp_chain_page(&m->snp, SNP_PAGE_TYPE_VMSA, page_bytes(m, h->data, scratch),
+	m->e.vmsas++;
+	return snp_chain_page(&m->e.snp, SNP_PAGE_TYPE_VMSA, page_bytes(m, h->data, scratch),
 			      h->u.vp_context.gpa, m->d);
 }
 
-static int measure_crate(struct igvm_measure *m, struct measure_result *res)
+static int measure_crate(struct igvm_measure *m)
 {
 	int r = 0;
 
-	if (m->o->platform == IGVM_PLATFORM_SEV || m->o->platform == IGVM_PLATFORM_SEV_ES)
+	if (m->platform == IGVM_PLATFORM_SEV || m->platform == IGVM_PLATFORM_SEV_ES)
 		return ik_fail(m->d, -ENOTSUP, "the igvm crate defines no %s measurement; use the qemu"
-			       " loader model", measure_platform_name(m->o->platform));
+			       " loader model", measure_platform_name(m->platform));
 	for (size_t i = 0; r >= 0 && i < m->f->n_headers; i++) {
 		const struct igvm_header *h = &m->f->headers[i];
 
@@ -486,7 +514,7 @@ static int measure_crate(struct igvm_measure *m, struct measure_result *res)
 			r = crate_parameter_insert(m, i);
 			break;
 		case IGVM_VHT_VP_CONTEXT:
-			r = crate_vp_context(m, i, res);
+			r = crate_vp_context(m, i);
 			break;
 		case IGVM_VHT_GUEST_POLICY:
 			m->has_policy = true;
@@ -496,7 +524,7 @@ static int measure_crate(struct igvm_measure *m, struct measure_result *res)
 			break;
 		}
 	}
-	if (r >= 0 && m->o->platform == IGVM_PLATFORM_SEV_SNP && m->vmsas == 0)
+	if (r >= 0 && m->platform == IGVM_PLATFORM_SEV_SNP && m->e.vmsas == 0)
 		return ik_fail(m->d, -EINVAL, "no SEV-SNP VP_CONTEXT (VMSA) in the IGVM file: the boot"
 			       " vCPU's initial state is missing");
 	return r;
@@ -517,7 +545,7 @@ static int igvmmeasure_page_data(struct igvm_measure *m, size_t i)
 {
 	const struct igvm_header *h = &m->f->headers[i];
 	const struct igvm_vhs_page_data *p = &h->u.page_data;
-	bool snp = m->o->platform == IGVM_PLATFORM_SEV_SNP;
+	bool snp = m->platform == IGVM_PLATFORM_SEV_SNP;
 	uint8_t scratch[MEASURE_PAGE];
 	const uint8_t *bytes = page_bytes(m, h->data, scratch);
 	enum snp_page_type type;
@@ -525,7 +553,7 @@ static int igvmmeasure_page_data(struct igvm_measure *m, size_t i)
 	int r = 0;
 
 	if (!snp) /* SEV, SEV-ES: the contents of pages with file data, nothing else */
-		return bytes ? sev_stream_update(&m->sev, bytes, MEASURE_PAGE, m->d) : 0;
+		return bytes ? sev_stream_update(&m->e.sev, bytes, MEASURE_PAGE, m->d) : 0;
 	if (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) {
 		if (bytes)
 			return fail_header(m, i, -ENOTSUP, "igvmmeasure cannot measure a 2 MiB page with data");
@@ -537,16 +565,16 @@ static int igvmmeasure_page_data(struct igvm_measure *m, size_t i)
 		type = SNP_PAGE_TYPE_CPUID;
 	else if (p->flags & IGVM_PAGE_DATA_FLAG_UNMEASURED)
 		type = SNP_PAGE_TYPE_UNMEASURED;
-	else if (!bytes && m->o->native_zero)
+	else if (!bytes && m->native_zero)
 		type = SNP_PAGE_TYPE_ZERO;
 	else
 		type = SNP_PAGE_TYPE_NORMAL;
 	for (uint64_t k = 0; r >= 0 && k < count; k++)
-		r = snp_chain_page(&m->snp, type, bytes, p->gpa + k * MEASURE_PAGE, m->d);
+		r = snp_chain_page(&m->e.snp, type, bytes, p->gpa + k * MEASURE_PAGE, m->d);
 	return r;
 }
 
-static int igvmmeasure_vp_context(struct igvm_measure *m, size_t i, struct measure_result *res)
+static int igvmmeasure_vp_context(struct igvm_measure *m, size_t i)
 {
 	const struct igvm_header *h = &m->f->headers[i];
 	uint8_t scratch[MEASURE_PAGE];
@@ -558,21 +586,21 @@ static int igvmmeasure_vp_context(struct igvm_measure *m, size_t i, struct measu
 	page = page_bytes(m, h->data, scratch);
 	if (!page)
 		page = measure_zero_page;
-	if (!res->has_sev_features) {
-		res->has_sev_features = true;
-		res->sev_features = vmsa_get_sev_features(page);
+	if (!m->has_sev_features) {
+		m->has_sev_features = true;
+		m->sev_features = vmsa_get_sev_features(page);
 	}
-	m->vmsas++;
-	if (m->o->platform == IGVM_PLATFORM_SEV_SNP)
-		return snp_chain_page(&m->snp, SNP_PAGE_TYPE_VMSA, page, h->u.vp_context.gpa, m->d);
-	return sev_stream_update(&m->sev, page, MEASURE_PAGE, m->d);
+	m->e.vmsas++;
+	if (m->platform == IGVM_PLATFORM_SEV_SNP)
+		return snp_chain_page(&m->e.snp, SNP_PAGE_TYPE_VMSA, page, h->u.vp_context.gpa, m->d);
+	return sev_stream_update(&m->e.sev, page, MEASURE_PAGE, m->d);
 }
 
-static int measure_igvmmeasure(struct igvm_measure *m, struct measure_result *res)
+static int measure_igvmmeasure(struct igvm_measure *m)
 {
 	int r = 0;
 
-	if (m->o->platform == IGVM_PLATFORM_TDX)
+	if (m->platform == IGVM_PLATFORM_TDX)
 		return ik_fail(m->d, -ENOTSUP, "igvmmeasure defines no TDX measurement; use the igvm-crate"
 			       " loader model");
 	for (size_t i = 0; r >= 0 && i < m->f->n_headers; i++) {
@@ -585,13 +613,13 @@ static int measure_igvmmeasure(struct igvm_measure *m, struct measure_result *re
 			break;
 		case IGVM_VHT_PARAMETER_INSERT:
 			/* One page, whatever the area's size. */
-			if (applies(m, h) && m->o->platform == IGVM_PLATFORM_SEV_SNP)
-				r = snp_chain_page(&m->snp, SNP_PAGE_TYPE_UNMEASURED, NULL,
+			if (applies(m, h) && m->platform == IGVM_PLATFORM_SEV_SNP)
+				r = snp_chain_page(&m->e.snp, SNP_PAGE_TYPE_UNMEASURED, NULL,
 						   h->u.parameter_insert.gpa, m->d);
 			break;
 		case IGVM_VHT_VP_CONTEXT:
-			if (m->o->platform != IGVM_PLATFORM_SEV)
-				r = igvmmeasure_vp_context(m, i, res);
+			if (m->platform != IGVM_PLATFORM_SEV)
+				r = igvmmeasure_vp_context(m, i);
 			break;
 		case IGVM_VHT_GUEST_POLICY:
 			if (applies(m, h)) {
@@ -603,9 +631,9 @@ static int measure_igvmmeasure(struct igvm_measure *m, struct measure_result *re
 			break;
 		}
 	}
-	if (r >= 0 && m->o->platform != IGVM_PLATFORM_SEV && m->vmsas == 0)
+	if (r >= 0 && m->platform != IGVM_PLATFORM_SEV && m->e.vmsas == 0)
 		return ik_fail(m->d, -EINVAL, "no %s VP_CONTEXT (VMSA) in the IGVM file: the boot vCPU's"
-			       " initial state is missing", measure_platform_name(m->o->platform));
+			       " initial state is missing", measure_platform_name(m->platform));
 	return r;
 }
 
@@ -632,13 +660,11 @@ static int check_igvm_opts(const struct measure_opts *o, struct ik_diag *d)
 	return 0;
 }
 
-int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
-		 struct measure_result *ret, struct ik_diag *d)
+/* O alone, as measure_igvm reports it; RET_MASK: the compatibility mask of O's platform. */
+static int check_opts(const struct igvm_file *f, const struct measure_opts *o, uint32_t *ret_mask,
+		      struct ik_diag *d)
 {
 	const struct igvm_vhs_supported_platform *plat;
-	struct igvm_measure m = { .f = f, .o = o, .d = d };
-	struct measure_result res;
-	bool snp_engine, tdx_engine;
 	int r;
 
 	r = check_igvm_opts(o, d);
@@ -655,68 +681,217 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 		return ik_fail(d, -EINVAL, "the IGVM file declares no %s platform (SUPPORTED_PLATFORM"
 			       " with platform_type %s)", measure_platform_name(o->platform),
 			       igvm_platform_name(o->platform));
-	m.mask = plat->compatibility_mask;
+	*ret_mask = plat->compatibility_mask;
+	return 0;
+}
+
+/* The model a measurement of O follows: QEMU has no TDX IGVM loader, the crate's is the only one. */
+static enum measure_loader model_of(const struct measure_opts *o)
+{
+	if (o->platform == IGVM_PLATFORM_TDX && o->loader == MEASURE_LOADER_QEMU)
+		return MEASURE_LOADER_IGVM_CRATE;
+	return o->loader;
+}
+
+/* Whether A and B measure the same pages the same way (the walk), differing at most in the VMSAs. */
+static bool same_walk(const struct measure_opts *a, const struct measure_opts *b)
+{
+	return a->platform == b->platform && model_of(a) == model_of(b) && a->native_zero == b->native_zero;
+}
+
+/*
+ * QEMU SEV-ES/SNP: the digest goes on after the walk with one VMSA per vCPU.  The
+ * other models measure VMSAs where the file has them, and SEV and TDX have none:
+ * their digest is the walk's, whatever the vCPU count and type.
+ */
+static bool has_vmsa_tail(const struct igvm_measure *m)
+{
+	return m->loader == MEASURE_LOADER_QEMU &&
+	       (m->platform == IGVM_PLATFORM_SEV_SNP || m->platform == IGVM_PLATFORM_SEV_ES);
+}
+
+static int engine_init(struct igvm_engine *e, enum igvm_platform_type platform, struct ik_diag *d)
+{
+	memset(e, 0, sizeof(*e));
+	e->platform = platform;
+	if (platform == IGVM_PLATFORM_SEV_SNP)
+		return snp_chain_init(&e->snp, d);
+	if (platform == IGVM_PLATFORM_TDX)
+		return tdx_mrtd_init(&e->tdx, d);
+	return sev_stream_init(&e->sev, d);
+}
+
+static void engine_release(struct igvm_engine *e)
+{
+	if (e->platform == IGVM_PLATFORM_SEV_SNP)
+		snp_chain_release(&e->snp);
+	else if (e->platform == IGVM_PLATFORM_TDX)
+		tdx_mrtd_release(&e->tdx);
+	else
+		sev_stream_release(&e->sev);
+}
+
+/* DST (uninitialised) = an independent copy of SRC's digest state and statistics. */
+static int engine_copy(struct igvm_engine *dst, const struct igvm_engine *src, struct ik_diag *d)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->platform = src->platform;
+	dst->sev_pages = src->sev_pages;
+	dst->vmsas = src->vmsas;
+	if (src->platform == IGVM_PLATFORM_SEV_SNP)
+		return snp_chain_copy(&dst->snp, &src->snp, d);
+	if (src->platform == IGVM_PLATFORM_TDX)
+		return tdx_mrtd_copy(&dst->tdx, &src->tdx, d);
+	return sev_stream_copy(&dst->sev, &src->sev, d);
+}
+
+/* The digest and statistics of E into RES (E's running hash is finalised). */
+static int engine_final(struct igvm_engine *e, struct measure_result *res, struct ik_diag *d)
+{
+	int r = 0;
+
+	if (e->platform == IGVM_PLATFORM_SEV_SNP) {
+		memcpy(res->digest, e->snp.ld, 48);
+		res->digest_len = 48;
+		res->pages = e->snp.pages;
+		res->measured_bytes = e->snp.bytes;
+	} else if (e->platform == IGVM_PLATFORM_TDX) {
+		r = tdx_mrtd_final(&e->tdx, res->digest, d);
+		res->digest_len = 48;
+		res->pages = e->tdx.page_adds;
+		res->measured_bytes = e->tdx.extended_bytes;
+	} else {
+		r = sev_stream_final(&e->sev, res->digest, d);
+		res->digest_len = 32;
+		res->pages = e->sev_pages;
+		res->measured_bytes = e->sev.bytes;
+	}
+	res->vmsas = e->vmsas;
+	return r;
+}
+
+/* The reference value of option set O from walk M: a copy of M's digest state, O's VMSAs, final. */
+static int measure_finish(const struct igvm_measure *m, const struct measure_opts *o,
+			  struct measure_result *ret, struct ik_diag *d)
+{
+	struct measure_result res;
+	struct igvm_engine e;
+	int r;
 
 	measure_result_from_opts(&res, o, MEASURE_INPUT_IGVM);
-	res.compatibility_mask = m.mask;
-	/* QEMU has no TDX IGVM loader: the crate's definition is the only one. */
-	if (o->platform == IGVM_PLATFORM_TDX && o->loader == MEASURE_LOADER_QEMU)
-		res.loader = MEASURE_LOADER_IGVM_CRATE;
-
-	snp_engine = o->platform == IGVM_PLATFORM_SEV_SNP;
-	tdx_engine = o->platform == IGVM_PLATFORM_TDX;
-	if (snp_engine)
-		r = snp_chain_init(&m.snp, d);
-	else if (tdx_engine)
-		r = tdx_mrtd_init(&m.tdx, d);
-	else
-		r = sev_stream_init(&m.sev, d);
+	res.loader = m->loader;
+	res.compatibility_mask = m->mask;
+	res.has_sev_features = m->has_sev_features;
+	res.sev_features = m->sev_features;
+	res.has_policy = m->has_policy;
+	res.policy = m->policy;
+	r = engine_copy(&e, &m->e, d);
+	if (r >= 0 && has_vmsa_tail(m))
+		r = qemu_vmsas(m, o, &e, &res, d);
+	if (r >= 0)
+		r = engine_final(&e, &res, d);
+	engine_release(&e);
 	if (r < 0)
 		return r;
-
-	switch (res.loader) {
-	case MEASURE_LOADER_QEMU:
-		r = measure_qemu(&m, &res);
-		break;
-	case MEASURE_LOADER_IGVMMEASURE:
-		r = measure_igvmmeasure(&m, &res);
-		break;
-	default:
-		r = measure_crate(&m, &res);
-		break;
-	}
-	if (r >= 0) {
-		if (snp_engine) {
-			memcpy(res.digest, m.snp.ld, 48);
-			res.digest_len = 48;
-			res.pages = m.snp.pages;
-			res.measured_bytes = m.snp.bytes;
-		} else if (tdx_engine) {
-			r = tdx_mrtd_final(&m.tdx, res.digest, d);
-			res.digest_len = 48;
-			res.pages = m.tdx.page_adds;
-			res.measured_bytes = m.tdx.extended_bytes;
-		} else {
-			r = sev_stream_final(&m.sev, res.digest, d);
-			res.digest_len = 32;
-			res.pages = m.snp.pages;
-			res.measured_bytes = m.sev.bytes;
-		}
-		res.vmsas = m.vmsas;
-		if (res.loader != MEASURE_LOADER_QEMU || tdx_engine || o->platform == IGVM_PLATFORM_SEV)
-			res.vcpus = m.vmsas;
-		res.has_policy = m.has_policy;
-		res.policy = m.policy;
-	}
-	if (snp_engine)
-		snp_chain_release(&m.snp);
-	else if (tdx_engine)
-		tdx_mrtd_release(&m.tdx);
-	else
-		sev_stream_release(&m.sev);
-	free(m.vmsa);
-	if (r < 0)
-		return r;
+	/* VMSAs measured where the file has them, or none: the vCPU count is what was measured. */
+	if (!has_vmsa_tail(m))
+		res.vcpus = res.vmsas;
 	*ret = res;
 	return 0;
+}
+
+/*
+ * One walk for OPTS[first] and every later option set not yet DONE that walks the
+ * same way (same_walk), then each one's reference value into RES; marks them DONE.
+ * MASK: the compatibility mask of their platform.
+ */
+static int measure_group(const struct igvm_file *f, const struct measure_opts *opts, size_t n,
+			 size_t first, uint32_t mask, struct measure_result *res, bool *done,
+			 struct ik_diag *d)
+{
+	const struct measure_opts *o = &opts[first];
+	struct igvm_measure m = {
+		.f = f,
+		.platform = o->platform,
+		.loader = model_of(o),
+		.native_zero = o->native_zero,
+		.mask = mask,
+		.d = d,
+	};
+	int r;
+
+	/* The walk records VMSAs for every vp_index the largest vCPU count of the group has. */
+	for (size_t j = first; has_vmsa_tail(&m) && j < n; j++)
+		if (!done[j] && same_walk(o, &opts[j]) && opts[j].vcpus > m.n_vmsa)
+			m.n_vmsa = opts[j].vcpus;
+	r = engine_init(&m.e, m.platform, d);
+	if (r < 0)
+		return r;
+	switch (m.loader) {
+	case MEASURE_LOADER_QEMU:
+		r = measure_qemu(&m);
+		break;
+	case MEASURE_LOADER_IGVMMEASURE:
+		r = measure_igvmmeasure(&m);
+		break;
+	default:
+		r = measure_crate(&m);
+		break;
+	}
+	for (size_t j = first; r >= 0 && j < n; j++) {
+		if (done[j] || !same_walk(o, &opts[j]))
+			continue;
+		r = measure_finish(&m, &opts[j], &res[j], d);
+		done[j] = true;
+	}
+	engine_release(&m.e);
+	free(m.vmsa);
+	return r;
+}
+
+int measure_igvm_many(const struct igvm_file *f, const struct measure_opts *opts, size_t n,
+		      struct measure_result *ret, struct ik_diag *d)
+{
+	_cleanup_free_ struct measure_result *res = NULL;
+	_cleanup_free_ uint32_t *masks = NULL;
+	_cleanup_free_ bool *done = NULL;
+	struct ik_diag scratch;
+	/* Several option sets: a failure is reported below, as measuring the failing set alone does. */
+	struct ik_diag *dd = n == 1 ? d : &scratch;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	res = calloc(n, sizeof(*res));
+	masks = calloc(n, sizeof(*masks));
+	done = calloc(n, sizeof(*done));
+	if (!res || !masks || !done)
+		return ik_fail(d, -ENOMEM, "out of memory for %zu measurements", n);
+	ik_diag_init(&scratch);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = check_opts(f, &opts[i], &masks[i], dd);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		if (!done[i])
+			r = measure_group(f, opts, n, i, masks[i], res, done, dd);
+	/*
+	 * Which option set fails, and where, can depend on the walk a group shared (a VMSA
+	 * vp_index beyond one set's vCPU count): measure one by one to report the first
+	 * failing set exactly as a loop of measure_igvm calls would.
+	 */
+	if (r < 0 && n == 1)
+		return r;
+	for (size_t i = 0; r < 0 && i < n; i++) {
+		int ri = measure_igvm_many(f, &opts[i], 1, &res[i], d);
+
+		if (ri < 0)
+			return ri;
+	}
+	memcpy(ret, res, n * sizeof(*res));
+	return 0;
+}
+
+int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
+		 struct measure_result *ret, struct ik_diag *d)
+{
+	return measure_igvm_many(f, o, 1, ret, d);
 }

@@ -36,6 +36,11 @@ struct snp_chain {
 
 int snp_chain_init(struct snp_chain *c, struct ik_diag *d);
 void snp_chain_release(struct snp_chain *c);
+/*
+ * DST (uninitialised) = an independent chain at SRC's state: reference values that
+ * share a prefix of pages continue from one computation of it.  Same for the others.
+ */
+int snp_chain_copy(struct snp_chain *dst, const struct snp_chain *src, struct ik_diag *d);
 /* One PAGE_INFO: NORMAL and VMSA hash PAGE (4096 bytes; NULL = zeros); other types hash nothing. */
 int snp_chain_page(struct snp_chain *c, enum snp_page_type type, const uint8_t *page, uint64_t gpa,
 		   struct ik_diag *d);
@@ -51,6 +56,7 @@ struct sev_stream {
 
 int sev_stream_init(struct sev_stream *s, struct ik_diag *d);
 void sev_stream_release(struct sev_stream *s);
+int sev_stream_copy(struct sev_stream *dst, const struct sev_stream *src, struct ik_diag *d);
 int sev_stream_update(struct sev_stream *s, const uint8_t *p, size_t n, struct ik_diag *d);
 /* N zero bytes. */
 int sev_stream_zeros(struct sev_stream *s, uint64_t n, struct ik_diag *d);
@@ -64,6 +70,7 @@ struct tdx_mrtd {
 
 int tdx_mrtd_init(struct tdx_mrtd *t, struct ik_diag *d);
 void tdx_mrtd_release(struct tdx_mrtd *t);
+int tdx_mrtd_copy(struct tdx_mrtd *dst, const struct tdx_mrtd *src, struct ik_diag *d);
 /* TDH.MEM.PAGE.ADD record for the 4 KiB page at GPA. */
 int tdx_mrtd_page_add(struct tdx_mrtd *t, uint64_t gpa, struct ik_diag *d);
 /* 16 TDH.MR.EXTEND records for the page at GPA; PAGE NULL = zeros. */

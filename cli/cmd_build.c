@@ -150,9 +150,12 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 		       struct ik_diag *d)
 {
 	const struct layout_measure *m = &l->measure;
-	struct measure_opts o;
+	_cleanup_free_ struct measure_opts *opts = NULL;
+	_cleanup_free_ struct measure_result *res = NULL;
+	size_t n = 0, cap = 0;
 	int r;
 
+	/* Every option set, in the JSON's order; then all of them in one pass per platform. */
 	for (size_t k = 0; k < IK_ARRAY_SIZE(measured_platforms); k++) {
 		enum igvm_platform_type plat = measured_platforms[k];
 		if (!igvm_find_platform(f, plat))
@@ -164,7 +167,7 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 		for (size_t v = 0; v < n_vmms; v++)
 			for (size_t t = 0; t < n_types; t++)
 				for (size_t c = 0; c < n_vcpus; c++) {
-					struct measure_result res;
+					struct measure_opts o;
 					const struct vcpu_type *vt = NULL;
 
 					measure_opts_init(&o);
@@ -192,16 +195,27 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 						if (r < 0)
 							return ik_fail(d, r, "unknown VMM '%s'", m->vmms[v]);
 					}
-					memset(&res, 0, sizeof(res));
-					r = measure_igvm(f, &o, &res, d);
-					if (r < 0)
-						return r;
-					r = add_result(p, &res);
-					if (r < 0)
-						return r;
+					if (n == cap) {
+						size_t ncap = cap ? 2 * cap : 32;
+						struct measure_opts *no = reallocarray(opts, ncap, sizeof(*no));
+
+						if (!no)
+							return -ENOMEM;
+						opts = no;
+						cap = ncap;
+					}
+					opts[n++] = o;
 				}
 	}
-	return 0;
+	if (n == 0)
+		return 0;
+	res = calloc(n, sizeof(*res));
+	if (!res)
+		return -ENOMEM;
+	r = measure_igvm_many(f, opts, n, res, d);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = add_result(p, &res[i]);
+	return r < 0 ? r : 0;
 }
 
 /* The add-on's PE TimeDateStamp: SOURCE_DATE_EPOCH when set (reproducible builds), else 0. */
@@ -837,7 +851,6 @@ int cmd_build(int argc, char **argv)
 	lo.defines = defines;
 	lo.n_defines = n_defines;
 	lo.environ = use_env ? environ : NULL;
-	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH"); /* dates 'variables:' seeds, --no-env or not */
 
 	if (print_layout) {
 		_cleanup_(layout_freep) struct layout *l = NULL;

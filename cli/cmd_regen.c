@@ -126,10 +126,18 @@ static int results_add(struct results *rs, const struct measure_result *r)
 	return 0;
 }
 
-/* Every platform of F under the chosen vCPU counts/types (one each for SEV and TDX). */
+/*
+ * Every platform of F under the chosen vCPU counts/types (one each for SEV and TDX),
+ * all option sets measured together (one pass over the pages per platform).
+ */
 static int measure_all(const struct regen_cli *c, const struct igvm_file *f, struct results *rs,
 		       struct ik_diag *d)
 {
+	_cleanup_free_ struct measure_opts *opts = NULL;
+	_cleanup_free_ struct measure_result *res = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
 	for (size_t k = 0; k < IK_ARRAY_SIZE(measured_platforms); k++) {
 		enum igvm_platform_type plat = measured_platforms[k];
 		if (!igvm_find_platform(f, plat))
@@ -141,9 +149,7 @@ static int measure_all(const struct regen_cli *c, const struct igvm_file *f, str
 		for (size_t t = 0; t < n_types; t++)
 			for (size_t v = 0; v < n_vcpus; v++) {
 				struct measure_opts o;
-				struct measure_result res;
 				const struct vcpu_type *vt;
-				int r;
 
 				measure_opts_init(&o);
 				o.platform = plat;
@@ -157,15 +163,27 @@ static int measure_all(const struct regen_cli *c, const struct igvm_file *f, str
 					o.vcpu_signature = vcpu_signature(vt->family, vt->model, vt->stepping);
 					o.vcpu_type = vt->name;
 				}
-				memset(&res, 0, sizeof(res));
-				r = measure_igvm(f, &o, &res, d);
-				if (r >= 0)
-					r = results_add(rs, &res);
-				if (r < 0)
-					return r;
+				if (n == cap) {
+					size_t ncap = cap ? 2 * cap : 32;
+					struct measure_opts *no = reallocarray(opts, ncap, sizeof(*no));
+
+					if (!no)
+						return -ENOMEM;
+					opts = no;
+					cap = ncap;
+				}
+				opts[n++] = o;
 			}
 	}
-	return 0;
+	if (n == 0)
+		return 0;
+	res = calloc(n, sizeof(*res));
+	if (!res)
+		return -ENOMEM;
+	r = measure_igvm_many(f, opts, n, res, d);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = results_add(rs, &res[i]);
+	return r < 0 ? r : 0;
 }
 
 static int build_seed(const struct regen_cli *c, struct vars_seed *seed)
