@@ -146,20 +146,13 @@ int esl_db_add_x509(struct esl_db *db, const struct ik_guid *owner, const uint8_
 	return r;
 }
 
-int esl_db_add_hash(struct esl_db *db, const struct ik_guid *type, const struct ik_guid *owner,
-		    const uint8_t *data, size_t len, struct ik_diag *d)
+/* Adds a hash entry known not to be a duplicate; returns where it went. */
+static int add_hash_entry(struct esl_db *db, const struct ik_guid *type,
+			  const struct ik_guid *owner, const uint8_t *data, size_t len,
+			  size_t *ret_list, size_t *ret_entry, struct ik_diag *d)
 {
-	const struct vars_sig_type *t = vars_sig_type_by_guid(type);
-	size_t li, ei;
-	int idx = -1;
+	int idx = -1, r;
 
-	if (!t || t->data_size == 0)
-		return ik_fail(d, -EINVAL, "signature type is not a fixed-size hash type");
-	if (len != t->data_size)
-		return ik_fail(d, -EINVAL, "%s entries hold %" PRIu32 " bytes, got %zu",
-			       t->spec_name, t->data_size, len);
-	if (find_duplicate(db, type, data, len, &li, &ei))
-		return duplicate_error(d, t->short_name, li, ei);
 	for (size_t i = 0; i < db->n_lists; i++)
 		if (ik_guid_equal(&db->lists[i].type, type) &&
 		    db->lists[i].sig_size == ESL_OWNER_SIZE + len && db->lists[i].header_size == 0) {
@@ -171,7 +164,38 @@ int esl_db_add_hash(struct esl_db *db, const struct ik_guid *type, const struct 
 		if (idx < 0)
 			return idx;
 	}
-	return add_entry(&db->lists[idx], owner, data, len, d);
+	r = add_entry(&db->lists[idx], owner, data, len, d);
+	if (r < 0)
+		return r;
+	*ret_list = (size_t)idx;
+	*ret_entry = db->lists[idx].n_entries - 1;
+	return 0;
+}
+
+/* The checks every hash entry gets: a fixed-size hash type, and its size. */
+static int check_hash_entry(const struct vars_sig_type *t, size_t len, struct ik_diag *d)
+{
+	if (!t || t->data_size == 0)
+		return ik_fail(d, -EINVAL, "signature type is not a fixed-size hash type");
+	if (len != t->data_size)
+		return ik_fail(d, -EINVAL, "%s entries hold %" PRIu32 " bytes, got %zu",
+			       t->spec_name, t->data_size, len);
+	return 0;
+}
+
+int esl_db_add_hash(struct esl_db *db, const struct ik_guid *type, const struct ik_guid *owner,
+		    const uint8_t *data, size_t len, struct ik_diag *d)
+{
+	const struct vars_sig_type *t = vars_sig_type_by_guid(type);
+	size_t li, ei;
+	int r;
+
+	r = check_hash_entry(t, len, d);
+	if (r < 0)
+		return r;
+	if (find_duplicate(db, type, data, len, &li, &ei))
+		return duplicate_error(d, t->short_name, li, ei);
+	return add_hash_entry(db, type, owner, data, len, &li, &ei, d);
 }
 
 int esl_db_add_pe(struct esl_db *db, const struct ik_guid *owner, const uint8_t *pe, size_t len,
@@ -220,43 +244,146 @@ int esl_db_add_x509_tbs_sha256(struct esl_db *db, const struct ik_guid *owner,
 	return esl_db_add_hash(db, &vars_guid_cert_x509_sha256, owner, data, sizeof(data), d);
 }
 
-int esl_db_merge(struct esl_db *db, const struct esl_db *src, struct ik_diag *d)
+/*
+ * Entries of a database by (SignatureType, data), so that merging n entries
+ * costs O(n) rather than a search of the whole database per entry (a
+ * 65536-entry dbx took seconds).  Slots hold list + 1 (0: empty) and entry.
+ */
+struct entry_index {
+	struct entry_slot {
+		uint64_t hash;
+		uint32_t list_plus1, entry;
+	} *slots;
+	size_t cap, n;
+};
+
+static uint64_t entry_hash(const struct ik_guid *type, const uint8_t *data, size_t len)
 {
-	for (size_t i = 0; i < src->n_lists; i++) {
-		const struct esl_list *l = &src->lists[i];
-		const struct vars_sig_type *t = vars_sig_type_by_guid(&l->type);
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
 
-		for (size_t j = 0; j < l->n_entries; j++) {
-			const struct esl_entry *e = &l->entries[j];
-			size_t li, ei;
-			int r, idx;
+	for (size_t i = 0; i < 16; i++)
+		h = (h ^ type->b[i]) * 0x100000001b3u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ data[i]) * 0x100000001b3u;
+	return h;
+}
 
-			if (t && t->data_size && l->header_size == 0) {
-				r = esl_db_add_hash(db, &l->type, &e->owner, e->data, e->len, d);
-			} else {
-				/* Certificates and unknown types keep one list per entry. */
-				if (find_duplicate(db, &l->type, e->data, e->len, &li, &ei))
-					return duplicate_error(d, t ? t->short_name : "entry", li,
-							       ei);
-				idx = add_list(db, &l->type, l->sig_size, d);
-				if (idx < 0)
-					return idx;
-				r = add_entry(&db->lists[idx], &e->owner, e->data, e->len, d);
-				if (r >= 0 && l->header_size) {
-					db->lists[idx].header = malloc(l->header_size);
-					if (!db->lists[idx].header)
-						r = -ENOMEM;
-					else
-						memcpy(db->lists[idx].header, l->header,
-						       l->header_size);
-					db->lists[idx].header_size = l->header_size;
-				}
-			}
-			if (r < 0)
-				return ik_diag_place(d, r, "list %zu, entry %zu", i, j);
+static bool index_find(const struct entry_index *x, const struct esl_db *db, uint64_t h,
+		       const struct ik_guid *type, const uint8_t *data, size_t len,
+		       size_t *ret_list, size_t *ret_entry)
+{
+	for (size_t i = h & (x->cap - 1); x->cap && x->slots[i].list_plus1;
+	     i = (i + 1) & (x->cap - 1)) {
+		const struct entry_slot *s = &x->slots[i];
+		const struct esl_list *l = &db->lists[s->list_plus1 - 1];
+		const struct esl_entry *e = &l->entries[s->entry];
+
+		if (s->hash == h && ik_guid_equal(&l->type, type) && e->len == len &&
+		    memcmp(e->data, data, len) == 0) {
+			*ret_list = s->list_plus1 - 1;
+			*ret_entry = s->entry;
+			return true;
 		}
 	}
+	return false;
+}
+
+static void index_put(struct entry_index *x, uint64_t h, size_t list, size_t entry)
+{
+	size_t i = h & (x->cap - 1);
+
+	while (x->slots[i].list_plus1)
+		i = (i + 1) & (x->cap - 1);
+	x->slots[i] = (struct entry_slot){ h, (uint32_t)(list + 1), (uint32_t)entry };
+	x->n++;
+}
+
+/* Adds entry (list, entry) of db; grows to keep the table at most half full. */
+static int index_add(struct entry_index *x, const struct esl_db *db, size_t list, size_t entry)
+{
+	const struct esl_list *l = &db->lists[list];
+
+	if (2 * (x->n + 1) > x->cap) {
+		struct entry_index grown = { NULL, x->cap ? 2 * x->cap : 256, 0 };
+
+		grown.slots = calloc(grown.cap, sizeof(*grown.slots));
+		if (!grown.slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->slots[i].list_plus1)
+				index_put(&grown, x->slots[i].hash, x->slots[i].list_plus1 - 1,
+					  x->slots[i].entry);
+		free(x->slots);
+		*x = grown;
+	}
+	index_put(x, entry_hash(&l->type, l->entries[entry].data, l->entries[entry].len), list,
+		  entry);
 	return 0;
+}
+
+/* Appends entry e of a source list as a list of its own (certificates, unknown types). */
+static int add_single(struct esl_db *db, const struct esl_list *l, const struct esl_entry *e,
+		      size_t *ret_list, struct ik_diag *d)
+{
+	int idx = add_list(db, &l->type, l->sig_size, d);
+	int r;
+
+	if (idx < 0)
+		return idx;
+	*ret_list = (size_t)idx;
+	r = add_entry(&db->lists[idx], &e->owner, e->data, e->len, d);
+	if (r >= 0 && l->header_size) {
+		db->lists[idx].header = malloc(l->header_size);
+		if (!db->lists[idx].header)
+			return -ENOMEM;
+		memcpy(db->lists[idx].header, l->header, l->header_size);
+		db->lists[idx].header_size = l->header_size;
+	}
+	return r;
+}
+
+static int merge_indexed(struct esl_db *db, const struct esl_db *src, struct entry_index *x,
+			 struct ik_diag *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < db->n_lists; i++)
+		for (size_t j = 0; r >= 0 && j < db->lists[i].n_entries; j++)
+			r = index_add(x, db, i, j);
+	for (size_t i = 0; r >= 0 && i < src->n_lists; i++) {
+		const struct esl_list *l = &src->lists[i];
+		const struct vars_sig_type *t = vars_sig_type_by_guid(&l->type);
+		bool hash = t && t->data_size && l->header_size == 0;
+
+		for (size_t j = 0; r >= 0 && j < l->n_entries; j++) {
+			const struct esl_entry *e = &l->entries[j];
+			size_t li, ei = 0;
+
+			r = hash ? check_hash_entry(t, e->len, d) : 0;
+			if (r >= 0 && index_find(x, db, entry_hash(&l->type, e->data, e->len),
+						 &l->type, e->data, e->len, &li, &ei))
+				r = duplicate_error(d, t ? t->short_name : "entry", li, ei);
+			else if (r >= 0 && hash)
+				r = add_hash_entry(db, &l->type, &e->owner, e->data, e->len, &li, &ei,
+						   d);
+			else if (r >= 0)
+				r = add_single(db, l, e, &li, d);
+			if (r >= 0)
+				r = index_add(x, db, li, ei);
+			if (r < 0)
+				ik_diag_place(d, r, "list %zu, entry %zu", i, j);
+		}
+	}
+	return r;
+}
+
+int esl_db_merge(struct esl_db *db, const struct esl_db *src, struct ik_diag *d)
+{
+	struct entry_index x = { NULL, 0, 0 };
+	int r = merge_indexed(db, src, &x, d);
+
+	free(x.slots);
+	return r < 0 ? r : 0;
 }
 
 /*

@@ -637,6 +637,66 @@ static void test_detect_over_cap(void)
 	free(p);
 }
 
+/* esl_db_merge: entries join their type's list, duplicates are found within and across. */
+static void test_merge(void)
+{
+	const size_t n = ESL_ENTRIES_MAX; /* a full list: the index must not miss one */
+	const size_t len = ESL_LIST_HEADER_SIZE + n * (ESL_OWNER_SIZE + 32);
+	uint8_t *der = NULL, *list = calloc(1, len), h[32];
+	size_t der_len = 0;
+	struct esl_db src, db, one;
+	struct ik_diag d;
+
+	IK_CHECK(make_cert("merge test", &der, &der_len) == 0);
+	IK_CHECK(list != NULL);
+	if (!list)
+		return;
+	/* One SHA-256 list of n distinct hashes (entry i holds i), parsed rather than added one by one. */
+	memcpy(list, vars_guid_cert_sha256.b, 16);
+	ik_put_le32(list + 16, (uint32_t)len);
+	ik_put_le32(list + 24, ESL_OWNER_SIZE + 32);
+	for (size_t i = 0; i < n; i++)
+		ik_put_le32(list + ESL_LIST_HEADER_SIZE + i * (ESL_OWNER_SIZE + 32) + ESL_OWNER_SIZE,
+			    (uint32_t)i);
+	esl_db_init(&src);
+	IK_CHECK(esl_db_parse(list, len, &src, NULL) == 0);
+	free(list);
+	if (esl_db_count(&src) != n) {
+		free(der);
+		return;
+	}
+	esl_db_init(&db);
+	esl_db_init(&one);
+	memset(h, 0, sizeof(h));
+	IK_CHECK(esl_db_add_x509(&src, &vars_guid_zero, der, der_len, false, NULL) == 0);
+	IK_CHECK(esl_db_merge(&db, &src, NULL) == 0);
+	IK_CHECK_EQ_U64(db.n_lists, 2);
+	IK_CHECK_EQ_U64(esl_db_count(&db), n + 1);
+	/* Merging again: the first entry is already there. */
+	ik_diag_init(&d);
+	IK_CHECK(esl_db_merge(&db, &src, &d) == -EEXIST);
+	IK_CHECK(strcmp(d.place, "list 0, entry 0") == 0);
+	IK_CHECK(strstr(d.msg, "already in the database (list 0, entry 0)") != NULL);
+	/* Only the certificate of src in common: found at its own list. */
+	IK_CHECK(esl_db_add_x509(&one, &vars_guid_zero, der, der_len, false, NULL) == 0);
+	ik_diag_init(&d);
+	IK_CHECK(esl_db_merge(&one, &src, &d) == -EEXIST);
+	IK_CHECK(strcmp(d.place, "list 1, entry 0") == 0);
+	IK_CHECK(strstr(d.msg, "(list 0, entry 0)") != NULL);
+	/* A list over the entry cap when merged: a limit. */
+	esl_db_release(&one);
+	esl_db_init(&one);
+	ik_put_le32(h, (uint32_t)n);
+	IK_CHECK(esl_db_add_hash(&one, &vars_guid_cert_sha256, &vars_guid_zero, h, 32, NULL) == 0);
+	ik_diag_init(&d);
+	IK_CHECK(esl_db_merge(&one, &src, &d) == -E2BIG);
+	IK_CHECK(strstr(d.msg, "the limit") != NULL);
+	esl_db_release(&one);
+	esl_db_release(&db);
+	esl_db_release(&src);
+	free(der);
+}
+
 int main(void)
 {
 	test_guids();
@@ -650,5 +710,6 @@ int main(void)
 	test_seed();
 	test_detect();
 	test_detect_over_cap();
+	test_merge();
 	return ik_test_done();
 }
