@@ -477,27 +477,68 @@ out:
 	return r;
 }
 
+/*
+ * Writes the signed layout L of the image that fills PE over PE: L is
+ * PE's own bytes at their own offsets plus owned blocks (headers, table) and
+ * padding, so only those are written around them, after growing PE (which
+ * may move it; the owned blocks do not).  Falls back to a copy should a span
+ * borrow PE's bytes from elsewhere.
+ */
+static int materialize_in_place(struct ik_buf *pe, const struct pe_layout *l, struct ik_diag *d)
+{
+	_cleanup_free_ bool *in_place = calloc(l->n_spans, sizeof(*in_place));
+	uintptr_t base = (uintptr_t)pe->data;
+	size_t off = 0;
+	int r;
+
+	if (!in_place)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n_spans; off += l->spans[i++].len) {
+		uintptr_t p = (uintptr_t)l->spans[i].data;
+		bool inside = l->spans[i].data && p >= base && p - base < pe->len;
+		if (inside && p - base != off) {
+			struct ik_buf copy;
+			ik_buf_init(&copy, pe->max);
+			r = pe_layout_to_buf(l, &copy, d);
+			if (r < 0)
+				return r;
+			ik_buf_release(pe);
+			*pe = copy;
+			return 0;
+		}
+		in_place[i] = inside;
+	}
+	if (l->len > pe->len) {
+		r = ik_buf_reserve(pe, l->len - pe->len);
+		if (r < 0)
+			return ik_fail(d, r, "cannot allocate the signed image");
+	}
+	off = 0;
+	for (size_t i = 0; i < l->n_spans; off += l->spans[i++].len) {
+		if (in_place[i])
+			continue;
+		if (l->spans[i].data)
+			memcpy(pe->data + off, l->spans[i].data, l->spans[i].len);
+		else
+			memset(pe->data + off, 0, l->spans[i].len);
+	}
+	pe->len = l->len;
+	return 0;
+}
+
 int authenticode_sign_in_place(struct ik_buf *pe, const struct authenticode_sign_opts *o,
 			       struct ik_diag *d)
 {
-	struct ik_buf signed_pe;
 	struct pe_layout l;
 	struct pe_span span;
 	int r;
 
 	pe_layout_view(&l, &span, pe->data, pe->len);
 	r = authenticode_sign_layout(&l, o, d);
-	ik_buf_init(&signed_pe, pe->max);
 	if (r >= 0)
-		r = pe_layout_to_buf(&l, &signed_pe, d);
+		r = materialize_in_place(pe, &l, d);
 	pe_layout_release(&l);
-	if (r < 0) {
-		ik_buf_release(&signed_pe);
-		return r;
-	}
-	ik_buf_release(pe);
-	*pe = signed_pe;
-	return 0;
+	return r;
 }
 
 int authenticode_sign(const uint8_t *pe, size_t len, const struct authenticode_sign_opts *o,

@@ -309,6 +309,15 @@ static void test_layout_sign(void)
 	IK_CHECK(same(&got, &signed1));
 	ik_buf_release(&got);
 
+	/* In place over a buffer: the kept bytes stay where they are, the rest is written around them. */
+	ik_buf_init(&got, IK_BUF_DEFAULT_MAX);
+	ik_buf_append(&got, want.data, want.len);
+	IK_CHECK(authenticode_sign_in_place(&got, &o, &d) == 0 && same(&got, &signed1));
+	o.existing = AUTHENTICODE_APPEND;
+	o.md = EVP_sha384();
+	IK_CHECK(authenticode_sign_in_place(&got, &o, &d) == 0 && same(&got, &want));
+	ik_buf_release(&got);
+
 	pe_layout_release(&l);
 	ik_buf_release(&stub);
 	ik_buf_release(&flat);
