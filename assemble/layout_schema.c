@@ -1292,9 +1292,6 @@ static int conv_variables(struct ctx *c, struct lnode *v, void *obj)
 		return r;
 	if (lv->store == LAYOUT_VARS_STORE_IGVM_SECURE_BOOT) {
 		static const enum layout_vars_db need[] = { LAYOUT_VARS_PK, LAYOUT_VARS_KEK, LAYOUT_VARS_DB };
-		if (!lv->has_hob_address)
-			return layout_fail_at(c->d, -EINVAL, &v->mark,
-					      "'variables' with 'store: igvm-secure-boot' needs 'hob-address' (the GPA of OVMF's IGVM HOB area, descriptor id 0x200)");
 		for (size_t i = 0; i < IK_ARRAY_SIZE(need); i++)
 			if (!lv->db[need[i]].n)
 				return layout_fail_at(c->d, -EINVAL, &v->mark,

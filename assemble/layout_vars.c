@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/bytes.h"
 #include "../common/cleanup.h"
 #include "../common/fileio.h"
 #include "../common/hex.h"
@@ -26,6 +27,7 @@
 #include "../vars/secureboot.h"
 #include "../vars/seed.h"
 #include "../vars/varstore.h"
+#include "ovmf.h"
 
 /* layout_vars_db and vars_sigdb list the databases in the same order. */
 _Static_assert((int)LAYOUT_VARS_PK == (int)VARS_SIGDB_PK && (int)LAYOUT_VARS_DBT == (int)VARS_SIGDB_DBT &&
@@ -150,18 +152,106 @@ int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8
 	return r;
 }
 
+/*
+ * OVMF's IGVM descriptor (OvmfPkg/ResetVector IgvmMetadata; vars.md §11.1): the
+ * footer table entry below holds the offset from 4 GiB of {"IGVM", length,
+ * version 1, count} and COUNT entries {base u32, size u32, id u32}.  Id 0x200 is
+ * the area OVMF's PEI reads the IGVM data HOBs from; a build without IGVM HOB
+ * support (Debian's 2022.11 ROM, every edk2 before 2025) declares none.
+ */
+#define OVMF_IGVM_DESCRIPTOR_GUID "784fa70e-3176-4677-8a20-04b68699e374"
+#define OVMF_IGVM_SIGNATURE 0x4D564749u /* "IGVM" */
+#define OVMF_IGVM_HEADER_SIZE 16u
+#define OVMF_IGVM_ENTRY_SIZE 12u
+#define OVMF_IGVM_ID_HOB_AREA 0x200u
+
+/* 1 with *RET the GPA of the ROM's HOB area, 0 when it declares none, -EBADMSG when malformed. */
+static int rom_hob_area(const struct ovmf_rom *rom, uint64_t *ret, struct ik_diag *d)
+{
+	struct ik_guid g;
+	const struct ovmf_table_entry *e;
+	uint32_t from_end, length, count;
+	const uint8_t *h;
+
+	if (ik_guid_parse(OVMF_IGVM_DESCRIPTOR_GUID, &g) < 0 || !(e = ovmf_rom_find(rom, &g)))
+		return 0;
+	if (e->data_len < 4)
+		return ik_fail(d, -EBADMSG, "footer entry %s: 4 bytes expected, found %zu",
+			       OVMF_IGVM_DESCRIPTOR_GUID, e->data_len);
+	from_end = ik_get_le32(rom->data + e->data_offset);
+	if (from_end < OVMF_IGVM_HEADER_SIZE || from_end > rom->size)
+		return ik_fail(d, -EBADMSG, "'IGVM' descriptor offset 0x%" PRIx32
+			       " from the end does not fit the image (0x%zx bytes)", from_end, rom->size);
+	h = rom->data + rom->size - from_end;
+	length = ik_get_le32(h + 4);
+	count = ik_get_le32(h + 12);
+	if (ik_get_le32(h) != OVMF_IGVM_SIGNATURE || ik_get_le32(h + 8) != 1 || length > from_end ||
+	    length < OVMF_IGVM_HEADER_SIZE + (uint64_t)count * OVMF_IGVM_ENTRY_SIZE)
+		return ik_fail(d, -EBADMSG, "'IGVM' descriptor at file offset 0x%zx: signature 'IGVM', "
+			       "version 1 and room for its %" PRIu32 " entries expected",
+			       rom->size - from_end, count);
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *p = h + OVMF_IGVM_HEADER_SIZE + (size_t)i * OVMF_IGVM_ENTRY_SIZE;
+		uint32_t base = ik_get_le32(p), size = ik_get_le32(p + 4);
+		if (ik_get_le32(p + 8) != OVMF_IGVM_ID_HOB_AREA || size == 0)
+			continue;
+		if (!ik_is_aligned(base, VARS_IGVM_PAGE_SIZE) || size < VARS_IGVM_PAGE_SIZE)
+			return ik_fail(d, -EBADMSG, "'IGVM' descriptor: HOB area 0x%" PRIx32 "+0x%" PRIx32
+				       " is not a 4 KiB-aligned page or more", base, size);
+		*ret = base;
+		return 1;
+	}
+	return 0;
+}
+
+/* The HOB page's GPA: 'hob-address', else the area the OVMF ROM declares for its data HOBs. */
+static int hob_address(struct builder *b, const struct layout_component *comp, uint64_t *ret)
+{
+	const struct layout_variables *lv = &b->l->variables;
+	struct ik_file_bytes fb;
+	struct ovmf_rom *rom = NULL;
+	uint64_t declared = 0;
+	int r;
+
+	if (lv->has_hob_address) {
+		*ret = lv->hob_address;
+		return 0;
+	}
+	r = ik_file_load(comp->file, 0, &fb, b->d);
+	if (r < 0)
+		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': cannot read '%s'",
+					 comp->name, comp->file);
+	r = ovmf_rom_parse(fb.data, fb.len, comp->file, &rom, b->d);
+	if (r >= 0)
+		r = rom_hob_area(rom, &declared, b->d);
+	ovmf_rom_free(rom);
+	ik_file_release(&fb);
+	if (r < 0)
+		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': '%s'", comp->name,
+					 comp->file);
+	if (r == 0)
+		return layout_fail_at(b->d, -EINVAL, &lv->mark,
+				      "'variables' with 'store: igvm-secure-boot' needs 'hob-address': '%s' declares no IGVM HOB area (footer entry %s, id 0x200), so this OVMF build reads no IGVM data HOBs (edk2 has since 2025) and would not enrol the seeds; use 'store: rom', or give 'hob-address' for a ROM that reads them elsewhere",
+				      comp->file, OVMF_IGVM_DESCRIPTOR_GUID);
+	*ret = declared;
+	return 0;
+}
+
 int build_vars_igvm_sb(struct builder *b, const struct layout_component *comp, uint32_t platforms)
 {
 	const struct layout_variables *lv = &b->l->variables;
 	struct vars_seed seed;
 	struct vars_list vars;
 	struct vars_igvm_sb sb;
+	uint64_t hob = 0;
 	int r;
 
 	memset(&sb, 0, sizeof(sb));
 	vars_seed_init(&seed);
 	vars_list_init(&vars);
-	r = seed_load(b, &seed);
+	r = hob_address(b, comp, &hob);
+	if (r >= 0)
+		r = seed_load(b, &seed);
 	if (r >= 0 && !seed.sigdb[VARS_SIGDB_DBX].given) {
 		/* OVMF enrols only when all four are present: the conventional placeholder */
 		r = vars_sb_dummy_dbx(&seed.sigdb[VARS_SIGDB_DBX].db, b->d);
@@ -174,12 +264,12 @@ int build_vars_igvm_sb(struct builder *b, const struct layout_component *comp, u
 		if (r < 0)
 			r = build_fail_rebase(b, r, &lv->mark, "'variables'");
 	}
-	if (r >= 0 && lv->hob_address < sb.end_gpa && lv->hob_address + VARS_IGVM_PAGE_SIZE > lv->blob_address)
+	if (r >= 0 && hob < sb.end_gpa && hob + VARS_IGVM_PAGE_SIZE > lv->blob_address)
 		r = layout_fail_at(b->d, -EINVAL, &lv->mark,
 				   "'variables': hob-address 0x%" PRIx64 " overlaps the blobs at 0x%" PRIx64 "-0x%" PRIx64,
-				   lv->hob_address, lv->blob_address, sb.end_gpa);
+				   hob, lv->blob_address, sb.end_gpa);
 	if (r >= 0)
-		r = build_add_pages(b, platforms, lv->hob_address, sb.hob_page, sizeof(sb.hob_page), 0,
+		r = build_add_pages(b, platforms, hob, sb.hob_page, sizeof(sb.hob_page), 0,
 				    IGVM_PAGE_DATA_TYPE_NORMAL, comp);
 	for (size_t i = 0; r >= 0 && i < sb.n_blobs; i++)
 		r = build_add_pages(b, platforms, sb.blobs[i].gpa, sb.blobs[i].data, sb.blobs[i].len, 0,

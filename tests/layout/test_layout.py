@@ -80,10 +80,12 @@ def guid_le(s):
     return uuid.UUID(s).bytes_le
 
 
-def mkrom(path, pages=16, table=True, reset=0x80B004, asev=None, hash_area=None, tdvf=None):
+def mkrom(path, pages=16, table=True, reset=0x80B004, asev=None, hash_area=None, tdvf=None, igvm=None,
+          igvm_sig=b"IGVM"):
     """A synthetic OVMF ROM: PAGES 4 KiB pages ending at 4 GiB with a footer GUID
     table (measure.md §1.2) holding the entries asked for.  ASEV is a list of
-    (base, length, type); HASH_AREA (base, size); TDVF a list of 32-byte section tuples."""
+    (base, length, type); HASH_AREA (base, size); TDVF a list of 32-byte section tuples;
+    IGVM a list of (base, size, id) for OVMF's IGVM descriptor (vars.md §11.1)."""
     n = pages * 4096
     rom = bytearray(n)
     for i in range(0, n - 4096, 4096):  # recognisable, distinct page contents
@@ -108,6 +110,13 @@ def mkrom(path, pages=16, table=True, reset=0x80B004, asev=None, hash_area=None,
             body += struct.pack("<IIQQII", *s)
         rom[n - off - 16:n - off - 16 + len(body)] = body
         entries.append((struct.pack("<I", off), "e47a6535-984a-4798-865e-4685a7bf8ec2"))
+    if igvm is not None:
+        off = 0x600
+        body = igvm_sig + struct.pack("<III", 16 + 12 * len(igvm), 1, len(igvm))
+        for e in igvm:
+            body += struct.pack("<III", *e)
+        rom[n - off:n - off + len(body)] = body
+        entries.append((struct.pack("<I", off), "784fa70e-3176-4677-8a20-04b68699e374"))
     if table:
         blob_ = b""
         for data, g in reversed(entries):  # walked backwards: first listed ends at N-50
@@ -825,6 +834,49 @@ def case_variables_igvm_sb(tmp):
     for k in a:
         check(a[k] != b.get(k), "measurement %s includes the Secure Boot data" % (k,))
 
+
+def case_variables_igvm_sb_hob_area(tmp):
+    """Without hob-address the HOB page goes where the ROM's IGVM descriptor (id 0x200) says."""
+    for n in ("PK", "KEK", "db"):
+        make_cert(tmp, n)
+    seeds = "variables:\n  store: igvm-secure-boot\n  pk: PK.pem\n  kek: KEK.pem\n  db: db.pem\n"
+    lay = "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: %s}\n" + seeds
+    # entries as OvmfPkg's IgvmMetadata lists them (parameter area, memory map inside it, HOB
+    # area), moved past the synthetic ASEV table's SNP_SEC_MEM pages (0x811000-0x820000)
+    rom = os.path.join(tmp, "igvm.fd")
+    mkrom(rom, asev=AMDSEV_SECTIONS, igvm=[(0x822000, 0x1000, 0x100), (0, 0xC0, 0x101), (0x823000, 0x1000, 0x200)])
+    write(os.path.join(tmp, "hob.yaml"), lay % rom)
+    out = os.path.join(tmp, "out")
+    r = build(os.path.join(tmp, "hob.yaml"), out)
+    check(r.returncode == 0, "build with the ROM's HOB area: " + r.stderr)
+    if r.returncode == 0:
+        j = inspect(os.path.join(out, "hob.igvm"))
+        hob = [h for h in j["headers"] if h["type"] == "PAGE_DATA" and h["fields"]["gpa"] == "0x823000"]
+        check(len(hob) == 1, "the HOB page at the declared 0x823000")
+        page = blob(os.path.join(out, "hob.igvm"), hob[0]) if hob else bytes(8)
+        check(struct.unpack_from("<HH", page, 0) == (4, 0x30), "a data HOB at 0x823000")
+    # an explicit hob-address still wins
+    write(os.path.join(tmp, "explicit.yaml"), lay % rom + "  hob-address: 0x1ffff000\n")
+    out2 = os.path.join(tmp, "out2")
+    r = build(os.path.join(tmp, "explicit.yaml"), out2)
+    check(r.returncode == 0, "explicit hob-address: " + r.stderr)
+    if r.returncode == 0:
+        gpas = [h["fields"]["gpa"] for h in inspect(os.path.join(out2, "explicit.igvm"))["headers"]
+                if h["type"] == "PAGE_DATA"]
+        check("0x1ffff000" in gpas and "0x823000" not in gpas, "explicit hob-address used")
+    # a ROM declaring no HOB area (only the parameter area), or none at all: the message says why
+    nohob = os.path.join(tmp, "nohob.fd")
+    mkrom(nohob, asev=AMDSEV_SECTIONS, igvm=[(0x822000, 0x1000, 0x100)])
+    expect_error(tmp, "no-hob-area", lay % nohob, 3,
+                 r"layout\.yaml:line 5, column 3: 'variables' with 'store: igvm-secure-boot' needs 'hob-address': "
+                 r"'.*nohob\.fd' declares no IGVM HOB area .*784fa70e-3176-4677-8a20-04b68699e374.*store: rom",
+                 files={n + ".pem": open(os.path.join(tmp, n + ".pem")).read() for n in ("PK", "KEK", "db")})
+    bad = os.path.join(tmp, "badsig.fd")
+    mkrom(bad, asev=AMDSEV_SECTIONS, igvm=[(0x823000, 0x1000, 0x200)], igvm_sig=b"XGVM")
+    expect_error(tmp, "bad-descriptor", lay % bad, 3,
+                 r"layout\.yaml:line 3, column \d+: component 'ovmf': '.*badsig\.fd': 'IGVM' descriptor at file "
+                 r"offset 0xfa00: signature 'IGVM'",
+                 files={n + ".pem": open(os.path.join(tmp, n + ".pem")).read() for n in ("PK", "KEK", "db")})
 
 
 def case_print_layout(tmp):
