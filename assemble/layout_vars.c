@@ -79,6 +79,14 @@ static int seed_load(struct builder *b, struct vars_seed *seed)
 	}
 	for (int i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
 		const struct layout_vars_db_items *items = &lv->db[i];
+		if (items->given && items->n == 0) {
+			/* an empty list removes the database */
+			r = vars_seed_drop(seed, vars_sigdb_name((enum vars_sigdb)i),
+					   vars_sigdb_guid((enum vars_sigdb)i), b->d);
+			if (r < 0)
+				return build_fail_rebase(b, r, &items->mark, "'variables.%s'",
+							 layout_vars_db_names[i]);
+		}
 		for (size_t k = 0; k < items->n; k++) {
 			const struct layout_vars_item *it = &items->items[k];
 			struct ik_file_bytes fb;
@@ -103,20 +111,11 @@ static int seed_load(struct builder *b, struct vars_seed *seed)
 	return 0;
 }
 
-/* Applies the seed to VARS; an empty list given for a database removes it. */
 static int seed_apply(struct builder *b, struct vars_seed *seed, struct vars_list *vars)
 {
-	const struct layout_variables *lv = &b->l->variables;
-	int r;
+	int r = vars_seed_apply(seed, vars, b->d);
 
-	for (int i = 0; i < LAYOUT_VARS_DB_COUNT; i++)
-		if (lv->db[i].given && lv->db[i].n == 0)
-			vars_list_remove(vars, vars_sigdb_name((enum vars_sigdb)i),
-					 vars_sigdb_guid((enum vars_sigdb)i));
-	r = vars_seed_apply(seed, vars, b->d);
-	if (r < 0)
-		return build_fail_rebase(b, r, &lv->mark, "'variables'");
-	return 0;
+	return r < 0 ? build_fail_rebase(b, r, &b->l->variables.mark, "'variables'") : 0;
 }
 
 int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8_t *img, size_t len)

@@ -702,6 +702,24 @@ def case_variables_seeds(tmp):
     r = build(eff, os.path.join(tmp, "eff"))
     check(r.returncode == 0 and open(igvm, "rb").read() ==
           open(os.path.join(tmp, "eff", "ovmf.igvm"), "rb").read(), "effective layout builds the same seeds")
+    # an empty list removes the database from a ROM whose store holds it
+    keyed = os.path.join(tmp, "keyed.fd")
+    r = run(["vars", "store", "-i", OVMF, "--whole-image", "--pk", os.path.join(tmp, "PK.pem"), "--kek",
+             os.path.join(tmp, "KEK.pem"), "--db", os.path.join(tmp, "db.pem"), "--dbx",
+             os.path.join(tmp, "db.pem"), "-o", keyed])
+    check(r.returncode == 0, "keyed ROM: " + r.stderr)
+    rm = os.path.join(tmp, "rm.yaml")
+    write(rm, "platforms: [sev-snp]\ncomponents:\n  ovmf: {type: ovmf, file: keyed.fd}\n"
+          "variables: {db: [], dbx: []}\n")
+    r = build(rm, os.path.join(tmp, "rm"))
+    check(r.returncode == 0, "db: [], dbx: [] builds: " + r.stderr)
+    if r.returncode == 0:
+        store = os.path.join(tmp, "rm.fd")
+        with open(store, "wb") as f:
+            f.write(rom_from_igvm(os.path.join(tmp, "rm", "rm.igvm"), "SEV_SNP"))
+        r = run(["vars", "list", "--json", store])
+        names = [v["name"] for v in json.loads(r.stdout)["variables"]] if r.returncode == 0 else []
+        check(names == ["PK", "KEK"], "db and dbx removed, PK and KEK kept: %s" % names)
 
 
 def case_variables_source_date_epoch(tmp):
