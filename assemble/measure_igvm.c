@@ -19,6 +19,11 @@
  *   inserted parameter area UNMEASURED; each SNP VP context a VMSA page at its
  *   own GPA where it appears.  TDX: PAGE.ADD per page, 16 MR.EXTEND for pages
  *   that are measured.
+ *
+ * Several reference values (measure_igvm_many): one walk over the headers per
+ * platform, model and native-zero setting (struct igvm_measure), then per option
+ * set a copy of the walk's digest state, the QEMU model's VMSAs for its vCPU count
+ * and type, and the final digest (measure_finish).
  */
 #include "measure.h"
 
