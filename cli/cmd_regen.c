@@ -452,11 +452,11 @@ static int run(struct regen_cli *c, struct cli_sign *s)
 			goto out;
 	}
 	if (fuki) {
+		const struct authenticode_sign_opts *so;
+
 		r = regen_fuki_rewrap(&fk, outs, n, &final, &d);
-		if (r >= 0 && s->key) {
-			s->opts.existing = AUTHENTICODE_REFUSE_SIGNED;
-			r = authenticode_sign_in_place(&final, &s->opts, &d);
-		}
+		if (r >= 0 && (so = cli_sign_output_opts(s, c->input)))
+			r = authenticode_sign_in_place(&final, so, &d);
 		if (r < 0) {
 			ik_diag_file(&d, c->input, r);
 			ret = cli_error_diag(CMD, &d, r);
@@ -663,7 +663,7 @@ int cmd_regen(int argc, char **argv)
 			c.extract_rom = optarg;
 			break;
 		default:
-			return cli_usage_error(CMD, "see 'igvmkit regen --help'");
+			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	if (ret != IK_EXIT_OK)
@@ -681,13 +681,11 @@ int cmd_regen(int argc, char **argv)
 		return cli_usage_error(CMD, "--measurements and --no-measurements exclude each other");
 	if (s.key && c.unsigned_out)
 		return cli_usage_error(CMD, "--unsigned and --key exclude each other");
-	if ((s.key || s.cert) && !(s.key && s.cert))
-		return cli_usage_error(CMD, "signing needs both --key and --cert");
 	if (c.n_vcpus == 0)
 		c.vcpus[c.n_vcpus++] = 1;
 	if (c.n_vcpu_types == 0)
 		c.vcpu_types[c.n_vcpu_types++] = "EPYC-v4";
-	ret = cli_sign_load(CMD, &s, s.key != NULL);
+	ret = cli_sign_load_optional(CMD, &s);
 	if (ret == IK_EXIT_OK)
 		ret = run(&c, &s);
 	cli_sign_release(&s);
