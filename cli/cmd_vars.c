@@ -275,7 +275,7 @@ static int apply_option(struct args *a, const struct subcommand *sc, const struc
 
 	switch (row->action) {
 	case SET_STR:
-		memcpy(field, &arg, sizeof(arg));
+		*(const char **)(void *)field = arg;
 		return 0;
 	case SET_TRUE:
 		*(bool *)(void *)field = true;
