@@ -248,11 +248,12 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 	ik_buf_init(&out, 0);
 	r = fwdesc_write_json(&fw, &out, &d);
 	if (r >= 0) {
-		if (strcmp(output, "-") == 0)
-			r = fwrite(out.data, 1, out.len, stdout) == out.len && fflush(stdout) == 0
-				    ? 0
-				    : -EIO;
-		else
+		if (strcmp(output, "-") == 0) {
+			if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+				r = errno ? -errno : -EIO;
+				ik_fail(&d, r, "cannot write to standard output: %s", strerror(-r));
+			}
+		} else
 			r = ik_write_file_atomic(output, out.data, out.len, &d);
 	}
 	ik_buf_release(&out);

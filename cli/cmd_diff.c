@@ -155,8 +155,11 @@ int cmd_diff(int argc, char **argv)
 			return cli_error_diag(CMD, &d, r);
 		}
 	} else if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+		r = errno ? -errno : -EIO;
 		ik_buf_release(&out);
-		return cli_error_diag(CMD, NULL, -EIO);
+		ik_diag_init(&d);
+		return cli_error_diag(CMD, &d, ik_fail(&d, r, "cannot write to standard output: %s",
+						       strerror(-r)));
 	}
 	ik_buf_release(&out);
 	return ret;

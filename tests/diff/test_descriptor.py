@@ -136,6 +136,13 @@ def main():
         doc = validate(json.loads(out), 'all')
         check(doc['features'] == ['amd-sev', 'amd-sev-es', 'amd-sev-snp'],
               f'all: features {doc["features"]}')
+        if os.path.exists('/dev/full'):
+            # '-o -' on a full disk: an I/O error naming standard output, not success
+            with open('/dev/full', 'w') as full:
+                res = subprocess.run([IK, 'descriptor', allp, '-o', '-'], stdout=full,
+                                     stderr=subprocess.PIPE, text=True)
+            check(res.returncode == 4 and 'cannot write to standard output' in res.stderr,
+                  f'-o - on /dev/full: exit {res.returncode}, {res.stderr.strip()!r}')
         rc, out, _ = descriptor(allp, '--tdx', '-o', '-')
         doc = validate(json.loads(out), 'all --tdx')
         check(doc['features'] == ['amd-sev', 'amd-sev-es', 'amd-sev-snp', 'intel-tdx'],

@@ -235,6 +235,13 @@ def bad_input_cases(tmp):
     check(rc == 2, 'unknown option: usage error')
     rc, _, _ = diff('base.igvm', 'policy.igvm', '-o', 'out/missing-dir/report.txt')
     check(rc == 4 and not os.path.exists('out'), 'unwritable output: exit 4, nothing left')
+    if os.path.exists('/dev/full'):
+        # a report lost on a full disk or a closed pipe is an I/O error, not "different"
+        with open('/dev/full', 'w') as full:
+            res = subprocess.run([IK, 'diff', 'base.igvm', 'policy.igvm'], stdout=full,
+                                 stderr=subprocess.PIPE, text=True)
+        check(res.returncode == 4 and 'cannot write to standard output' in res.stderr,
+              f'stdout on /dev/full: exit {res.returncode}, {res.stderr.strip()!r}')
 
 
 def determinism_cases(tmp):
