@@ -76,7 +76,14 @@ int cmd_digest(int argc, char **argv)
 		return cli_error_diag(CMD, &d, r);
 	}
 	ik_hex_encode(digest, (size_t)EVP_MD_get_size(md), hex);
-	printf("%s\n", hex);
 	ik_file_release(&in);
+	/* The digest is the output: losing it (a full disk, a closed pipe) is an error. */
+	errno = 0;
+	if (printf("%s\n", hex) < 0 || fflush(stdout) != 0) {
+		r = errno ? -errno : -EIO;
+		ik_diag_init(&d);
+		return cli_error_diag(CMD, &d, ik_fail(&d, r, "cannot write to standard output: %s",
+						       strerror(-r)));
+	}
 	return IK_EXIT_OK;
 }

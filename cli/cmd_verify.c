@@ -101,6 +101,10 @@ int cmd_verify(int argc, char **argv)
 			printf(" (%s)", s->detail);
 		printf("\n  signer: %s\n  issuer: %s\n  digest: %s %s\n", s->signer_subject,
 		       s->signer_issuer, s->digest_alg, hex);
+		if (s->status == AUTHENTICODE_DIGEST_MISMATCH) {
+			ik_hex_encode(s->image_digest, s->digest_len, hex);
+			printf("  image digest: %s %s\n", s->digest_alg, hex);
+		}
 		if (!s->edk2_layout && s->status != AUTHENTICODE_BAD_FORMAT)
 			printf("  note: the DER layout differs from what edk2 expects\n");
 	}

@@ -124,6 +124,8 @@ struct authenticode_signature_info {
 	char digest_alg[32];		   /* e.g. "SHA256" */
 	uint8_t digest[EVP_MAX_MD_SIZE]; /* signed image digest */
 	size_t digest_len;
+	uint8_t image_digest[EVP_MAX_MD_SIZE]; /* the image's own, with the same algorithm
+						  (when it could be computed; digest_len bytes) */
 	bool edk2_layout;		   /* DER starts 30 82 and digest OID at offset 32 */
 };
 

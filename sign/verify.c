@@ -117,12 +117,7 @@ static void verify_one(const struct pe_image *pe, const struct pe_cert_entry *c,
 		set_status(s, AUTHENTICODE_BAD_FORMAT, "unsupported or inconsistent digest algorithm");
 		goto out;
 	}
-	if (authenticode_digest(pe->data, pe->len, md, digest, NULL) < 0 ||
-	    memcmp(digest, idc.digest, idc.digest_len) != 0) {
-		set_status(s, AUTHENTICODE_DIGEST_MISMATCH,
-			   "the signed digest does not match the image (modified after signing)");
-		goto out;
-	}
+	/* The signer is named whatever else fails, so a report says whose signature it is. */
 	signers = PKCS7_get0_signers(p7, NULL, 0);
 	if (!signers || sk_X509_num(signers) != 1) {
 		set_status(s, AUTHENTICODE_BAD_FORMAT, "expected exactly one signer certificate in the signature");
@@ -132,6 +127,16 @@ static void verify_one(const struct pe_image *pe, const struct pe_cert_entry *c,
 			  sizeof(s->signer_subject));
 	X509_NAME_oneline(X509_get_issuer_name(sk_X509_value(signers, 0)), s->signer_issuer,
 			  sizeof(s->signer_issuer));
+	if (authenticode_digest(pe->data, pe->len, md, digest, NULL) < 0) {
+		set_status(s, AUTHENTICODE_BAD_FORMAT, "cannot compute the image digest");
+		goto out;
+	}
+	memcpy(s->image_digest, digest, idc.digest_len);
+	if (memcmp(digest, idc.digest, idc.digest_len) != 0) {
+		set_status(s, AUTHENTICODE_DIGEST_MISMATCH,
+			   "the signed digest is not the image's: modified after signing?");
+		goto out;
+	}
 	/*
 	 * The content goes through a null filter: OpenSSL 3.0's PKCS7_verify
 	 * copies a bare memory BIO into a temporary one that it leaks when the

@@ -165,6 +165,14 @@ def main():
     check(not osslsigncode_verify('flipped.efi', 'db.crt')[0], 'osslsigncode refuses a modified image')
     rc, out, _ = ik('verify', '--cert', 'db.crt', 'flipped.efi')
     check(rc == 1 and 'digest mismatch' in out, f'igvmkit verify refuses a modified image: {rc} {out}')
+    # The report names the signer and shows the image's own digest next to the signed one.
+    check('signer: /CN=igvmkit test db' in out and f'image digest: SHA256 {digest("flipped.efi")}' in out
+          and f'  digest: SHA256 {d0}' in out, f'verify shows signer, signed and image digest: {out}')
+    # The digest is the output of `igvmkit digest`: a full disk is an error, not an empty success.
+    with open('/dev/full', 'w') as full:
+        p = subprocess.run([IGVMKIT, 'digest', 's.efi'], stdout=full, stderr=subprocess.PIPE, text=True)
+    check(p.returncode == 4 and 'cannot write to standard output' in p.stderr,
+          f'digest to a full disk: exit {p.returncode} {p.stderr.strip()}')
 
     # 4. Already-signed input: refused unless --replace or --append.
     open('o.efi', 'wb').write(b'old')
