@@ -74,6 +74,7 @@ struct fuki_cli {
 	size_t n_hwids;
 	bool unsign, no_sbat, any_payload;
 	uint16_t machine;
+	uint32_t time_date_stamp; /* SOURCE_DATE_EPOCH or 0 */
 };
 
 /* TEXT or @FILE -> owned NUL-terminated string. */
@@ -114,14 +115,26 @@ static char *default_fwid(const char *path)
 	return id;
 }
 
-static uint32_t source_date_epoch(void)
+/*
+ * The PE TimeDateStamp: SOURCE_DATE_EPOCH when set, else 0.  A value that is
+ * not a number of seconds, or beyond the 32-bit field (2106), is refused
+ * rather than silently becoming 0 in a build meant to be reproducible.
+ */
+static int source_date_epoch(uint32_t *ret)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	uint64_t v;
 
-	if (!s || ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
-		return 0;
-	return (uint32_t)v;
+	*ret = 0;
+	if (!s || !*s)
+		return IK_EXIT_OK;
+	if (ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
+		return cli_usage_error(CMD,
+					"SOURCE_DATE_EPOCH '%s' is not a number of seconds up to "
+					"4294967295 (the PE TimeDateStamp is 32 bits)",
+					s);
+	*ret = (uint32_t)v;
+	return IK_EXIT_OK;
 }
 
 static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n_inputs)
@@ -180,7 +193,7 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	o.osrel = osrel;
 	o.uname = c->uname;
 	o.machine = c->machine;
-	o.time_date_stamp = source_date_epoch();
+	o.time_date_stamp = c->time_date_stamp;
 	o.any_payload = c->any_payload;
 	/*
 	 * The add-on is a layout borrowing the mapped inputs, signed in place
@@ -314,6 +327,9 @@ int cmd_fuki(int argc, char **argv)
 		return cli_usage_error(CMD, "--unsign only applies with --into");
 	if (c.into && c.machine)
 		return cli_usage_error(CMD, "--arch only applies to the generated add-on, not --into");
+	ret = source_date_epoch(&c.time_date_stamp);
+	if (ret != IK_EXIT_OK)
+		return ret;
 	ret = cli_sign_load_optional(CMD, &s);
 	if (ret == IK_EXIT_OK)
 		ret = build(&c, &s, argv + optind, n_inputs);

@@ -175,6 +175,11 @@ def main():
     check(rc == 0 and open('elsewhere/g.efi', 'rb').read() == data, f'not reproducible: {err}')
     rc, _, _ = run('fuki', '-o', 'e.efi', 'qemu-snp.igvm', env={'SOURCE_DATE_EPOCH': '1700000000'})
     check(rc == 0 and pefile.PE('e.efi').FILE_HEADER.TimeDateStamp == 1700000000, 'SOURCE_DATE_EPOCH')
+    # A value that is not seconds, or beyond the 32-bit field, is refused, not taken as 0.
+    for bad in ('abc', '4294967296', '-1'):
+        rc, _, err = run('fuki', '-o', 'bad-sde.efi', 'qemu-snp.igvm', env={'SOURCE_DATE_EPOCH': bad})
+        check(rc == 2 and 'SOURCE_DATE_EPOCH' in err and not os.path.exists('bad-sde.efi'),
+              f'SOURCE_DATE_EPOCH={bad}: exit {rc} {err.strip()}')
 
     rc, _, err = run('fuki', '--arch', 'aa64', '-o', 'arm.efi', 'qemu-snp.igvm')
     arm, armdata = check_pe_invariants('arm.efi', 'aa64 add-on') if rc == 0 else (None, None)
