@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "../common/cleanup.h"
+#include "igvm_private.h"
 
 #define ROW(t, sec, size, mask, kind, qemu)                                                    \
 	{ IGVM_VHT_##t, #t, IGVM_SECTION_##sec, size, mask, IGVM_DATA_##kind, qemu }
@@ -140,13 +141,13 @@ bool igvm_header_mask(const struct igvm_header *h, uint32_t *ret_mask)
 		*ret_mask = h->u.required_memory.compatibility_mask;
 		return true;
 	case IGVM_VHT_SNP_ID_BLOCK:
-		*ret_mask = h->u.snp_id_block.compatibility_mask;
+		*ret_mask = h->u.snp_id_block->compatibility_mask;
 		return true;
 	case IGVM_VHT_ERROR_RANGE:
 		*ret_mask = h->u.error_range.compatibility_mask;
 		return true;
 	case IGVM_VHT_VBS_MEASUREMENT:
-		*ret_mask = h->u.vbs_measurement.compatibility_mask;
+		*ret_mask = h->u.vbs_measurement->compatibility_mask;
 		return true;
 	default:
 		return false;
@@ -183,23 +184,38 @@ static uint32_t content_hash(const void *p, size_t len)
 	return (uint32_t)crc;
 }
 
-static int index_insert(struct igvm_blob_index *ix, const struct igvm_blob *blobs, igvm_blob_id id)
+static int index_insert(struct igvm_blob_index *ix, struct igvm_blob *blobs, igvm_blob_id id)
 {
 	size_t mask = ix->n_slots - 1;
-	size_t i = blobs[id].hash & mask;
+	size_t i;
 
-	while (ix->slots[i] != IGVM_NO_BLOB)
-		i = (i + 1) & mask;
+	if (!blobs[id].hashed) {
+		blobs[id].hash = content_hash(blobs[id].bytes, blobs[id].len);
+		blobs[id].hashed = true;
+	}
+	for (i = blobs[id].hash & mask; ix->slots[i] != IGVM_NO_BLOB; i = (i + 1) & mask)
+		;
 	ix->slots[i] = id;
 	return 0;
 }
 
-static int index_grow(struct igvm_file *f)
+/*
+ * (Re)builds the index with room for at least WANT_BLOBS blobs at most half
+ * full.  The first call indexes every blob stored so far: a model read from a
+ * file has none until something adds contents to it, so reading and measuring
+ * never hash the file data for deduplication.
+ */
+static int index_grow(struct igvm_file *f, size_t want_blobs)
 {
 	struct igvm_blob_index *ix = f->index;
 	size_t want = ix && ix->n_slots ? ix->n_slots * 2 : 1024;
 	igvm_blob_id *slots;
 
+	while (want / 2 < want_blobs) {
+		if (want > SIZE_MAX / 4 / sizeof(*slots))
+			return -E2BIG;
+		want *= 2;
+	}
 	slots = calloc(want, sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
@@ -258,13 +274,124 @@ void igvm_file_free(struct igvm_file *f)
 		free(f->blobs[i].owned);
 	free(f->blobs);
 	free(f->headers);
+	for (size_t i = 0; i < f->n_bodies; i++)
+		free(f->bodies[i]);
+	free(f->bodies);
 	index_free(f->index);
-	ik_file_release(&f->source);
+	for (size_t i = 0; i < f->n_sources; i++)
+		ik_file_release(&f->sources[i]);
+	free(f->sources);
 	free(f);
+}
+
+static int sources_reserve(struct igvm_file *f, size_t more)
+{
+	size_t cap;
+	struct ik_file_bytes *n;
+
+	if (f->n_sources + more <= f->cap_sources)
+		return 0;
+	cap = f->cap_sources ? f->cap_sources : 4;
+	while (cap < f->n_sources + more)
+		cap *= 2;
+	n = realloc(f->sources, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	f->sources = n;
+	f->cap_sources = cap;
+	return 0;
+}
+
+int igvm_file_adopt(struct igvm_file *f, struct ik_file_bytes *fb)
+{
+	int r = sources_reserve(f, 1);
+
+	if (r < 0)
+		return r;
+	f->sources[f->n_sources++] = *fb;
+	memset(fb, 0, sizeof(*fb));
+	return 0;
+}
+
+int igvm_file_adopt_sources(struct igvm_file *f, struct igvm_file *from)
+{
+	int r = sources_reserve(f, from->n_sources);
+
+	if (r < 0)
+		return r;
+	memcpy(f->sources + f->n_sources, from->sources, from->n_sources * sizeof(*from->sources));
+	f->n_sources += from->n_sources;
+	from->n_sources = 0;
+	return 0;
+}
+
+void igvm_file_evict_sources(const struct igvm_file *f)
+{
+	for (size_t i = 0; i < f->n_sources; i++)
+		ik_file_evict(&f->sources[i]);
+}
+
+/* Whether [P, P+LEN) lies inside a mapping F owns, so a blob may point into it. */
+static bool in_sources(const struct igvm_file *f, const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	for (size_t i = 0; i < f->n_sources; i++) {
+		uintptr_t s = (uintptr_t)f->sources[i].data;
+		if (a >= s && a - s <= f->sources[i].len && len <= f->sources[i].len - (a - s))
+			return true;
+	}
+	return false;
+}
+
+bool igvm_body_out_of_line(uint32_t type)
+{
+	return type == IGVM_VHT_SNP_ID_BLOCK || type == IGVM_VHT_VBS_MEASUREMENT;
+}
+
+/* A copy of H's out-of-line body that F owns, or NULL (-ENOMEM / no body in *ret_err). */
+static union igvm_large_body *own_body(struct igvm_file *f, const struct igvm_header *h, int *ret_err)
+{
+	union igvm_large_body *b;
+
+	if (h->type == IGVM_VHT_SNP_ID_BLOCK ? !h->u.snp_id_block : !h->u.vbs_measurement) {
+		*ret_err = -EINVAL;
+		return NULL;
+	}
+	if (f->n_bodies == f->cap_bodies) {
+		size_t cap = f->cap_bodies ? f->cap_bodies * 2 : 4;
+		union igvm_large_body **n = realloc(f->bodies, cap * sizeof(*n));
+
+		if (!n) {
+			*ret_err = -ENOMEM;
+			return NULL;
+		}
+		f->bodies = n;
+		f->cap_bodies = cap;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		*ret_err = -ENOMEM;
+		return NULL;
+	}
+	if (h->type == IGVM_VHT_SNP_ID_BLOCK)
+		b->snp_id_block = *h->u.snp_id_block;
+	else
+		b->vbs_measurement = *h->u.vbs_measurement;
+	f->bodies[f->n_bodies++] = b;
+	return b;
 }
 
 int igvm_file_append(struct igvm_file *f, const struct igvm_header *h)
 {
+	union igvm_large_body *body = NULL;
+	int r;
+
+	if (igvm_body_out_of_line(h->type)) {
+		body = own_body(f, h, &r);
+		if (!body)
+			return r;
+	}
 	if (f->n_headers == f->cap_headers) {
 		size_t cap = f->cap_headers ? f->cap_headers * 2 : 64;
 		struct igvm_header *n;
@@ -277,27 +404,21 @@ int igvm_file_append(struct igvm_file *f, const struct igvm_header *h)
 		f->headers = n;
 		f->cap_headers = cap;
 	}
-	f->headers[f->n_headers++] = *h;
+	f->headers[f->n_headers] = *h;
+	if (body && h->type == IGVM_VHT_SNP_ID_BLOCK)
+		f->headers[f->n_headers].u.snp_id_block = &body->snp_id_block;
+	else if (body)
+		f->headers[f->n_headers].u.vbs_measurement = &body->vbs_measurement;
+	f->n_headers++;
 	return 0;
 }
 
-static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, igvm_blob_id *ret_id)
+/* Appends a blob entry (no lookup); COPY = keep a private copy of the bytes. */
+static int blob_append(struct igvm_file *f, const void *p, size_t len, bool copy,
+		       igvm_blob_id *ret_id)
 {
-	uint32_t hash;
-	igvm_blob_id id;
 	struct igvm_blob *b;
-	int r;
 
-	if (len == 0) {
-		*ret_id = IGVM_NO_BLOB;
-		return 0;
-	}
-	hash = content_hash(p, len);
-	id = index_find(f, p, len, hash);
-	if (id != IGVM_NO_BLOB) {
-		*ret_id = id;
-		return 0;
-	}
 	if (f->n_blobs >= UINT32_MAX)
 		return -E2BIG;
 	if (f->n_blobs >= f->cap_blobs) {
@@ -314,12 +435,6 @@ static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, i
 		f->blobs = n;
 		f->cap_blobs = cap;
 	}
-	/* Keep the index at most half full. */
-	if (!f->index || (f->n_blobs + 1) * 2 > f->index->n_slots) {
-		r = index_grow(f);
-		if (r < 0)
-			return r;
-	}
 	b = &f->blobs[f->n_blobs];
 	memset(b, 0, sizeof(*b));
 	if (copy) {
@@ -332,8 +447,37 @@ static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, i
 		b->bytes = p;
 	}
 	b->len = len;
-	b->hash = hash;
-	id = (igvm_blob_id)f->n_blobs++;
+	*ret_id = (igvm_blob_id)f->n_blobs++;
+	return 0;
+}
+
+static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, igvm_blob_id *ret_id)
+{
+	uint32_t hash;
+	igvm_blob_id id;
+	int r;
+
+	if (len == 0) {
+		*ret_id = IGVM_NO_BLOB;
+		return 0;
+	}
+	/* Keep the index at most half full (building it now if this is the first lookup). */
+	if (!f->index || (f->n_blobs + 1) * 2 > f->index->n_slots) {
+		r = index_grow(f, f->n_blobs + 1);
+		if (r < 0)
+			return r;
+	}
+	hash = content_hash(p, len);
+	id = index_find(f, p, len, hash);
+	if (id != IGVM_NO_BLOB) {
+		*ret_id = id;
+		return 0;
+	}
+	r = blob_append(f, p, len, copy, &id);
+	if (r < 0)
+		return r;
+	f->blobs[id].hash = hash;
+	f->blobs[id].hashed = true;
 	index_insert(f->index, f->blobs, id);
 	*ret_id = id;
 	return 0;
@@ -341,12 +485,31 @@ static int blob_add(struct igvm_file *f, const void *p, size_t len, bool copy, i
 
 int igvm_blob_add(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id)
 {
-	return blob_add(f, p, len, true, ret_id);
+	return blob_add(f, p, len, !in_sources(f, p, len), ret_id);
 }
 
 int igvm_blob_add_borrowed(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id)
 {
 	return blob_add(f, p, len, false, ret_id);
+}
+
+int igvm_blob_append_borrowed(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id)
+{
+	int r;
+
+	if (len == 0) {
+		*ret_id = IGVM_NO_BLOB;
+		return 0;
+	}
+	if (f->index && (f->n_blobs + 1) * 2 > f->index->n_slots) {
+		r = index_grow(f, f->n_blobs + 1);
+		if (r < 0)
+			return r;
+	}
+	r = blob_append(f, p, len, false, ret_id);
+	if (r == 0 && f->index)
+		index_insert(f->index, f->blobs, *ret_id);
+	return r;
 }
 
 const struct igvm_blob *igvm_blob_get(const struct igvm_file *f, igvm_blob_id id)

@@ -300,6 +300,19 @@ struct igvm_vhs_vbs_measurement {
 typedef uint32_t igvm_blob_id;
 #define IGVM_NO_BLOB ((igvm_blob_id)0)
 
+/*
+ * The two large bodies (696 and 864 bytes) live outside struct igvm_header,
+ * which would otherwise take ~880 bytes for every header of a file; a large
+ * payload has hundreds of thousands of PAGE_DATA headers.
+ */
+union igvm_large_body {
+	struct igvm_vhs_snp_id_block snp_id_block;
+	struct igvm_vhs_vbs_measurement vbs_measurement;
+};
+
+/* Whether TYPE's body is kept out of line (SNP_ID_BLOCK, VBS_MEASUREMENT). */
+bool igvm_body_out_of_line(uint32_t type);
+
 struct igvm_header {
 	uint32_t type; /* enum igvm_vht */
 	union {
@@ -315,9 +328,14 @@ struct igvm_header {
 		struct igvm_vhs_vp_context vp_context;
 		struct igvm_vhs_required_memory required_memory;
 		struct igvm_vhs_parameter parameter;
-		struct igvm_vhs_snp_id_block snp_id_block;
 		struct igvm_vhs_error_range error_range;
-		struct igvm_vhs_vbs_measurement vbs_measurement;
+		/*
+		 * Out of line: point at the body.  A header in an igvm_file points
+		 * at the file's own copy (igvm_file_append copies it); a header
+		 * being built may point anywhere that lives until it is appended.
+		 */
+		struct igvm_vhs_snp_id_block *snp_id_block;
+		struct igvm_vhs_vbs_measurement *vbs_measurement;
 	} u;
 	/*
 	 * File data this header refers to (page contents, VP context, parameter area
@@ -332,7 +350,8 @@ struct igvm_blob {
 	const uint8_t *bytes;
 	size_t len;
 	uint8_t *owned; /* == bytes when the store owns a copy, NULL when borrowed */
-	uint32_t hash;	/* CRC-32 of the contents, for deduplication */
+	uint32_t hash;	/* CRC-32 of the contents, for deduplication (valid when hashed) */
+	bool hashed;	/* computed only once something needs the content index */
 };
 
 struct igvm_blob_index; /* content -> blob id lookup, private to igvm.c */
@@ -349,9 +368,17 @@ struct igvm_file {
 	struct igvm_blob *blobs; /* blobs[0] is unused: id 0 = no data */
 	size_t n_blobs;
 	size_t cap_blobs;
-	struct igvm_blob_index *index;
+	struct igvm_blob_index *index; /* built on first need (igvm_blob_add*), NULL until then */
 
-	struct ik_file_bytes source; /* input mapping that borrowed blobs point into */
+	/* Out-of-line bodies of the headers (SNP_ID_BLOCK, VBS_MEASUREMENT), owned. */
+	union igvm_large_body **bodies;
+	size_t n_bodies;
+	size_t cap_bodies;
+
+	/* Input mappings the model owns and borrowed blobs point into (igvm_file_adopt). */
+	struct ik_file_bytes *sources;
+	size_t n_sources;
+	size_t cap_sources;
 };
 
 /* One row per header type: the table the reader, writer, validator and inspector share. */
@@ -390,15 +417,35 @@ bool igvm_header_mask(const struct igvm_header *h, uint32_t *ret_mask);
 struct igvm_file *igvm_file_new(uint32_t format_version, enum igvm_arch arch);
 void igvm_file_free(struct igvm_file *f);
 
-/* Appends a copy of H (validation happens in igvm_validate / igvm_write). */
+/*
+ * Appends a copy of H, with a copy of its out-of-line body (validation happens
+ * in igvm_validate / igvm_write).  -EINVAL when such a body is missing.
+ */
 int igvm_file_append(struct igvm_file *f, const struct igvm_header *h);
 
 /*
- * Stores LEN bytes (copied) and returns their id; identical contents already
- * stored return the existing id.  LEN 0 returns IGVM_NO_BLOB.
+ * Hands the input mapping FB (ik_file_load) to F, which releases it in
+ * igvm_file_free; FB is zeroed.  Blobs whose bytes lie inside an adopted
+ * mapping are borrowed, not copied (igvm_blob_add), so a large input is held
+ * once, by the kernel's page cache, however many headers refer to it.
+ */
+int igvm_file_adopt(struct igvm_file *f, struct ik_file_bytes *fb);
+/* Moves every mapping FROM owns to F (blobs of FROM stay valid while F lives). */
+int igvm_file_adopt_sources(struct igvm_file *f, struct igvm_file *from);
+/*
+ * ik_file_evict for every mapping F owns: between passes over a large input
+ * (hashing for deduplication, writing, measuring), so its pages are resident
+ * during one pass at a time.  Blobs stay valid.
+ */
+void igvm_file_evict_sources(const struct igvm_file *f);
+
+/*
+ * Stores LEN bytes and returns their id; identical contents already stored
+ * return the existing id.  Bytes inside a mapping F owns (igvm_file_adopt) are
+ * borrowed; anything else is copied.  LEN 0 returns IGVM_NO_BLOB.
  */
 int igvm_blob_add(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id);
-/* Same, without copying: P must outlive F. */
+/* Same, never copying: P must outlive F. */
 int igvm_blob_add_borrowed(struct igvm_file *f, const void *p, size_t len, igvm_blob_id *ret_id);
 /* Blob by id, or NULL for IGVM_NO_BLOB / out of range. */
 const struct igvm_blob *igvm_blob_get(const struct igvm_file *f, igvm_blob_id id);
@@ -437,10 +484,34 @@ int igvm_validate(const struct igvm_file *f, const struct igvm_read_opts *opts, 
 /*
  * Serialises F: platform, initialization and directive headers in model order,
  * 8-byte framing with zero padding, data blobs laid out in header order with
- * identical blobs stored once and empty pages as file_offset 0, CRC-32 per
- * the spec.  Deterministic.  Validates first.
+ * identical contents stored once and empty pages as file_offset 0, CRC-32 per
+ * the spec.  Deterministic.  Validates first.  Appends to OUT (unchanged on
+ * failure); a convenience over igvm_write_sink.
  */
 int igvm_write(const struct igvm_file *f, struct ik_buf *out, struct ik_diag *d);
+
+/*
+ * Where the streaming writer puts the file: WRITE is called with consecutive
+ * pieces (the headers, then each data blob and its padding straight from the
+ * model's store) and returns >= 0 or -errno (filling D).
+ */
+struct igvm_sink {
+	int (*write)(void *ctx, const void *p, size_t n, struct ik_diag *d);
+	void *ctx;
+};
+
+/*
+ * igvm_write streaming into SINK: only the headers (about 32 bytes per
+ * header) are held in memory, never the file data.  OPTS as for igvm_read
+ * (NULL = strict).  *RET_SIZE (may be NULL) gets the file size.  On failure
+ * the sink may have received part of the file: write to a temporary output.
+ */
+int igvm_write_sink(const struct igvm_file *f, const struct igvm_read_opts *opts,
+		    const struct igvm_sink *sink, uint64_t *ret_size, struct ik_diag *d);
+
+/* igvm_write_sink into an opened atomic output (ik_out_open; the caller commits). */
+int igvm_write_out(const struct igvm_file *f, const struct igvm_read_opts *opts, struct ik_out *out,
+		   uint64_t *ret_size, struct ik_diag *d);
 
 /* ---- Additions (igvm_fields.c, igvm_read.c, igvm_write.c): keep everything above stable ---- */
 
@@ -469,7 +540,7 @@ int igvm_read_fixed_header(const uint8_t *p, size_t len, const struct igvm_read_
 /* CRC-32 as igvm.md §1.2 defines it: fixed header with checksum 0, then the variable headers. */
 uint32_t igvm_checksum(const uint8_t *fixed, uint32_t fixed_size, const uint8_t *vh, size_t vh_len);
 
-/* Largest number of variable headers igvmkit reads (each costs ~0.9 KiB of model). */
+/* Largest number of variable headers igvmkit reads (each costs 64 bytes of model). */
 #define IGVM_MAX_HEADERS ((size_t)1 << 20)
 
 /*
@@ -495,7 +566,7 @@ struct igvm_field {
 	const char *name;  /* spec field name */
 	enum igvm_field_kind kind;
 	uint16_t size;	      /* bytes on disk */
-	uint16_t host_offset; /* offset inside union igvm_header.u */
+	uint16_t host_offset; /* offset inside the body: union igvm_header.u, or the out-of-line body */
 	uint32_t flags;	      /* IGVM_FIELD_F_* */
 };
 
@@ -505,8 +576,13 @@ const struct igvm_field *igvm_header_fields(uint32_t type, size_t *ret_n);
 uint64_t igvm_field_value(const struct igvm_header *h, const struct igvm_field *fd);
 /* Address of a field's bytes inside H (BYTES fields). */
 const uint8_t *igvm_field_bytes(const struct igvm_header *h, const struct igvm_field *fd);
-/* Decodes a body of exactly desc->body_size bytes into RET (type set, data = IGVM_NO_BLOB). */
-int igvm_decode_body(uint32_t type, const uint8_t *body, size_t len, struct igvm_header *ret);
+/*
+ * Decodes a body of exactly desc->body_size bytes into RET (type set, data =
+ * IGVM_NO_BLOB); an out-of-line body goes into LARGE, which RET then points at
+ * (LARGE may be NULL for other types).
+ */
+int igvm_decode_body(uint32_t type, const uint8_t *body, size_t len, union igvm_large_body *large,
+		     struct igvm_header *ret);
 /* Encodes H's body (desc->body_size bytes) into OUT; file_offset fields come from H. */
 int igvm_encode_body(const struct igvm_header *h, uint8_t *out, size_t out_len);
 

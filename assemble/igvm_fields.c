@@ -218,14 +218,27 @@ const struct igvm_field *igvm_header_fields(uint32_t type, size_t *ret_n)
 	return NULL;
 }
 
+/* Where H's body is: inline in the union, or the out-of-line body it points at. */
+static uint8_t *body_ptr(struct igvm_header *h)
+{
+	switch (h->type) {
+	case IGVM_VHT_SNP_ID_BLOCK:
+		return (uint8_t *)h->u.snp_id_block;
+	case IGVM_VHT_VBS_MEASUREMENT:
+		return (uint8_t *)h->u.vbs_measurement;
+	default:
+		return (uint8_t *)&h->u;
+	}
+}
+
 static uint8_t *host_ptr(struct igvm_header *h, const struct igvm_field *fd)
 {
-	return (uint8_t *)&h->u + fd->host_offset;
+	return body_ptr(h) + fd->host_offset;
 }
 
 const uint8_t *igvm_field_bytes(const struct igvm_header *h, const struct igvm_field *fd)
 {
-	return (const uint8_t *)&h->u + fd->host_offset;
+	return body_ptr((struct igvm_header *)h) + fd->host_offset;
 }
 
 uint64_t igvm_field_value(const struct igvm_header *h, const struct igvm_field *fd)
@@ -255,7 +268,8 @@ uint64_t igvm_field_value(const struct igvm_header *h, const struct igvm_field *
 	return 0;
 }
 
-int igvm_decode_body(uint32_t type, const uint8_t *body, size_t len, struct igvm_header *ret)
+int igvm_decode_body(uint32_t type, const uint8_t *body, size_t len, union igvm_large_body *large,
+		     struct igvm_header *ret)
 {
 	const struct igvm_header_desc *desc = igvm_header_desc(type);
 	const struct igvm_field *fields;
@@ -269,13 +283,22 @@ int igvm_decode_body(uint32_t type, const uint8_t *body, size_t len, struct igvm
 	memset(&h, 0, sizeof(h));
 	h.type = type;
 	h.data = IGVM_NO_BLOB;
+	if (igvm_body_out_of_line(type)) {
+		if (!large)
+			return -EINVAL;
+		memset(large, 0, sizeof(*large));
+		if (type == IGVM_VHT_SNP_ID_BLOCK)
+			h.u.snp_id_block = &large->snp_id_block;
+		else
+			h.u.vbs_measurement = &large->vbs_measurement;
+	}
 	c = ik_cur_make(body, len);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *dst = host_ptr(&h, &fields[i]);
-		uint8_t v8;
-		uint16_t v16;
-		uint32_t v32;
-		uint64_t v64;
+		uint8_t v8 = 0;
+		uint16_t v16 = 0;
+		uint32_t v32 = 0;
+		uint64_t v64 = 0;
 		int r = 0;
 
 		switch (fields[i].kind) {

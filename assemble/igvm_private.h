@@ -23,4 +23,13 @@ void igvm_header_place(char *place, size_t len, size_t i, uint32_t type, const u
 const struct igvm_vhs_supported_platform *igvm_leading_platform(const struct igvm_file *f,
 								uint32_t mask);
 
+/*
+ * Adds a borrowed blob without looking for identical contents (the reader:
+ * a file's own layout already says which headers share data, and hashing
+ * every blob to find more would cost a pass over the file for nothing
+ * measurement needs).  The content index, if built, learns it.
+ */
+int igvm_blob_append_borrowed(struct igvm_file *f, const void *p, size_t len,
+			      igvm_blob_id *ret_id);
+
 #endif

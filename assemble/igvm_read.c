@@ -167,8 +167,77 @@ struct walk {
 	struct igvm_file *f;
 	uint32_t *offsets; /* byte offset of each header, for messages */
 	size_t cap_offsets;
+	/* Blob of each (file_offset, size) seen: headers sharing file data share a blob. */
+	struct shared_data {
+		uint32_t file_offset; /* 0 = empty slot */
+		igvm_blob_id id;
+		uint64_t size;
+	} *shared;
+	size_t n_shared, cap_shared; /* cap_shared: power of two */
 	char place[IK_DIAG_PLACE_MAX];
 };
+
+static size_t shared_slot(const struct walk *w, uint32_t file_offset, uint64_t size)
+{
+	size_t mask = w->cap_shared - 1;
+	size_t i = ((size_t)file_offset * 0x9E3779B1u) & mask;
+
+	while (w->shared[i].file_offset &&
+	       (w->shared[i].file_offset != file_offset || w->shared[i].size != size))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static int shared_grow(struct walk *w)
+{
+	struct shared_data *old = w->shared;
+	size_t old_cap = w->cap_shared;
+
+	w->cap_shared = old_cap ? old_cap * 2 : 256;
+	w->shared = calloc(w->cap_shared, sizeof(*w->shared));
+	if (!w->shared) {
+		w->shared = old;
+		w->cap_shared = old_cap;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].file_offset)
+			w->shared[shared_slot(w, old[i].file_offset, old[i].size)] = old[i];
+	free(old);
+	return 0;
+}
+
+/*
+ * The blob for SIZE bytes at FILE_OFFSET: the one an earlier header with the
+ * same data got, or a new one borrowing from the input.  Contents are not
+ * hashed here (see igvm_blob_append_borrowed).
+ */
+static int data_blob(struct walk *w, uint32_t file_offset, uint64_t size, igvm_blob_id *ret_id)
+{
+	size_t i;
+	int r;
+
+	if (size == 0) {
+		*ret_id = IGVM_NO_BLOB;
+		return 0;
+	}
+	if ((w->n_shared + 1) * 2 > w->cap_shared) {
+		r = shared_grow(w);
+		if (r < 0)
+			return r;
+	}
+	i = shared_slot(w, file_offset, size);
+	if (w->shared[i].file_offset) {
+		*ret_id = w->shared[i].id;
+		return 0;
+	}
+	r = igvm_blob_append_borrowed(w->f, w->p + file_offset, (size_t)size, ret_id);
+	if (r < 0)
+		return r;
+	w->shared[i] = (struct shared_data){ file_offset, *ret_id, size };
+	w->n_shared++;
+	return 0;
+}
 
 /* Size of the data a header's file_offset refers to, per its data kind (igvm.md §1.8). */
 static int data_size(struct walk *w, const struct igvm_header *h, uint32_t file_offset,
@@ -276,7 +345,7 @@ static int resolve_data(struct walk *w, struct igvm_header *h, struct ik_diag *d
 				  "file_offset 0x%" PRIx32 " + 0x%" PRIx64 " bytes of data runs past "
 				  "the end of the file (0x%zx bytes)",
 				  file_offset, size, w->len);
-	r = igvm_blob_add_borrowed(w->f, w->p + file_offset, (size_t)size, &h->data);
+	r = data_blob(w, file_offset, size, &h->data);
 	if (r < 0)
 		return ik_fail_at(d, r, w->place, "cannot store file data: %s", strerror(-r));
 	return 0;
@@ -309,6 +378,7 @@ static int walk_headers(struct walk *w, const struct igvm_fixed_header *fh, stru
 
 	while (off < end) {
 		const struct igvm_header_desc *desc;
+		union igvm_large_body large; /* igvm_file_append copies it */
 		struct igvm_header h;
 		uint32_t type, length;
 		size_t padded;
@@ -365,7 +435,7 @@ static int walk_headers(struct walk *w, const struct igvm_fixed_header *fh, stru
 							  "expected 0",
 							  off + 8 + i, w->p[off + 8 + i]);
 		}
-		r = igvm_decode_body(type, w->p + off + 8, length, &h);
+		r = igvm_decode_body(type, w->p + off + 8, length, &large, &h);
 		if (r < 0)
 			return ik_fail_at(d, r, w->place, "cannot decode the body");
 		r = resolve_data(w, &h, d);
@@ -410,6 +480,7 @@ int igvm_read(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
 	if (r == 0)
 		r = igvm_validate_at(f, opts, w.offsets, d);
 	free(w.offsets);
+	free(w.shared);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(f);
@@ -432,7 +503,12 @@ int igvm_read_file(const char *path, const struct igvm_read_opts *opts, struct i
 		return ik_diag_file(d, path, r);
 	}
 	/* The model now owns the mapping its blobs point into. */
-	f->source = fb;
+	r = igvm_file_adopt(f, &fb);
+	if (r < 0) {
+		igvm_file_free(f);
+		ik_file_release(&fb);
+		return ik_diag_file(d, path, ik_fail(d, r, "out of memory"));
+	}
 	*ret = f;
 	return 0;
 }

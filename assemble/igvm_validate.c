@@ -54,12 +54,13 @@ struct vp {
 	bool vbs;
 };
 
+/* 32 bytes: a file with a large payload has one per page and platform. */
 struct range {
-	uint32_t bit;
 	uint64_t start, end;
-	size_t header;
-	bool vp;	   /* an SEV-ES/SNP VMSA: per-vCPU state, not a page */
+	uint32_t bit;
+	uint32_t header;   /* index (IGVM_MAX_HEADERS fits) */
 	uint16_t vp_index; /* when vp */
+	bool vp;	   /* an SEV-ES/SNP VMSA: per-vCPU state, not a page */
 };
 
 struct vstate {
@@ -179,15 +180,24 @@ static int check_aligned(struct vstate *s, const char *name, uint64_t v, uint64_
 	return 0;
 }
 
+/*
+ * One range per header, its BIT field holding every declared mask bit it
+ * applies to (sweep_by_bit splits them), so a large payload costs one range
+ * per page rather than one per page and platform.
+ */
 static int add_range(struct vstate *s, uint32_t mask, uint64_t start, uint64_t end)
 {
-	for (unsigned b = 0; b < MASK_BITS; b++) {
-		if (!(mask & (1u << b)) || s->bit_header[b] == NO_HEADER)
-			continue;
-		if (grow((void **)&s->ranges, &s->cap_ranges, s->n_ranges, sizeof(*s->ranges)) < 0)
-			return oom(s);
-		s->ranges[s->n_ranges++] = (struct range){ 1u << b, start, end, s->cur, false, 0 };
-	}
+	uint32_t bits = 0;
+
+	for (unsigned b = 0; b < MASK_BITS; b++)
+		if ((mask & (1u << b)) && s->bit_header[b] != NO_HEADER)
+			bits |= 1u << b;
+	if (!bits)
+		return 0;
+	if (grow((void **)&s->ranges, &s->cap_ranges, s->n_ranges, sizeof(*s->ranges)) < 0)
+		return oom(s);
+	s->ranges[s->n_ranges++] = (struct range){ .start = start, .end = end, .bit = bits,
+						   .header = (uint32_t)s->cur };
 	return 0;
 }
 
@@ -371,7 +381,8 @@ static int add_reloc(struct vstate *s, uint32_t mask, uint64_t start, uint64_t e
 			 sizeof(*s->region_ranges)) < 0)
 			return oom(s);
 		s->region_ranges[s->n_region_ranges++] =
-			(struct range){ 1u << b, start, end, s->cur, false, 0 };
+			(struct range){ .start = start, .end = end, .bit = 1u << b,
+					.header = (uint32_t)s->cur };
 	}
 	return 0;
 }
@@ -859,7 +870,7 @@ static int check_only_platform(struct vstate *s, uint32_t mask, uint8_t platform
 
 static int check_snp_id_block(struct vstate *s)
 {
-	const struct igvm_vhs_snp_id_block *b = &cur_header(s)->u.snp_id_block;
+	const struct igvm_vhs_snp_id_block *b = cur_header(s)->u.snp_id_block;
 	int ret;
 
 	if (!s->strict)
@@ -906,7 +917,7 @@ static int check_snp_id_block(struct vstate *s)
 
 static int check_vbs_measurement(struct vstate *s)
 {
-	const struct igvm_vhs_vbs_measurement *m = &cur_header(s)->u.vbs_measurement;
+	const struct igvm_vhs_vbs_measurement *m = cur_header(s)->u.vbs_measurement;
 	int ret;
 
 	if (!s->strict)
@@ -1023,19 +1034,49 @@ static int sweep_overlaps(struct vstate *s, struct range *r, size_t n, bool regi
 					     "region [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps the region "
 					     "of header %zu [0x%" PRIx64 ", 0x%" PRIx64 ") on "
 					     "compatibility_mask bit 0x%" PRIx32,
-					     later->start, later->end, earlier->header, earlier->start,
+					     later->start, later->end, (size_t)earlier->header, earlier->start,
 					     earlier->end, b->bit);
 			return vfail(s,
 				     "gpa range [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps [0x%" PRIx64
 				     ", 0x%" PRIx64 ") of header %zu on %s (compatibility_mask bit "
 				     "0x%" PRIx32 ")",
 				     later->start, later->end, earlier->start, earlier->end,
-				     earlier->header, bit_platform_name(s, bit_index(b->bit)), b->bit);
+				     (size_t)earlier->header, bit_platform_name(s, bit_index(b->bit)), b->bit);
 		}
 		if (b->end > a->end)
 			best = i;
 	}
 	return 0;
+}
+
+/* sweep_overlaps for ranges carrying several mask bits: bit by bit, lowest first. */
+static int sweep_by_bit(struct vstate *s, const struct range *r, size_t n, bool regions)
+{
+	uint32_t bits = 0;
+	struct range *one;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bits |= r[i].bit;
+	if (!bits)
+		return 0;
+	one = malloc(n * sizeof(*one));
+	if (!one)
+		return oom(s);
+	for (unsigned b = 0; b < MASK_BITS && ret == 0; b++) {
+		size_t k = 0;
+
+		if (!(bits & (1u << b)))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (r[i].bit & (1u << b)) {
+				one[k] = r[i];
+				one[k++].bit = 1u << b;
+			}
+		ret = sweep_overlaps(s, one, k, regions);
+	}
+	free(one);
+	return ret;
 }
 
 static int cmp_vp(const void *a, const void *b)
@@ -1141,7 +1182,7 @@ int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opt
 	if (ret == 0 && s.strict)
 		ret = check_vp_duplicates(&s);
 	if (ret == 0 && s.strict)
-		ret = sweep_overlaps(&s, s.ranges, s.n_ranges, false);
+		ret = sweep_by_bit(&s, s.ranges, s.n_ranges, false);
 	vstate_release(&s);
 	return ret;
 }

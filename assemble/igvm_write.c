@@ -21,27 +21,58 @@
 #include "../common/cleanup.h"
 #include "igvm_private.h"
 
-/* Where identical data already sits in the output: open addressing over CRC-32 keys. */
+/*
+ * Where each distinct data contents sits in the file: open addressing over
+ * CRC-32 keys of the padded contents.  A slot names the first header that
+ * carries the contents; comparing reads both blobs from the model, so
+ * deduplication needs no copy of the data.
+ */
 struct data_index {
 	struct slot {
 		uint32_t hash;
-		uint32_t offset; /* 0 = empty (data never starts at 0) */
-		uint64_t len;
+		uint32_t header; /* index of that header + 1; 0 = empty */
+		uint64_t size;	 /* padded size on disk */
 	} *slots;
 	size_t n_slots, used;
 };
 
-static uint32_t crc_of(const uint8_t *p, size_t len)
-{
-	uLong crc = crc32(0L, Z_NULL, 0);
+/* Zeros for padding, read by CRC and written by the sink in pieces. */
+static const uint8_t zeros[4096];
 
+static uLong crc_update(uLong crc, const uint8_t *p, size_t len)
+{
 	while (len > 0) {
 		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
 		crc = crc32(crc, p, n);
 		p += n;
 		len -= n;
 	}
+	return crc;
+}
+
+/* CRC-32 of BLOB followed by zeros up to SIZE bytes (what the file holds). */
+static uint32_t padded_crc(const struct igvm_blob *blob, uint64_t size)
+{
+	uLong crc = crc_update(crc32(0L, Z_NULL, 0), blob->bytes, blob->len);
+
+	for (uint64_t left = size - blob->len; left > 0;) {
+		size_t n = left > sizeof(zeros) ? sizeof(zeros) : (size_t)left;
+		crc = crc_update(crc, zeros, n);
+		left -= n;
+	}
 	return (uint32_t)crc;
+}
+
+/* Whether A and B, each zero-padded to the same size, hold the same bytes. */
+static bool padded_equal(const struct igvm_blob *a, const struct igvm_blob *b)
+{
+	const struct igvm_blob *longer = a->len >= b->len ? a : b;
+	size_t common = a->len < b->len ? a->len : b->len;
+
+	if (a == b)
+		return true;
+	return memcmp(a->bytes, b->bytes, common) == 0 &&
+	       ik_all_zero(longer->bytes + common, longer->len - common);
 }
 
 static int index_grow(struct data_index *ix)
@@ -54,9 +85,9 @@ static int index_grow(struct data_index *ix)
 	for (size_t i = 0; i < ix->n_slots; i++) {
 		size_t k;
 
-		if (ix->slots[i].offset == 0)
+		if (ix->slots[i].header == 0)
 			continue;
-		for (k = ix->slots[i].hash & (want - 1); n[k].offset; k = (k + 1) & (want - 1))
+		for (k = ix->slots[i].hash & (want - 1); n[k].header; k = (k + 1) & (want - 1))
 			;
 		n[k] = ix->slots[i];
 	}
@@ -67,14 +98,14 @@ static int index_grow(struct data_index *ix)
 }
 
 /*
- * Looks for earlier bytes in OUT equal to OUT[off, off+len); sets *ret_found
- * and *ret_off to them, or remembers this range when there are none.  Slots
- * store offset + 1 so that 0 can mean "empty".
+ * Looks for an earlier header I whose data, padded to SIZE, equals that of
+ * header H; sets *ret_found and *ret_header, or remembers H when there is none.
  */
-static int dedup(struct data_index *ix, const struct ik_buf *out, size_t off, size_t len,
-		 bool *ret_found, size_t *ret_off)
+static int dedup(struct data_index *ix, const struct igvm_file *f, size_t h, uint64_t size,
+		 bool *ret_found, size_t *ret_header)
 {
-	uint32_t hash = crc_of(out->data + off, len);
+	const struct igvm_blob *blob = igvm_header_blob(f, &f->headers[h]);
+	uint32_t hash = padded_crc(blob, size);
 	size_t k;
 	int r;
 
@@ -83,17 +114,17 @@ static int dedup(struct data_index *ix, const struct ik_buf *out, size_t off, si
 		if (r < 0)
 			return r;
 	}
-	for (k = hash & (ix->n_slots - 1); ix->slots[k].offset; k = (k + 1) & (ix->n_slots - 1)) {
+	for (k = hash & (ix->n_slots - 1); ix->slots[k].header; k = (k + 1) & (ix->n_slots - 1)) {
 		const struct slot *sl = &ix->slots[k];
 
-		if (sl->hash == hash && sl->len == len &&
-		    memcmp(out->data + sl->offset - 1, out->data + off, len) == 0) {
+		if (sl->hash == hash && sl->size == size &&
+		    padded_equal(igvm_header_blob(f, &f->headers[sl->header - 1]), blob)) {
 			*ret_found = true;
-			*ret_off = sl->offset - 1;
+			*ret_header = sl->header - 1;
 			return 0;
 		}
 	}
-	ix->slots[k] = (struct slot){ hash, (uint32_t)off + 1, len };
+	ix->slots[k] = (struct slot){ hash, (uint32_t)h + 1, size };
 	ix->used++;
 	*ret_found = false;
 	return 0;
@@ -150,38 +181,36 @@ static bool zero_may_be_omitted(uint32_t type)
 	return type == IGVM_VHT_PAGE_DATA || type == IGVM_VHT_PARAMETER_AREA;
 }
 
-int igvm_write_opts(const struct igvm_file *f, const struct igvm_read_opts *opts,
-		    struct ik_buf *out, struct ik_diag *d)
+/* Where each header's data goes: the plan the headers and the data pass share. */
+struct data_plan {
+	uint32_t *offsets; /* file_offset per header (0 = none / zeros) */
+	uint8_t *first;	   /* 1 when header i is the first to carry its contents */
+	uint64_t data_len; /* bytes of file data (before the 1-byte minimum) */
+};
+
+static void plan_release(struct data_plan *pl)
+{
+	free(pl->offsets);
+	free(pl->first);
+}
+
+/* Lays out the data section after DATA_START without touching any bytes but the blobs'. */
+static int plan_data(const struct igvm_file *f, uint64_t data_start, struct data_plan *pl,
+		     struct ik_diag *d)
 {
 	struct data_index ix = { 0 };
-	struct ik_buf data; /* the data section, offsets relative to the file */
-	uint32_t fixed_size = igvm_fixed_header_size(f->format_version);
-	uint64_t vh_size = 0, data_start;
-	size_t start_len = out->len;
-	uint32_t *offsets = NULL;
-	int r;
+	size_t n = f->n_headers ? f->n_headers : 1;
+	int r = 0;
 
-	r = igvm_validate(f, opts, d);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < f->n_headers; i++)
-		vh_size += 8 + ik_align_up(igvm_header_desc(f->headers[i].type)->body_size, 8);
-	data_start = fixed_size + vh_size;
-	if (data_start >= UINT32_MAX)
-		return ik_fail(d, -EFBIG, "%zu headers need 0x%" PRIx64 " bytes, more than an IGVM "
-					  "file can hold",
-			       f->n_headers, vh_size);
-
-	/* Lay out the data section; the buffer starts at file offset data_start. */
-	ik_buf_init(&data, UINT32_MAX - data_start);
-	offsets = calloc(f->n_headers ? f->n_headers : 1, sizeof(*offsets));
-	if (!offsets)
+	pl->offsets = calloc(n, sizeof(*pl->offsets));
+	pl->first = calloc(n, sizeof(*pl->first));
+	pl->data_len = 0;
+	if (!pl->offsets || !pl->first)
 		return ik_fail(d, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < f->n_headers && r == 0; i++) {
 		const struct igvm_header *h = &f->headers[i];
 		const struct igvm_blob *blob = igvm_header_blob(f, h);
 		uint64_t size;
-		size_t at = data.len;
 		size_t existing;
 		bool found;
 
@@ -195,102 +224,180 @@ int igvm_write_opts(const struct igvm_file *f, const struct igvm_read_opts *opts
 				       i, igvm_header_name(h->type), blob->len, size);
 			break;
 		}
-		if (size > UINT32_MAX - data_start - at) {
+		if (size > UINT32_MAX - data_start - pl->data_len) {
 			r = ik_fail_at(d, -EFBIG, "file data",
 				       "header %zu (%s) needs 0x%" PRIx64 " bytes of data, more than "
 				       "an IGVM file can hold",
 				       i, igvm_header_name(h->type), size);
 			break;
 		}
-		r = ik_buf_append(&data, blob->bytes, blob->len);
-		if (r == 0)
-			r = ik_buf_append_zero(&data, (size_t)size - blob->len);
-		if (r < 0) {
-			r = ik_fail_at(d, r, "file data", "cannot lay out 0x%" PRIx64 " bytes for "
-							  "header %zu (%s)",
-				       size, i, igvm_header_name(h->type));
-			break;
-		}
-		if (zero_may_be_omitted(h->type) && ik_all_zero(data.data + at, (size_t)size)) {
-			data.len = at;
+		/* padding is zeros, so the padded contents are zero when the blob is */
+		if (zero_may_be_omitted(h->type) && ik_all_zero(blob->bytes, blob->len))
 			continue; /* file_offset 0: zeros */
-		}
-		r = dedup(&ix, &data, at, (size_t)size, &found, &existing);
+		r = dedup(&ix, f, i, size, &found, &existing);
 		if (r < 0) {
 			r = ik_fail(d, r, "out of memory");
 			break;
 		}
 		if (found) {
-			data.len = at;
-			offsets[i] = (uint32_t)(data_start + existing);
+			pl->offsets[i] = pl->offsets[existing];
 		} else {
-			offsets[i] = (uint32_t)(data_start + at);
+			pl->offsets[i] = (uint32_t)(data_start + pl->data_len);
+			pl->first[i] = 1;
+			pl->data_len += size;
 		}
 	}
 	free(ix.slots);
-	/* The igvm crate requires at least one data byte after the headers (igvm.md §1.8). */
-	if (r == 0 && data.len == 0)
-		r = ik_buf_append_zero(&data, 1);
-	if (r == 0 && data_start + data.len > UINT32_MAX)
-		r = ik_fail(d, -EFBIG, "file of 0x%" PRIx64 " bytes exceeds the 4 GiB IGVM limit",
-			    data_start + data.len);
+	return r;
+}
+
+/* Fixed header and variable headers (with the CRC-32) into HB. */
+static int encode_headers(const struct igvm_file *f, const struct data_plan *pl, uint32_t fixed_size,
+			  uint64_t vh_size, uint64_t total, struct ik_buf *hb, struct ik_diag *d)
+{
+	uint8_t fixed[IGVM_FIXED_HEADER_SIZE_V2] = { 0 };
+	int r;
+
+	r = ik_buf_reserve(hb, (size_t)(fixed_size + vh_size));
+	if (r < 0)
+		return ik_fail(d, r, "cannot allocate 0x%" PRIx64 " bytes of headers",
+			       fixed_size + vh_size);
+	ik_put_le32(fixed + 0x00, IGVM_MAGIC);
+	ik_put_le32(fixed + 0x04, f->format_version);
+	ik_put_le32(fixed + 0x08, fixed_size);
+	ik_put_le32(fixed + 0x0C, (uint32_t)vh_size);
+	ik_put_le32(fixed + 0x10, (uint32_t)total);
+	if (f->format_version == IGVM_FORMAT_VERSION_2) {
+		ik_put_le32(fixed + 0x18, f->architecture);
+		ik_put_le32(fixed + 0x1C, f->page_size);
+	}
+	r = ik_buf_append(hb, fixed, fixed_size);
+	for (size_t i = 0; i < f->n_headers && r == 0; i++) {
+		struct igvm_header h = f->headers[i];
+		uint8_t body[IGVM_VHS_VBS_MEASUREMENT_SIZE + 8];
+		uint32_t len = igvm_header_desc(h.type)->body_size;
+
+		set_file_offset(&h, pl->offsets[i]);
+		memset(body, 0, sizeof(body));
+		r = igvm_encode_body(&h, body, sizeof(body));
+		if (r == 0)
+			r = ik_buf_append_le32(hb, h.type);
+		if (r == 0)
+			r = ik_buf_append_le32(hb, len);
+		if (r == 0)
+			r = ik_buf_append(hb, body, (size_t)ik_align_up(len, 8));
+	}
+	if (r < 0)
+		return ik_fail(d, r, "cannot serialise the IGVM headers");
+	ik_put_le32(hb->data + 0x14, igvm_checksum(hb->data, fixed_size, hb->data + fixed_size,
+						   (size_t)vh_size));
+	return 0;
+}
+
+static int sink_zeros(const struct igvm_sink *sink, uint64_t n, struct ik_diag *d)
+{
+	while (n > 0) {
+		size_t k = n > sizeof(zeros) ? sizeof(zeros) : (size_t)n;
+		int r = sink->write(sink->ctx, zeros, k, d);
+		if (r < 0)
+			return r;
+		n -= k;
+	}
+	return 0;
+}
+
+int igvm_write_sink(const struct igvm_file *f, const struct igvm_read_opts *opts,
+		    const struct igvm_sink *sink, uint64_t *ret_size, struct ik_diag *d)
+{
+	struct data_plan pl = { 0 };
+	struct ik_buf hb; /* fixed and variable headers */
+	uint32_t fixed_size = igvm_fixed_header_size(f->format_version);
+	uint64_t vh_size = 0, data_start, total;
+	int r;
+
+	r = igvm_validate(f, opts, d);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < f->n_headers; i++)
+		vh_size += 8 + ik_align_up(igvm_header_desc(f->headers[i].type)->body_size, 8);
+	data_start = fixed_size + vh_size;
+	if (data_start >= UINT32_MAX)
+		return ik_fail(d, -EFBIG, "%zu headers need 0x%" PRIx64 " bytes, more than an IGVM "
+					  "file can hold",
+			       f->n_headers, vh_size);
+
+	ik_buf_init(&hb, (size_t)data_start);
+	r = plan_data(f, data_start, &pl, d);
 	if (r < 0)
 		goto out;
-
-	{
-		uint8_t fixed[IGVM_FIXED_HEADER_SIZE_V2] = { 0 };
-		size_t vh_at;
-
-		r = ik_buf_reserve(out, (size_t)data_start + data.len);
-		if (r < 0) {
-			r = ik_fail(d, r, "cannot allocate 0x%" PRIx64 " output bytes",
-				    data_start + data.len);
-			goto out;
-		}
-		ik_put_le32(fixed + 0x00, IGVM_MAGIC);
-		ik_put_le32(fixed + 0x04, f->format_version);
-		ik_put_le32(fixed + 0x08, fixed_size);
-		ik_put_le32(fixed + 0x0C, (uint32_t)vh_size);
-		ik_put_le32(fixed + 0x10, (uint32_t)(data_start + data.len));
-		if (f->format_version == IGVM_FORMAT_VERSION_2) {
-			ik_put_le32(fixed + 0x18, f->architecture);
-			ik_put_le32(fixed + 0x1C, f->page_size);
-		}
-		r = ik_buf_append(out, fixed, fixed_size);
-		vh_at = out->len;
-		for (size_t i = 0; i < f->n_headers && r == 0; i++) {
-			struct igvm_header h = f->headers[i];
-			uint8_t body[IGVM_VHS_VBS_MEASUREMENT_SIZE + 8];
-			uint32_t len = igvm_header_desc(h.type)->body_size;
-
-			set_file_offset(&h, offsets[i]);
-			memset(body, 0, sizeof(body));
-			r = igvm_encode_body(&h, body, sizeof(body));
-			if (r == 0)
-				r = ik_buf_append_le32(out, h.type);
-			if (r == 0)
-				r = ik_buf_append_le32(out, len);
-			if (r == 0)
-				r = ik_buf_append(out, body, (size_t)ik_align_up(len, 8));
-		}
-		if (r == 0)
-			r = ik_buf_append(out, data.data, data.len);
-		if (r < 0) {
-			out->len = start_len;
-			r = ik_fail(d, r, "cannot serialise the IGVM headers");
-			goto out;
-		}
-		ik_put_le32(out->data + start_len + 0x14,
-			    igvm_checksum(out->data + start_len, fixed_size, out->data + vh_at,
-					  (size_t)vh_size));
+	/* The igvm crate requires at least one data byte after the headers (igvm.md §1.8). */
+	total = data_start + (pl.data_len ? pl.data_len : 1);
+	if (total > UINT32_MAX) {
+		r = ik_fail(d, -EFBIG, "file of 0x%" PRIx64 " bytes exceeds the 4 GiB IGVM limit",
+			    total);
+		goto out;
 	}
+	r = encode_headers(f, &pl, fixed_size, vh_size, total, &hb, d);
+	if (r < 0)
+		goto out;
+	r = sink->write(sink->ctx, hb.data, hb.len, d);
+	ik_buf_release(&hb);
+	/* The data: each distinct contents once, in header order, straight from the store. */
+	for (size_t i = 0; i < f->n_headers && r >= 0; i++) {
+		const struct igvm_blob *blob;
+
+		if (!pl.first[i])
+			continue;
+		blob = igvm_header_blob(f, &f->headers[i]);
+		r = sink->write(sink->ctx, blob->bytes, blob->len, d);
+		if (r >= 0)
+			r = sink_zeros(sink, padded_size(f, &f->headers[i], blob) - blob->len, d);
+	}
+	if (r >= 0 && pl.data_len == 0)
+		r = sink_zeros(sink, 1, d);
+	if (r >= 0 && ret_size)
+		*ret_size = total;
 out:
-	free(offsets);
-	ik_buf_release(&data);
+	ik_buf_release(&hb);
+	plan_release(&pl);
+	return r < 0 ? r : 0;
+}
+
+static int buf_sink_write(void *ctx, const void *p, size_t n, struct ik_diag *d)
+{
+	int r = ik_buf_append(ctx, p, n);
+
+	if (r < 0)
+		return ik_fail(d, r, "cannot hold 0x%zx more output bytes in memory", n);
+	return 0;
+}
+
+int igvm_write_opts(const struct igvm_file *f, const struct igvm_read_opts *opts,
+		    struct ik_buf *out, struct ik_diag *d)
+{
+	struct igvm_sink sink = { buf_sink_write, out };
+	size_t start_len = out->len;
+	int r = igvm_write_sink(f, opts, &sink, NULL, d);
+
+	if (r < 0)
+		out->len = start_len;
 	return r;
 }
 
 int igvm_write(const struct igvm_file *f, struct ik_buf *out, struct ik_diag *d)
 {
 	return igvm_write_opts(f, NULL, out, d);
+}
+
+static int out_sink_write(void *ctx, const void *p, size_t n, struct ik_diag *d)
+{
+	return ik_out_write(ctx, p, n, d);
+}
+
+int igvm_write_out(const struct igvm_file *f, const struct igvm_read_opts *opts, struct ik_out *out,
+		   uint64_t *ret_size, struct ik_diag *d)
+{
+	struct igvm_sink sink = { out_sink_write, out };
+
+	return igvm_write_sink(f, opts, &sink, ret_size, d);
 }

@@ -124,10 +124,22 @@ int build_op_set(struct builder *b, struct op *op, const struct igvm_header *h)
 	if (!fulls)
 		return -ENOMEM;
 	b->fulls = fulls;
-	op->h.full = malloc(sizeof(*op->h.full));
-	if (!op->h.full)
+	/* One allocation holds the header and, for SNP_ID_BLOCK and VBS_MEASUREMENT, its body. */
+	struct full_header {
+		struct igvm_header h;
+		union igvm_large_body body;
+	} *full = malloc(sizeof(*full));
+	if (!full)
 		return -ENOMEM;
-	*op->h.full = *h;
+	full->h = *h;
+	if (h->type == IGVM_VHT_SNP_ID_BLOCK && h->u.snp_id_block) {
+		full->body.snp_id_block = *h->u.snp_id_block;
+		full->h.u.snp_id_block = &full->body.snp_id_block;
+	} else if (h->type == IGVM_VHT_VBS_MEASUREMENT && h->u.vbs_measurement) {
+		full->body.vbs_measurement = *h->u.vbs_measurement;
+		full->h.u.vbs_measurement = &full->body.vbs_measurement;
+	}
+	op->h.full = &full->h;
 	b->fulls[b->n_fulls++] = op->h.full;
 	return 0;
 }
@@ -208,8 +220,13 @@ int build_add_pages(struct builder *b, uint32_t platforms, uint64_t gpa, const u
 		igvm_blob_id id = IGVM_NO_BLOB;
 		int r;
 
-		if (bytes) {
-			size_t n = len - off < IGVM_PAGE_SIZE_4K ? (size_t)(len - off) : IGVM_PAGE_SIZE_4K;
+		if (bytes && len - off >= IGVM_PAGE_SIZE_4K) {
+			/* borrowed when BYTES lie in an input the model adopted, else copied */
+			r = igvm_blob_add(b->f, bytes + off, IGVM_PAGE_SIZE_4K, &id);
+			if (r < 0)
+				return r;
+		} else if (bytes) {
+			size_t n = (size_t)(len - off);
 			memcpy(page, bytes + off, n);
 			memset(page + n, 0, IGVM_PAGE_SIZE_4K - n);
 			r = igvm_blob_add(b->f, page, IGVM_PAGE_SIZE_4K, &id);
@@ -384,13 +401,13 @@ static void set_full_mask(struct igvm_header *h, uint32_t mask)
 		h->u.cca_policy.compatibility_mask = mask;
 		break;
 	case IGVM_VHT_SNP_ID_BLOCK:
-		h->u.snp_id_block.compatibility_mask = mask;
+		h->u.snp_id_block->compatibility_mask = mask;
 		break;
 	case IGVM_VHT_ERROR_RANGE:
 		h->u.error_range.compatibility_mask = mask;
 		break;
 	case IGVM_VHT_VBS_MEASUREMENT:
-		h->u.vbs_measurement.compatibility_mask = mask;
+		h->u.vbs_measurement->compatibility_mask = mask;
 		break;
 	default:
 		break;
@@ -531,8 +548,13 @@ static int merge_phase(struct builder *b, enum build_phase phase)
 		op_header(&op.h, &out);
 		r = igvm_file_append(b->f, &out);
 	}
-	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++)
+	/* The phase's ops are in the model now: free them before the next phase and validation
+	 * (a large payload makes several hundred thousand). */
+	for (int p = 0; p < LAYOUT_PLATFORM_COUNT; p++) {
 		free(ix[p].v);
+		free(b->ops[p][phase].v);
+		b->ops[p][phase] = (struct op_list){ 0 };
+	}
 	return r;
 }
 
@@ -789,17 +811,27 @@ int build_raw(struct builder *b, const struct layout_component *comp)
 		return layout_fail_at(b->d, -EINVAL, &comp->file_mark, "component '%s': file '%s' is empty",
 				      comp->name, comp->file);
 	}
+	/* the model keeps the mapping: its pages are borrowed, not copied */
+	const uint8_t *data = fb.data;
+	size_t data_len = fb.len;
+	struct ik_file_bytes mapping = fb;
+	r = igvm_file_adopt(b->f, &fb);
+	if (r < 0) {
+		ik_file_release(&fb);
+		return r;
+	}
 	/* the file, then zero pages up to size */
-	r = build_add_pages(b, platforms, comp->address, fb.data, fb.len,
+	r = build_add_pages(b, platforms, comp->address, data, data_len,
 			    kinds[comp->page_kind].flags, kinds[comp->page_kind].data_type, comp);
 	if (r >= 0) {
-		uint64_t done = ik_align_up(fb.len, IGVM_PAGE_SIZE_4K);
+		uint64_t done = ik_align_up(data_len, IGVM_PAGE_SIZE_4K);
 		if (size > done)
 			r = build_add_pages(b, platforms, comp->address + done, NULL, size - done,
 					    kinds[comp->page_kind].flags,
 					    kinds[comp->page_kind].data_type, comp);
 	}
-	ik_file_release(&fb);
+	/* every page is hashed now; it is read again when written and measured */
+	ik_file_evict(&mapping);
 	return r;
 }
 
@@ -997,6 +1029,8 @@ int layout_build(const struct layout *l, struct igvm_file **ret, struct layout_w
 	}
 	if (r < 0)
 		goto out;
+	/* The inputs are read again when the model is written and measured. */
+	igvm_file_evict_sources(b.f);
 	r = build_param_areas(&b);
 	if (r >= 0)
 		r = add_policies(&b);

@@ -19,9 +19,9 @@ enum build_phase {
 
 /*
  * The header of an op, compact: the bodies the assembler makes and merges are
- * kept inline (a full struct igvm_header is ~900 bytes because of the VBS
- * measurement body, and a large payload makes hundreds of thousands of ops);
- * any other type, passed through from an IGVM input, lives in FULL.
+ * kept inline (a large payload makes an op per page and platform, hundreds of
+ * thousands); any other type, passed through from an IGVM input, lives in
+ * FULL (with its out-of-line body, if any, in the same allocation).
  */
 struct op_hdr {
 	uint32_t type;

@@ -175,8 +175,16 @@ static int add_segments(struct builder *b, const struct layout_component *comp, 
 		for (size_t k = i; k < j; k++)
 			memcpy(buf + (img->segments[k].paddr - start), img->segments[k].data,
 			       (size_t)img->segments[k].filesz);
-		int r = build_add_pages(b, platforms, start, buf, end - start, 0,
-					IGVM_PAGE_DATA_TYPE_NORMAL, comp);
+		/* the model keeps the laid-out run; its pages borrow from it instead of copying */
+		struct ik_file_bytes run = { .data = buf, .len = (size_t)(end - start), .owned = buf };
+		const uint8_t *laid = TAKE_PTR(buf);
+		int r = igvm_file_adopt(b->f, &run);
+		if (r < 0) {
+			ik_file_release(&run);
+			return r;
+		}
+		r = build_add_pages(b, platforms, start, laid, end - start, 0,
+				    IGVM_PAGE_DATA_TYPE_NORMAL, comp);
 		if (r < 0)
 			return r;
 		i = j;

@@ -35,7 +35,7 @@ static int find_area(const struct area_map *m, size_t n, uint32_t from, uint32_t
 	return -ENOENT;
 }
 
-/* Copies the header's data blob into the output store. */
+/* The header's data blob in the output store (borrowed from the adopted input mapping). */
 static int copy_blob(struct builder *b, const struct igvm_file *in, struct igvm_header *h)
 {
 	const struct igvm_blob *blob = igvm_blob_get(in, h->data);
@@ -78,6 +78,10 @@ int build_igvm_input(struct builder *b, const struct layout_component *comp)
 	r = igvm_read_file(comp->file, NULL, &in, b->d);
 	if (r < 0)
 		return ik_diag_file(b->d, comp->file, r);
+	/* the output model keeps the input's mapping, so its data is borrowed, not copied */
+	r = igvm_file_adopt_sources(b->f, in);
+	if (r < 0)
+		return r;
 	for (int i = 0; i < 32; i++)
 		map[i] = -1;
 	for (size_t i = 0; i < in->n_headers; i++) {

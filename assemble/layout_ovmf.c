@@ -286,6 +286,20 @@ int build_ovmf(struct builder *b, const struct layout_component *comp)
 		ik_file_release(&fb);
 		return ik_diag_file(b->d, comp->file, r);
 	}
+	/* The model keeps the ROM bytes its pages borrow: the seeded copy, or the file's mapping. */
+	if (seeded) {
+		struct ik_file_bytes copy = { .data = seeded, .len = fb.len, .owned = seeded };
+		r = igvm_file_adopt(b->f, &copy);
+		if (r >= 0)
+			seeded = NULL; /* owned by the model now */
+	} else {
+		r = igvm_file_adopt(b->f, &fb);
+	}
+	if (r < 0) {
+		ovmf_rom_free(TAKE_PTR(rom));
+		ik_file_release(&fb);
+		return r;
+	}
 	o.rom = rom;
 	r = ovmf_require_table(rom, b->d);
 	if (r < 0)

@@ -184,6 +184,18 @@ static int check_id_blocks(struct igvm_file *f, const struct regen_opts *o, stru
 	return 0;
 }
 
+/* Whether blobs A and B hold the same bytes (IGVM_NO_BLOB holds none). */
+static bool same_blob_bytes(const struct igvm_file *f, igvm_blob_id a, igvm_blob_id b)
+{
+	const struct igvm_blob *x = igvm_blob_get(f, a), *y = igvm_blob_get(f, b);
+
+	if (a == b)
+		return true;
+	if (!x || !y)
+		return false;
+	return x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
+}
+
 int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_store *ret,
 	       struct ik_diag *d)
 {
@@ -257,7 +269,8 @@ int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_sto
 			if (assigned[h] && assigned[h] != id)
 				return ik_fail(d, -ENOTSUP, "header %zu (PAGE_DATA) is shared by platforms whose stores lie differently",
 					       h);
-			if (!assigned[h] && orig[h] != id)
+			/* by contents: a model read from a file shares blobs by file offset only */
+			if (!assigned[h] && !same_blob_bytes(f, orig[h], id))
 				st.pages_changed++;
 			assigned[h] = id;
 			f->headers[h].data = id;

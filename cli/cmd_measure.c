@@ -328,17 +328,17 @@ static int check_id_block(const struct igvm_file *f, const struct measure_result
 		const struct igvm_header *h = &f->headers[i];
 
 		if (h->type != IGVM_VHT_SNP_ID_BLOCK ||
-		    !(h->u.snp_id_block.compatibility_mask & res->compatibility_mask))
+		    !(h->u.snp_id_block->compatibility_mask & res->compatibility_mask))
 			continue;
-		if (memcmp(h->u.snp_id_block.ld, res->digest, 48) != 0) {
-			ik_hex_encode(h->u.snp_id_block.ld, 48, hex);
+		if (memcmp(h->u.snp_id_block->ld, res->digest, 48) != 0) {
+			ik_hex_encode(h->u.snp_id_block->ld, 48, hex);
 			fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK) expects launch digest %s, which"
 				" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
 				" skips the check)\n", CMD, i, hex);
 			return IK_EXIT_MISMATCH;
 		}
 		ik_diag_init(&d);
-		r = snp_id_block_verify(&h->u.snp_id_block, res->has_policy ? res->policy : 0, &d);
+		r = snp_id_block_verify(h->u.snp_id_block, res->has_policy ? res->policy : 0, &d);
 		if (r < 0) {
 			fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s: %s\n", CMD, i, d.place,
 				d.msg);

@@ -126,6 +126,7 @@ int cmd_sign_id_block(int argc, char **argv)
 	struct sign_secret_source secret = { NULL, NULL };
 	const char *output = NULL, *ld_hex = NULL, *block_out = NULL, *auth_out = NULL;
 	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
+	struct igvm_vhs_snp_id_block body; /* the block signed for --launch-digest */
 	struct igvm_header h;
 	struct ik_buf out;
 	struct ik_diag d;
@@ -233,6 +234,8 @@ int cmd_sign_id_block(int argc, char **argv)
 
 	ik_diag_init(&d);
 	memset(&h, 0, sizeof(h));
+	memset(&body, 0, sizeof(body));
+	h.u.snp_id_block = &body;
 	if (ld_hex) {
 		_cleanup_(EVP_PKEY_freep) EVP_PKEY *id_key = NULL;
 		_cleanup_(EVP_PKEY_freep) EVP_PKEY *author_key = NULL;
@@ -247,7 +250,7 @@ int cmd_sign_id_block(int argc, char **argv)
 		if (r >= 0 && o.author_key)
 			r = snp_key_load(o.author_key, o.secret, &author_key, &d);
 		if (r >= 0)
-			r = snp_id_block_sign(&id, id_key, author_key, &h.u.snp_id_block, &d);
+			r = snp_id_block_sign(&id, id_key, author_key, h.u.snp_id_block, &d);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
 		memcpy(ld, id.ld, 48);
@@ -266,7 +269,7 @@ int cmd_sign_id_block(int argc, char **argv)
 				h = f->headers[i];
 		for (size_t i = 0; i < f->n_headers; i++)
 			if (f->headers[i].type == IGVM_VHT_GUEST_POLICY &&
-			    (f->headers[i].u.guest_policy.compatibility_mask & h.u.snp_id_block.compatibility_mask))
+			    (f->headers[i].u.guest_policy.compatibility_mask & h.u.snp_id_block->compatibility_mask))
 				o.policy = f->headers[i].u.guest_policy.policy;
 		ik_buf_init(&out, 0);
 		r = igvm_write(f, &out, &d);
@@ -277,13 +280,13 @@ int cmd_sign_id_block(int argc, char **argv)
 			return cli_error_diag(CMD, &d, r);
 	}
 	if (block_out) {
-		struct snp_id_block id = { .version = SNP_ID_BLOCK_VERSION, .guest_svn = h.u.snp_id_block.guest_svn,
+		struct snp_id_block id = { .version = SNP_ID_BLOCK_VERSION, .guest_svn = h.u.snp_id_block->guest_svn,
 					   .policy = o.policy };
 		uint8_t block[SNP_ID_BLOCK_SIZE];
 
-		memcpy(id.ld, h.u.snp_id_block.ld, 48);
-		memcpy(id.family_id, h.u.snp_id_block.family_id, 16);
-		memcpy(id.image_id, h.u.snp_id_block.image_id, 16);
+		memcpy(id.ld, h.u.snp_id_block->ld, 48);
+		memcpy(id.family_id, h.u.snp_id_block->family_id, 16);
+		memcpy(id.image_id, h.u.snp_id_block->image_id, 16);
 		snp_id_block_encode(&id, block);
 		r = write_base64(block_out, block, sizeof(block), &d);
 		if (r < 0)
@@ -292,7 +295,7 @@ int cmd_sign_id_block(int argc, char **argv)
 	if (auth_out) {
 		uint8_t auth[SNP_ID_AUTH_SIZE];
 
-		snp_id_auth_encode(&h.u.snp_id_block, auth);
+		snp_id_auth_encode(h.u.snp_id_block, auth);
 		r = write_base64(auth_out, auth, sizeof(auth), &d);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);

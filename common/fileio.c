@@ -152,6 +152,13 @@ void ik_file_release(struct ik_file_bytes *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void ik_file_evict(const struct ik_file_bytes *f)
+{
+	/* read-only private mapping never written: DONTNEED loses nothing */
+	if (f->map && f->len)
+		(void)madvise(f->map, f->len, MADV_DONTNEED);
+}
+
 static mode_t current_umask(void)
 {
 	mode_t m = umask(0);
@@ -236,6 +243,9 @@ int ik_out_commit(struct ik_out *o, struct ik_diag *d)
 
 void ik_out_abort(struct ik_out *o)
 {
+	/* A zeroed ik_out was never opened: its fd 0 is not ours to close. */
+	if (!o->path && !o->tmp_path)
+		return;
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;

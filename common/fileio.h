@@ -41,6 +41,13 @@ struct ik_file_bytes {
  */
 int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d);
 void ik_file_release(struct ik_file_bytes *f);
+/*
+ * Drops the pages of a mapped input from this process's resident set (they
+ * stay in the page cache and are mapped again on the next access), so a
+ * program reading a large input in several passes holds it resident during
+ * one pass at a time.  Nothing for inputs read into memory.
+ */
+void ik_file_evict(const struct ik_file_bytes *f);
 
 /* An output being written; commit renames it into place, abort removes it. */
 struct ik_out {

@@ -360,6 +360,7 @@ int snp_id_block_add_to_igvm(struct igvm_file *f, const struct snp_id_block_opts
 	struct measure_opts mo = o->measure;
 	struct measure_result res;
 	struct snp_id_block id;
+	struct igvm_vhs_snp_id_block body; /* igvm_file_append copies it */
 	struct igvm_header h;
 	uint32_t mask;
 	int r;
@@ -392,17 +393,18 @@ int snp_id_block_add_to_igvm(struct igvm_file *f, const struct snp_id_block_opts
 
 	memset(&h, 0, sizeof(h));
 	h.type = IGVM_VHT_SNP_ID_BLOCK;
-	r = snp_id_block_sign(&id, id_key, author_key, &h.u.snp_id_block, d);
+	h.u.snp_id_block = &body;
+	r = snp_id_block_sign(&id, id_key, author_key, h.u.snp_id_block, d);
 	if (r < 0)
 		return r;
-	h.u.snp_id_block.compatibility_mask = mask;
+	h.u.snp_id_block->compatibility_mask = mask;
 
 	/* QEMU accepts one ID block per launch: replace the SNP one, else append it. */
 	for (size_t i = 0; i < f->n_headers; i++) {
 		struct igvm_header *g = &f->headers[i];
 
-		if (g->type == IGVM_VHT_SNP_ID_BLOCK && (g->u.snp_id_block.compatibility_mask & mask)) {
-			*g = h;
+		if (g->type == IGVM_VHT_SNP_ID_BLOCK && (g->u.snp_id_block->compatibility_mask & mask)) {
+			*g->u.snp_id_block = body; /* into the file's own copy */
 			goto done;
 		}
 	}

@@ -8,9 +8,12 @@
  * Usage: test_igvm [CORPUS_DIR]  (with a directory, also writes the files it
  * builds there, as fuzz seeds).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -27,12 +30,25 @@
 
 /* ---- model builders ---- */
 
+/* Out-of-line bodies of the headers built here (igvm_file_append copies them). */
+static union igvm_large_body large_bodies[32];
+static size_t n_large_bodies;
+
 static struct igvm_header hdr(uint32_t type)
 {
 	struct igvm_header h;
 
 	memset(&h, 0, sizeof(h));
 	h.type = type;
+	if (igvm_body_out_of_line(type)) {
+		union igvm_large_body *b = &large_bodies[n_large_bodies++ % IK_ARRAY_SIZE(large_bodies)];
+
+		memset(b, 0, sizeof(*b));
+		if (type == IGVM_VHT_SNP_ID_BLOCK)
+			h.u.snp_id_block = &b->snp_id_block;
+		else
+			h.u.vbs_measurement = &b->vbs_measurement;
+	}
 	return h;
 }
 
@@ -346,19 +362,19 @@ static struct igvm_file *full_x64_model(void)
 	h.u.error_range.size_bytes = PAGE;
 	add(f, h);
 	h = hdr(IGVM_VHT_SNP_ID_BLOCK);
-	h.u.snp_id_block.compatibility_mask = 0x1;
-	h.u.snp_id_block.version = 1;
-	h.u.snp_id_block.id_key_algorithm = 1;
-	h.u.snp_id_block.id_public_key.curve = 2;
-	memset(h.u.snp_id_block.ld, 0xAB, sizeof(h.u.snp_id_block.ld));
-	memset(h.u.snp_id_block.id_public_key.qx, 0x01, 48);
+	h.u.snp_id_block->compatibility_mask = 0x1;
+	h.u.snp_id_block->version = 1;
+	h.u.snp_id_block->id_key_algorithm = 1;
+	h.u.snp_id_block->id_public_key.curve = 2;
+	memset(h.u.snp_id_block->ld, 0xAB, sizeof(h.u.snp_id_block->ld));
+	memset(h.u.snp_id_block->id_public_key.qx, 0x01, 48);
 	add(f, h);
 	h = hdr(IGVM_VHT_VBS_MEASUREMENT);
-	h.u.vbs_measurement.compatibility_mask = 0x8;
-	h.u.vbs_measurement.version = 1;
-	h.u.vbs_measurement.boot_digest_algo = 1;
-	h.u.vbs_measurement.signing_algo = 1;
-	memset(h.u.vbs_measurement.boot_measurement_digest, 0x5A, 32);
+	h.u.vbs_measurement->compatibility_mask = 0x8;
+	h.u.vbs_measurement->version = 1;
+	h.u.vbs_measurement->boot_digest_algo = 1;
+	h.u.vbs_measurement->signing_algo = 1;
+	memset(h.u.vbs_measurement->boot_measurement_digest, 0x5A, 32);
 	add(f, h);
 	/* A second SNP vCPU. */
 	add(f, vp_context(VMSA_GPA - PAGE, 0x1, 1, f->headers[14].data)); /* base header 10 */
@@ -401,8 +417,9 @@ static bool same_headers(const struct igvm_file *a, const struct igvm_file *b)
 		fields = igvm_header_fields(x.type, &n);
 		for (size_t k = 0; k < n; k++)
 			if (fields[k].flags & IGVM_FIELD_F_FILE_OFFSET) {
-				memset((uint8_t *)&x.u + fields[k].host_offset, 0, fields[k].size);
-				memset((uint8_t *)&y.u + fields[k].host_offset, 0, fields[k].size);
+				/* only inline bodies have file offsets: X and Y are copies */
+				memset((uint8_t *)igvm_field_bytes(&x, &fields[k]), 0, fields[k].size);
+				memset((uint8_t *)igvm_field_bytes(&y, &fields[k]), 0, fields[k].size);
 			}
 		if (igvm_encode_body(&x, bx, sizeof(bx)) < 0 || igvm_encode_body(&y, by, sizeof(by)) < 0 ||
 		    memcmp(bx, by, sizeof(bx)) != 0) {
@@ -672,34 +689,34 @@ static struct igvm_header id_block(void)
 {
 	struct igvm_header h = hdr(IGVM_VHT_SNP_ID_BLOCK);
 
-	h.u.snp_id_block.compatibility_mask = 0x1;
-	h.u.snp_id_block.version = 1;
-	h.u.snp_id_block.id_key_algorithm = 1;
-	h.u.snp_id_block.id_public_key.curve = 2;
+	h.u.snp_id_block->compatibility_mask = 0x1;
+	h.u.snp_id_block->version = 1;
+	h.u.snp_id_block->id_key_algorithm = 1;
+	h.u.snp_id_block->id_public_key.curve = 2;
 	return h;
 }
-static void m_id_mask(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.compatibility_mask = 0x3; add(f, h); }
+static void m_id_mask(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->compatibility_mask = 0x3; add(f, h); }
 static void m_id_twice(struct igvm_file *f) { add(f, id_block()); add(f, id_block()); }
-static void m_id_version(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.version = 2; add(f, h); }
-static void m_id_alg(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.id_key_algorithm = 0; add(f, h); }
-static void m_id_curve(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.id_public_key.curve = 1; add(f, h); }
-static void m_id_author_flag(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.author_key_enabled = 2; add(f, h); }
-static void m_id_author_fields(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.author_public_key.qx[0] = 1; add(f, h); }
-static void m_id_author_alg(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.author_key_enabled = 1; h.u.snp_id_block.author_public_key.curve = 2; add(f, h); }
-static void m_id_reserved(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block.reserved[1] = 1; add(f, h); }
+static void m_id_version(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->version = 2; add(f, h); }
+static void m_id_alg(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->id_key_algorithm = 0; add(f, h); }
+static void m_id_curve(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->id_public_key.curve = 1; add(f, h); }
+static void m_id_author_flag(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->author_key_enabled = 2; add(f, h); }
+static void m_id_author_fields(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->author_public_key.qx[0] = 1; add(f, h); }
+static void m_id_author_alg(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->author_key_enabled = 1; h.u.snp_id_block->author_public_key.curve = 2; add(f, h); }
+static void m_id_reserved(struct igvm_file *f) { struct igvm_header h = id_block(); h.u.snp_id_block->reserved[1] = 1; add(f, h); }
 
 static struct igvm_header vbs_meas(void)
 {
 	struct igvm_header h = hdr(IGVM_VHT_VBS_MEASUREMENT);
 
-	h.u.vbs_measurement.compatibility_mask = 0x8;
-	h.u.vbs_measurement.boot_digest_algo = 1;
-	h.u.vbs_measurement.signing_algo = 1;
+	h.u.vbs_measurement->compatibility_mask = 0x8;
+	h.u.vbs_measurement->boot_digest_algo = 1;
+	h.u.vbs_measurement->signing_algo = 1;
 	return h;
 }
-static void m_vbsm_mask(struct igvm_file *f) { struct igvm_header h = vbs_meas(); h.u.vbs_measurement.compatibility_mask = 0x9; add(f, h); }
-static void m_vbsm_digest(struct igvm_file *f) { struct igvm_header h = vbs_meas(); h.u.vbs_measurement.boot_digest_algo = 0; add(f, h); }
-static void m_vbsm_sign(struct igvm_file *f) { struct igvm_header h = vbs_meas(); h.u.vbs_measurement.signing_algo = 2; add(f, h); }
+static void m_vbsm_mask(struct igvm_file *f) { struct igvm_header h = vbs_meas(); h.u.vbs_measurement->compatibility_mask = 0x9; add(f, h); }
+static void m_vbsm_digest(struct igvm_file *f) { struct igvm_header h = vbs_meas(); h.u.vbs_measurement->boot_digest_algo = 0; add(f, h); }
+static void m_vbsm_sign(struct igvm_file *f) { struct igvm_header h = vbs_meas(); h.u.vbs_measurement->signing_algo = 2; add(f, h); }
 
 static void m_overlap_pages(struct igvm_file *f) { add(f, page_data(0x1000, 0x2, IGVM_NO_BLOB, 0, 0)); }
 static void m_overlap_insert(struct igvm_file *f) { add(f, page_data(0x10000, 0x4, IGVM_NO_BLOB, 0, 0)); }
@@ -1088,6 +1105,227 @@ static void test_helpers(void)
 	igvm_file_free(f);
 }
 
+
+/* ---- streaming writer, borrowed blobs, lazy content index ---- */
+
+/* A fresh directory for the files a test writes ($TMPDIR or /tmp). */
+static void make_tmp_dir(char *dir, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(dir, len, "%s/igvmkit-test-igvm-XXXXXX", t && t[0] ? t : "/tmp");
+	IK_CHECK(mkdtemp(dir) != NULL);
+}
+
+/* Number of entries in DIR besides . and .. */
+static size_t dir_entries(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!dp)
+		return 0;
+	while ((e = readdir(dp)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/* The streaming writer into an atomic output makes the igvm.md §1.13 golden bytes. */
+static void test_stream_golden(void)
+{
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	struct ik_file_bytes back;
+	struct ik_out o;
+	struct ik_diag d;
+	char dir[512], path[600];
+	uint64_t size = 0;
+
+	make_tmp_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/golden.igvm", dir);
+	add(f, platform(IGVM_PLATFORM_NATIVE, 0x1, 0));
+	add(f, page_data(0x1000, 0x1, fill_page(f, 0x01), 0, 0));
+	ik_diag_init(&d);
+	IK_CHECK(ik_out_open(&o, path, &d) == 0);
+	IK_CHECK(igvm_write_out(f, NULL, &o, &size, &d) == 0);
+	IK_CHECK_EQ_U64(size, 0x1050);
+	IK_CHECK(ik_out_commit(&o, &d) == 0);
+	ik_out_abort(&o);
+	IK_CHECK(ik_file_load(path, 0, &back, &d) == 0);
+	IK_CHECK_EQ_U64(back.len, 0x1050);
+	IK_CHECK(back.len == 0x1050 && memcmp(back.data, golden_headers, sizeof(golden_headers)) == 0);
+	for (size_t i = 0x50; i < back.len; i++)
+		if (back.data[i] != 0x01) {
+			IK_CHECK(!"golden data page is 0x01 throughout");
+			break;
+		}
+	ik_file_release(&back);
+	unlink(path);
+	rmdir(dir);
+	igvm_file_free(f);
+}
+
+/* Fails once more than *CTX bytes have been written: a full disk. */
+static int short_sink(void *ctx, const void *p, size_t n, struct ik_diag *d)
+{
+	size_t *left = ctx;
+
+	(void)p;
+	if (n > *left)
+		return ik_fail(d, -ENOSPC, "no space left");
+	*left -= n;
+	return 0;
+}
+
+/* A failing write reports the sink's error and, into an atomic output, leaves no file. */
+static void test_stream_failures(void)
+{
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	size_t left = 0x60; /* the headers fit, the data page does not */
+	struct igvm_sink sink = { short_sink, &left };
+	struct ik_buf out;
+	struct ik_out o;
+	struct ik_diag d;
+	char dir[512], path[600];
+
+	add(f, platform(IGVM_PLATFORM_NATIVE, 0x1, 0));
+	add(f, page_data(0x1000, 0x1, fill_page(f, 0x01), 0, 0));
+	ik_diag_init(&d);
+	IK_CHECK(igvm_write_sink(f, NULL, &sink, NULL, &d) == -ENOSPC);
+	IK_CHECK(strstr(d.msg, "no space left") != NULL);
+
+	/* an invalid model (a page for an undeclared platform) fails before writing anything */
+	add(f, page_data(0x2000, 0x2, IGVM_NO_BLOB, 0, 0));
+	make_tmp_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/bad.igvm", dir);
+	ik_diag_init(&d);
+	IK_CHECK(ik_out_open(&o, path, &d) == 0);
+	IK_CHECK(igvm_write_out(f, NULL, &o, NULL, &d) == -EBADMSG);
+	ik_out_abort(&o);
+	IK_CHECK(access(path, F_OK) != 0);
+	IK_CHECK_EQ_U64(dir_entries(dir), 0);
+	rmdir(dir);
+
+	/* the buffer convenience leaves the buffer as it was */
+	ik_buf_init(&out, 0);
+	IK_CHECK(ik_buf_append(&out, "x", 1) == 0);
+	IK_CHECK(igvm_write(f, &out, &d) == -EBADMSG);
+	IK_CHECK_EQ_U64(out.len, 1);
+	ik_buf_release(&out);
+	igvm_file_free(f);
+}
+
+/*
+ * A model whose blobs borrow an adopted input mapping writes the same bytes
+ * as one holding copies, and identical contents are stored once either way,
+ * including a short blob equal to a full page once zero-padded.
+ */
+static void test_borrowed_blobs(void)
+{
+	struct igvm_file *copied = igvm_file_new(IGVM_FORMAT_VERSION_2, IGVM_ARCH_X64);
+	struct igvm_file *borrowed = igvm_file_new(IGVM_FORMAT_VERSION_2, IGVM_ARCH_X64);
+	struct igvm_file *g = NULL;
+	struct igvm_file *fs[2] = { copied, borrowed };
+	uint8_t *input = calloc(1, 4 * PAGE);
+	struct ik_file_bytes fb;
+	struct ik_buf out[2];
+	struct ik_diag d;
+	char dir[512], path[600];
+	FILE *fp;
+
+	/* the input: page A, page B, page A again, then a page whose first 100 bytes are 0x33 */
+	memset(input, 0x11, PAGE);
+	memset(input + PAGE, 0x22, PAGE);
+	memset(input + 2 * PAGE, 0x11, PAGE);
+	memset(input + 3 * PAGE, 0x33, 100);
+	make_tmp_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/input.bin", dir);
+	fp = fopen(path, "wb");
+	IK_CHECK(fp && fwrite(input, 1, 4 * PAGE, fp) == 4 * PAGE);
+	if (fp)
+		fclose(fp);
+	ik_diag_init(&d);
+	IK_CHECK(ik_file_load(path, 0, &fb, &d) == 0);
+	IK_CHECK(fb.map != NULL);
+	{
+		const uint8_t *mapped = fb.data;
+		const uint8_t *bytes[2] = { input, mapped };
+
+		IK_CHECK(igvm_file_adopt(borrowed, &fb) == 0);
+		IK_CHECK(fb.data == NULL && borrowed->n_sources == 1);
+		for (int k = 0; k < 2; k++) {
+			struct igvm_file *f = fs[k];
+			igvm_blob_id ids[5];
+
+			add(f, platform(IGVM_PLATFORM_SEV_SNP, 0x1, 0));
+			for (int i = 0; i < 3; i++)
+				ids[i] = blob(f, bytes[k] + (size_t)i * PAGE, PAGE);
+			ids[3] = blob(f, bytes[k] + 3 * PAGE, 100);  /* short: zero-padded on disk */
+			ids[4] = blob(f, bytes[k] + 3 * PAGE, PAGE); /* the same once padded */
+			IK_CHECK(ids[0] == ids[2]);		     /* the store deduplicates */
+			IK_CHECK(ids[3] != ids[4]);
+			for (int i = 0; i < 5; i++)
+				add(f, page_data(0x10000 + (uint64_t)i * PAGE, 0x1, ids[i], 0, 0));
+			/* borrowed (no copy) exactly when the bytes lie in the adopted mapping */
+			for (int i = 0; i < 5; i++) {
+				const struct igvm_blob *b = igvm_blob_get(f, ids[i]);
+				IK_CHECK(b && (k == 1 ? b->owned == NULL : b->owned == b->bytes));
+			}
+			IK_CHECK(write_model(f, &out[k], &d) == 0);
+		}
+	}
+	IK_CHECK(out[0].len == out[1].len && memcmp(out[0].data, out[1].data, out[0].len) == 0);
+	/* fixed 32, platform 8 + 16, 5 pages 8 + 24 each, then pages A, B and the 0x33 page only */
+	IK_CHECK_EQ_U64(out[1].len, 32 + 24 + 5 * 32 + 3 * PAGE);
+	IK_CHECK(igvm_read(out[1].data, out[1].len, NULL, &g, &d) == 0);
+	if (g) {
+		IK_CHECK_EQ_U64(g->headers[3].u.page_data.file_offset, g->headers[1].u.page_data.file_offset);
+		IK_CHECK_EQ_U64(g->headers[5].u.page_data.file_offset, g->headers[4].u.page_data.file_offset);
+		/* headers sharing file data share a blob; no content index until one is needed */
+		IK_CHECK(g->headers[3].data == g->headers[1].data);
+		IK_CHECK(g->index == NULL);
+		{
+			uint8_t page[PAGE];
+			igvm_blob_id id = IGVM_NO_BLOB;
+
+			memset(page, 0x22, sizeof(page));
+			IK_CHECK(igvm_blob_add(g, page, sizeof(page), &id) == 0);
+			IK_CHECK(id == g->headers[2].data); /* found among the blobs read */
+			IK_CHECK(g->index != NULL);
+		}
+	}
+	igvm_file_free(g);
+	for (int k = 0; k < 2; k++) {
+		ik_buf_release(&out[k]);
+		igvm_file_free(fs[k]);
+	}
+	unlink(path);
+	rmdir(dir);
+	free(input);
+}
+
+/* Headers stay small (large bodies live out of line, copied by igvm_file_append). */
+static void test_header_size(void)
+{
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	struct igvm_vhs_snp_id_block body;
+	struct igvm_header h;
+
+	IK_CHECK(sizeof(struct igvm_header) <= 64);
+	memset(&body, 0, sizeof(body));
+	memset(&h, 0, sizeof(h));
+	h.type = IGVM_VHT_SNP_ID_BLOCK;
+	IK_CHECK(igvm_file_append(f, &h) == -EINVAL); /* no body */
+	h.u.snp_id_block = &body;
+	body.guest_svn = 7;
+	IK_CHECK(igvm_file_append(f, &h) == 0);
+	body.guest_svn = 8;
+	IK_CHECK(f->headers[0].u.snp_id_block != &body && f->headers[0].u.snp_id_block->guest_svn == 7);
+	igvm_file_free(f);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -1102,5 +1340,9 @@ int main(int argc, char **argv)
 	test_bad_bytes();
 	test_inspect();
 	test_helpers();
+	test_stream_golden();
+	test_stream_failures();
+	test_borrowed_blobs();
+	test_header_size();
 	return ik_test_done();
 }

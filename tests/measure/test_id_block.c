@@ -147,9 +147,9 @@ static void test_add_to_igvm(EVP_PKEY *id_key)
 	IK_CHECK(f->headers[2].type == IGVM_VHT_GUEST_POLICY && f->headers[2].u.guest_policy.policy == 0xB0000 &&
 		 f->headers[2].u.guest_policy.compatibility_mask == 1);
 	IK_CHECK(f->headers[4].type == IGVM_VHT_SNP_ID_BLOCK);
-	IK_CHECK(memcmp(f->headers[4].u.snp_id_block.ld, ld, 48) == 0);
-	IK_CHECK(f->headers[4].u.snp_id_block.compatibility_mask == 1 && f->headers[4].u.snp_id_block.guest_svn == 9);
-	IK_CHECK(snp_id_block_verify(&f->headers[4].u.snp_id_block, 0xB0000, NULL) == 0);
+	IK_CHECK(memcmp(f->headers[4].u.snp_id_block->ld, ld, 48) == 0);
+	IK_CHECK(f->headers[4].u.snp_id_block->compatibility_mask == 1 && f->headers[4].u.snp_id_block->guest_svn == 9);
+	IK_CHECK(snp_id_block_verify(f->headers[4].u.snp_id_block, 0xB0000, NULL) == 0);
 	/* Signing again replaces the block rather than adding a second one. */
 	IK_CHECK(snp_id_block_add_to_igvm(f, &o, ld, NULL) == 0);
 	IK_CHECK_EQ_U64(f->n_headers, 5);
