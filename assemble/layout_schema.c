@@ -1139,27 +1139,42 @@ static int conv_platforms(struct ctx *c, struct lnode *v, void *obj)
 	return 0;
 }
 
-static int conv_components(struct ctx *c, struct lnode *v, void *obj)
+/*
+ * A mapping of names the user chooses to NOUNs (components:, parameter-areas:):
+ * at most MAX of them; *RET_ARRAY gets the array of their SIZE-byte entries.
+ */
+static int named_entries(struct ctx *c, struct lnode *v, const char *noun, size_t max, size_t size,
+			 void *ret_array)
 {
-	struct layout *l = obj;
+	void *array;
 
 	if (v->kind != LNODE_MAP)
 		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'components' expects a mapping of component names to components, found %s",
-				      lnode_kind_name(v));
-	if (v->n > LAYOUT_COMPONENTS_MAX)
-		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %u components",
-				      LAYOUT_COMPONENTS_MAX);
-	l->components = calloc(v->n ? v->n : 1, sizeof(*l->components));
-	if (!l->components)
+				      "'%s' expects a mapping of %s names to %ss, found %s", c->path, noun,
+				      noun, lnode_kind_name(v));
+	if (v->n > max)
+		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %zu %ss", max, noun);
+	array = calloc(v->n ? v->n : 1, size);
+	if (!array)
 		return -ENOMEM;
+	memcpy(ret_array, &array, sizeof(array));
+	return 0;
+}
+
+static int conv_components(struct ctx *c, struct lnode *v, void *obj)
+{
+	struct layout *l = obj;
+	int r = named_entries(c, v, "component", LAYOUT_COMPONENTS_MAX, sizeof(*l->components),
+			      &l->components);
+
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < v->n; i++) {
 		struct layout_component *comp = &l->components[l->n_components++];
 		struct lnode *body = v->items[i], *type;
 		const char *saved = c->where;
 		char path[160], where[192];
 		size_t t;
-		int r;
 
 		comp->name = strdup(v->keys[i]);
 		if (!comp->name)
@@ -1177,7 +1192,8 @@ static int conv_components(struct ctx *c, struct lnode *v, void *obj)
 		snprintf(path, sizeof(path), "components.%s", v->keys[i]);
 		snprintf(where, sizeof(where), "'%s.type'", path);
 		c->where = where;
-		r = get_choice(c, type, layout_component_type_names, IK_ARRAY_SIZE(layout_component_type_names), &t);
+		r = get_choice(c, type, layout_component_type_names,
+			       IK_ARRAY_SIZE(layout_component_type_names), &t);
 		c->where = saved;
 		if (r < 0)
 			return r;
@@ -1192,17 +1208,11 @@ static int conv_components(struct ctx *c, struct lnode *v, void *obj)
 static int conv_param_areas(struct ctx *c, struct lnode *v, void *obj)
 {
 	struct layout *l = obj;
+	int r = named_entries(c, v, "parameter area", LAYOUT_PARAM_AREAS_MAX, sizeof(*l->param_areas),
+			      &l->param_areas);
 
-	if (v->kind != LNODE_MAP)
-		return layout_fail_at(c->d, -EINVAL, &v->mark,
-				      "'parameter-areas' expects a mapping of area names to areas, found %s",
-				      lnode_kind_name(v));
-	if (v->n > LAYOUT_PARAM_AREAS_MAX)
-		return layout_fail_at(c->d, -E2BIG, &v->mark, "more than %u parameter areas",
-				      LAYOUT_PARAM_AREAS_MAX);
-	l->param_areas = calloc(v->n ? v->n : 1, sizeof(*l->param_areas));
-	if (!l->param_areas)
-		return -ENOMEM;
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < v->n; i++) {
 		struct layout_param_area *pa = &l->param_areas[l->n_param_areas++];
 		char path[160];
@@ -1214,7 +1224,7 @@ static int conv_param_areas(struct ctx *c, struct lnode *v, void *obj)
 		pa->index = (uint32_t)i;
 		pa->size = 4096;
 		snprintf(path, sizeof(path), "parameter-areas.%s", v->keys[i]);
-		int r = walk(c, v->items[i], path, &param_area_table, pa);
+		r = walk(c, v->items[i], path, &param_area_table, pa);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; k < i; k++)
@@ -1338,6 +1348,19 @@ static char *stem_of(const char *path)
 	return strndup(base, len);
 }
 
+/* A list of names the layout left empty (or out) becomes [VALUE]. */
+static int default_name(char ***list, size_t *n, const char *value)
+{
+	if (*n)
+		return 0;
+	free(*list); /* an empty list's array */
+	*list = calloc(1, sizeof(**list));
+	if (!*list || !((*list)[0] = strdup(value)))
+		return -ENOMEM;
+	*n = 1;
+	return 0;
+}
+
 static int finish(struct ctx *c, struct lnode *tree)
 {
 	struct layout *l = c->l;
@@ -1398,12 +1421,6 @@ static int finish(struct ctx *c, struct lnode *tree)
 	if (l->outputs.sign && !l->outputs.fuki)
 		return layout_fail_at(c->d, -EINVAL, &l->outputs.sign_mark,
 				      "'outputs.sign' signs the FUKI add-on: set 'outputs.fuki' too (sign IGVM-only outputs with 'igvmkit sign-id-block')");
-	if (l->measure.n_loaders == 0) {
-		l->measure.loaders = calloc(1, sizeof(char *));
-		if (!l->measure.loaders || !(l->measure.loaders[0] = strdup("qemu")))
-			return -ENOMEM;
-		l->measure.n_loaders = 1;
-	}
 	if (!l->measure.tdx_order && !(l->measure.tdx_order = strdup("single")))
 		return -ENOMEM;
 	if (l->measure.n_vcpus == 0) {
@@ -1412,23 +1429,16 @@ static int finish(struct ctx *c, struct lnode *tree)
 		for (size_t i = 0; i < l->n_components; i++)
 			if (l->components[i].ap_vp_contexts >= vcpus)
 				vcpus = l->components[i].ap_vp_contexts + 1;
+		free(l->measure.vcpus); /* an empty list's array */
 		l->measure.vcpus = calloc(1, sizeof(*l->measure.vcpus));
 		if (!l->measure.vcpus)
 			return -ENOMEM;
 		l->measure.vcpus[l->measure.n_vcpus++] = vcpus;
 	}
-	if (l->measure.n_vcpu_types == 0) {
-		l->measure.vcpu_types = calloc(1, sizeof(char *));
-		if (!l->measure.vcpu_types || !(l->measure.vcpu_types[0] = strdup("EPYC-v4")))
-			return -ENOMEM;
-		l->measure.n_vcpu_types = 1;
-	}
-	if (l->measure.n_vmms == 0) {
-		l->measure.vmms = calloc(1, sizeof(char *));
-		if (!l->measure.vmms || !(l->measure.vmms[0] = strdup("qemu")))
-			return -ENOMEM;
-		l->measure.n_vmms = 1;
-	}
+	if (default_name(&l->measure.loaders, &l->measure.n_loaders, "qemu") < 0 ||
+	    default_name(&l->measure.vcpu_types, &l->measure.n_vcpu_types, "EPYC-v4") < 0 ||
+	    default_name(&l->measure.vmms, &l->measure.n_vmms, "qemu") < 0)
+		return -ENOMEM;
 	return 0;
 }
 

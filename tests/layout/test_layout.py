@@ -1192,6 +1192,13 @@ def case_errors(tmp):
     check(r.returncode == 2, "--variant with --all-variants is a usage error")
     r = run(["build", "-D", "novalue", "x.yaml"])
     check(r.returncode == 2, "-D without '=' is a usage error")
+    # empty measure lists take the defaults (and, under ASan, leak nothing)
+    lay = os.path.join(tmp, "empty-lists.yaml")
+    write(lay, "platforms: [sev-snp]\ncomponents:\n  r: {type: raw, file: f, address: 0}\n"
+          "measure: {vcpus: [], vcpu-types: [], vmm: [], loader: []}\n")
+    r = run(["build", "--print-layout", lay])
+    check(r.returncode == 0 and '  vcpus: [1]\n  vcpu-types: ["EPYC-v4"]\n  vmm: ["qemu"]\n  loader: ["qemu"]\n'
+          in r.stdout, "empty lists: defaults: " + r.stdout[-300:] + r.stderr[-500:])
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
