@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "assemble/igvm.h"
@@ -87,7 +88,10 @@ static void usage(FILE *out)
 struct product {
 	char *variant;
 	char *igvm_name;
-	struct ik_buf igvm;
+	/* The IGVM: a read-only mapping of the file streamed into igvm_out, or (--check) the
+	 * bytes built in memory. */
+	struct ik_file_bytes igvm;
+	struct ik_out igvm_out; /* temporary file in the output directory; write_all commits it */
 	char *json_name; /* NULL = none */
 	struct ik_buf json;
 	char *fuki_name; /* NULL = none */
@@ -105,7 +109,8 @@ static void product_release(struct product *p)
 {
 	free(p->variant);
 	free(p->igvm_name);
-	ik_buf_release(&p->igvm);
+	ik_file_release(&p->igvm);
+	ik_out_abort(&p->igvm_out);
 	free(p->json_name);
 	ik_buf_release(&p->json);
 	free(p->fuki_name);
@@ -384,7 +389,54 @@ static int build_descriptor(const struct layout *l, const struct igvm_file *f, c
 struct build_opts {
 	bool measurements;
 	const char *descriptor_dir; /* --descriptor, or NULL */
+	const char *outdir;	    /* stream the IGVM into a temporary file here; NULL = in memory */
 };
+
+static char *join(const char *dir, const char *name);
+
+/*
+ * The IGVM of F: streamed from the model (whose blobs borrow the inputs'
+ * mappings) into a temporary file in OUTDIR, which write_all() renames into
+ * place with the other outputs; without OUTDIR (--check) built in memory.
+ */
+static int write_igvm(const struct igvm_file *f, const char *outdir, const char *name,
+		      struct product *p, struct ik_diag *d)
+{
+	_cleanup_free_ char *path = NULL;
+	struct ik_buf b;
+	int r;
+
+	if (!outdir) {
+		ik_buf_init(&b, IK_BUF_DEFAULT_MAX);
+		r = igvm_write(f, &b, d);
+		if (r < 0) {
+			ik_buf_release(&b);
+			return r;
+		}
+		p->igvm.owned = ik_buf_take(&b, &p->igvm.len);
+		p->igvm.data = p->igvm.owned;
+		return 0;
+	}
+	path = join(outdir, name);
+	if (!path)
+		return -ENOMEM;
+	r = ik_out_open(&p->igvm_out, path, d);
+	if (r < 0)
+		return r;
+	return igvm_write_out(f, NULL, &p->igvm_out, NULL, d);
+}
+
+/*
+ * Maps the streamed IGVM for what needs its bytes (its SHA-256, the FUKI).
+ * Called once the model and its input mappings are gone, so one
+ * payload-sized mapping is resident at a time.
+ */
+static int map_igvm(struct product *p, struct ik_diag *d)
+{
+	if (p->igvm.data || !p->igvm_out.tmp_path)
+		return 0;
+	return ik_file_load(p->igvm_out.tmp_path, 0, &p->igvm, d);
+}
 
 static int build_one(const struct layout_load_opts *lo, const struct build_opts *bo, struct product *p,
 		     struct ik_diag *d)
@@ -405,8 +457,7 @@ static int build_one(const struct layout_load_opts *lo, const struct build_opts 
 		if (r < 0)
 			return r;
 	}
-	ik_buf_init(&p->igvm, IK_BUF_DEFAULT_MAX);
-	r = igvm_write(f, &p->igvm, d);
+	r = write_igvm(f, bo->outdir, l->outputs.igvm, p, d);
 	if (r < 0)
 		return ik_diag_file(d, l->outputs.igvm, r);
 	p->igvm_name = strdup(l->outputs.igvm);
@@ -414,12 +465,27 @@ static int build_one(const struct layout_load_opts *lo, const struct build_opts 
 		p->variant = strdup(l->variant);
 	if (!p->igvm_name || (l->variant && !p->variant))
 		return -ENOMEM;
+	/* Everything that needs the model first; then it and the inputs it maps are released. */
+	if (bo->descriptor_dir || l->outputs.descriptor) {
+		r = build_descriptor(l, f, bo->descriptor_dir ? bo->descriptor_dir
+							      : l->outputs.descriptor_install_dir,
+				     p, d);
+		if (r < 0)
+			return r;
+	}
+	igvm_file_evict_sources(f); /* writing read the inputs; measuring reads them again */
 	if (bo->measurements && l->outputs.measurements) {
-		struct measure_image img;
-
 		r = measure_all(l, f, p, d);
 		if (r < 0)
 			return ik_diag_file(d, l->outputs.igvm, r);
+	}
+	igvm_file_free(TAKE_PTR(f));
+	r = map_igvm(p, d);
+	if (r < 0)
+		return r;
+	if (bo->measurements && l->outputs.measurements) {
+		struct measure_image img;
+
 		r = measure_image_describe(p->igvm_name, MEASURE_INPUT_IGVM, p->igvm.data, p->igvm.len,
 					   &img, d);
 		if (r < 0)
@@ -439,13 +505,6 @@ static int build_one(const struct layout_load_opts *lo, const struct build_opts 
 	}
 	if (l->outputs.sign) {
 		r = sign_fuki(l, p, d);
-		if (r < 0)
-			return r;
-	}
-	if (bo->descriptor_dir || l->outputs.descriptor) {
-		r = build_descriptor(l, f, bo->descriptor_dir ? bo->descriptor_dir
-							      : l->outputs.descriptor_install_dir,
-				     p, d);
 		if (r < 0)
 			return r;
 	}
@@ -506,11 +565,13 @@ static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *
 /* One file a build writes (or --check compares): borrowed from a product. */
 struct output {
 	const char *name;
-	const struct ik_buf *buf;
+	const uint8_t *data;
+	size_t len;
+	struct ik_out *written; /* already streamed into this temporary file, or NULL */
 };
 
 /* The outputs of every product, in the order they are written. */
-static struct output *list_outputs(const struct product *ps, size_t n, size_t *ret_n)
+static struct output *list_outputs(struct product *ps, size_t n, size_t *ret_n)
 {
 	struct output *outs = calloc(n * 4 + 1, sizeof(*outs));
 	size_t k = 0;
@@ -519,10 +580,11 @@ static struct output *list_outputs(const struct product *ps, size_t n, size_t *r
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct output files[] = {
-			{ ps[i].igvm_name, &ps[i].igvm },
-			{ ps[i].json_name, &ps[i].json },
-			{ ps[i].fuki_name, &ps[i].fuki },
-			{ ps[i].desc_name, &ps[i].desc },
+			{ ps[i].igvm_name, ps[i].igvm.data, ps[i].igvm.len,
+			  ps[i].igvm_out.tmp_path ? &ps[i].igvm_out : NULL },
+			{ ps[i].json_name, ps[i].json.data, ps[i].json.len, NULL },
+			{ ps[i].fuki_name, ps[i].fuki.data, ps[i].fuki.len, NULL },
+			{ ps[i].desc_name, ps[i].desc.data, ps[i].desc.len, NULL },
 		};
 		for (size_t f = 0; f < IK_ARRAY_SIZE(files); f++)
 			if (files[f].name)
@@ -604,33 +666,35 @@ static char *join(const char *dir, const char *name)
 	return s;
 }
 
-/* Writes every output; on the first failure removes what this run wrote. */
+/*
+ * Writes every output (the IGVM files are already streamed into temporary
+ * files); on the first failure removes what this run wrote.
+ */
 static int write_all(const char *outdir, const struct output *files, size_t n, struct ik_diag *d)
 {
-	struct ik_out *outs = calloc(n + 1, sizeof(*outs));
-	size_t n_outs = 0;
+	struct ik_out *outs = calloc(n + 1, sizeof(*outs)); /* outs[k] for files[k] */
 	int r = 0;
 
 	if (!outs)
 		return -ENOMEM;
 	r = ik_mkdir_p(outdir, d);
 	for (size_t k = 0; r >= 0 && k < n; k++) {
+		if (files[k].written)
+			continue;
 		_cleanup_free_ char *path = join(outdir, files[k].name);
 		if (!path) {
 			r = -ENOMEM;
 			break;
 		}
-		r = ik_out_open(&outs[n_outs], path, d);
-		if (r < 0)
-			break;
-		n_outs++;
-		r = ik_out_write(&outs[n_outs - 1], files[k].buf->data, files[k].buf->len, d);
+		r = ik_out_open(&outs[k], path, d);
+		if (r >= 0)
+			r = ik_out_write(&outs[k], files[k].data, files[k].len, d);
 	}
 	/* Commit only when every output is fully written. */
-	for (size_t i = 0; r >= 0 && i < n_outs; i++)
-		r = ik_out_commit(&outs[i], d);
-	for (size_t i = 0; i < n_outs; i++)
-		ik_out_abort(&outs[i]);
+	for (size_t k = 0; r >= 0 && k < n; k++)
+		r = ik_out_commit(files[k].written ? files[k].written : &outs[k], d);
+	for (size_t k = 0; k < n; k++)
+		ik_out_abort(&outs[k]);
 	free(outs);
 	return r;
 }
@@ -660,21 +724,20 @@ static int check_all(const char *outdir, const struct output *files, size_t n, b
 		r = ik_file_load(path, 0, &old, d);
 		if (r == -ENOENT) {
 			ik_diag_init(d);
-			printf("%s: missing (the rebuild has %zu bytes)\n", path, files[k].buf->len);
+			printf("%s: missing (the rebuild has %zu bytes)\n", path, files[k].len);
 			mismatches++;
 			continue;
 		}
 		if (r < 0)
 			return r;
-		if (old.len == files[k].buf->len &&
-		    memcmp(old.data, files[k].buf->data, old.len) == 0) {
+		if (old.len == files[k].len && memcmp(old.data, files[k].data, old.len) == 0) {
 			if (!quiet)
 				printf("%s: identical\n", path);
 			ik_file_release(&old);
 			continue;
 		}
 		mismatches++;
-		r = diff_bytes(old.data, old.len, path, files[k].buf->data, files[k].buf->len,
+		r = diff_bytes(old.data, old.len, path, files[k].data, files[k].len,
 			       "rebuilt", &o, &rep, d);
 		ik_file_release(&old);
 		if (r < 0) {
@@ -698,16 +761,17 @@ static int check_all(const char *outdir, const struct output *files, size_t n, b
 }
 
 /* "DIR/NAME: WHAT, N bytes, sha256 HEX" */
-static void print_file_line(const char *outdir, const char *name, const struct ik_buf *b, const char *what)
+static void print_file_line(const char *outdir, const char *name, const uint8_t *data, size_t len,
+			    const char *what)
 {
 	uint8_t sha[IK_SHA256_LEN];
 	char hex[2 * IK_SHA256_LEN + 1];
 
-	if (ik_sha256(b->data, b->len, sha) < 0)
+	if (ik_sha256(data, len, sha) < 0)
 		return;
 	ik_hex_encode(sha, sizeof(sha), hex);
 	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", outdir, name, what ? what : "", what ? ", " : "",
-	       b->len, hex);
+	       len, hex);
 }
 
 static void print_summary(const char *outdir, const struct product *p)
@@ -715,7 +779,7 @@ static void print_summary(const char *outdir, const struct product *p)
 	char hex[2 * MEASURE_DIGEST_MAX + 1];
 
 	if (p->igvm_name)
-		print_file_line(outdir, p->igvm_name, &p->igvm, NULL);
+		print_file_line(outdir, p->igvm_name, p->igvm.data, p->igvm.len, NULL);
 	for (size_t i = 0; i < p->n_results; i++) {
 		const struct measure_result *r = &p->results[i];
 		ik_hex_encode(r->digest, r->digest_len, hex);
@@ -730,10 +794,62 @@ static void print_summary(const char *outdir, const struct product *p)
 	if (p->json_name)
 		printf("%s/%s: measurements (%zu)\n", outdir, p->json_name, p->n_results);
 	if (p->fuki_name)
-		print_file_line(outdir, p->fuki_name, &p->fuki,
+		print_file_line(outdir, p->fuki_name, p->fuki.data, p->fuki.len,
 				p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
 	if (p->desc_name)
-		print_file_line(outdir, p->desc_name, &p->desc, "QEMU firmware descriptor");
+		print_file_line(outdir, p->desc_name, p->desc.data, p->desc.len, "QEMU firmware descriptor");
+}
+
+/* The first directory of PATH that does not exist (new string), or NULL when PATH exists. */
+static char *first_missing_dir(const char *path)
+{
+	char *p = strdup(path);
+	char *missing = NULL;
+	struct stat st;
+
+	if (!p)
+		return NULL;
+	for (;;) {
+		if (stat(p, &st) == 0)
+			break;
+		free(missing);
+		missing = strdup(p);
+		char *slash = strrchr(p, '/');
+		while (slash && slash > p && slash[1] == '\0') { /* trailing slashes */
+			*slash = '\0';
+			slash = strrchr(p, '/');
+		}
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	return missing;
+}
+
+/*
+ * A failed build leaves nothing behind: removes OUTDIR and its parents up to
+ * CREATED (first_missing_dir before the run), which are empty again once the
+ * temporary files are gone.  Nothing when CREATED is NULL.
+ */
+static void remove_created_dirs(const char *outdir, const char *created)
+{
+	size_t stop = created ? strlen(created) : 0;
+	char *p;
+
+	if (!created || !(p = strdup(outdir)))
+		return;
+	while (strlen(p) >= stop) {
+		char *slash;
+
+		if (rmdir(p) < 0 && strlen(p) > stop && errno != ENOENT)
+			break;
+		slash = strrchr(p, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	free(p);
 }
 
 int cmd_build(int argc, char **argv)
@@ -900,12 +1016,27 @@ int cmd_build(int argc, char **argv)
 	if (n_hwids && !fuki_all)
 		return cli_usage_error(CMD, "--hwids describes the --fuki-all add-on: give --fuki-all or set outputs.fuki-all");
 
+	/* The IGVM files are streamed into the output directory as they are built. */
+	_cleanup_free_ char *created_dir = NULL;
+	if (!check) {
+		created_dir = first_missing_dir(outdir);
+		ik_diag_init(&d);
+		r = ik_mkdir_p(outdir, &d);
+		if (r < 0)
+			return cli_error_diag(CMD, &d, r);
+		bo.outdir = outdir;
+	}
+
 	/* One product per variant, and one more for the --fuki-all add-on. */
 	size_t n_products = n_names + (fuki_all ? 1 : 0);
 	bool progress = !quiet && isatty(STDERR_FILENO);
 	struct product *ps = calloc(n_products, sizeof(*ps));
-	if (!ps)
+	if (!ps) {
+		remove_created_dirs(outdir, created_dir);
 		return cli_error_diag(CMD, NULL, -ENOMEM);
+	}
+	for (size_t i = 0; i < n_products; i++)
+		ps[i].igvm_out.fd = -1;
 	r = 0;
 	for (size_t i = 0; i < n_names && r >= 0; i++) {
 		lo.variant = names ? names[i] : variant;
@@ -969,8 +1100,10 @@ int cmd_build(int argc, char **argv)
 	for (size_t i = 0; i < n_products; i++)
 		product_release(&ps[i]);
 	free(ps);
-	if (r < 0)
+	if (r < 0) {
+		remove_created_dirs(outdir, created_dir);
 		return cli_error_diag(CMD, &d, r);
+	}
 	if (check) {
 		if (mismatches) {
 			fprintf(stderr, "igvmkit build: %d of %zu outputs in '%s' do not match the rebuild\n",
