@@ -50,7 +50,7 @@ static const struct command commands[] = {
 	{ "digest", cmd_digest, "print the Authenticode digest of a PE image" },
 	{ "vars", cmd_vars, "UEFI Secure Boot variables: signature lists, .auth, variable stores" },
 	{ "regen", cmd_regen, "regenerate a vendor IGVM/FUKI with your own db/dbx, re-measure and re-sign" },
-	{ "diff", cmd_diff, "explain how two IGVM files or FUKI/PE images differ (reproducible builds)" },
+	{ "diff", cmd_diff, "explain how two IGVM files, FUKI/PE images or output directories differ" },
 	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },
 	{ "version", cmd_version, "print the igvmkit version" },
 };
