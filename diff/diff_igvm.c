@@ -27,6 +27,9 @@
 #ifdef IK_DIFF_HAVE_MEASURE
 #include "assemble/measure.h"
 #endif
+#ifdef IK_DIFF_HAVE_SIGN
+#include "sign/snp_id_block.h"
+#endif
 
 IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
 
@@ -464,6 +467,7 @@ enum layout_kind {
 	LAYOUT_OFFSETS_MOVED,	 /* pairs whose file_offset fields differ */
 	LAYOUT_MASKS_RENUMBERED, /* pairs whose masks differ only in bit numbering */
 	LAYOUT_ZERO_REPR,	 /* same contents, one side implicit zeros */
+	LAYOUT_ID_BLOCK_RESIGNED, /* same ID block, other (randomised) signatures, both verify */
 	LAYOUT_KINDS
 };
 
@@ -512,6 +516,56 @@ static bool data_pair_of(const struct igvm_file *fa, const struct igvm_header *h
 	return true;
 }
 
+static bool is_id_block_signature(const struct igvm_field *fd)
+{
+	return fd->group && (strcmp(fd->group, "id_key_signature") == 0 ||
+			     strcmp(fd->group, "author_key_signature") == 0);
+}
+
+#ifdef IK_DIFF_HAVE_SIGN
+/* The SEV-SNP policy an ID block of F for MASK signs: its GUEST_POLICY, else QEMU's 0. */
+static uint64_t snp_policy_of(const struct igvm_file *f, uint32_t mask)
+{
+	for (size_t i = 0; i < f->n_headers; i++)
+		if (f->headers[i].type == IGVM_VHT_GUEST_POLICY &&
+		    (f->headers[i].u.guest_policy.compatibility_mask & mask))
+			return f->headers[i].u.guest_policy.policy;
+	return 0;
+}
+#endif
+
+/*
+ * Two SNP_ID_BLOCKs that differ only in their signatures, each verifying with
+ * the (same) keys it carries: two signings of one ID block.  ECDSA signatures
+ * are randomised (OpenSSL 3.0 has no RFC 6979 nonces), so every build of a
+ * layout with an ID block differs there; that is representation, not meaning.
+ */
+static bool id_block_resigned(const struct igvm_file *fa, const struct igvm_header *ha,
+			      const struct igvm_file *fb, const struct igvm_header *hb)
+{
+#ifdef IK_DIFF_HAVE_SIGN
+	const struct igvm_vhs_snp_id_block *a = ha->u.snp_id_block, *b = hb->u.snp_id_block;
+	const struct igvm_field *fields;
+	size_t n_fields;
+
+	if (ha->type != IGVM_VHT_SNP_ID_BLOCK || hb->type != IGVM_VHT_SNP_ID_BLOCK)
+		return false;
+	fields = fields_of(ha->type, &n_fields);
+	for (size_t i = 0; i < n_fields; i++) {
+		enum field_role role = role_of(ha->type, &fields[i]);
+
+		if ((role == F_NUM || role == F_BYTES) && !is_id_block_signature(&fields[i]) &&
+		    !value_equal(ha, hb, &fields[i], role))
+			return false;
+	}
+	return snp_id_block_verify(a, snp_policy_of(fa, a->compatibility_mask), NULL) == 0 &&
+	       snp_id_block_verify(b, snp_policy_of(fb, b->compatibility_mask), NULL) == 0;
+#else
+	(void)fa, (void)ha, (void)fb, (void)hb;
+	return false;
+#endif
+}
+
 static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 			  const struct igvm_file *fb, size_t ia, size_t ib, const char *scope,
 			  struct layout_stats *ls)
@@ -520,7 +574,8 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 	enum diff_unit unit = unit_of(ha->type);
 	const struct igvm_field *fields;
 	size_t n_fields;
-	bool moved = false, renumbered = false;
+	bool moved = false, renumbered = false, resigned = false;
+	bool signatures_equivalent = id_block_resigned(fa, ha, fb, hb);
 	int err = 0;
 
 	fields = fields_of(ha->type, &n_fields);
@@ -572,6 +627,10 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 
 			if (value_equal(ha, hb, fd, role))
 				break;
+			if (signatures_equivalent && is_id_block_signature(fd)) {
+				resigned = true;
+				break;
+			}
 			err = bytes_text(pa, fd->size, &ta);
 			if (err >= 0)
 				err = bytes_text(pb, fd->size, &tb);
@@ -586,6 +645,8 @@ static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
 		layout_note(ls, LAYOUT_OFFSETS_MOVED, ia);
 	if (renumbered)
 		layout_note(ls, LAYOUT_MASKS_RENUMBERED, ia);
+	if (resigned)
+		layout_note(ls, LAYOUT_ID_BLOCK_RESIGNED, ia);
 	return err;
 }
 
@@ -759,6 +820,9 @@ static const struct {
 	[LAYOUT_ZERO_REPR] = { 3, "file data", "header", " holds", "s hold",
 			       " zeros in one file as file data and in the other as no data "
 			       "(file_offset 0) or shorter data" },
+	[LAYOUT_ID_BLOCK_RESIGNED] = { 6, "SNP ID block", "header", " carries", "s carry",
+				       " other ECDSA signatures over the same ID block, and both "
+				       "verify with the same keys (ECDSA signatures are randomised)" },
 };
 
 static int report_layout(struct diff_ctx *c, const struct igvm_file *fa,
@@ -1008,6 +1072,7 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 	_cleanup_(igvm_file_freep) struct igvm_file *fa = NULL, *fb = NULL;
 	_cleanup_free_ size_t *match_a = NULL, *match_b = NULL;
 	_cleanup_free_ bool *moved = NULL;
+	_cleanup_free_ char *summary_a = NULL, *summary_b = NULL;
 	struct layout_stats ls = { 0 };
 	size_t first_item;
 	int err;
@@ -1018,9 +1083,9 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 	err = read_one(b, b_len, name_b, c->o, &fb, d);
 	if (err < 0)
 		return err;
-	*ret_summary_a = summary_of(fa);
-	*ret_summary_b = summary_of(fb);
-	if (!*ret_summary_a || !*ret_summary_b)
+	summary_a = summary_of(fa);
+	summary_b = summary_of(fb);
+	if (!summary_a || !summary_b)
 		return -ENOMEM;
 
 	err = compare_fixed(c, a, a_len, b, b_len, fa, fb);
@@ -1121,5 +1186,7 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 			return err;
 	}
 #endif
+	*ret_summary_a = TAKE_PTR(summary_a);
+	*ret_summary_b = TAKE_PTR(summary_b);
 	return 0;
 }

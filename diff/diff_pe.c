@@ -566,6 +566,7 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	_cleanup_free_ struct section_view *va = NULL, *vb = NULL;
 	_cleanup_free_ bool *used_b = NULL;
 	_cleanup_free_ size_t *pair_a = NULL;
+	_cleanup_free_ char *summary_a = NULL, *summary_b = NULL;
 	size_t first_item = c->r->n_items;
 	int err = 0;
 
@@ -587,9 +588,9 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 		err = view_sections(pb, name_b, vb, d);
 	if (err < 0)
 		return err;
-	*ret_summary_a = pe_summary(pa, va);
-	*ret_summary_b = pe_summary(pb, vb);
-	if (!*ret_summary_a || !*ret_summary_b)
+	summary_a = pe_summary(pa, va);
+	summary_b = pe_summary(pb, vb);
+	if (!summary_a || !summary_b)
 		return -ENOMEM;
 
 	for (size_t i = 0; err >= 0 && i < IK_ARRAY_SIZE(pe_fields); i++) {
@@ -643,9 +644,13 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	if (err < 0)
 		return err;
 	err = explain_geometry(c, first_item);
+	if (err >= 0)
+		err = compare_signatures(c, pa, pb);
 	if (err < 0)
 		return err;
-	return compare_signatures(c, pa, pb);
+	*ret_summary_a = TAKE_PTR(summary_a);
+	*ret_summary_b = TAKE_PTR(summary_b);
+	return 0;
 }
 
 #else /* !IK_DIFF_HAVE_PE */

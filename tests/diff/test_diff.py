@@ -12,7 +12,9 @@ import os
 import shutil
 import subprocess
 import sys
+import struct
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -198,6 +200,27 @@ def igvm_cases(tmp):
             check(text in out, f'id block: {text!r} in the report')
         out = expect_verdict('base.igvm', 'sid1.igvm', 'different: 1 header differs', 1)
         check('(SNP_ID_BLOCK) for SEV_SNP: only in B' in out, 'id block only in B')
+
+        # the same ID block signed twice: ECDSA signatures are randomised, both verify, so
+        # the two builds are equivalent (a layout with an ID block never rebuilds byte-identically)
+        run('sign-id-block', '--id-key', 'id1.pem', '-o', 'sid1b.igvm', 'base.igvm')
+        out = expect_verdict('sid1.igvm', 'sid1b.igvm',
+                             'equivalent (same semantics, different layout)', 1)
+        check('1 header carries other ECDSA signatures over the same ID block, and both verify '
+              'with the same keys' in out and 'id_key_signature' not in out,
+              f'resigned id block is layout: {out}')
+        # ... but a signature that no longer verifies is a semantic difference
+        ref, bad = open('sid1.igvm', 'rb').read(), bytearray(open('sid1b.igvm', 'rb').read())
+        first = next(i for i in range(24, len(bad)) if bad[i] != ref[i])  # in r_comp
+        bad[first] ^= 0x01
+        vh_off, vh_size = struct.unpack_from('<II', bad, 8)
+        fixed = bytes(bad[:0x14]) + bytes(4) + bytes(bad[0x18:24])
+        struct.pack_into('<I', bad, 0x14,
+                         zlib.crc32(fixed + bytes(bad[vh_off:vh_off + vh_size])) & 0xffffffff)
+        with open('sid1-badsig.igvm', 'wb') as f:
+            f.write(bad)
+        out = expect_verdict('sid1.igvm', 'sid1-badsig.igvm', 'different: 1 header differs', 1)
+        check('id_key_signature.r_comp: A 72 bytes' in out, f'bad signature is semantic: {out}')
 
     # --max-items caps the text listing, JSON stays complete
     rc, out, _ = diff('base.igvm', 'no-native.igvm', '--max-items', '2')
