@@ -180,7 +180,8 @@ struct walk {
 static size_t shared_slot(const struct walk *w, uint32_t file_offset, uint64_t size)
 {
 	size_t mask = w->cap_shared - 1;
-	size_t i = ((size_t)file_offset * 0x9E3779B1u) & mask;
+	/* offsets are mostly page multiples: take the well-mixed high half of the product */
+	size_t i = (size_t)(((uint64_t)file_offset * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 
 	while (w->shared[i].file_offset &&
 	       (w->shared[i].file_offset != file_offset || w->shared[i].size != size))
