@@ -947,7 +947,7 @@ int cmd_build(int argc, char **argv)
 			usage(stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_option_error(CMD, argv, options);
 		}
 	}
 	if (argc - optind > 1)
