@@ -33,6 +33,43 @@ static void indent(struct ik_json *j)
 		emit(j, "  ", 2);
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at P (at most N bytes), or 0: no
+ * overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629).
+ */
+static size_t utf8_sequence(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * JSON text is UTF-8 (RFC 8259 §8.1), but strings may come from file names
+ * or hostile input: a byte that does not start a well-formed sequence is
+ * written as U+FFFD, so the document always parses.
+ */
 static void emit_quoted(struct ik_json *j, const char *s, size_t n)
 {
 	emit(j, "\"", 1);
@@ -52,7 +89,14 @@ static void emit_quoted(struct ik_json *j, const char *s, size_t n)
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			emit(j, esc, 6);
 		} else {
-			emit(j, (const char *)&s[i], 1);
+			size_t len = utf8_sequence((const unsigned char *)s + i, n - i);
+
+			if (len == 0) {
+				emit(j, "\\ufffd", 6);
+			} else {
+				emit(j, &s[i], len);
+				i += len - 1;
+			}
 		}
 	}
 	emit(j, "\"", 1);

@@ -145,6 +145,40 @@ static void test_json(void)
 	ik_buf_release(&b);
 }
 
+/*
+ * JSON strings stay UTF-8 whatever the input (RFC 8259 §8.1): well-formed
+ * sequences pass through; a stray byte, an overlong form (C0 AF), a surrogate
+ * (ED A0 80), a code point above U+10FFFF (F4 90 80 80) and a truncated
+ * sequence each become U+FFFD per byte that cannot start a sequence.
+ */
+static void test_json_utf8(void)
+{
+	struct ik_buf b;
+	struct ik_json j;
+
+	ik_buf_init(&b, 0);
+	ik_json_init(&j, &b);
+	ik_json_array_begin(&j, NULL);
+	ik_json_string(&j, NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+	ik_json_string(&j, NULL, "a\xff" "b");
+	ik_json_string(&j, NULL, "\xc0\xaf");
+	ik_json_string(&j, NULL, "\xed\xa0\x80");
+	ik_json_string(&j, NULL, "\xf4\x90\x80\x80");
+	ik_json_string(&j, NULL, "x\xe2\x82");
+	ik_json_array_end(&j);
+	IK_CHECK(ik_json_finish(&j) == 0);
+	IK_CHECK(ik_buf_terminate(&b) == 0);
+	IK_CHECK_STR((const char *)b.data, "[\n"
+					   "  \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\",\n"
+					   "  \"a\\ufffdb\",\n"
+					   "  \"\\ufffd\\ufffd\",\n"
+					   "  \"\\ufffd\\ufffd\\ufffd\",\n"
+					   "  \"\\ufffd\\ufffd\\ufffd\\ufffd\",\n"
+					   "  \"x\\ufffd\\ufffd\"\n"
+					   "]\n");
+	ik_buf_release(&b);
+}
+
 static void test_diag(void)
 {
 	struct ik_diag d;
@@ -219,6 +253,7 @@ int main(void)
 	test_hex_and_numbers();
 	test_guid();
 	test_json();
+	test_json_utf8();
 	test_diag();
 	test_digest();
 	test_atomic_output();
