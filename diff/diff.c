@@ -231,7 +231,7 @@ bool diff_looks_like_igvm(const uint8_t *p, size_t len)
 	return len >= 4 && ik_get_le32(p) == 0x4D564749u; /* IGVM_MAGIC "IGVM" */
 }
 
-bool diff_looks_like_pe(const uint8_t *p, size_t len)
+static bool diff_looks_like_pe(const uint8_t *p, size_t len)
 {
 	return len >= 2 && p[0] == 'M' && p[1] == 'Z';
 }

@@ -208,8 +208,6 @@ struct diff_dir_report {
 int diff_dirs(const char *dir_a, const char *dir_b, const struct diff_opts *o,
 	      struct diff_dir_report **ret, struct ik_diag *d);
 void diff_dir_report_free(struct diff_dir_report *r);
-/* "identical", "equivalent (...)", "different: 1 of 3 files differ". */
-int diff_dir_report_verdict_line(const struct diff_dir_report *r, struct ik_buf *out);
 /* Verdict, one line per file, then the full report of every file that is not identical. */
 int diff_dir_report_text(const struct diff_dir_report *r, size_t max_items, struct ik_buf *out);
 int diff_dir_report_json(const struct diff_dir_report *r, struct ik_buf *out);

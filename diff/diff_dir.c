@@ -204,7 +204,8 @@ out:
 	return err;
 }
 
-int diff_dir_report_verdict_line(const struct diff_dir_report *r, struct ik_buf *out)
+/* "identical", "equivalent (...)", "different: 1 of 3 files differ". */
+static int diff_dir_report_verdict_line(const struct diff_dir_report *r, struct ik_buf *out)
 {
 	size_t n = r->n_different + r->n_only;
 	int err;

@@ -57,8 +57,7 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	    const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
 	    char **ret_summary_b, struct ik_diag *d);
 
-/* True when the bytes start like an IGVM file / a PE image. */
+/* True when the bytes start like an IGVM file. */
 bool diff_looks_like_igvm(const uint8_t *p, size_t len);
-bool diff_looks_like_pe(const uint8_t *p, size_t len);
 
 #endif
