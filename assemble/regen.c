@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/bytes.h"
 #include "../common/cleanup.h"
 #include "../fuki/efifw.h"
 #include "../fuki/pe.h"
@@ -290,135 +291,241 @@ bool regen_is_pe(const uint8_t *p, size_t len)
 	return len >= 2 && p[0] == 'M' && p[1] == 'Z';
 }
 
+/*
+ * Re-wrapping splits the image at its first '.efifw' section.  The sections
+ * before it (igvmkit's stub, a systemd stub, a UKI's .linux and .initrd, an
+ * add-on's .cmdline ...) stay byte for byte where they are; from the first
+ * '.efifw' on, every section is appended again in the same order with
+ * pe_append_sections(), the code 'igvmkit fuki' and 'fuki --into' wrote them
+ * with, each '.efifw' around its new payload.  The certificate table goes:
+ * its signature no longer matches.  An add-on on igvmkit's own stub is the
+ * stub plus appended sections, so it comes out as 'igvmkit fuki' writes it.
+ */
+
+/* The bytes of S carried over: VirtualSize of them (all raw data when VirtualSize is 0). */
 static size_t section_len(const struct pe_section *s)
 {
-	return s->VirtualSize < s->SizeOfRawData ? s->VirtualSize : s->SizeOfRawData;
+	return s->VirtualSize && s->VirtualSize < s->SizeOfRawData ? s->VirtualSize : s->SizeOfRawData;
+}
+
+static size_t first_efifw(const struct pe_image *pe)
+{
+	size_t i = 0;
+
+	while (i < pe->NumberOfSections && strcmp(pe->sections[i].Name, ".efifw") != 0)
+		i++;
+	return i;
+}
+
+/* File offset where the raw data of the sections before FIRST (or the headers) ends. */
+static size_t kept_end(const struct pe_image *pe, size_t first)
+{
+	size_t end = pe->SizeOfHeaders;
+
+	for (size_t i = 0; i < first; i++) {
+		const struct pe_section *s = &pe->sections[i];
+
+		if (s->SizeOfRawData && (size_t)s->PointerToRawData + s->SizeOfRawData > end)
+			end = (size_t)s->PointerToRawData + s->SizeOfRawData;
+	}
+	return end;
+}
+
+/*
+ * The sections from FIRST on get new addresses, so each must be initialized
+ * data held in the file after the kept sections, with neither the entry point
+ * nor a data directory (other than the certificate table) pointing into it.
+ * Everything igvmkit, ukify and 'fuki --into' write is.
+ */
+static int check_movable(const struct pe_image *pe, size_t first, struct ik_diag *d)
+{
+	size_t end = kept_end(pe, first);
+
+	if (first == 0) {
+		ik_diag_place(d, -ENOTSUP, "section 0 (.efifw)");
+		return ik_fail(d, -ENOTSUP, "the image starts with '.efifw': there is no EFI application to wrap the firmware on");
+	}
+	for (size_t i = first; i < pe->NumberOfSections; i++) {
+		const struct pe_section *s = &pe->sections[i];
+		uint64_t va_end = (uint64_t)s->VirtualAddress +
+				  (s->VirtualSize > s->SizeOfRawData ? s->VirtualSize : s->SizeOfRawData);
+
+		if (s->Characteristics & (PE_SCN_CNT_CODE | PE_SCN_MEM_EXECUTE | PE_SCN_CNT_UNINITIALIZED_DATA)) {
+			ik_diag_place(d, -ENOTSUP, "section %zu (%s)", i, s->Name);
+			return ik_fail(d, -ENOTSUP,
+				       "characteristics 0x%08" PRIx32 " say code or uninitialized data; after the first '.efifw' section re-wrapping moves sections and expects initialized data only",
+				       s->Characteristics);
+		}
+		if (s->SizeOfRawData == 0 || s->VirtualSize > s->SizeOfRawData) {
+			ik_diag_place(d, -ENOTSUP, "section %zu (%s)", i, s->Name);
+			return ik_fail(d, -ENOTSUP,
+				       "VirtualSize 0x%" PRIx32 " exceeds SizeOfRawData 0x%" PRIx32 "; after the first '.efifw' section re-wrapping expects every byte in the file",
+				       s->VirtualSize, s->SizeOfRawData);
+		}
+		if (s->PointerToRawData < end) {
+			ik_diag_place(d, -ENOTSUP, "section %zu (%s)", i, s->Name);
+			return ik_fail(d, -ENOTSUP,
+				       "its data at file offset 0x%" PRIx32 " lies before the end of the sections ahead of the first '.efifw' (0x%zx); re-wrapping expects the file in section order",
+				       s->PointerToRawData, end);
+		}
+		if (pe->AddressOfEntryPoint >= s->VirtualAddress && pe->AddressOfEntryPoint < va_end) {
+			ik_diag_place(d, -ENOTSUP, "section %zu (%s)", i, s->Name);
+			return ik_fail(d, -ENOTSUP,
+				       "the entry point 0x%" PRIx32 " lies in it; re-wrapping moves the sections after the first '.efifw'",
+				       pe->AddressOfEntryPoint);
+		}
+		for (uint32_t k = 0; k < pe->NumberOfRvaAndSizes; k++) {
+			const uint8_t *dir = pe->data + pe->dirs_offset + 8 * (size_t)k;
+			uint32_t rva = ik_get_le32(dir), size = ik_get_le32(dir + 4);
+
+			if (k == PE_DIR_SECURITY || size == 0)
+				continue;
+			if (rva < va_end && s->VirtualAddress < (uint64_t)rva + size) {
+				ik_diag_place(d, -ENOTSUP, "section %zu (%s)", i, s->Name);
+				return ik_fail(d, -ENOTSUP,
+					       "data directory %" PRIu32 " (rva 0x%" PRIx32 ", 0x%" PRIx32 " bytes) points into it; re-wrapping moves the sections after the first '.efifw'",
+					       k, rva, size);
+			}
+		}
+	}
+	return 0;
 }
 
 int regen_fuki_open(const uint8_t *data, size_t len, const char *file, struct regen_fuki *ret,
 		    struct ik_diag *d)
 {
-	struct pe_image *pe = calloc(1, sizeof(*pe));
-	struct pe_image *stub_pe = calloc(1, sizeof(*stub_pe));
-	struct ik_buf stub;
+	_cleanup_free_ struct pe_image *pe = calloc(1, sizeof(*pe));
+	_cleanup_free_ struct regen_fuki *fk = calloc(1, sizeof(*fk));
 	int r;
 
-	ik_buf_init(&stub, 0);
-	memset(ret, 0, sizeof(*ret));
-	if (!pe || !stub_pe) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!pe || !fk)
+		return -ENOMEM;
 	r = pe_parse(data, len, file, pe, d);
 	if (r < 0)
-		goto out;
-	ret->pe = data;
-	ret->len = len;
-	ret->file = file;
-	ret->was_signed = pe->n_certs > 0;
+		return r;
+	fk->pe = data;
+	fk->len = len;
+	fk->file = file;
+	fk->was_signed = pe->n_certs > 0;
 	for (size_t i = 0; i < pe->NumberOfSections; i++) {
 		const struct pe_section *s = &pe->sections[i];
+		struct regen_fuki_payload *pl;
 		struct efifw_view v;
 
 		if (strcmp(s->Name, ".efifw") != 0)
 			continue;
-		if (ret->n_payloads == REGEN_FUKI_PAYLOADS_MAX) {
-			r = ik_fail(d, -E2BIG, "more than %u '.efifw' sections", REGEN_FUKI_PAYLOADS_MAX);
-			goto out;
-		}
+		if (fk->n_payloads == REGEN_FUKI_PAYLOADS_MAX)
+			return ik_diag_file(d, file, ik_fail(d, -E2BIG, "more than %u '.efifw' sections", REGEN_FUKI_PAYLOADS_MAX));
 		r = efifw_parse(data + s->PointerToRawData, section_len(s), &v, d);
-		if (r < 0) {
-			ik_diag_place(d, r, "section %zu (.efifw)", i);
-			goto out;
-		}
-		struct regen_fuki_payload *pl = &ret->payloads[ret->n_payloads++];
+		if (r < 0)
+			return ik_diag_file(d, file, ik_diag_place(d, r, "section %zu (.efifw)", i));
+		pl = &fk->payloads[fk->n_payloads++];
 		snprintf(pl->fwid, sizeof(pl->fwid), "%s", v.fwid);
 		pl->data = v.payload;
 		pl->len = v.payload_len;
 	}
-	if (ret->n_payloads == 0) {
-		r = ik_fail(d, -EINVAL, "the PE has no '.efifw' section (not a FUKI)");
-		goto out;
-	}
-	/* Re-wrapping rebuilds igvmkit's stub: the input's first section must be that stub's code. */
-	r = pe_build_stub(pe->Machine, pe->TimeDateStamp, 0, &stub, d);
-	if (r >= 0)
-		r = pe_parse(stub.data, stub.len, "stub", stub_pe, d);
+	if (fk->n_payloads == 0)
+		return ik_diag_file(d, file, ik_fail(d, -EINVAL, "the PE image has no '.efifw' section, so it is not a FUKI (IGVM files wrapped by 'igvmkit fuki')"));
+	r = check_movable(pe, first_efifw(pe), d);
 	if (r < 0)
-		goto out;
-	if (pe->NumberOfSections < 1 || strcmp(pe->sections[0].Name, stub_pe->sections[0].Name) != 0 ||
-	    section_len(&pe->sections[0]) != section_len(&stub_pe->sections[0]) ||
-	    memcmp(data + pe->sections[0].PointerToRawData, stub.data + stub_pe->sections[0].PointerToRawData,
-		   section_len(&stub_pe->sections[0])) != 0 ||
-	    pe->Subsystem != stub_pe->Subsystem) {
-		ik_diag_place(d, -ENOTSUP, "section 0 (%s)", pe->sections[0].Name);
-		r = ik_fail(d, -ENOTSUP,
-			    "the FUKI is not an add-on on igvmkit's stub (e.g. '.efifw' added to a UKI); regenerate its IGVM and wrap it again with 'igvmkit fuki --into'");
+		return ik_diag_file(d, file, r);
+	*ret = *fk;
+	return 0;
+}
+
+/*
+ * Appends to OUT the image up to the end of the sections before FIRST as an
+ * image of its own: FIRST sections (the other headers zeroed, room for
+ * appending them again), no certificate or COFF symbol table, and SizeOfCode
+ * and SizeOfInitializedData without the dropped sections, which
+ * pe_append_sections() counts again.
+ */
+static int kept_image(const struct pe_image *pe, size_t first, struct ik_buf *out, struct ik_diag *d)
+{
+	size_t end = kept_end(pe, first);
+	uint32_t size_of_code = pe->SizeOfCode, size_of_init = pe->SizeOfInitializedData;
+	uint8_t *h;
+	int r;
+
+	r = ik_buf_append(out, pe->data, end);
+	if (r < 0)
+		return ik_fail(d, r, "cannot allocate a copy of the image's first %zu bytes", end);
+	h = out->data + out->len - end;
+	for (size_t i = first; i < pe->NumberOfSections; i++) {
+		const struct pe_section *s = &pe->sections[i];
+		uint32_t *sum = (s->Characteristics & PE_SCN_CNT_CODE)		   ? &size_of_code
+				: (s->Characteristics & PE_SCN_CNT_INITIALIZED_DATA) ? &size_of_init
+										      : NULL;
+
+		if (sum) /* saturating: another writer may have counted differently */
+			*sum = *sum > s->SizeOfRawData ? *sum - s->SizeOfRawData : 0;
+		memset(h + s->header_offset, 0, PE_SECTION_HEADER_SIZE);
 	}
-out:
-	ik_buf_release(&stub);
-	free(pe);
-	free(stub_pe);
-	return r;
+	ik_put_le16(h + pe->coff_offset + 2, (uint16_t)first); /* NumberOfSections */
+	if (pe->PointerToSymbolTable) {
+		ik_put_le32(h + pe->coff_offset + 8, 0);  /* PointerToSymbolTable */
+		ik_put_le32(h + pe->coff_offset + 12, 0); /* NumberOfSymbols */
+		ik_put_le16(h + pe->coff_offset + 18, (uint16_t)(pe->Characteristics | PE_FILE_LOCAL_SYMS_STRIPPED));
+	}
+	ik_put_le32(h + pe->opt_offset + 4, size_of_code);
+	ik_put_le32(h + pe->opt_offset + 8, size_of_init);
+	if (pe->security_dir_offset)
+		memset(h + pe->security_dir_offset, 0, 8);
+	return 0;
 }
 
 int regen_fuki_rewrap(const struct regen_fuki *fk, const struct ik_buf *new_igvm, size_t n,
 		      struct ik_buf *out, struct ik_diag *d)
 {
-	struct pe_image *pe = calloc(1, sizeof(*pe));
-	struct pe_new_section *secs = NULL;
-	struct ik_buf *heads = NULL;
-	struct ik_buf stub;
-	size_t n_secs = 0, k = 0;
+	_cleanup_free_ struct pe_image *pe = calloc(1, sizeof(*pe));
+	struct pe_new_section secs[PE_SECTIONS_MAX];
+	struct ik_buf heads[REGEN_FUKI_PAYLOADS_MAX];
+	struct ik_buf kept;
+	size_t first, n_secs = 0, k = 0;
 	int r;
 
-	ik_buf_init(&stub, 0);
 	if (!pe)
 		return -ENOMEM;
+	if (n != fk->n_payloads)
+		return ik_fail(d, -EINVAL, "%zu payloads given for %zu '.efifw' sections", n, fk->n_payloads);
 	r = pe_parse(fk->pe, fk->len, fk->file, pe, d);
 	if (r < 0)
-		goto out;
-	if (n != fk->n_payloads) {
-		r = ik_fail(d, -EINVAL, "%zu payloads given for %zu '.efifw' sections", n, fk->n_payloads);
-		goto out;
-	}
-	secs = calloc(pe->NumberOfSections, sizeof(*secs));
-	heads = calloc(fk->n_payloads, sizeof(*heads));
-	if (!secs || !heads) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < fk->n_payloads; i++)
+		return r;
+	first = first_efifw(pe);
+	r = check_movable(pe, first, d); /* regen_fuki_open() checked; FK is the caller's */
+	if (r < 0)
+		return ik_diag_file(d, fk->file, r);
+	ik_buf_init(&kept, IK_BUF_DEFAULT_MAX);
+	for (size_t i = 0; i < REGEN_FUKI_PAYLOADS_MAX; i++)
 		ik_buf_init(&heads[i], 0);
-	for (size_t i = 1; i < pe->NumberOfSections; i++) {
+	r = kept_image(pe, first, &kept, d);
+	for (size_t i = first; r >= 0 && i < pe->NumberOfSections; i++) {
 		const struct pe_section *s = &pe->sections[i];
 		struct pe_new_section *ns = &secs[n_secs++];
 
+		memset(ns, 0, sizeof(*ns));
 		ns->name = s->Name;
 		ns->Characteristics = s->Characteristics;
-		if (strcmp(s->Name, ".efifw") == 0) {
-			r = efifw_header(fk->payloads[k].fwid, new_igvm[k].len, &heads[k], d);
-			if (r < 0)
-				goto out;
-			ns->prefix = heads[k].data;
-			ns->prefix_len = heads[k].len;
-			ns->data = new_igvm[k].data;
-			ns->len = new_igvm[k].len;
-			k++;
-		} else {
+		if (strcmp(s->Name, ".efifw") != 0) {
 			ns->data = fk->pe + s->PointerToRawData;
 			ns->len = section_len(s);
+			continue;
 		}
+		if (k == n) {
+			r = ik_fail(d, -EINVAL, "more '.efifw' sections than the %zu payloads given", n);
+			break;
+		}
+		r = efifw_header(fk->payloads[k].fwid, new_igvm[k].len, &heads[k], d);
+		ns->prefix = heads[k].data;
+		ns->prefix_len = heads[k].len;
+		ns->data = new_igvm[k].data;
+		ns->len = new_igvm[k].len;
+		k++;
 	}
-	r = pe_build_stub(pe->Machine, pe->TimeDateStamp, n_secs, &stub, d);
 	if (r >= 0)
-		r = pe_append_sections(stub.data, stub.len, "stub", secs, n_secs, NULL, out, d);
-out:
-	for (size_t i = 0; heads && i < fk->n_payloads; i++)
+		r = pe_append_sections(kept.data, kept.len, fk->file, secs, n_secs, NULL, out, d);
+	for (size_t i = 0; i < REGEN_FUKI_PAYLOADS_MAX; i++)
 		ik_buf_release(&heads[i]);
-	free(heads);
-	free(secs);
-	ik_buf_release(&stub);
-	free(pe);
+	ik_buf_release(&kept);
 	return r;
 }

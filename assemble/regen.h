@@ -11,9 +11,12 @@
  * the new page contents; headers, order, flags and everything else stay as
  * they are, so the file is re-measured like any other IGVM.
  *
- * A FUKI (UKI add-on with '.efifw' sections) is unwrapped into its IGVM
- * payloads and re-wrapped with the same sections, in order, around new
- * payloads (regen_fuki_*); signing is the caller's (sign/).
+ * A FUKI (a UKI add-on or a UKI with '.efifw' sections, on igvmkit's stub,
+ * a systemd stub or any other EFI application) is unwrapped into its IGVM
+ * payloads and re-wrapped around new payloads: every other section byte for
+ * byte and in order, the '.efifw' sections where they were with the same
+ * firmware ids (regen_fuki_*); the old signature is dropped, signing is the
+ * caller's (sign/).
  */
 #ifndef IGVMKIT_ASSEMBLE_REGEN_H
 #define IGVMKIT_ASSEMBLE_REGEN_H
@@ -83,17 +86,22 @@ struct regen_fuki {
 };
 
 /*
- * Parses a FUKI add-on and lists its '.efifw' payloads.  Only add-ons on
- * igvmkit's own stub can be re-wrapped byte for byte; others are refused
- * (-ENOTSUP) naming the section that differs.
+ * Parses a FUKI and lists its '.efifw' payloads into *RET (written only on
+ * success).  -EINVAL for a PE image without '.efifw'.  Re-wrapping moves the
+ * sections from the first '.efifw' on, so -ENOTSUP names one of them that
+ * cannot move: code, uninitialized data, data outside the file or before the
+ * sections ahead, or the target of the entry point or a data directory.
  */
 int regen_fuki_open(const uint8_t *pe, size_t len, const char *file, struct regen_fuki *ret,
 		    struct ik_diag *d);
 
 /*
- * Writes a new unsigned add-on into OUT: the same stub (machine,
- * TimeDateStamp), the same sections in the same order with the same
- * characteristics, each '.efifw' holding its fwid and NEW_IGVM[i].
+ * Appends the new unsigned FUKI to OUT: the input up to its first '.efifw'
+ * section as it was (headers patched: section count, sizes, no certificate
+ * table), then that and every later section appended again in the same order
+ * with the same names and characteristics as 'igvmkit fuki' appends them,
+ * each '.efifw' holding its fwid and NEW_IGVM[i] (N must be fk->n_payloads).
+ * On an add-on from 'igvmkit fuki' this equals wrapping NEW_IGVM with it.
  */
 int regen_fuki_rewrap(const struct regen_fuki *fk, const struct ik_buf *new_igvm, size_t n,
 		      struct ik_buf *out, struct ik_diag *d);

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,135 @@ def store_certs(tmp, igvm, platform, var="db"):
             subjects.append(s.stdout.strip())
             i += 1
     return rom, subjects
+
+
+# ---- PE images, read and written here independently of igvmkit's fuki/ code (PE/COFF spec) ----
+
+def pe_sections(data):
+    """(name, VirtualAddress, PointerToRawData, Characteristics, loaded bytes) of each section."""
+    lfanew = struct.unpack_from("<I", data, 0x3c)[0]
+    assert data[lfanew:lfanew + 4] == b"PE\0\0"
+    nsec, = struct.unpack_from("<H", data, lfanew + 6)
+    opt_size, = struct.unpack_from("<H", data, lfanew + 20)
+    table = lfanew + 24 + opt_size
+    out = []
+    for i in range(nsec):
+        name, vs, va, raw, ptr = struct.unpack_from("<8sIIII", data, table + 40 * i)
+        chars, = struct.unpack_from("<I", data, table + 40 * i + 36)
+        n = min(vs, raw) if vs else raw
+        out.append((name.rstrip(b"\0").decode(), va, ptr, chars, data[ptr:ptr + n]))
+    return out
+
+
+def pe_kept_fields(data):
+    """Header fields re-wrapping must keep: DOS header and stub, Machine, TimeDateStamp,
+    AddressOfEntryPoint, ImageBase, alignments, SizeOfHeaders, Subsystem, DllCharacteristics and
+    every data directory but the certificate table (index 4)."""
+    lfanew = struct.unpack_from("<I", data, 0x3c)[0]
+    opt = lfanew + 24
+    dirs = [struct.unpack_from("<II", data, opt + 112 + 8 * i) for i in range(16) if i != 4]
+    return (data[:lfanew], data[lfanew + 4:lfanew + 6], data[lfanew + 8:lfanew + 12],
+            data[opt + 16:opt + 20], data[opt + 24:opt + 40], data[opt + 60:opt + 64], data[opt + 68:opt + 72], dirs)
+
+
+def efifw_parts(section):
+    """(fwid, payload) of '.efifw' contents: u32 magic 0xFEEDDEAD, header_len, fwid_len (with the
+    NUL), payload_len; the id at header_len, the payload right after it (systemd's efi-firmware.h)."""
+    magic, hlen, flen, plen = struct.unpack_from("<IIII", section, 0)
+    assert magic == 0xFEEDDEAD
+    return section[hlen:hlen + flen - 1].decode(), section[hlen + flen:hlen + flen + plen]
+
+
+def write_pe(path, sections, entry_section=0, reloc_section=None):
+    """A PE32+ EFI application laid out the way GNU ld/objcopy do it (e_lfanew 0x80, 0x400 bytes
+    of headers, 4 KiB SectionAlignment, 0x200 FileAlignment), not the way igvmkit does:
+    SECTIONS is [(name, bytes, characteristics)]; the entry point is the start of section
+    ENTRY_SECTION, the base relocation directory covers section RELOC_SECTION."""
+    lfanew, hdr_size, falign, salign = 0x80, 0x400, 0x200, 0x1000
+    va, ptr, table, body = salign, hdr_size, b"", b""
+    code = init = 0
+    rvas = []
+    for name, blob, chars in sections:
+        raw = (len(blob) + falign - 1) // falign * falign
+        table += struct.pack("<8sIIIIIIHHI", name.encode(), len(blob), va, raw, ptr, 0, 0, 0, 0, chars)
+        body += blob + bytes(raw - len(blob))
+        rvas.append((va, len(blob)))
+        if chars & 0x20:
+            code += raw
+        else:
+            init += raw
+        va += (len(blob) + salign - 1) // salign * salign
+        ptr += raw
+    dirs = [(0, 0)] * 16
+    if reloc_section is not None:
+        dirs[5] = rvas[reloc_section]
+    opt = struct.pack("<HBBIIIIIQIIHHHHHHIIIIHHQQQQII", 0x20b, 2, 40, code, init, 0, rvas[entry_section][0],
+                      salign, 0x140000000, salign, falign, 0, 0, 0, 0, 1, 1, 0, va, hdr_size, 0, 10,
+                      0x160, 0x100000, 0x1000, 0x100000, 0x1000, 0, 16)
+    opt += b"".join(struct.pack("<II", *e) for e in dirs)
+    coff = struct.pack("<HHIIIHH", 0x8664, len(sections), 0x5f5e100, 0, 0, len(opt), 0x22)
+    dos = b"MZ" + bytes(0x3a) + struct.pack("<I", lfanew) + b"this DOS stub is left in place\r\n"
+    head = dos.ljust(lfanew, b"\0") + b"PE\0\0" + coff + opt + table
+    assert len(head) <= hdr_size
+    open(path, "wb").write(head.ljust(hdr_size, b"\0") + body)
+
+
+def efifw_section(fwid, payload):
+    f = fwid.encode() + b"\0"
+    return struct.pack("<IIII", 0xFEEDDEAD, 16, len(f), len(payload)) + f + payload
+
+
+DATA_RO = 0x40000040  # CNT_INITIALIZED_DATA | MEM_READ
+CODE_RX = 0x60000020  # CNT_CODE | MEM_EXECUTE | MEM_READ
+X64_RET_UNSUPPORTED = bytes.fromhex("f30f1efa48b80300000000000080c3")  # endbr64; mov rax, EFI_UNSUPPORTED; ret
+
+
+def check_rewrap(inp, out, what):
+    """Non-'.efifw' sections byte for byte in order, the ones ahead of the first '.efifw' at the
+    same addresses, the '.efifw' sections in the same places with the same ids; returns the new
+    payloads by firmware id."""
+    a, b = pe_sections(open(inp, "rb").read()), pe_sections(open(out, "rb").read())
+    check(pe_kept_fields(open(inp, "rb").read()) == pe_kept_fields(open(out, "rb").read()),
+          "%s: DOS stub, entry point, image base, alignments, data directories kept" % what)
+    check([s[0] for s in a] == [s[0] for s in b], "%s: same section names in order: %s / %s" %
+          (what, [s[0] for s in a], [s[0] for s in b]))
+    first = [s[0] for s in a].index(".efifw")
+    check(a[:first] == b[:first], "%s: sections ahead of the first .efifw unchanged, same places" % what)
+    check([(s[0], s[3], s[4]) for s in a if s[0] != ".efifw"] == [(s[0], s[3], s[4]) for s in b if s[0] != ".efifw"],
+          "%s: every other section byte-identical" % what)
+    ids_a = [efifw_parts(s[4])[0] for s in a if s[0] == ".efifw"]
+    new = [efifw_parts(s[4]) for s in b if s[0] == ".efifw"]
+    check(ids_a == [f for f, _ in new], "%s: firmware ids in order: %s / %s" % (what, ids_a, [f for f, _ in new]))
+    return new
+
+
+def enrolled(tmp, payload, name):
+    """`igvmkit vars list` of the store in an IGVM payload (ROM via regen --extract-rom)."""
+    igvm, rom = os.path.join(tmp, name + ".igvm"), os.path.join(tmp, name + ".fd")
+    open(igvm, "wb").write(payload)
+    r = run(["regen", "--extract-rom", rom, igvm])
+    check(r.returncode == 0, "extract-rom %s: %s" % (name, r.stderr))
+    return run(["vars", "list", rom]).stdout if r.returncode == 0 else ""
+
+
+def osslsigncode_ok(path, cert):
+    v = subprocess.run(["osslsigncode", "verify", "-CAfile", cert, "-in", path], capture_output=True, text=True)
+    cur = re.search(r"Current message digest\s*:\s*([0-9A-Fa-f]+)", v.stdout)
+    calc = re.search(r"Calculated message digest\s*:\s*([0-9A-Fa-f]+)", v.stdout)
+    return v.returncode == 0 and cur and calc and cur.group(1).lower() == calc.group(1).lower()
+
+
+def verify_signed(out, ccert, vcert, what):
+    """The customer's signature verifies with sbverify, osslsigncode and igvmkit; the vendor's is gone."""
+    if shutil.which("sbverify"):
+        v = subprocess.run(["sbverify", "--cert", ccert, out], capture_output=True, text=True)
+        check(v.returncode == 0, "%s: sbverify --cert customer: %s" % (what, v.stdout + v.stderr))
+        v = subprocess.run(["sbverify", "--cert", vcert, out], capture_output=True, text=True)
+        check(v.returncode != 0, "%s: the vendor's signature is gone" % what)
+    if shutil.which("osslsigncode"):
+        check(osslsigncode_ok(out, ccert), "%s: osslsigncode verify" % what)
+    r = run(["verify", "--cert", ccert, out])
+    check(r.returncode == 0, "%s: igvmkit verify: %s" % (what, r.stdout + r.stderr))
 
 
 def case_igvm(tmp):
@@ -238,6 +368,99 @@ def case_fuki(tmp):
     check("firmware 'ovmf'" in d and "firmware 'snp'" in d, "both payloads changed")
 
 
+SYSTEMD_STUB = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"  # package systemd-boot-efi
+
+
+def case_uki(tmp):
+    """A UKI made by 'fuki --into' systemd's stub (review R15): re-wrapped in place, re-signed."""
+    need(OVMF)
+    need("openssl")
+    need(SYSTEMD_STUB)
+    vendor = vendor_igvm(tmp)
+    vkey, vcert = make_cert(tmp, "vendor")
+    ckey, ccert = make_cert(tmp, "customer")
+    _, cust = make_cert(tmp, "customer-db")
+    uki = os.path.join(tmp, "vendor-uki.efi")
+    r = run(["fuki", "--into", SYSTEMD_STUB, "--fwid", "ovmf", "--cmdline", "console=ttyS0",
+             "--uname", "6.1.0-test", "--key", vkey, "--cert", vcert, "-o", uki, vendor])
+    check(r.returncode == 0, "fuki --into the systemd stub: " + r.stderr)
+    if r.returncode != 0:
+        return
+    before = sha(uki)
+    out = os.path.join(tmp, "customer-uki.efi")
+    r = run(["regen", "--db", cust, "--key", ckey, "--cert", ccert, "-o", out, uki])
+    check(r.returncode == 0, "regen of a UKI on systemd's stub: " + r.stderr)
+    if r.returncode != 0:
+        return
+    check(sha(uki) == before, "input UKI untouched")
+    new = check_rewrap(uki, out, "uki")
+    old = [efifw_parts(s[4]) for s in pe_sections(open(uki, "rb").read()) if s[0] == ".efifw"]
+    check(new and "CN=regen test customer-db" in enrolled(tmp, new[0][1], "uki-new"), "the new IGVM enrols the new db")
+    check(old and "customer-db" not in enrolled(tmp, old[0][1], "uki-old"), "the vendor's IGVM did not")
+    verify_signed(out, ccert, vcert, "uki")
+    # unsigned, it is what 'fuki --into' the stub makes of the regenerated IGVM
+    uout = os.path.join(tmp, "customer-uki-unsigned.efi")
+    r = run(["regen", "--db", cust, "--unsigned", "--no-measurements", "-o", uout, uki])
+    check(r.returncode == 0 and "is written unsigned" in r.stderr, "--unsigned warns the input was signed: " + r.stderr)
+    ref_igvm, ref = os.path.join(tmp, "ref.igvm"), os.path.join(tmp, "ref-uki.efi")
+    run(["regen", "--db", cust, "--no-measurements", "-o", ref_igvm, vendor])
+    run(["fuki", "--into", SYSTEMD_STUB, "--fwid", "ovmf", "--cmdline", "console=ttyS0", "--uname", "6.1.0-test",
+         "-o", ref, ref_igvm])
+    check(os.path.exists(uout) and os.path.exists(ref) and open(uout, "rb").read() == open(ref, "rb").read(),
+          "re-wrapped UKI equals 'fuki --into' of the regenerated IGVM")
+
+
+def case_addon(tmp):
+    """An add-on written another way (review R15): GNU-style headers, .reloc, .sbat/.uname ahead of
+    '.efifw', a section between two '.efifw', signed by osslsigncode; re-wrapped and re-signed."""
+    need(OVMF)
+    need("openssl")
+    vendor = vendor_igvm(tmp)
+    vkey, vcert = make_cert(tmp, "vendor")
+    ckey, ccert = make_cert(tmp, "customer")
+    _, cust = make_cert(tmp, "customer-db")
+    payload = open(vendor, "rb").read()
+    sbat = b"sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nvendor.addon,1,Vendor,addon,1,https://example.com\n"
+    addon = os.path.join(tmp, "vendor-addon.efi")
+    write_pe(addon, [
+        (".text", X64_RET_UNSUPPORTED, CODE_RX),
+        (".reloc", struct.pack("<II", 0x1000, 12) + bytes(4), 0x42000040),
+        (".osrel", b"ID=vendor\nVERSION_ID=7\n", DATA_RO),
+        (".sbat", sbat, DATA_RO),
+        (".uname", b"6.1.0-vendor", DATA_RO),
+        (".efifw", efifw_section("vendor-a", payload), DATA_RO),
+        (".cmdline", b"console=ttyS0 quiet", DATA_RO),
+        (".efifw", efifw_section("vendor-b", payload), DATA_RO),
+    ], entry_section=0, reloc_section=1)
+    signed = os.path.join(tmp, "vendor-addon-signed.efi")
+    if shutil.which("osslsigncode"):
+        subprocess.run(["osslsigncode", "sign", "-certs", vcert, "-key", vkey, "-in", addon, "-out", signed],
+                       capture_output=True, check=True)
+    else:
+        shutil.copy(addon, signed)
+    before = sha(signed)
+    out = os.path.join(tmp, "customer-addon.efi")
+    r = run(["regen", "--db", cust, "--key", ckey, "--cert", ccert, "-o", out, signed])
+    check(r.returncode == 0 and r.stdout.count("variable store (") == 2, "regen of the add-on: " + r.stderr)
+    if r.returncode != 0:
+        return
+    check(sha(signed) == before, "input add-on untouched")
+    new = check_rewrap(addon, out, "addon")
+    for fwid, p in new:
+        check("CN=regen test customer-db" in enrolled(tmp, p, "addon-" + fwid), "%s enrols the new db" % fwid)
+    check(len(new) == 2 and new[0][1] == new[1][1], "both payloads regenerated alike")
+    check(all(os.path.exists(os.path.join(tmp, "customer-addon.%s.measurements.json" % f))
+              for f in ("vendor-a", "vendor-b")), "one measurements JSON per firmware id")
+    verify_signed(out, ccert, vcert, "addon")
+    # regenerated again: the output is a FUKI like any other, and the same seeds give the same bytes
+    again = os.path.join(tmp, "again.efi")
+    r = run(["regen", "--db", cust, "--unsigned", "--no-measurements", "-o", again, out])
+    check(r.returncode == 0, "regen of the regenerated add-on: " + r.stderr)
+    if r.returncode == 0:
+        check([s[4] for s in pe_sections(open(again, "rb").read())] == [s[4] for s in pe_sections(open(out, "rb").read())],
+              "regenerating with the same seeds keeps every section")
+
+
 def case_errors(tmp):
     """Bad inputs: clear error, nothing written, inputs untouched."""
     need(OVMF)
@@ -255,6 +478,13 @@ def case_errors(tmp):
     open(lay, "w").write("platforms: [sev-snp]\ncomponents:\n  r: {type: raw, file: blob.bin, address: 0xffffe000}\n")
     run(["build", "-q", "--no-measurements", "-o", os.path.join(tmp, "raw"), lay])
     nostore = os.path.join(tmp, "raw", "raw.igvm")
+    # PE images that are not FUKIs, or whose sections from the first '.efifw' on cannot move
+    plain = os.path.join(tmp, "plain.efi")
+    write_pe(plain, [(".text", X64_RET_UNSUPPORTED, CODE_RX), (".sbat", b"sbat,1\n", DATA_RO)])
+    code_after = os.path.join(tmp, "code-after.efi")
+    write_pe(code_after, [(".text", X64_RET_UNSUPPORTED, CODE_RX),
+                          (".efifw", efifw_section("v", open(vendor, "rb").read()), DATA_RO),
+                          (".text2", X64_RET_UNSUPPORTED, CODE_RX)])
     bad_cert = os.path.join(tmp, "bad.pem")
     open(bad_cert, "w").write("-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
     cases = [
@@ -265,6 +495,10 @@ def case_errors(tmp):
         ("two-pk", [vendor], ["--pk", cust, "--pk", ccert], 3, r"regen: error: .*PK"),
         ("not-igvm", [raw], ["--db", cust], 3, r"regen: error: .*blob\.bin"),
         ("no-seeds", [vendor], [], 2, r"nothing to change"),
+        ("not-fuki", [plain], ["--db", cust, "--unsigned"], 3,
+         r"regen: error: .*plain\.efi: the PE image has no '\.efifw' section"),
+        ("code-after-efifw", [code_after], ["--db", cust, "--unsigned"], 7,
+         r"regen: error: .*code-after\.efi:section 2 \(\.text2\): .*code"),
         ("short-hash", [vendor], ["--db-hash", "abcd"], 2, r"64 hex digits"),
     ]
     for name, inputs, args, rc, pattern in cases:
