@@ -95,7 +95,12 @@ struct product {
 	char *json_name; /* NULL = none */
 	struct ik_buf json;
 	char *fuki_name; /* NULL = none */
-	struct ik_buf fuki;
+	struct pe_layout fuki_pe; /* the FUKI being built and signed: borrows the IGVM and fuki_into */
+	struct ik_file_bytes fuki_into; /* outputs.fuki-into, mapped while fuki_pe needs it */
+	struct ik_out fuki_out; /* the FUKI streamed into a temporary file (emit_fuki); write_all commits it */
+	uint8_t fuki_sha256[IK_SHA256_LEN]; /* of what was streamed, for the summary */
+	size_t fuki_len;
+	struct ik_buf fuki;	  /* --check: its bytes */
 	bool fuki_signed;
 	char *desc_name; /* NULL = none */
 	struct ik_buf desc;
@@ -114,6 +119,9 @@ static void product_release(struct product *p)
 	free(p->json_name);
 	ik_buf_release(&p->json);
 	free(p->fuki_name);
+	pe_layout_release(&p->fuki_pe);
+	ik_file_release(&p->fuki_into);
+	ik_out_abort(&p->fuki_out);
 	ik_buf_release(&p->fuki);
 	free(p->desc_name);
 	ik_buf_release(&p->desc);
@@ -223,22 +231,32 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 	return r < 0 ? r : 0;
 }
 
-/* The add-on's PE TimeDateStamp: SOURCE_DATE_EPOCH when set (reproducible builds), else 0. */
-static uint32_t source_date_epoch(void)
+/*
+ * The add-on's PE TimeDateStamp: SOURCE_DATE_EPOCH when set (reproducible
+ * builds), else 0.  A value that is not seconds up to the 32-bit field's end
+ * is refused rather than silently taken as 0.
+ */
+static int source_date_epoch(uint32_t *ret, struct ik_diag *d)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	uint64_t v;
 
-	if (!s || ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
+	*ret = 0;
+	if (!s || !*s)
 		return 0;
-	return (uint32_t)v;
+	if (ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
+		return ik_fail(d, -EINVAL,
+			       "SOURCE_DATE_EPOCH '%s' is not a number of seconds up to 4294967295 (the "
+			       "FUKI's PE TimeDateStamp is 32 bits)",
+			       s);
+	*ret = (uint32_t)v;
+	return 0;
 }
 
 static int build_fuki(const struct layout *l, struct product *p, struct ik_diag *d)
 {
 	struct fuki_firmware fw;
 	struct fuki_opts o;
-	struct ik_file_bytes into = { 0 };
 	char fwid[128];
 	size_t len = strlen(p->igvm_name);
 	int r;
@@ -254,23 +272,50 @@ static int build_fuki(const struct layout *l, struct product *p, struct ik_diag 
 	memset(&o, 0, sizeof(o));
 	o.firmware = &fw;
 	o.n_firmware = 1;
-	o.time_date_stamp = source_date_epoch();
+	r = source_date_epoch(&o.time_date_stamp, d);
+	if (r < 0)
+		return r;
 	if (l->outputs.fuki_into) {
-		r = ik_file_load(l->outputs.fuki_into, 0, &into, d);
+		r = ik_file_load(l->outputs.fuki_into, 0, &p->fuki_into, d);
 		if (r < 0)
 			return r;
-		o.into = into.data;
-		o.into_len = into.len;
+		o.into = p->fuki_into.data;
+		o.into_len = p->fuki_into.len;
 		o.into_name = l->outputs.fuki_into;
 	}
 	p->fuki_name = strdup(l->outputs.fuki);
-	if (!p->fuki_name) {
-		ik_file_release(&into);
+	if (!p->fuki_name)
 		return -ENOMEM;
+	/* A layout: the IGVM and INTO are borrowed, only headers are copied (emit_fuki writes it). */
+	return fuki_build_layout(&o, &p->fuki_pe, d);
+}
+
+static char *join(const char *dir, const char *name);
+
+/*
+ * The FUKI, once built and signed, streamed into a temporary file in OUTDIR
+ * (committed by write_all with the other outputs), or for --check (OUTDIR
+ * NULL) put into p->fuki.  FUKI_PE borrows the IGVM bytes, so this runs
+ * while they are mapped; afterwards the layout and INTO are released.
+ */
+static int emit_fuki(struct product *p, const char *outdir, struct ik_diag *d)
+{
+	int r;
+
+	if (outdir) {
+		_cleanup_free_ char *path = join(outdir, p->fuki_name);
+		if (!path)
+			return -ENOMEM;
+		r = ik_out_open(&p->fuki_out, path, d);
+		if (r >= 0)
+			r = pe_layout_write_hashed(&p->fuki_pe, &p->fuki_out, EVP_sha256(), p->fuki_sha256, d);
+		p->fuki_len = p->fuki_pe.len;
+	} else {
+		ik_buf_init(&p->fuki, IK_BUF_DEFAULT_MAX);
+		r = pe_layout_to_buf(&p->fuki_pe, &p->fuki, d);
 	}
-	ik_buf_init(&p->fuki, IK_BUF_DEFAULT_MAX);
-	r = fuki_build(&o, &p->fuki, d);
-	ik_file_release(&into);
+	pe_layout_release(&p->fuki_pe);
+	ik_file_release(&p->fuki_into);
 	return r;
 }
 
@@ -508,6 +553,11 @@ static int build_one(const struct layout_load_opts *lo, const struct build_opts 
 		if (r < 0)
 			return r;
 	}
+	if (l->outputs.fuki) {
+		r = emit_fuki(p, bo->outdir, d);
+		if (r < 0)
+			return r;
+	}
 	if (l->outputs.hwids && !(p->hwids = strdup(l->outputs.hwids)))
 		return -ENOMEM;
 	return 0;
@@ -531,7 +581,6 @@ static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *
 	struct sign_secret_source secret = { l->outputs.sign_passphrase_file,
 					     l->outputs.sign_passphrase_env };
 	struct authenticode_sign_opts o;
-	struct ik_buf signed_pe;
 	int r;
 
 	r = sign_key_load(l->outputs.sign_key, &secret, &key, d);
@@ -550,14 +599,9 @@ static int sign_fuki(const struct layout *l, struct product *p, struct ik_diag *
 	o.file = p->fuki_name;
 	o.key = key;
 	o.cert = cert;
-	ik_buf_init(&signed_pe, IK_BUF_DEFAULT_MAX);
-	r = authenticode_sign(p->fuki.data, p->fuki.len, &o, &signed_pe, d);
-	if (r < 0) {
-		ik_buf_release(&signed_pe);
+	r = authenticode_sign_layout(&p->fuki_pe, &o, d);
+	if (r < 0)
 		return r;
-	}
-	ik_buf_release(&p->fuki);
-	p->fuki = signed_pe;
 	p->fuki_signed = true;
 	return 0;
 }
@@ -583,7 +627,8 @@ static struct output *list_outputs(struct product *ps, size_t n, size_t *ret_n)
 			{ ps[i].igvm_name, ps[i].igvm.data, ps[i].igvm.len,
 			  ps[i].igvm_out.tmp_path ? &ps[i].igvm_out : NULL },
 			{ ps[i].json_name, ps[i].json.data, ps[i].json.len, NULL },
-			{ ps[i].fuki_name, ps[i].fuki.data, ps[i].fuki.len, NULL },
+			{ ps[i].fuki_name, ps[i].fuki.data, ps[i].fuki.len,
+			  ps[i].fuki_out.tmp_path ? &ps[i].fuki_out : NULL },
 			{ ps[i].desc_name, ps[i].desc.data, ps[i].desc.len, NULL },
 		};
 		for (size_t f = 0; f < IK_ARRAY_SIZE(files); f++)
@@ -603,7 +648,7 @@ static struct output *list_outputs(struct product *ps, size_t n, size_t *ret_n)
  */
 static int build_fuki_all(const struct layout *base, const char *name, const char *const *hwids_paths,
 			  size_t n_hwids, const struct product *ps, size_t n, struct product *all,
-			  struct ik_diag *d)
+			  const char *outdir, struct ik_diag *d)
 {
 	struct fuki_firmware *fw = calloc(n, sizeof(*fw));
 	char **stems = calloc(n, sizeof(*stems));
@@ -637,17 +682,17 @@ static int build_fuki_all(const struct layout *base, const char *name, const cha
 		o.firmware = fw;
 		o.n_firmware = n;
 		o.hwids = n_hwids ? &hw : NULL;
-		o.time_date_stamp = source_date_epoch();
-		all->fuki_name = strdup(name);
-		if (!all->fuki_name)
+		r = source_date_epoch(&o.time_date_stamp, d);
+		all->fuki_name = r < 0 ? NULL : strdup(name);
+		if (r >= 0 && !all->fuki_name)
 			r = -ENOMEM;
 	}
-	if (r >= 0) {
-		ik_buf_init(&all->fuki, IK_BUF_DEFAULT_MAX);
-		r = fuki_build(&o, &all->fuki, d);
-	}
+	if (r >= 0)
+		r = fuki_build_layout(&o, &all->fuki_pe, d);
 	if (r >= 0 && base->outputs.sign)
 		r = sign_fuki(base, all, d);
+	if (r >= 0)
+		r = emit_fuki(all, outdir, d);
 	hwids_release(&hw);
 	for (size_t i = 0; stems && i < n; i++)
 		free(stems[i]);
@@ -760,15 +805,22 @@ static int check_all(const char *outdir, const struct output *files, size_t n, b
 	return mismatches;
 }
 
-/* "DIR/NAME: WHAT, N bytes, sha256 HEX" */
+/*
+ * "DIR/NAME: WHAT, N bytes, sha256 HEX" of DATA, or of STREAMED_LEN bytes whose
+ * SHA-256 STREAMED_SHA was taken while writing them (a streamed FUKI).
+ */
 static void print_file_line(const char *outdir, const char *name, const uint8_t *data, size_t len,
-			    const char *what)
+			    const uint8_t *streamed_sha, size_t streamed_len, const char *what)
 {
 	uint8_t sha[IK_SHA256_LEN];
 	char hex[2 * IK_SHA256_LEN + 1];
 
-	if (ik_sha256(data, len, sha) < 0)
+	if (streamed_sha) {
+		memcpy(sha, streamed_sha, sizeof(sha));
+		len = streamed_len;
+	} else if (ik_sha256(data, len, sha) < 0) {
 		return;
+	}
 	ik_hex_encode(sha, sizeof(sha), hex);
 	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", outdir, name, what ? what : "", what ? ", " : "",
 	       len, hex);
@@ -779,7 +831,7 @@ static void print_summary(const char *outdir, const struct product *p)
 	char hex[2 * MEASURE_DIGEST_MAX + 1];
 
 	if (p->igvm_name)
-		print_file_line(outdir, p->igvm_name, p->igvm.data, p->igvm.len, NULL);
+		print_file_line(outdir, p->igvm_name, p->igvm.data, p->igvm.len, NULL, 0, NULL);
 	for (size_t i = 0; i < p->n_results; i++) {
 		const struct measure_result *r = &p->results[i];
 		ik_hex_encode(r->digest, r->digest_len, hex);
@@ -795,9 +847,11 @@ static void print_summary(const char *outdir, const struct product *p)
 		printf("%s/%s: measurements (%zu)\n", outdir, p->json_name, p->n_results);
 	if (p->fuki_name)
 		print_file_line(outdir, p->fuki_name, p->fuki.data, p->fuki.len,
-				p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
+				p->fuki.data ? NULL : p->fuki_sha256, /* streamed unless --check */
+				p->fuki_len, p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
 	if (p->desc_name)
-		print_file_line(outdir, p->desc_name, p->desc.data, p->desc.len, "QEMU firmware descriptor");
+		print_file_line(outdir, p->desc_name, p->desc.data, p->desc.len, NULL, 0,
+				"QEMU firmware descriptor");
 }
 
 /* The first directory of PATH that does not exist (new string), or NULL when PATH exists. */
@@ -1036,7 +1090,7 @@ int cmd_build(int argc, char **argv)
 		return cli_error_diag(CMD, NULL, -ENOMEM);
 	}
 	for (size_t i = 0; i < n_products; i++)
-		ps[i].igvm_out.fd = -1;
+		ps[i].igvm_out.fd = ps[i].fuki_out.fd = -1;
 	r = 0;
 	for (size_t i = 0; i < n_names && r >= 0; i++) {
 		lo.variant = names ? names[i] : variant;
@@ -1069,7 +1123,7 @@ int cmd_build(int argc, char **argv)
 			fprintf(stderr, "igvmkit build: packing %zu IGVM file%s into %s%s\n", n_names,
 				n_names == 1 ? "" : "s", fuki_all, base->outputs.sign ? " and signing it" : "");
 		ik_diag_init(&d);
-		r = build_fuki_all(base, fuki_all, hwids, n_hwids, ps, n_names, &ps[n_names], &d);
+		r = build_fuki_all(base, fuki_all, hwids, n_hwids, ps, n_names, &ps[n_names], bo.outdir, &d);
 	}
 	size_t n_outs = 0;
 	struct output *outs = r >= 0 ? list_outputs(ps, n_products, &n_outs) : NULL;
