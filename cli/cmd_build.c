@@ -713,15 +713,20 @@ static char *join(const char *dir, const char *name)
 
 /*
  * Writes every output (the IGVM files are already streamed into temporary
- * files); on the first failure removes what this run wrote.
+ * files) and commits them together: a failure leaves every target as it was
+ * and removes what this run wrote.
  */
 static int write_all(const char *outdir, const struct output *files, size_t n, struct ik_diag *d)
 {
-	struct ik_out *outs = calloc(n + 1, sizeof(*outs)); /* outs[k] for files[k] */
+	struct ik_out *outs = calloc(n + 1, sizeof(*outs));	   /* outs[k] for files[k] */
+	struct ik_out **commit = calloc(n + 1, sizeof(*commit)); /* what commits files[k] */
 	int r = 0;
 
-	if (!outs)
+	if (!outs || !commit) {
+		free(outs);
+		free(commit);
 		return -ENOMEM;
+	}
 	r = ik_mkdir_p(outdir, d);
 	for (size_t k = 0; r >= 0 && k < n; k++) {
 		if (files[k].written)
@@ -735,11 +740,14 @@ static int write_all(const char *outdir, const struct output *files, size_t n, s
 		if (r >= 0)
 			r = ik_out_write(&outs[k], files[k].data, files[k].len, d);
 	}
-	/* Commit only when every output is fully written. */
-	for (size_t k = 0; r >= 0 && k < n; k++)
-		r = ik_out_commit(files[k].written ? files[k].written : &outs[k], d);
+	/* Commit only when every output is fully written, all or none. */
+	for (size_t k = 0; k < n; k++)
+		commit[k] = files[k].written ? files[k].written : &outs[k];
+	if (r >= 0)
+		r = ik_out_commit_all(commit, n, d);
 	for (size_t k = 0; k < n; k++)
 		ik_out_abort(&outs[k]);
+	free(commit);
 	free(outs);
 	return r;
 }

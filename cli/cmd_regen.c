@@ -339,7 +339,7 @@ static int write_outputs(const char *out, const struct ik_buf *bytes, const char
 	size_t opened = 0;
 	int r;
 
-	/* all temporary files first, then the renames: a failure leaves nothing behind */
+	/* all temporary files first, then the renames, all or none (ik_out_commit_all) */
 	ik_diag_init(&d);
 	memset(o, 0, sizeof(o));
 	r = ik_out_open(&o[0], out, &d);
@@ -354,8 +354,13 @@ static int write_outputs(const char *out, const struct ik_buf *bytes, const char
 			r = ik_out_write(&o[1 + i], jsons[i].data, jsons[i].len, &d);
 		}
 	}
-	for (size_t i = 0; r >= 0 && i < opened; i++)
-		r = ik_out_commit(&o[i], &d);
+	if (r >= 0) {
+		struct ik_out *all[1 + REGEN_FUKI_PAYLOADS_MAX];
+
+		for (size_t i = 0; i < opened; i++)
+			all[i] = &o[i];
+		r = ik_out_commit_all(all, opened, &d);
+	}
 	if (r < 0) {
 		for (size_t i = 0; i < opened; i++)
 			ik_out_abort(&o[i]);

@@ -107,8 +107,8 @@ static int parse_id16(const char *opt, const char *arg, uint8_t out[16])
 	return 0;
 }
 
-/* Base64 of N bytes plus a newline, atomically. */
-static int write_base64(const char *path, const uint8_t *p, size_t n, struct ik_diag *d)
+/* Base64 of N bytes plus a newline into O. */
+static int write_base64(struct ik_out *o, const uint8_t *p, size_t n, struct ik_diag *d)
 {
 	_cleanup_free_ unsigned char *text = malloc(4 * ((n + 2) / 3) + 2);
 	int len;
@@ -117,7 +117,40 @@ static int write_base64(const char *path, const uint8_t *p, size_t n, struct ik_
 		return -ENOMEM;
 	len = EVP_EncodeBlock(text, p, (int)n);
 	text[len] = '\n';
-	return ik_write_file_atomic(path, text, (size_t)len + 1, d);
+	return ik_out_write(o, text, (size_t)len + 1, d);
+}
+
+/*
+ * Writes the IGVM (IGVM_PATH, when not NULL), the ID block and the ID_AUTH
+ * (base64, when their paths are not NULL) and commits them together: every
+ * output is opened before anything is written, and a failure leaves none.
+ */
+static int write_outputs(const char *igvm_path, const struct ik_buf *igvm, const char *block_path,
+			 const uint8_t *block, const char *auth_path, const uint8_t *auth, struct ik_diag *d)
+{
+	struct ik_out o[3];
+	struct ik_out *commit[3] = { NULL, NULL, NULL };
+	const char *paths[3] = { igvm_path, block_path, auth_path };
+	int r = 0;
+
+	memset(o, 0, sizeof(o));
+	for (size_t i = 0; r >= 0 && i < 3; i++)
+		if (paths[i]) {
+			r = ik_out_open(&o[i], paths[i], d);
+			if (r >= 0)
+				commit[i] = &o[i];
+		}
+	if (r >= 0 && igvm_path)
+		r = ik_out_write(&o[0], igvm->data, igvm->len, d);
+	if (r >= 0 && block_path)
+		r = write_base64(&o[1], block, SNP_ID_BLOCK_SIZE, d);
+	if (r >= 0 && auth_path)
+		r = write_base64(&o[2], auth, SNP_ID_AUTH_SIZE, d);
+	if (r >= 0)
+		r = ik_out_commit_all(commit, 3, d);
+	for (size_t i = 0; i < 3; i++)
+		ik_out_abort(&o[i]);
+	return r;
 }
 
 int cmd_sign_id_block(int argc, char **argv)
@@ -233,6 +266,7 @@ int cmd_sign_id_block(int argc, char **argv)
 		return cli_usage_error(CMD, "--launch-digest needs --id-block-out and/or --id-auth-out");
 
 	ik_diag_init(&d);
+	ik_buf_init(&out, 0);
 	memset(&h, 0, sizeof(h));
 	memset(&body, 0, sizeof(body));
 	h.u.snp_id_block = &body;
@@ -271,32 +305,30 @@ int cmd_sign_id_block(int argc, char **argv)
 			if (f->headers[i].type == IGVM_VHT_GUEST_POLICY &&
 			    (f->headers[i].u.guest_policy.compatibility_mask & h.u.snp_id_block->compatibility_mask))
 				o.policy = f->headers[i].u.guest_policy.policy;
-		ik_buf_init(&out, 0);
 		r = igvm_write(f, &out, &d);
-		if (r >= 0)
-			r = ik_write_file_atomic(output, out.data, out.len, &d);
-		ik_buf_release(&out);
-		if (r < 0)
+		if (r < 0) {
+			ik_buf_release(&out);
 			return cli_error_diag(CMD, &d, r);
+		}
 	}
-	if (block_out) {
-		struct snp_id_block id = { .version = SNP_ID_BLOCK_VERSION, .guest_svn = h.u.snp_id_block->guest_svn,
-					   .policy = o.policy };
+	{
 		uint8_t block[SNP_ID_BLOCK_SIZE];
-
-		memcpy(id.ld, h.u.snp_id_block->ld, 48);
-		memcpy(id.family_id, h.u.snp_id_block->family_id, 16);
-		memcpy(id.image_id, h.u.snp_id_block->image_id, 16);
-		snp_id_block_encode(&id, block);
-		r = write_base64(block_out, block, sizeof(block), &d);
-		if (r < 0)
-			return cli_error_diag(CMD, &d, r);
-	}
-	if (auth_out) {
 		uint8_t auth[SNP_ID_AUTH_SIZE];
 
-		snp_id_auth_encode(h.u.snp_id_block, auth);
-		r = write_base64(auth_out, auth, sizeof(auth), &d);
+		if (block_out) {
+			struct snp_id_block id = { .version = SNP_ID_BLOCK_VERSION,
+						   .guest_svn = h.u.snp_id_block->guest_svn,
+						   .policy = o.policy };
+
+			memcpy(id.ld, h.u.snp_id_block->ld, 48);
+			memcpy(id.family_id, h.u.snp_id_block->family_id, 16);
+			memcpy(id.image_id, h.u.snp_id_block->image_id, 16);
+			snp_id_block_encode(&id, block);
+		}
+		if (auth_out)
+			snp_id_auth_encode(h.u.snp_id_block, auth);
+		r = write_outputs(ld_hex ? NULL : output, &out, block_out, block, auth_out, auth, &d);
+		ik_buf_release(&out);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
 	}

@@ -257,6 +257,144 @@ void ik_out_abort(struct ik_out *o)
 	o->path = NULL;
 }
 
+/* Flushes and closes O's temporary file. */
+static int out_flush(struct ik_out *o, struct ik_diag *d)
+{
+	int r;
+
+	if (fsync(o->fd) < 0 && errno != EINVAL) {
+		r = -errno;
+		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot flush: %s", strerror(-r)));
+	}
+	r = close(o->fd);
+	o->fd = -1;
+	if (r < 0) {
+		r = -errno;
+		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot close: %s", strerror(-r)));
+	}
+	return 0;
+}
+
+/*
+ * Hard-links an existing PATH to a new '<path>.igvmkit-old-XXXXXX' (not
+ * following a symbolic link) and returns that name in *RET_OLD.
+ */
+static int keep_old(const char *path, char **ret_old, struct ik_diag *d)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char sfx[] = ".igvmkit-old-XXXXXX";
+	size_t n = strlen(path);
+	char *old = malloc(n + sizeof(sfx));
+	int r = -EEXIST;
+
+	if (!old)
+		return -ENOMEM;
+	memcpy(old, path, n);
+	memcpy(old + n, sfx, sizeof(sfx));
+	for (int attempt = 0; attempt < 64 && r == -EEXIST; attempt++) {
+		uint8_t rnd[6];
+
+		if (getentropy(rnd, sizeof(rnd)) < 0) {
+			r = -errno;
+			break;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			old[n + sizeof(sfx) - 7 + i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
+		r = linkat(AT_FDCWD, path, AT_FDCWD, old, 0) < 0 ? -errno : 0;
+	}
+	if (r < 0) {
+		free(old);
+		return ik_diag_file(d, path, ik_fail(d, r, "cannot keep the previous file: %s", strerror(-r)));
+	}
+	*ret_old = old;
+	return 0;
+}
+
+int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
+{
+	char **old = calloc(n + 1, sizeof(*old)); /* old[k]: link to outs[k]'s previous target, or NULL */
+	size_t done = 0;			  /* outs[0..done-1] are renamed into place */
+	bool rename_failed = false;
+	int r = 0;
+
+	if (!old)
+		r = -ENOMEM;
+	for (size_t k = 0; r >= 0 && k < n; k++)
+		if (outs[k])
+			r = out_flush(outs[k], d);
+	/* every target must be replaceable before the first rename */
+	for (size_t k = 0; r >= 0 && k < n; k++) {
+		struct stat st;
+
+		if (!outs[k])
+			continue;
+		if (lstat(outs[k]->path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			r = -errno;
+			r = ik_diag_file(d, outs[k]->path, ik_fail(d, r, "cannot check the output: %s", strerror(-r)));
+		} else if (S_ISDIR(st.st_mode)) {
+			r = ik_diag_file(d, outs[k]->path, ik_fail(d, -EISDIR, "cannot replace a directory"));
+		} else if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+			r = ik_diag_file(d, outs[k]->path,
+					 ik_fail(d, -EINVAL, "cannot replace it: not a regular file"));
+		} else {
+			r = keep_old(outs[k]->path, &old[k], d);
+		}
+	}
+	for (; r >= 0 && done < n; done++) {
+		struct ik_out *o = outs[done];
+
+		if (o && rename(o->tmp_path, o->path) < 0) {
+			r = -errno;
+			rename_failed = true;
+			break;
+		}
+	}
+	if (rename_failed) {
+		/* put back what the earlier renames replaced; a link that cannot be put back stays */
+		const char *kept = NULL;
+		int e = r;
+
+		for (size_t k = done; k-- > 0;) {
+			if (!outs[k])
+				continue;
+			if (old[k] ? rename(old[k], outs[k]->path) < 0 : unlink(outs[k]->path) < 0)
+				kept = outs[k]->path; /* its '.igvmkit-old-' link (if any) stays */
+			free(old[k]);
+			old[k] = NULL;
+			/* the temporary is gone: nothing for abort to unlink */
+			free(outs[k]->tmp_path);
+			outs[k]->tmp_path = NULL;
+		}
+		if (kept)
+			r = ik_fail(d, e, "cannot rename into place: %s; the earlier output '%s' could not be restored",
+				    strerror(-e), kept);
+		else
+			r = ik_fail(d, e, "cannot rename into place: %s (no output was changed)", strerror(-e));
+		r = ik_diag_file(d, outs[done]->path, r);
+	}
+	for (size_t k = 0; old && k < n; k++) {
+		if (old[k])
+			unlink(old[k]);
+		free(old[k]);
+	}
+	free(old);
+	for (size_t k = 0; k < n; k++) {
+		if (!outs[k])
+			continue;
+		if (r < 0) {
+			ik_out_abort(outs[k]);
+		} else {
+			free(outs[k]->tmp_path);
+			outs[k]->tmp_path = NULL;
+			free(outs[k]->path);
+			outs[k]->path = NULL;
+		}
+	}
+	return r;
+}
+
 int ik_write_file_atomic(const char *path, const void *p, size_t n, struct ik_diag *d)
 {
 	struct ik_out o;

@@ -61,6 +61,18 @@ int ik_out_write(struct ik_out *o, const void *p, size_t n, struct ik_diag *d);
 int ik_out_commit(struct ik_out *o, struct ik_diag *d);
 /* Safe to call after commit or on a never-opened (zeroed) ik_out. */
 void ik_out_abort(struct ik_out *o);
+/*
+ * Commits N fully written outputs together: all of them replace their targets
+ * or none does.  Every target is checked first (an existing target that is
+ * not a regular file or a symbolic link fails before anything is renamed) and
+ * an existing target is kept as a hard link '<target>.igvmkit-old-XXXXXX';
+ * then the temporaries are renamed in order.  When a rename fails, the targets
+ * already replaced get their previous file back (or are removed when there was
+ * none) and the message names the output that failed.  On failure every
+ * temporary is removed.  NULL entries are skipped.  Call ik_out_abort on each
+ * output afterwards as usual.
+ */
+int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d);
 
 /* Writes one whole file atomically. */
 int ik_write_file_atomic(const char *path, const void *p, size_t n, struct ik_diag *d);
