@@ -277,7 +277,9 @@ static int out_flush(struct ik_out *o, struct ik_diag *d)
 
 /*
  * Hard-links an existing PATH to a new '<path>.igvmkit-old-XXXXXX' (not
- * following a symbolic link) and returns that name in *RET_OLD.
+ * following a symbolic link) and returns that name in *RET_OLD.  Returns 1
+ * (and no name) on a file system without hard links (FAT, e.g. an ESP): the
+ * commit goes ahead, but that target cannot be restored.
  */
 static int keep_old(const char *path, char **ret_old, struct ik_diag *d)
 {
@@ -302,6 +304,10 @@ static int keep_old(const char *path, char **ret_old, struct ik_diag *d)
 			old[n + sizeof(sfx) - 7 + i] = alnum[rnd[i] % (sizeof(alnum) - 1)];
 		r = linkat(AT_FDCWD, path, AT_FDCWD, old, 0) < 0 ? -errno : 0;
 	}
+	if (r == -EPERM || r == -EOPNOTSUPP || r == -EMLINK) {
+		free(old);
+		return 1;
+	}
 	if (r < 0) {
 		free(old);
 		return ik_diag_file(d, path, ik_fail(d, r, "cannot keep the previous file: %s", strerror(-r)));
@@ -313,11 +319,12 @@ static int keep_old(const char *path, char **ret_old, struct ik_diag *d)
 int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 {
 	char **old = calloc(n + 1, sizeof(*old)); /* old[k]: link to outs[k]'s previous target, or NULL */
+	bool *lost = calloc(n + 1, sizeof(*lost)); /* outs[k]'s previous target exists but has no link */
 	size_t done = 0;			  /* outs[0..done-1] are renamed into place */
 	bool rename_failed = false;
 	int r = 0;
 
-	if (!old)
+	if (!old || !lost)
 		r = -ENOMEM;
 	for (size_t k = 0; r >= 0 && k < n; k++)
 		if (outs[k])
@@ -337,9 +344,12 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 			r = ik_diag_file(d, outs[k]->path, ik_fail(d, -EISDIR, "cannot replace a directory"));
 		} else if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 			r = ik_diag_file(d, outs[k]->path,
-					 ik_fail(d, -EINVAL, "cannot replace it: not a regular file"));
+					 ik_fail(d, -EIO, "cannot replace it: not a regular file"));
 		} else {
 			r = keep_old(outs[k]->path, &old[k], d);
+			lost[k] = r == 1;
+			if (r == 1)
+				r = 0;
 		}
 	}
 	for (; r >= 0 && done < n; done++) {
@@ -359,7 +369,7 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 		for (size_t k = done; k-- > 0;) {
 			if (!outs[k])
 				continue;
-			if (old[k] ? rename(old[k], outs[k]->path) < 0 : unlink(outs[k]->path) < 0)
+			if (lost[k] || (old[k] ? rename(old[k], outs[k]->path) < 0 : unlink(outs[k]->path) < 0))
 				kept = outs[k]->path; /* its '.igvmkit-old-' link (if any) stays */
 			free(old[k]);
 			old[k] = NULL;
@@ -380,6 +390,7 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 		free(old[k]);
 	}
 	free(old);
+	free(lost);
 	for (size_t k = 0; k < n; k++) {
 		if (!outs[k])
 			continue;

@@ -68,7 +68,9 @@ void ik_out_abort(struct ik_out *o);
  * an existing target is kept as a hard link '<target>.igvmkit-old-XXXXXX';
  * then the temporaries are renamed in order.  When a rename fails, the targets
  * already replaced get their previous file back (or are removed when there was
- * none) and the message names the output that failed.  On failure every
+ * none) and the message names the output that failed (and any target that
+ * could not be restored: on a file system without hard links the previous
+ * file is not kept).  On failure every
  * temporary is removed.  NULL entries are skipped.  Call ik_out_abort on each
  * output afterwards as usual.
  */

@@ -73,6 +73,16 @@ def main():
         check(not os.path.exists('o/ovmf.igvm'), 'build: o/ovmf.igvm written by a failing run')
         check(not leftovers(), f'build (no previous): temporary files left: {leftovers()}')
 
+        # ... and a FIFO as the target (not replaceable either; nothing may open it).
+        os.rmdir('o/ovmf.measurements.json')
+        os.mkfifo('o/ovmf.measurements.json')
+        with open('o/ovmf.igvm', 'w') as f:
+            f.write('old\n')
+        rc, err = run('build', '-q', '-o', 'o')
+        check(rc == 4, f'build into a FIFO target: exit {rc}, expected 4: {err.strip()}')
+        check(read('o/ovmf.igvm') == b'old\n', 'build (FIFO): o/ovmf.igvm was replaced by a failing run')
+        check(not leftovers(), f'build (FIFO): temporary files left: {leftovers()}')
+
         # sign-id-block: a bad third path fails before anything is written.
         rc, err = run('sign-id-block', '--id-key', 'id.pem', '-o', 'sid.igvm', '--id-block-out', 'sid.blk',
                       '--id-auth-out', '/nonexistent/auth', igvm)
