@@ -21,6 +21,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/hex.h"
+#include "../sign/key.h"
 #include "../vars/efi_time.h"
 #include "layout_path.h"
 #include "layout_tree.h"
@@ -589,8 +590,15 @@ static int conv_key(struct ctx *c, struct lnode *v, void *field)
 
 	if (r < 0)
 		return r;
-	if (strncmp(s, "pkcs11:", 7) != 0)
+	if (!sign_key_is_uri(s))
 		return get_path(c, v, ret);
+	/* Refused here too, so the message names the layout line and --print-layout never shows it */
+	if (sign_key_uri_has_pin_value(s))
+		return layout_fail_at(c->d, -EKEYREJECTED, &v->mark,
+				      "%s: the key URI carries the PIN itself ('pin-value'), which "
+				      "anyone reading the layout sees; put 'pin-source=FILE' in the URI "
+				      "instead (outputs.sign also takes passphrase-file or passphrase-env)",
+				      c->where);
 	free(*ret);
 	*ret = TAKE_PTR(s);
 	return 0;

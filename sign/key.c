@@ -148,23 +148,32 @@ void sign_uri_redact(const char *uri, char *out, size_t size)
  * A PIN written into the URI would sit in argv (the process list, shell
  * history) or in a layout file: refused, whatever its spelling or place.
  */
-static int uri_check(const char *uri, const char *shown, struct ik_diag *d)
+bool sign_key_uri_has_pin_value(const char *uri)
 {
-	const char *pos = uri + 7;
+	const char *pos;
 	bool q = false;
 	struct uri_attr a;
 
+	if (!sign_key_is_uri(uri))
+		return false;
+	pos = uri + 7;
 	while (uri_next_attr(&pos, &q, &a))
 		if (attr_is(&a, "pin-value"))
-			return ik_diag_file(
-				d, shown,
-				ik_fail(d, -EKEYREJECTED,
-					"the key URI carries the PIN itself ('pin-value'), where the "
-					"process list, shell history or layout show it; read it from a "
-					"file with 'pin-source=FILE' in the URI or --passphrase-file FILE, "
-					"or from the environment with --passphrase-env VAR (in a layout: "
-					"passphrase-file or passphrase-env)"));
-	return 0;
+			return true;
+	return false;
+}
+
+static int uri_check(const char *uri, const char *shown, struct ik_diag *d)
+{
+	if (!sign_key_uri_has_pin_value(uri))
+		return 0;
+	return ik_diag_file(d, shown,
+			    ik_fail(d, -EKEYREJECTED,
+				    "the key URI carries the PIN itself ('pin-value'), where the "
+				    "process list, shell history or layout show it; read it from a "
+				    "file with 'pin-source=FILE' in the URI or --passphrase-file FILE, "
+				    "or from the environment with --passphrase-env VAR (in a layout: "
+				    "passphrase-file or passphrase-env)"));
 }
 
 int sign_secret_read(const struct sign_secret_source *s, char *buf, size_t size,

@@ -73,6 +73,12 @@ bool sign_key_is_uri(const char *spec);
  * -E2BIG when it does not fit.
  */
 int sign_uri_attr(const char *uri, const char *name, char *out, size_t size);
+/*
+ * True when pkcs11: URI carries the PIN itself ('pin-value', any spelling,
+ * path or query): callers that only record a key spec (layouts) refuse it
+ * where they can name the place, before sign_key_load() would.
+ */
+bool sign_key_uri_has_pin_value(const char *uri);
 /* Copies URI into out with the value of every 'pin-value' replaced by '***'. */
 void sign_uri_redact(const char *uri, char *out, size_t size);
 

@@ -186,6 +186,11 @@ def pin_value_refused(needles, pe, igvm, esl, tmp):
         p = run_scan(needles, f'build, {what} with pin-value', ['build', '-o', 'obuild', 'pin.yaml'],
                      ['obuild/o.igvm', 'obuild/o.efi'], want_rc=5)
         check("'pin-value'" in p.stderr.decode(), f'build, {what}: message lacks the attribute: {p.stderr.decode()}')
+        # Refused while the layout loads, so the message names the line and
+        # --print-layout (which loads no key) cannot show the PIN either.
+        check('pin.yaml:line ' in p.stderr.decode(), f'build, {what}: message names no layout line: {p.stderr.decode()}')
+        run_scan(needles, f'build --print-layout, {what} with pin-value', ['build', '--print-layout', 'pin.yaml'],
+                 [], want_rc=5)
         os.unlink('pin.yaml')
 
 
