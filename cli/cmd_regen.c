@@ -676,8 +676,15 @@ int cmd_regen(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage_error(CMD, "expected one INPUT (an IGVM file or a FUKI)");
 	c.input = argv[optind];
-	if (c.extract_rom)
+	if (c.extract_rom) {
+		/* it only extracts: a user who added it to a working regen command must not
+		 * believe the regenerated outputs were written too */
+		if (c.output || c.measurements || c.n_seeds || c.secure_boot >= 0 || s.key ||
+		    c.append || c.drop_id_block || c.unsigned_out || c.n_vcpus || c.n_vcpu_types)
+			return cli_usage_error(CMD, "--extract-rom only extracts the ROM; drop the "
+						    "regeneration options, or run regen twice");
 		return extract_rom(&c);
+	}
 	if (!c.output)
 		return cli_usage_error(CMD, "missing -o OUTPUT");
 	if (c.n_seeds == 0 && c.secure_boot < 0)

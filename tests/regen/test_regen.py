@@ -275,6 +275,13 @@ def case_igvm(tmp):
     rom = os.path.join(tmp, "extracted.fd")
     r = run(["regen", "--extract-rom", rom, out])
     check(r.returncode == 0 and open(rom, "rb").read() == rom_from_igvm(out), "--extract-rom: " + r.stderr)
+    # ... and only extracts: with regeneration options it is a usage error, nothing written
+    os.unlink(rom)
+    also = os.path.join(tmp, "also.igvm")
+    r = run(["regen", "--extract-rom", rom, "-o", also, "--db", cust, out])
+    check(r.returncode == 2 and "--extract-rom only extracts" in r.stderr
+          and not os.path.exists(rom) and not os.path.exists(also),
+          "--extract-rom with -o/--db: exit %d: %s" % (r.returncode, r.stderr))
     # outside the store, the ROM pages are the vendor's
     a, b = rom_from_igvm(vendor), rom_from_igvm(out)
     check(len(a) == len(b) and a[0x20000:] == b[0x20000:] and a[:0x20000] != b[:0x20000],
