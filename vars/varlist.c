@@ -2,6 +2,8 @@
 #include "varlist.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +96,15 @@ int vars_list_remove(struct vars_list *l, const char *name, const struct ik_guid
 	return 1;
 }
 
+/*
+ * C0 and C1 control characters: no firmware names a variable with one, and
+ * printed they would reach the user's terminal as escape sequences.
+ */
+static bool is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
 /* Decodes one UTF-8 code point; returns its length or -1. */
 static int utf8_decode(const unsigned char *s, uint32_t *cp)
 {
@@ -128,6 +139,11 @@ int vars_name_to_ucs2(const char *name, struct ik_buf *out, struct ik_diag *d)
 		if (n < 0 || (cp >= 0xd800 && cp <= 0xdfff))
 			return ik_fail(d, -EINVAL,
 				       "variable name '%s' is not UTF-8 text within UCS-2", name);
+		if (is_control(cp))
+			return ik_fail(d, -EINVAL,
+				       "variable name has the control character U+%04" PRIX32
+				       " at character %zu",
+				       cp, chars);
 		if (++chars > VARS_NAME_MAX_CHARS)
 			return ik_fail(d, -E2BIG,
 				       "variable name longer than %d characters (the limit)",
@@ -165,6 +181,13 @@ int vars_name_from_ucs2(const uint8_t *p, size_t len, char **ret, struct ik_diag
 			return ik_fail(d, -EBADMSG,
 				       "variable name has %s at character %zu",
 				       cu ? "a UTF-16 surrogate" : "an embedded NUL", i);
+		}
+		if (is_control(cu)) {
+			ik_buf_release(&b);
+			return ik_fail(d, -EBADMSG,
+				       "variable name has the control character U+%04" PRIX16
+				       " at character %zu",
+				       cu, i);
 		}
 		if (cu < 0x80) {
 			enc[0] = (uint8_t)cu;

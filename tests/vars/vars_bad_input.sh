@@ -108,6 +108,18 @@ expect_fail 7 - "not a signature list, .auth file, edk2 variable store or QEMU J
 expect_fail 1 - "signature does not verify" -- "$IGVMKIT" vars verify kek.auth KEK --cert KEK.crt
 expect_fail 1 - "signature does not verify" -- "$IGVMKIT" vars verify kek.auth db --cert PK.crt
 
+# Control characters in variable names (hostile stores would send terminal
+# escape sequences through vars list / inspect): refused when written and read.
+expect_fail 3 s.fd "control character U\\+001B at character 1" -- \
+	"$IGVMKIT" vars store --set "$(printf 'A\033[2JB')":zero:NV,BS:one.bin -o s.fd
+"$IGVMKIT" vars store --set AQZB:zero:NV,BS:one.bin -o named.fd || fail "named store"
+python3 - <<'PY'
+d = open("named.fd", "rb").read(); n = "AQZB".encode("utf-16-le"); i = d.find(n)
+open("esc.fd", "wb").write(d[:i + 2] + b"\x1b\x00" + d[i + 4:])
+PY
+expect_fail 3 - "esc.fd:variable at offset 0x[0-9a-f]+: variable name has the control character U\\+001B" -- \
+	"$IGVMKIT" vars list esc.fd
+
 # Usage errors.
 expect_fail 2 - "unknown subcommand 'frobnicate'" -- "$IGVMKIT" vars frobnicate
 expect_fail 2 out.esl "no entries given" -- "$IGVMKIT" vars esl -o out.esl
