@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* igvmkit: dispatch to a subcommand. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,12 +122,26 @@ static int global_options(int *argc, char ***argv)
 	return IK_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/*
+ * A result lost on standard output (a full disk, a closed pipe) must not exit
+ * 0.  Commands that write results check their own writes and name them; this
+ * is the one backstop for everything else (help, version, --print-layout ...),
+ * after the command ran, as gnulib's close_stdout does.
+ */
+static int check_stdout(int ret)
 {
-	int r = global_options(&argc, &argv);
+	bool flush_failed = fflush(stdout) != 0;
+	int e = errno;
 
-	if (r != IK_EXIT_OK)
-		return r;
+	if ((!flush_failed && !ferror(stdout)) || ret != IK_EXIT_OK)
+		return ret; /* fine, or the command already reported its failure */
+	fprintf(stderr, "igvmkit: error: cannot write to standard output%s%s\n",
+		flush_failed ? ": " : "", flush_failed ? strerror(e) : "");
+	return IK_EXIT_IO;
+}
+
+static int dispatch(int argc, char **argv)
+{
 	/*
 	 * getopt's own messages repeat a whole argument ("option
 	 * '--passphrase=SECRET' is ambiguous"); every command reports a refused
@@ -154,4 +170,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "igvmkit: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return IK_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int r = global_options(&argc, &argv);
+
+	if (r == IK_EXIT_OK)
+		r = dispatch(argc, argv);
+	return check_stdout(r);
 }

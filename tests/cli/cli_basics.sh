@@ -15,5 +15,17 @@ check 2 "unknown command" "$ik" frobnicate
 msg=$("$ik" frobnicate 2>&1)
 case "$msg" in *"unknown command 'frobnicate'"*) ;; *) echo "FAIL: message: $msg"; fail=1 ;; esac
 "$ik" --version | grep -Eq '^igvmkit [0-9]+\.[0-9]+\.[0-9]+$' || { echo "FAIL: version format"; fail=1; }
+# A result lost on standard output is exit 4 with a message, whichever command
+# printed it (docs/exit-codes.md); /dev/full fails every write with ENOSPC.
+if [ -w /dev/full ]; then
+	for args in "--help" "--version" "version" "build --print-layout" "measure --list-vcpu-types"; do
+		# shellcheck disable=SC2086
+		"$ik" $args >/dev/full 2>err.$$; got=$?
+		if [ "$got" -ne 4 ] || ! grep -q "cannot write" err.$$; then
+			echo "FAIL: '$args' on /dev/full: exit $got, expected 4: $(cat err.$$)"; fail=1
+		fi
+	done
+	rm -f err.$$
+fi
 [ $fail -eq 0 ] && echo "cli basics: ok"
 exit $fail
