@@ -613,7 +613,7 @@ static int conv_output_name(struct ctx *c, struct lnode *v, void *field)
 
 	if (r < 0)
 		return r;
-	if (s[0] == '\0' || s[0] == '/' || strstr(s, "..") || strchr(s, '/')) {
+	if (s[0] == '\0' || strcmp(s, ".") == 0 || strstr(s, "..") || strchr(s, '/')) {
 		r = layout_fail_at(c->d, -EINVAL, &v->mark,
 				   "%s expects a plain file name inside the output directory, found '%s'",
 				   c->where, s);

@@ -403,6 +403,11 @@ def case_layout_outputs(tmp):
         f.write("include: %s\noutputs:\n  fuki-all: ../x.efi\n" % CLOUD)
     r = run(["build", "-q", "-o", os.path.join(tmp, "bad"), bad])
     check(r.returncode == 3 and "plain file name" in r.stderr, "fuki-all is a plain name: " + r.stderr)
+    with open(bad, "w") as f:  # '.' names the directory itself: refused at its place, not at rename
+        f.write("include: %s\noutputs:\n  igvm: \".\"\n" % CLOUD)
+    r = run(["build", "-q", "-o", os.path.join(tmp, "bad"), bad])
+    check(r.returncode == 3 and "line 3, column 9" in r.stderr and "plain file name" in r.stderr,
+          "igvm '.' refused: " + r.stderr)
     with open(bad, "w") as f:
         f.write("include: %s\noutputs:\n  hwids: %s\n" % (DISTRO, os.path.join(tmp, "gce.json")))
     defs, _ = keys(tmp)
