@@ -2,6 +2,7 @@
 /* igvmkit: dispatch to a subcommand. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,6 +141,31 @@ static int check_stdout(int ret)
 	return IK_EXIT_IO;
 }
 
+/* An interrupted or killed run removes the temporaries of its unfinished outputs. */
+static void on_fatal_signal(int sig)
+{
+	ik_out_remove_temps();
+	raise(sig); /* SA_RESETHAND: delivered with the default action once this returns */
+}
+
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* a signal the caller ignores (nohup, SIGPIPE in some shells) stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 static int dispatch(int argc, char **argv)
 {
 	/*
@@ -176,6 +202,7 @@ int main(int argc, char **argv)
 {
 	int r = global_options(&argc, &argv);
 
+	catch_fatal_signals();
 	if (r == IK_EXIT_OK)
 		r = dispatch(argc, argv);
 	return check_stdout(r);

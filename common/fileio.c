@@ -159,6 +159,44 @@ void ik_file_evict(const struct ik_file_bytes *f)
 		(void)madvise(f->map, f->len, MADV_DONTNEED);
 }
 
+/*
+ * Temporary files not yet renamed into place or removed, for
+ * ik_out_remove_temps() in a fatal-signal handler: a fixed table (nothing to
+ * allocate in a handler), written only outside it, a slot cleared before its
+ * string is freed.  A run with more outputs than slots only loses the cleanup.
+ */
+#define OUT_TEMPS_MAX 256
+static char *volatile live_temps[OUT_TEMPS_MAX];
+
+static void temps_add(char *path)
+{
+	for (size_t i = 0; i < OUT_TEMPS_MAX; i++)
+		if (!live_temps[i]) {
+			live_temps[i] = path;
+			return;
+		}
+}
+
+/* Forgets and frees O's temporary path (after it was renamed or removed). */
+static void out_free_tmp(struct ik_out *o)
+{
+	for (size_t i = 0; o->tmp_path && i < OUT_TEMPS_MAX; i++)
+		if (live_temps[i] == o->tmp_path)
+			live_temps[i] = NULL;
+	free(o->tmp_path);
+	o->tmp_path = NULL;
+}
+
+void ik_out_remove_temps(void)
+{
+	for (size_t i = 0; i < OUT_TEMPS_MAX; i++) {
+		char *p = live_temps[i];
+
+		if (p)
+			unlink(p);
+	}
+}
+
 static mode_t current_umask(void)
 {
 	mode_t m = umask(0);
@@ -184,11 +222,11 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
 	if (o->fd < 0) {
 		r = -errno;
-		free(o->tmp_path);
-		o->tmp_path = NULL;
+		out_free_tmp(o);
 		ik_out_abort(o);
 		return ik_diag_file(d, path, ik_fail(d, r, "cannot create output: %s", strerror(-r)));
 	}
+	temps_add(o->tmp_path);
 	/* mkstemp makes 0600; give the file the mode an ordinary create would. */
 	if (fchmod(o->fd, 0666 & ~current_umask()) < 0) {
 		r = -errno;
@@ -234,8 +272,7 @@ int ik_out_commit(struct ik_out *o, struct ik_diag *d)
 		r = -errno;
 		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot rename into place: %s", strerror(-r)));
 	}
-	free(o->tmp_path);
-	o->tmp_path = NULL;
+	out_free_tmp(o);
 	free(o->path);
 	o->path = NULL;
 	return 0;
@@ -251,9 +288,8 @@ void ik_out_abort(struct ik_out *o)
 	o->fd = -1;
 	if (o->tmp_path)
 		unlink(o->tmp_path);
-	free(o->tmp_path);
+	out_free_tmp(o);
 	free(o->path);
-	o->tmp_path = NULL;
 	o->path = NULL;
 }
 
@@ -374,8 +410,7 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 			free(old[k]);
 			old[k] = NULL;
 			/* the temporary is gone: nothing for abort to unlink */
-			free(outs[k]->tmp_path);
-			outs[k]->tmp_path = NULL;
+			out_free_tmp(outs[k]);
 		}
 		if (kept)
 			r = ik_fail(d, e, "cannot rename into place: %s; the earlier output '%s' could not be restored",
@@ -397,8 +432,7 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 		if (r < 0) {
 			ik_out_abort(outs[k]);
 		} else {
-			free(outs[k]->tmp_path);
-			outs[k]->tmp_path = NULL;
+			out_free_tmp(outs[k]);
 			free(outs[k]->path);
 			outs[k]->path = NULL;
 		}

@@ -62,6 +62,12 @@ int ik_out_commit(struct ik_out *o, struct ik_diag *d);
 /* Safe to call after commit or on a never-opened (zeroed) ik_out. */
 void ik_out_abort(struct ik_out *o);
 /*
+ * Removes the temporary file of every output opened and not yet committed or
+ * aborted.  Async-signal-safe: for a front end's fatal-signal handler, so an
+ * interrupted run leaves no '<output>.tmp-XXXXXX' behind.
+ */
+void ik_out_remove_temps(void);
+/*
  * Commits N fully written outputs together: all of them replace their targets
  * or none does.  Every target is checked first (an existing target that is
  * not a regular file or a symbolic link fails before anything is renamed) and
