@@ -195,7 +195,7 @@ static void test_layout_spans(void)
 	size_t off = 0;
 
 	if (!flat || !got) {
-		IK_CHECK(!"out of memory");
+		IK_CHECK(flat != NULL && got != NULL); /* out of memory */
 		free(flat);
 		free(got);
 		return;

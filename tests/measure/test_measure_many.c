@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 			ik_diag_init(&d);
 			if (igvm_read_file(argv[i], &ro, &f, &d) < 0) {
 				fprintf(stderr, "%s: %s: %s\n", argv[i], d.place, d.msg);
-				IK_CHECK(!"IGVM file readable");
+				IK_CHECK(f != NULL); /* the IGVM file is readable */
 				continue;
 			}
 			/* Every file given declares at least one measurable platform. */
