@@ -415,7 +415,7 @@ int measure_image_describe(const char *file, enum measure_input format, const ui
 	return 0;
 }
 
-static bool platform_has_vmsa(enum igvm_platform_type p)
+bool measure_platform_has_vmsas(enum igvm_platform_type p)
 {
 	return p == IGVM_PLATFORM_SEV_SNP || p == IGVM_PLATFORM_SEV_ES;
 }
@@ -428,7 +428,7 @@ void measure_json_result(struct ik_json *j, const char *key, const struct measur
 	ik_json_string(j, "loader", measure_loader_name(r->loader));
 	if (r->input == MEASURE_INPUT_IGVM)
 		ik_json_hex_u64(j, "compatibility_mask", r->compatibility_mask);
-	if (platform_has_vmsa(r->platform)) {
+	if (measure_platform_has_vmsas(r->platform)) {
 		ik_json_u64(j, "vcpus", r->vcpus);
 		if (r->vcpu_type[0])
 			ik_json_string(j, "vcpu_type", r->vcpu_type);

@@ -186,6 +186,35 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 int measure_igvm_many(const struct igvm_file *f, const struct measure_opts *opts, size_t n,
 		      struct measure_result *ret, struct ik_diag *d);
 
+/*
+ * The reference values `igvmkit build` and `regen` report for one IGVM: for
+ * every platform F declares that has a launch digest (SEV-SNP, SEV-ES, SEV,
+ * TDX, in that order), every loader model x VMM x vCPU type x vCPU count, the
+ * last varying fastest.  Only SEV-SNP and SEV-ES depend on the VMM, the vCPU
+ * type and the count (their VMSAs); the others are measured once per loader
+ * with the first count.  TDX is skipped under the igvmmeasure model, which
+ * computes AMD digests only.  All of them are measured by measure_igvm_many.
+ */
+struct measure_matrix {
+	const enum measure_loader *loaders; /* at least one */
+	size_t n_loaders;
+	const enum vmm_type *vmms; /* none: measure_opts_init's VMM */
+	size_t n_vmms;
+	const char *const *vcpu_types; /* at least one */
+	size_t n_vcpu_types;
+	const uint32_t *vcpus; /* at least one */
+	size_t n_vcpus;
+	bool native_zero; /* igvmmeasure --native-zero, for that loader model only */
+	enum tdx_order tdx_order;
+};
+
+/* SEV-SNP and SEV-ES: the digest depends on the vCPU count, type and VMM (KVM measures VMSAs). */
+bool measure_platform_has_vmsas(enum igvm_platform_type p);
+
+/* *RET (free()) receives *RET_N results in the order above; on failure both are untouched. */
+int measure_igvm_matrix(const struct igvm_file *f, const struct measure_matrix *m,
+			struct measure_result **ret, size_t *ret_n, struct ik_diag *d);
+
 /* ---- Names ---- */
 
 /* "sev-snp", "sev-es", "sev", "tdx" (others: "native", "vsm", "cca", "unknown"). */

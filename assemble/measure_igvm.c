@@ -900,3 +900,86 @@ int measure_igvm(const struct igvm_file *f, const struct measure_opts *o,
 {
 	return measure_igvm_many(f, o, 1, ret, d);
 }
+
+static const enum igvm_platform_type matrix_platforms[] = {
+	IGVM_PLATFORM_SEV_SNP, IGVM_PLATFORM_SEV_ES, IGVM_PLATFORM_SEV, IGVM_PLATFORM_TDX,
+};
+
+/* Appends every option set of M for platform PLAT to OPTS[0..*N) (capacity *CAP). */
+static int matrix_add_platform(const struct measure_matrix *m, enum igvm_platform_type plat,
+			       struct measure_opts **opts, size_t *n, size_t *cap, struct ik_diag *d)
+{
+	bool vmsas = measure_platform_has_vmsas(plat);
+	size_t n_vmms = vmsas && m->n_vmms ? m->n_vmms : 1;
+	size_t n_types = vmsas ? m->n_vcpu_types : 1;
+	size_t n_vcpus = vmsas ? m->n_vcpus : 1;
+
+	for (size_t ld = 0; ld < m->n_loaders; ld++) {
+		if (plat == IGVM_PLATFORM_TDX && m->loaders[ld] == MEASURE_LOADER_IGVMMEASURE)
+			continue;
+		for (size_t v = 0; v < n_vmms; v++)
+			for (size_t t = 0; t < n_types; t++)
+				for (size_t c = 0; c < n_vcpus; c++) {
+					struct measure_opts *o;
+
+					if (*n == *cap) {
+						size_t ncap = *cap ? 2 * *cap : 32;
+						struct measure_opts *no = reallocarray(*opts, ncap, sizeof(*no));
+
+						if (!no)
+							return -ENOMEM;
+						*opts = no;
+						*cap = ncap;
+					}
+					o = &(*opts)[*n];
+					measure_opts_init(o);
+					o->platform = plat;
+					o->loader = m->loaders[ld];
+					o->native_zero = m->native_zero && o->loader == MEASURE_LOADER_IGVMMEASURE;
+					o->tdx_order = m->tdx_order;
+					o->vcpus = m->vcpus[c];
+					if (vmsas) {
+						const struct vcpu_type *vt;
+						int r = vcpu_type_lookup(m->vcpu_types[t], &vt, d);
+
+						if (r < 0)
+							return r;
+						o->has_vcpu_signature = true;
+						o->vcpu_signature = vcpu_signature(vt->family, vt->model, vt->stepping);
+						o->vcpu_type = vt->name;
+						if (m->n_vmms)
+							o->vmm = m->vmms[v];
+					}
+					(*n)++;
+				}
+	}
+	return 0;
+}
+
+int measure_igvm_matrix(const struct igvm_file *f, const struct measure_matrix *m,
+			struct measure_result **ret, size_t *ret_n, struct ik_diag *d)
+{
+	_cleanup_free_ struct measure_opts *opts = NULL;
+	_cleanup_free_ struct measure_result *res = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	for (size_t k = 0; k < IK_ARRAY_SIZE(matrix_platforms); k++) {
+		if (!igvm_find_platform(f, matrix_platforms[k]))
+			continue;
+		r = matrix_add_platform(m, matrix_platforms[k], &opts, &n, &cap, d);
+		if (r < 0)
+			return r;
+	}
+	if (n > 0) {
+		res = calloc(n, sizeof(*res));
+		if (!res)
+			return -ENOMEM;
+		r = measure_igvm_many(f, opts, n, res, d);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(res);
+	*ret_n = n;
+	return 0;
+}

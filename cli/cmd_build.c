@@ -130,16 +130,6 @@ static void product_release(struct product *p)
 	layout_warnings_release(&p->warnings);
 }
 
-static const enum igvm_platform_type measured_platforms[] = {
-	IGVM_PLATFORM_SEV_SNP, IGVM_PLATFORM_SEV_ES, IGVM_PLATFORM_SEV, IGVM_PLATFORM_TDX,
-};
-
-/* Platforms whose digest depends on the vCPU count, type and VMM (KVM measures VMSAs). */
-static bool has_vmsas(enum igvm_platform_type p)
-{
-	return p == IGVM_PLATFORM_SEV_SNP || p == IGVM_PLATFORM_SEV_ES;
-}
-
 static int add_result(struct product *p, const struct measure_result *r)
 {
 	/* SEV and TDX do not depend on the loader choice in every model: keep one of equals */
@@ -163,69 +153,32 @@ static int measure_all(const struct layout *l, const struct igvm_file *f, struct
 		       struct ik_diag *d)
 {
 	const struct layout_measure *m = &l->measure;
-	_cleanup_free_ struct measure_opts *opts = NULL;
+	_cleanup_free_ enum measure_loader *loaders = calloc(m->n_loaders, sizeof(*loaders));
+	_cleanup_free_ enum vmm_type *vmms = calloc(m->n_vmms, sizeof(*vmms));
 	_cleanup_free_ struct measure_result *res = NULL;
-	size_t n = 0, cap = 0;
+	struct measure_matrix mx = {
+		.loaders = loaders, .n_loaders = m->n_loaders,
+		.vmms = vmms, .n_vmms = m->n_vmms,
+		.vcpu_types = (const char *const *)m->vcpu_types, .n_vcpu_types = m->n_vcpu_types,
+		.vcpus = m->vcpus, .n_vcpus = m->n_vcpus,
+		.native_zero = m->native_zero,
+	};
+	size_t n = 0;
 	int r;
 
-	/* Every option set, in the JSON's order; then all of them in one pass per platform. */
-	for (size_t k = 0; k < IK_ARRAY_SIZE(measured_platforms); k++) {
-		enum igvm_platform_type plat = measured_platforms[k];
-		if (!igvm_find_platform(f, plat))
-			continue;
-		size_t n_vcpus = has_vmsas(plat) ? m->n_vcpus : 1;
-		size_t n_types = has_vmsas(plat) ? m->n_vcpu_types : 1;
-		size_t n_vmms = has_vmsas(plat) ? m->n_vmms : 1;
-		for (size_t ld = 0; ld < m->n_loaders; ld++)
-		for (size_t v = 0; v < n_vmms; v++)
-			for (size_t t = 0; t < n_types; t++)
-				for (size_t c = 0; c < n_vcpus; c++) {
-					struct measure_opts o;
-					const struct vcpu_type *vt = NULL;
-
-					measure_opts_init(&o);
-					o.platform = plat;
-					r = measure_loader_from_name(m->loaders[ld], &o.loader);
-					if (r < 0)
-						return ik_fail(d, r, "unknown loader model '%s'", m->loaders[ld]);
-					o.native_zero = m->native_zero && o.loader == MEASURE_LOADER_IGVMMEASURE;
-					/* igvmmeasure computes AMD digests only */
-					if (plat == IGVM_PLATFORM_TDX && o.loader == MEASURE_LOADER_IGVMMEASURE)
-						continue;
-					r = tdx_order_from_name(m->tdx_order, &o.tdx_order);
-					if (r < 0)
-						return ik_fail(d, r, "unknown TDX order '%s'", m->tdx_order);
-					o.vcpus = m->vcpus[c];
-					if (has_vmsas(plat)) {
-						r = vcpu_type_lookup(m->vcpu_types[t], &vt, d);
-						if (r < 0)
-							return r;
-						o.has_vcpu_signature = true;
-						o.vcpu_signature = vcpu_signature(vt->family, vt->model,
-										  vt->stepping);
-						o.vcpu_type = vt->name;
-						r = vmm_type_from_name(m->vmms[v], &o.vmm);
-						if (r < 0)
-							return ik_fail(d, r, "unknown VMM '%s'", m->vmms[v]);
-					}
-					if (n == cap) {
-						size_t ncap = cap ? 2 * cap : 32;
-						struct measure_opts *no = reallocarray(opts, ncap, sizeof(*no));
-
-						if (!no)
-							return -ENOMEM;
-						opts = no;
-						cap = ncap;
-					}
-					opts[n++] = o;
-				}
-	}
-	if (n == 0)
-		return 0;
-	res = calloc(n, sizeof(*res));
-	if (!res)
+	if ((m->n_loaders && !loaders) || (m->n_vmms && !vmms))
 		return -ENOMEM;
-	r = measure_igvm_many(f, opts, n, res, d);
+	for (size_t i = 0; i < m->n_loaders; i++)
+		if (measure_loader_from_name(m->loaders[i], &loaders[i]) < 0)
+			return ik_fail(d, -EINVAL, "unknown loader model '%s'", m->loaders[i]);
+	for (size_t i = 0; i < m->n_vmms; i++)
+		if (vmm_type_from_name(m->vmms[i], &vmms[i]) < 0)
+			return ik_fail(d, -EINVAL, "unknown VMM '%s'", m->vmms[i]);
+	r = tdx_order_from_name(m->tdx_order, &mx.tdx_order);
+	if (r < 0)
+		return ik_fail(d, r, "unknown TDX order '%s'", m->tdx_order);
+	/* every reference value, in the JSON's order, in one pass per platform */
+	r = measure_igvm_matrix(f, &mx, &res, &n, d);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = add_result(p, &res[i]);
 	return r < 0 ? r : 0;
@@ -843,7 +796,7 @@ static void print_summary(const char *outdir, const struct product *p)
 	for (size_t i = 0; i < p->n_results; i++) {
 		const struct measure_result *r = &p->results[i];
 		ik_hex_encode(r->digest, r->digest_len, hex);
-		if (has_vmsas(r->platform))
+		if (measure_platform_has_vmsas(r->platform))
 			printf("  %-8s %s vcpus=%u %s loader=%s: %s\n", measure_platform_name(r->platform),
 			       measure_digest_field(r->platform), r->vcpus,
 			       r->vcpu_type[0] ? r->vcpu_type : "-", measure_loader_name(r->loader), hex);

@@ -103,15 +103,6 @@ struct results {
 	size_t n, cap;
 };
 
-static const enum igvm_platform_type measured_platforms[] = {
-	IGVM_PLATFORM_SEV_SNP, IGVM_PLATFORM_SEV_ES, IGVM_PLATFORM_SEV, IGVM_PLATFORM_TDX,
-};
-
-static bool has_vmsas(enum igvm_platform_type p)
-{
-	return p == IGVM_PLATFORM_SEV_SNP || p == IGVM_PLATFORM_SEV_ES;
-}
-
 static int results_add(struct results *rs, const struct measure_result *r)
 {
 	if (rs->n == rs->cap) {
@@ -127,60 +118,25 @@ static int results_add(struct results *rs, const struct measure_result *r)
 }
 
 /*
- * Every platform of F under the chosen vCPU counts/types (one each for SEV and TDX),
- * all option sets measured together (one pass over the pages per platform).
+ * Every platform of F under the chosen loader model and vCPU counts/types (one
+ * each for SEV and TDX), all measured together (one pass over the pages per platform).
  */
 static int measure_all(const struct regen_cli *c, const struct igvm_file *f, struct results *rs,
 		       struct ik_diag *d)
 {
-	_cleanup_free_ struct measure_opts *opts = NULL;
 	_cleanup_free_ struct measure_result *res = NULL;
-	size_t n = 0, cap = 0;
+	struct measure_opts defaults;
+	struct measure_matrix mx = {
+		.loaders = &c->loader, .n_loaders = 1,
+		.vcpu_types = c->vcpu_types, .n_vcpu_types = c->n_vcpu_types,
+		.vcpus = c->vcpus, .n_vcpus = c->n_vcpus,
+	};
+	size_t n = 0;
 	int r;
 
-	for (size_t k = 0; k < IK_ARRAY_SIZE(measured_platforms); k++) {
-		enum igvm_platform_type plat = measured_platforms[k];
-		if (!igvm_find_platform(f, plat))
-			continue;
-		size_t n_types = has_vmsas(plat) ? c->n_vcpu_types : 1;
-		size_t n_vcpus = has_vmsas(plat) ? c->n_vcpus : 1;
-		if (plat == IGVM_PLATFORM_TDX && c->loader == MEASURE_LOADER_IGVMMEASURE)
-			continue; /* igvmmeasure computes AMD digests only */
-		for (size_t t = 0; t < n_types; t++)
-			for (size_t v = 0; v < n_vcpus; v++) {
-				struct measure_opts o;
-				const struct vcpu_type *vt;
-
-				measure_opts_init(&o);
-				o.platform = plat;
-				o.loader = c->loader;
-				o.vcpus = c->vcpus[v];
-				if (has_vmsas(plat)) {
-					r = vcpu_type_lookup(c->vcpu_types[t], &vt, d);
-					if (r < 0)
-						return r;
-					o.has_vcpu_signature = true;
-					o.vcpu_signature = vcpu_signature(vt->family, vt->model, vt->stepping);
-					o.vcpu_type = vt->name;
-				}
-				if (n == cap) {
-					size_t ncap = cap ? 2 * cap : 32;
-					struct measure_opts *no = reallocarray(opts, ncap, sizeof(*no));
-
-					if (!no)
-						return -ENOMEM;
-					opts = no;
-					cap = ncap;
-				}
-				opts[n++] = o;
-			}
-	}
-	if (n == 0)
-		return 0;
-	res = calloc(n, sizeof(*res));
-	if (!res)
-		return -ENOMEM;
-	r = measure_igvm_many(f, opts, n, res, d);
+	measure_opts_init(&defaults);
+	mx.tdx_order = defaults.tdx_order;
+	r = measure_igvm_matrix(f, &mx, &res, &n, d);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = results_add(rs, &res[i]);
 	return r < 0 ? r : 0;
@@ -259,7 +215,7 @@ static void print_changes(const char *label, const struct results *old, const st
 		ik_hex_encode(a->digest, a->digest_len, ha);
 		ik_hex_encode(b->digest, b->digest_len, hb);
 		printf("%s%-8s %s", label, measure_platform_name(b->platform), measure_digest_field(b->platform));
-		if (has_vmsas(b->platform))
+		if (measure_platform_has_vmsas(b->platform))
 			printf(" vcpus=%u %s", b->vcpus, b->vcpu_type);
 		printf(" loader=%s%s\n", measure_loader_name(b->loader),
 		       a->digest_len == b->digest_len && memcmp(a->digest, b->digest, a->digest_len) == 0 ?
