@@ -4,7 +4,7 @@
  * content once, parameter areas, raw and kernel-hashes components, overlap
  * and QEMU-compatibility checks.
  */
-#include "layout_build_priv.h"
+#include "assemble/layout_build_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/bytes.h"
-#include "../common/cleanup.h"
-#include "../common/fileio.h"
-#include "vmsa.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "measure/vmsa.h"
 
 /* ---- warnings ---- */
 

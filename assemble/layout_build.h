@@ -25,8 +25,8 @@
 
 #include <stddef.h>
 
-#include "igvm.h"
-#include "layout.h"
+#include "igvm/igvm.h"
+#include "layout/layout.h"
 
 #define LAYOUT_WARNINGS_MAX 64u
 

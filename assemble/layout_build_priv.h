@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel_hashes.h"
-#include "layout_build.h"
+#include "measure/kernel_hashes.h"
+#include "assemble/layout_build.h"
 
 enum build_phase {
 	PHASE_INIT,

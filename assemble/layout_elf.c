@@ -6,7 +6,7 @@
  * 32-bit flat protected mode (no page tables are needed), as sev-snp-measure
  * models an SVSM launch (measure.md §2.7).
  */
-#include "layout_elf.h"
+#include "assemble/layout_elf.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/bytes.h"
-#include "../common/cleanup.h"
-#include "../common/fileio.h"
-#include "layout_build_priv.h"
-#include "vmsa.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "assemble/layout_build_priv.h"
+#include "measure/vmsa.h"
 
 void layout_elf_free(struct layout_elf *e)
 {

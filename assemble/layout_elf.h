@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/diag.h"
+#include "common/diag.h"
 
 #define LAYOUT_ELF_SEGMENTS_MAX 64u
 #define LAYOUT_ELF_IMAGE_MAX ((uint64_t)1 << 30) /* bytes of guest memory one ELF may fill */

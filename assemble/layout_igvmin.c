@@ -8,14 +8,14 @@
  * after the layout's own.  An SNP_ID_BLOCK is dropped: it signs the input's
  * launch digest, which the output no longer has.
  */
-#include "layout_build_priv.h"
+#include "assemble/layout_build_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/cleanup.h"
+#include "common/cleanup.h"
 
 IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
 

@@ -13,18 +13,18 @@
  * With an SVSM for sev-snp, OVMF contributes only its ROM pages there: the
  * SVSM owns the VMSA, secrets and CPUID pages, as COCONUT builds it.
  */
-#include "layout_build_priv.h"
+#include "assemble/layout_build_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/bytes.h"
-#include "../common/cleanup.h"
-#include "../common/fileio.h"
-#include "ovmf.h"
-#include "vmsa.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "measure/ovmf.h"
+#include "measure/vmsa.h"
 
 IK_DEFINE_CLEANUP(struct ovmf_rom, ovmf_rom_free)
 

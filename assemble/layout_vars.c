@@ -11,23 +11,23 @@
  *                            blobs OVMF's IgvmSecureBootDxe enrols (vars.md
  *                            §11.1), as measured PAGE_DATA
  */
-#include "layout_build_priv.h"
+#include "assemble/layout_build_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/bytes.h"
-#include "../common/cleanup.h"
-#include "../common/fileio.h"
-#include "../common/hex.h"
-#include "../vars/efi.h"
-#include "../vars/igvm_sb.h"
-#include "../vars/secureboot.h"
-#include "../vars/seed.h"
-#include "../vars/varstore.h"
-#include "ovmf.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/hex.h"
+#include "vars/efi.h"
+#include "vars/igvm_sb.h"
+#include "vars/secureboot.h"
+#include "vars/seed.h"
+#include "vars/varstore.h"
+#include "measure/ovmf.h"
 
 /* layout_vars_db and vars_sigdb list the databases in the same order. */
 _Static_assert((int)LAYOUT_VARS_PK == (int)VARS_SIGDB_PK && (int)LAYOUT_VARS_DBT == (int)VARS_SIGDB_DBT &&

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-#include "regen.h"
+#include "assemble/regen.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/bytes.h"
-#include "../common/cleanup.h"
-#include "../fuki/efifw.h"
-#include "../fuki/pe.h"
-#include "../fuki/pe_build.h"
-#include "../vars/efi.h"
-#include "../vars/esl.h"
-#include "../vars/varlist.h"
-#include "../vars/varstore.h"
+#include "common/bytes.h"
+#include "common/cleanup.h"
+#include "fuki/efifw.h"
+#include "fuki/pe.h"
+#include "fuki/pe_build.h"
+#include "vars/efi.h"
+#include "vars/esl.h"
+#include "vars/varlist.h"
+#include "vars/varstore.h"
 
 /* The ROM of a guest is at most 1 GiB below 4 GiB (QEMU's flash limit is far lower). */
 #define REGEN_ROM_MAX_PAGES (((size_t)1 << 30) / IGVM_PAGE_SIZE_4K)

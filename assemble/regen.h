@@ -25,10 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/buf.h"
-#include "../common/diag.h"
-#include "../vars/seed.h"
-#include "igvm.h"
+#include "common/buf.h"
+#include "common/diag.h"
+#include "vars/seed.h"
+#include "igvm/igvm.h"
 
 #define REGEN_ROM_TOP ((uint64_t)1 << 32) /* the ROM run ends here */
 #define REGEN_FUKI_PAYLOADS_MAX 64u

@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "assemble/igvm.h"
-#include "assemble/layout.h"
+#include "igvm/igvm.h"
+#include "layout/layout.h"
 #include "assemble/layout_build.h"
-#include "assemble/layout_builtin.h"
-#include "assemble/measure.h"
-#include "assemble/vmsa.h"
-#include "cli.h"
-#include "commands.h"
+#include "layout/layout_builtin.h"
+#include "measure/measure.h"
+#include "measure/vmsa.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -34,7 +34,7 @@
 #include "fuki/hwids.h"
 #include "sign/authenticode.h"
 #include "sign/key.h"
-#include "sign/snp_id_block.h"
+#include "sign/snp_id_sign.h"
 
 #define CMD "build"
 #define DEFINES_MAX 256

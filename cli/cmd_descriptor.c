@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "cli.h"
-#include "commands.h"
+#include "igvm/igvm.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"

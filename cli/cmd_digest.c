@@ -7,8 +7,8 @@
 
 #include <openssl/evp.h>
 
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "sign/authenticode.h"

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki.h"
 #include "fuki/pe.h"
-#include "sign_cli.h"
+#include "cli/sign_cli.h"
 
 #define CMD "fuki"
 #define TEXT_FILE_MAX ((size_t)1 << 20)

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "assemble/igvm_inspect.h"
-#include "cli.h"
-#include "commands.h"
+#include "igvm/igvm_inspect.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "vars/inspect.h"

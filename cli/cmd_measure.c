@@ -7,18 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "assemble/kernel_hashes.h"
-#include "assemble/measure.h"
-#include "assemble/ovmf.h"
-#include "assemble/vmsa.h"
-#include "cli.h"
-#include "commands.h"
+#include "igvm/igvm.h"
+#include "measure/kernel_hashes.h"
+#include "measure/measure.h"
+#include "measure/ovmf.h"
+#include "measure/vmsa.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/bytes.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/hex.h"
-#include "sign/snp_id_block.h"
+#include "sign/snp_id_sign.h"
 
 #define CMD "measure"
 

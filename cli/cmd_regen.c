@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "assemble/measure.h"
+#include "igvm/igvm.h"
+#include "measure/measure.h"
 #include "assemble/regen.h"
-#include "assemble/vmsa.h"
+#include "measure/vmsa.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/sign_cli.h"

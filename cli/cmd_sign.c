@@ -8,11 +8,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/fileio.h"
-#include "sign_cli.h"
+#include "cli/sign_cli.h"
 
 #define CMD "sign"
 

@@ -12,15 +12,15 @@
 
 #include <openssl/evp.h>
 
-#include "assemble/igvm.h"
-#include "assemble/measure.h"
-#include "cli.h"
-#include "commands.h"
+#include "igvm/igvm.h"
+#include "measure/measure.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/hex.h"
-#include "sign/snp_id_block.h"
+#include "sign/snp_id_sign.h"
 
 #define CMD "sign-id-block"
 

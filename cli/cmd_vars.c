@@ -21,8 +21,8 @@
 
 #include <openssl/x509.h>
 
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"

@@ -3,8 +3,8 @@
  * Signing a command's own output (fuki, regen): one policy for when to sign
  * and what to do with an image that is already signed.
  */
-#include "cli.h"
-#include "sign_cli.h"
+#include "cli/cli.h"
+#include "cli/sign_cli.h"
 
 int cli_sign_load_optional(const char *cmd, struct cli_sign *s)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "buf.h"
+#include "common/buf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "common/bytes.h"
 
 void ik_buf_init(struct ik_buf *b, size_t max)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "diag.h"
+#include "common/diag.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "digest.h"
+#include "common/digest.h"
 
 #include <errno.h>
 

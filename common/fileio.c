@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "fileio.h"
+#include "common/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "common/buf.h"
 
 /* The process-wide cap (ik_set_input_max); 0 = IK_INPUT_MAX_DEFAULT. */
 static size_t input_max;

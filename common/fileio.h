@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* Default input cap: 1 GiB.  Commands may override it (--max-input-size). */
 #define IK_INPUT_MAX_DEFAULT ((size_t)1 << 30)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-#include "guid.h"
+#include "common/guid.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "hex.h"
+#include "common/hex.h"
 
 int ik_guid_parse(const char *s, struct ik_guid *ret)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "hex.h"
+#include "common/hex.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "json.h"
+#include "common/json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
+#include "common/hex.h"
 
 void ik_json_init(struct ik_json *j, struct ik_buf *out)
 {

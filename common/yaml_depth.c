@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "yaml_depth.h"
+#include "common/yaml_depth.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* Generous for every format igvmkit reads (layouts nest about 6 deep, CHID and QEMU JSON 3). */
 #define IK_YAML_DEPTH_MAX 64

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "assemble/igvm.h"
+#include "igvm/igvm.h"
 #include "common/buf.h"
 #include "common/diag.h"
 

@@ -17,19 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
+#include "igvm/igvm.h"
 #include "common/buf.h"
 #include "common/bytes.h"
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/hex.h"
 #include "diff/diff_internal.h"
-#ifdef IK_DIFF_HAVE_MEASURE
-#include "assemble/measure.h"
-#endif
-#ifdef IK_DIFF_HAVE_SIGN
-#include "sign/snp_id_block.h"
-#endif
+#include "measure/measure.h"
+#include "sign/snp_id_sign.h"
 
 IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
 
@@ -522,7 +518,6 @@ static bool is_id_block_signature(const struct igvm_field *fd)
 			     strcmp(fd->group, "author_key_signature") == 0);
 }
 
-#ifdef IK_DIFF_HAVE_SIGN
 /* The SEV-SNP policy an ID block of F for MASK signs: its GUEST_POLICY, else QEMU's 0. */
 static uint64_t snp_policy_of(const struct igvm_file *f, uint32_t mask)
 {
@@ -532,7 +527,6 @@ static uint64_t snp_policy_of(const struct igvm_file *f, uint32_t mask)
 			return f->headers[i].u.guest_policy.policy;
 	return 0;
 }
-#endif
 
 /*
  * Two SNP_ID_BLOCKs that differ only in their signatures, each verifying with
@@ -543,7 +537,6 @@ static uint64_t snp_policy_of(const struct igvm_file *f, uint32_t mask)
 static bool id_block_resigned(const struct igvm_file *fa, const struct igvm_header *ha,
 			      const struct igvm_file *fb, const struct igvm_header *hb)
 {
-#ifdef IK_DIFF_HAVE_SIGN
 	const struct igvm_vhs_snp_id_block *a = ha->u.snp_id_block, *b = hb->u.snp_id_block;
 	const struct igvm_field *fields;
 	size_t n_fields;
@@ -560,10 +553,6 @@ static bool id_block_resigned(const struct igvm_file *fa, const struct igvm_head
 	}
 	return snp_id_block_verify(a, snp_policy_of(fa, a->compatibility_mask), NULL) == 0 &&
 	       snp_id_block_verify(b, snp_policy_of(fb, b->compatibility_mask), NULL) == 0;
-#else
-	(void)fa, (void)ha, (void)fb, (void)hb;
-	return false;
-#endif
 }
 
 static int compare_fields(struct diff_ctx *c, const struct igvm_file *fa,
@@ -953,7 +942,6 @@ static bool per_platform_equal(const struct igvm_file *fa, const struct igvm_fil
 
 /* ---- Measurements ---- */
 
-#ifdef IK_DIFF_HAVE_MEASURE
 static int measure_one(const struct igvm_file *f, enum igvm_platform_type p, char **ret_hex,
 		       char **ret_err)
 {
@@ -1012,7 +1000,6 @@ static int compare_measurements(struct diff_ctx *c, const struct igvm_file *fa,
 	}
 	return err;
 }
-#endif
 
 /* ---- Entry ---- */
 
@@ -1179,13 +1166,11 @@ int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *na
 	err = report_layout(c, fa, fb, &ls);
 	if (err < 0)
 		return err;
-#ifdef IK_DIFF_HAVE_MEASURE
 	if (!c->o->no_measure) {
 		err = compare_measurements(c, fa, fb);
 		if (err < 0)
 			return err;
 	}
-#endif
 	*ret_summary_a = TAKE_PTR(summary_a);
 	*ret_summary_b = TAKE_PTR(summary_b);
 	return 0;

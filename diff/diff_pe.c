@@ -23,7 +23,6 @@
 #include "common/hex.h"
 #include "diff/diff_internal.h"
 
-#ifdef IK_DIFF_HAVE_PE
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
@@ -653,23 +652,3 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	return 0;
 }
 
-#else /* !IK_DIFF_HAVE_PE */
-
-int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name_a,
-	    const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
-	    char **ret_summary_b, struct ik_diag *d)
-{
-	(void)c;
-	(void)a;
-	(void)a_len;
-	(void)b;
-	(void)b_len;
-	(void)name_b;
-	(void)ret_summary_a;
-	(void)ret_summary_b;
-	ik_diag_file(d, name_a, 0);
-	return ik_fail(d, -ENOTSUP, "this igvmkit was built without the fuki and sign modules: "
-				    "PE images cannot be compared");
-}
-
-#endif

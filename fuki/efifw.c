@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "efifw.h"
+#include "fuki/efifw.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "fuki.h"
+#include "fuki/fuki.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
+#include "igvm/igvm.h"
 #include "common/bytes.h"
 #include "common/cleanup.h"
 #include "fuki/efifw.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* CHID JSON files (read with libyaml, which parses JSON) -> '.hwids' section. */
-#include "hwids.h"
+#include "fuki/hwids.h"
 
 #include <dirent.h>
 #include <errno.h>

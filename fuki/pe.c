@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Strict PE/COFF reader (layout: Microsoft PE format; uki-sign.md section 4). */
-#include "pe.h"
+#include "fuki/pe.h"
 
 #include <errno.h>
 #include <inttypes.h>

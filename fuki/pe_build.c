@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* PE/COFF writers: igvmkit's own minimal EFI stub and section appending. */
-#include "pe_build.h"
+#include "fuki/pe_build.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 
 #include "common/bytes.h"
 #include "common/cleanup.h"
-#include "pe.h"
+#include "fuki/pe.h"
 
 #define STUB_E_LFANEW 0x40
 #define STUB_FILE_ALIGNMENT 0x200

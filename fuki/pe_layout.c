@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* PE images as spans: building, reading, CheckSum, digests and writing without one big buffer. */
-#include "pe_layout.h"
+#include "fuki/pe_layout.h"
 
 #include <errno.h>
 #include <stdlib.h>

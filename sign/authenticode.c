@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Authenticode image digest and signing (uki-sign.md sections 5.1 - 5.7). */
-#include "authenticode.h"
+#include "sign/authenticode.h"
 
 #include <errno.h>
 #include <inttypes.h>

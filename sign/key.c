@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "key.h"
+#include "sign/key.h"
 
 #include <errno.h>
 #include <stdbool.h>

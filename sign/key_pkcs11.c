@@ -6,7 +6,7 @@
  * OpenSSL 3, so this file, and only this file, opts back into it.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include "key.h"
+#include "sign/key.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "spc.h"
+#include "sign/spc.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Authenticode verification, with the checks UEFI Secure Boot applies. */
-#include "authenticode.h"
+#include "sign/authenticode.h"
 
 #include <errno.h>
 #include <stdio.h>

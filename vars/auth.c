@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "auth.h"
+#include "vars/auth.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "efi.h"
+#include "vars/efi.h"
 
 #include <errno.h>
 #include <stdio.h>

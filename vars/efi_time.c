@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "efi_time.h"
+#include "vars/efi_time.h"
 
 #include <errno.h>
 #include <inttypes.h>

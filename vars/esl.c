@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "esl.h"
+#include "vars/esl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,9 +13,7 @@
 #include "vars/efi.h"
 #include "vars/x509.h"
 
-#ifdef IK_HAVE_AUTHENTICODE
 #include "sign/authenticode.h"
-#endif
 
 IK_DEFINE_CLEANUP(X509, X509_free)
 
@@ -214,7 +212,6 @@ int esl_db_add_hash(struct esl_db *db, const struct ik_guid *type, const struct 
 int esl_db_add_pe(struct esl_db *db, const struct ik_guid *owner, const uint8_t *pe, size_t len,
 		  struct ik_diag *d)
 {
-#ifdef IK_HAVE_AUTHENTICODE
 	uint8_t digest[32];
 	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	int r;
@@ -226,13 +223,6 @@ int esl_db_add_pe(struct esl_db *db, const struct ik_guid *owner, const uint8_t 
 	if (r < 0)
 		return r;
 	return esl_db_add_hash(db, &vars_guid_cert_sha256, owner, digest, sizeof(digest), d);
-#else
-	(void)db;
-	(void)owner;
-	(void)pe;
-	(void)len;
-	return ik_fail(d, -ENOTSUP, "this build has no Authenticode support (sign/ module missing)");
-#endif
 }
 
 int esl_db_add_x509_tbs_sha256(struct esl_db *db, const struct ik_guid *owner,

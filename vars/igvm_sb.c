@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "igvm_sb.h"
+#include "vars/igvm_sb.h"
 
 #include <errno.h>
 #include <inttypes.h>

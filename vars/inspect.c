@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "inspect.h"
+#include "vars/inspect.h"
 
 #include <errno.h>
 #include <inttypes.h>

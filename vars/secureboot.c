@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "secureboot.h"
+#include "vars/secureboot.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "seed.h"
+#include "vars/seed.h"
 
 #include <errno.h>
 #include <stdlib.h>

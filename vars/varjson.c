@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "varjson.h"
+#include "vars/varjson.h"
 
 #include <errno.h>
 #include <inttypes.h>

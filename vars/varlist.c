@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "varlist.h"
+#include "vars/varlist.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "varstore.h"
+#include "vars/varstore.h"
 
 #include <errno.h>
 #include <inttypes.h>

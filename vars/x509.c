@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "x509.h"
+#include "vars/x509.h"
 
 #include <errno.h>
 #include <stdio.h>

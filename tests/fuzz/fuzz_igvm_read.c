@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "assemble/igvm_inspect.h"
+#include "igvm/igvm.h"
+#include "igvm/igvm_inspect.h"
 #include "common/buf.h"
 #include "igvm_fixup.h"
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "assemble/layout.h"
+#include "layout/layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "assemble/measure.h"
+#include "igvm/igvm.h"
+#include "measure/measure.h"
 #include "igvm_fixup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

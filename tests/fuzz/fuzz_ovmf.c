@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "assemble/measure.h"
-#include "assemble/ovmf.h"
+#include "measure/measure.h"
+#include "measure/ovmf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

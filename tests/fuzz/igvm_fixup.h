@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
+#include "igvm/igvm.h"
 #include "common/bytes.h"
 
 /* A malloc'd copy of DATA with its fixed header repaired, or NULL when it has none. */

@@ -17,8 +17,8 @@
 
 #include <zlib.h>
 
-#include "assemble/igvm.h"
-#include "assemble/igvm_inspect.h"
+#include "igvm/igvm.h"
+#include "igvm/igvm_inspect.h"
 #include "common/buf.h"
 #include "common/bytes.h"
 #include "common/cleanup.h"

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/layout.h"
-#include "assemble/layout_path.h"
+#include "layout/layout.h"
+#include "layout/layout_path.h"
 #include "tests/ik_test.h"
 
 #define FILE_(n, t) { n, t, sizeof(t) - 1 }

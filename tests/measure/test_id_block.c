@@ -10,11 +10,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "assemble/igvm.h"
-#include "assemble/vmsa.h"
+#include "igvm/igvm.h"
+#include "measure/vmsa.h"
 #include "common/bytes.h"
 #include "common/hex.h"
-#include "sign/snp_id_block.h"
+#include "sign/snp_id_sign.h"
 #include "tests/ik_test.h"
 
 /* measure.md §6.3 / sev-snp-measure tests/test_id_block.py launch digest. */

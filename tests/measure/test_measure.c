@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "assemble/kernel_hashes.h"
-#include "assemble/measure.h"
-#include "assemble/ovmf.h"
-#include "assemble/vmsa.h"
+#include "igvm/igvm.h"
+#include "measure/kernel_hashes.h"
+#include "measure/measure.h"
+#include "measure/ovmf.h"
+#include "measure/vmsa.h"
 #include "common/digest.h"
 #include "common/fileio.h"
 #include "common/hex.h"

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assemble/igvm.h"
-#include "assemble/measure.h"
-#include "assemble/vmsa.h"
+#include "igvm/igvm.h"
+#include "measure/measure.h"
+#include "measure/vmsa.h"
 #include "common/cleanup.h"
 #include "tests/ik_test.h"
 
