@@ -270,8 +270,11 @@ static int run_payloads(const struct regen_run_opts *o, const struct ik_file_byt
 
 		if (res->fuki)
 			memcpy(rep->fwid, fk->payloads[i].fwid, sizeof(rep->fwid));
-		if (!o->no_measurements && !(rep->measurements_file = measurements_name(o, rep->fwid, res->n_payloads)))
-			return -ENOMEM;
+		if (!o->no_measurements) {
+			rep->measurements_file = measurements_name(o, rep->fwid, res->n_payloads);
+			if (!rep->measurements_file)
+				return -ENOMEM;
+		}
 		/* regenerating consumes a seed: each further IGVM gets a fresh copy of the databases */
 		vars_seed_init(&seed);
 		if (i > 0)

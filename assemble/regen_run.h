@@ -81,7 +81,7 @@ struct regen_run_opts {
 /* No seeds, Secure Boot state unchanged, the QEMU loader model, an IGVM input: fill in the rest. */
 void regen_run_opts_init(struct regen_run_opts *o);
 
-/* The stage regen_run() failed in (REGEN_STAGE_DONE: it succeeded). */
+/* The stage regen_run() failed in (REGEN_STAGE_DONE: it succeeded), in the order they run. */
 enum regen_stage {
 	REGEN_STAGE_SEED,     /* building the seeds; bad_hash names a malformed hash */
 	REGEN_STAGE_INPUT,    /* reading the input, opening a FUKI */

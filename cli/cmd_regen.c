@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/sign_cli.h"
+#include "common/cleanup.h"
 #include "common/hex.h"
 #include "measure/measure.h"
 #include "measure/vmsa.h"
@@ -81,12 +82,39 @@ struct regen_cli {
 	const char *vcpu_types[REGEN_LIST_MAX];
 };
 
-static int add_seed(struct regen_cli *c, enum vars_sigdb which, const char *file, const char *hash)
+enum {
+	OPT_DB = 256, OPT_DBX, OPT_KEK, OPT_PK, OPT_DB_HASH, OPT_DBX_HASH, OPT_APPEND, OPT_SB,
+	OPT_NO_SB, OPT_TIME, OPT_VCPUS, OPT_VCPU_TYPE, OPT_LOADER, OPT_MEAS, OPT_NO_MEAS,
+	OPT_DROP_ID, OPT_UNSIGNED, OPT_EXTRACT,
+};
+
+/* The seed options: the database each adds to, from a file or as a hash. */
+static const struct seed_option {
+	int opt;
+	enum vars_sigdb which;
+	bool hash;
+} seed_options[] = {
+	{ OPT_DB, VARS_SIGDB_DB, false },	{ OPT_DBX, VARS_SIGDB_DBX, false },
+	{ OPT_KEK, VARS_SIGDB_KEK, false },	{ OPT_PK, VARS_SIGDB_PK, false },
+	{ OPT_DB_HASH, VARS_SIGDB_DB, true },	{ OPT_DBX_HASH, VARS_SIGDB_DBX, true },
+};
+
+/* Adds ARG when OPT is a seed option: *RET is the exit code; false when OPT is not one. */
+static bool add_seed(struct regen_cli *c, int opt, const char *arg, int *ret)
 {
-	if (c->run.seed.n_args == REGEN_LIST_MAX)
-		return cli_usage_error(CMD, "more than %d seed options", REGEN_LIST_MAX);
-	c->seeds[c->run.seed.n_args++] = (struct regen_seed_arg){ which, file, hash };
-	return IK_EXIT_OK;
+	for (size_t i = 0; i < IK_ARRAY_SIZE(seed_options); i++) {
+		const struct seed_option *so = &seed_options[i];
+
+		if (so->opt != opt)
+			continue;
+		if (c->run.seed.n_args == REGEN_LIST_MAX)
+			*ret = cli_usage_error(CMD, "more than %d seed options", REGEN_LIST_MAX);
+		else
+			c->seeds[c->run.seed.n_args++] = (struct regen_seed_arg){
+				so->which, so->hash ? NULL : arg, so->hash ? arg : NULL };
+		return true;
+	}
+	return false;
 }
 
 /* --time, else SOURCE_DATE_EPOCH: the TimeStamp of databases without one of their own. */
@@ -206,11 +234,6 @@ static int extract_rom(const struct regen_cli *c)
 
 int cmd_regen(int argc, char **argv)
 {
-	enum {
-		OPT_DB = 256, OPT_DBX, OPT_KEK, OPT_PK, OPT_DB_HASH, OPT_DBX_HASH, OPT_APPEND, OPT_SB,
-		OPT_NO_SB, OPT_TIME, OPT_VCPUS, OPT_VCPU_TYPE, OPT_LOADER, OPT_MEAS, OPT_NO_MEAS,
-		OPT_DROP_ID, OPT_UNSIGNED, OPT_EXTRACT,
-	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -250,7 +273,7 @@ int cmd_regen(int argc, char **argv)
 		int h = cli_sign_option(CMD, &s, opt, optarg);
 		if (h < 0)
 			return -h;
-		if (h > 0)
+		if (h > 0 || add_seed(&c, opt, optarg, &ret))
 			continue;
 		switch (opt) {
 		case 'o':
@@ -262,24 +285,6 @@ int cmd_regen(int argc, char **argv)
 		case 'g':
 			if (ik_guid_parse(optarg, &c.run.seed.owner) < 0)
 				return cli_usage_error(CMD, "--owner expects a GUID, got '%s'", optarg);
-			break;
-		case OPT_DB:
-			ret = add_seed(&c, VARS_SIGDB_DB, optarg, NULL);
-			break;
-		case OPT_DBX:
-			ret = add_seed(&c, VARS_SIGDB_DBX, optarg, NULL);
-			break;
-		case OPT_KEK:
-			ret = add_seed(&c, VARS_SIGDB_KEK, optarg, NULL);
-			break;
-		case OPT_PK:
-			ret = add_seed(&c, VARS_SIGDB_PK, optarg, NULL);
-			break;
-		case OPT_DB_HASH:
-			ret = add_seed(&c, VARS_SIGDB_DB, NULL, optarg);
-			break;
-		case OPT_DBX_HASH:
-			ret = add_seed(&c, VARS_SIGDB_DBX, NULL, optarg);
 			break;
 		case OPT_APPEND:
 			c.run.append = true;
