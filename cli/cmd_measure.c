@@ -3,6 +3,7 @@
  * igvmkit measure: the launch measurement a platform will report for an IGVM
  * file or a raw OVMF ROM (docs/cmd/measure.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,44 +11,20 @@
 #include "igvm/igvm.h"
 #include "measure/kernel_hashes.h"
 #include "measure/measure.h"
-#include "measure/ovmf.h"
 #include "measure/vmsa.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "common/bytes.h"
-#include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "sign/snp_id_sign.h"
 
 #define CMD "measure"
 
-IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
-IK_DEFINE_CLEANUP(struct ovmf_rom, ovmf_rom_free)
-
 enum {
-	OPT_PLATFORM = 0x100,
-	OPT_VCPUS,
-	OPT_VCPU_TYPE,
-	OPT_VCPU_SIG,
-	OPT_VCPU_FAMILY,
-	OPT_VCPU_MODEL,
-	OPT_VCPU_STEPPING,
-	OPT_VMM,
-	OPT_GUEST_FEATURES,
-	OPT_KERNEL,
-	OPT_INITRD,
-	OPT_APPEND,
-	OPT_TDX_ORDER,
-	OPT_LOADER,
-	OPT_JSON,
-	OPT_EXPECT,
-	OPT_MAX_INPUT,
-	OPT_LIST_VCPU_TYPES,
-	OPT_IGNORE_ID_BLOCK,
-	OPT_NATIVE_ZERO,
-	OPT_SNP_OVMF_HASH,
-	OPT_PRINT_SNP_OVMF_HASH,
+	OPT_PLATFORM = 0x100, OPT_VCPUS, OPT_VCPU_TYPE, OPT_VCPU_SIG, OPT_VCPU_FAMILY, OPT_VCPU_MODEL,
+	OPT_VCPU_STEPPING, OPT_VMM, OPT_GUEST_FEATURES, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
+	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_MAX_INPUT, OPT_LIST_VCPU_TYPES,
+	OPT_IGNORE_ID_BLOCK, OPT_NATIVE_ZERO, OPT_SNP_OVMF_HASH, OPT_PRINT_SNP_OVMF_HASH,
 };
 
 static const struct option options[] = {
@@ -314,51 +291,32 @@ static void print_summary(const char *path, const struct measure_result *res)
 	       (unsigned long long)res->measured_bytes, res->vmsas);
 }
 
-/*
- * An SEV-SNP IGVM file that carries an ID block launches only if the PSP accepts it: the
- * signatures must verify and its LD must equal the launch digest (igvmmeasure checks the same).
- */
-static int check_id_block(const struct igvm_file *f, const struct measure_result *res)
+/* Prints why the ID block check refused the launch; returns the exit code. */
+static int id_block_refused(const struct measure_id_block_failure *fail, const struct ik_diag *d)
 {
-	struct ik_diag d;
-	char hex[97];
-	int r;
+	char hex[2 * IGVM_SNP_LD_SIZE + 1];
 
-	for (size_t i = 0; i < f->n_headers; i++) {
-		const struct igvm_header *h = &f->headers[i];
-
-		if (h->type != IGVM_VHT_SNP_ID_BLOCK ||
-		    !(h->u.snp_id_block->compatibility_mask & res->compatibility_mask))
-			continue;
-		if (memcmp(h->u.snp_id_block->ld, res->digest, 48) != 0) {
-			ik_hex_encode(h->u.snp_id_block->ld, 48, hex);
-			fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK) expects launch digest %s, which"
-				" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
-				" skips the check)\n", CMD, i, hex);
-			return IK_EXIT_MISMATCH;
-		}
-		ik_diag_init(&d);
-		r = snp_id_block_verify(h->u.snp_id_block, res->has_policy ? res->policy : 0, &d);
-		if (r < 0) {
-			fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s: %s\n", CMD, i, d.place,
-				d.msg);
-			return IK_EXIT_MISMATCH;
-		}
+	if (fail->ld_differs) {
+		ik_hex_encode(fail->ld, sizeof(fail->ld), hex);
+		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK) expects launch digest %s, which"
+			" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
+			" skips the check)\n", CMD, fail->header, hex);
+	} else {
+		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s: %s\n", CMD, fail->header,
+			d->place, d->msg);
 	}
-	return IK_EXIT_OK;
+	return IK_EXIT_MISMATCH;
 }
 
-static int check_expect(const char *expect, const struct measure_result *res)
+/* --expect: exit 1 unless the digest is EXPECT. */
+static int expect_digest(const char *expect, const struct measure_result *res)
 {
-	uint8_t want[MEASURE_DIGEST_MAX];
-	size_t len = strlen(expect);
+	int r = measure_expect_check(res, expect, NULL);
 
-	if (strncmp(expect, "0x", 2) == 0)
-		len -= 2;
-	if (len != 2 * res->digest_len || ik_hex_decode(expect, want, res->digest_len) < 0)
+	if (r == -EINVAL)
 		return cli_usage_error(CMD, "--expect needs %zu hex digits for %s", 2 * res->digest_len,
 				       measure_platform_name(res->platform));
-	if (memcmp(want, res->digest, res->digest_len) != 0) {
+	if (r < 0) {
 		fprintf(stderr, "igvmkit %s: measurement does not match --expect\n", CMD);
 		return IK_EXIT_MISMATCH;
 	}
@@ -369,8 +327,7 @@ int cmd_measure(int argc, char **argv)
 {
 	struct measure_args a = { 0 };
 	struct ik_file_bytes in = { 0 };
-	_cleanup_(igvm_file_freep) struct igvm_file *igvm = NULL;
-	_cleanup_(ovmf_rom_freep) struct ovmf_rom *rom = NULL;
+	struct measure_input_file input = { 0 };
 	struct kernel_hashes hashes;
 	struct measure_result res;
 	struct measure_image img;
@@ -397,26 +354,15 @@ int cmd_measure(int argc, char **argv)
 	r = ik_file_load(path, (size_t)a.max_input, &in, &d);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
-
-	if (in.len >= 4 && ik_get_le32(in.data) == IGVM_MAGIC) {
-		struct igvm_read_opts ro = { .lenient = false };
-
-		r = igvm_read(in.data, in.len, &ro, &igvm, &d);
-		if (r >= 0)
-			r = measure_igvm(igvm, &a.o, &res, &d);
-	} else {
-		/* Like sev-snp-measure: a QEMU reset-state VMSA needs the guest's vCPU signature. */
-		if ((a.o.platform == IGVM_PLATFORM_SEV_SNP || a.o.platform == IGVM_PLATFORM_SEV_ES) &&
-		    a.o.vmm == VMM_TYPE_QEMU && !a.o.has_vcpu_signature && !a.o.snp_ovmf_hash_only) {
-			ik_file_release(&in);
-			return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
-					       "-stepping) is required for %s with the qemu VMM",
-					       measure_platform_name(a.o.platform));
-		}
-		r = ovmf_rom_parse(in.data, in.len, path, &rom, &d);
-		if (r >= 0)
-			r = measure_ovmf_rom(rom, &a.o, &res, &d);
+	if (measure_opts_lack_vcpu_signature(&a.o, measure_input_kind(in.data, in.len))) {
+		ik_file_release(&in);
+		return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
+				       "-stepping) is required for %s with the qemu VMM",
+				       measure_platform_name(a.o.platform));
 	}
+	r = measure_input_open(in.data, in.len, path, &input, &d);
+	if (r >= 0)
+		r = measure_input_measure(&input, &a.o, &res, &d);
 	if (r >= 0 && (a.json || a.output)) {
 		r = measure_image_describe(path, res.input, in.data, in.len, &img, &d);
 		if (r >= 0)
@@ -443,11 +389,17 @@ int cmd_measure(int argc, char **argv)
 		fprintf(stderr, "igvmkit %s: error: cannot write standard output\n", CMD);
 		rc = IK_EXIT_IO;
 	} else if (a.expect) {
-		rc = check_expect(a.expect, &res);
+		rc = expect_digest(a.expect, &res);
 	}
-	if (rc == IK_EXIT_OK && igvm && res.platform == IGVM_PLATFORM_SEV_SNP && !a.ignore_id_block)
-		rc = check_id_block(igvm, &res);
+	if (rc == IK_EXIT_OK && input.igvm && !a.ignore_id_block) {
+		struct measure_id_block_failure fail;
+
+		ik_diag_init(&d);
+		if (measure_check_id_block(input.igvm, &res, snp_id_block_verify, &fail, &d) < 0)
+			rc = id_block_refused(&fail, &d);
+	}
 out:
+	measure_input_close(&input);
 	ik_buf_release(&json);
 	ik_file_release(&in);
 	return rc;

@@ -258,4 +258,70 @@ int measure_json_document(const struct measure_image *img, const struct measure_
 
 #define MEASURE_JSON_SCHEMA "igvmkit-measurements/1"
 
+/* ---- An input file and the checks on its result (igvmkit measure) ---- */
+
+/* IGVM when P starts with the IGVM magic; anything else is taken for a raw OVMF ROM. */
+enum measure_input measure_input_kind(const uint8_t *p, size_t len);
+
+/*
+ * A ROM launched by QEMU as SEV-ES/SNP starts its APs from QEMU's reset-state VMSA,
+ * whose RDX is the guest's vCPU signature: true when O lacks one for KIND (sev-snp-measure
+ * asks for it the same way).  The --print-snp-ovmf-hash form needs none.
+ */
+bool measure_opts_lack_vcpu_signature(const struct measure_opts *o, enum measure_input kind);
+
+/* An input parsed for measuring.  Owns the model or ROM; close with measure_input_close(). */
+struct measure_input_file {
+	enum measure_input kind;
+	struct igvm_file *igvm; /* MEASURE_INPUT_IGVM: the validated model (strict read) */
+	struct ovmf_rom *rom;	/* MEASURE_INPUT_OVMF_ROM: its metadata; borrows P */
+};
+
+/*
+ * Parses P (NAME in messages) as measure_input_kind() tells: an IGVM file is read and
+ * validated, anything else parsed as an OVMF ROM.  Input that is neither is refused with
+ * a negative code and D naming NAME: a malformed IGVM, an empty image, one too large to
+ * end at 4 GiB.  (Other bytes parse as a ROM; what a platform needs of its metadata is
+ * checked when measuring.)  P must outlive *RET; *RET is written only on success.
+ */
+int measure_input_open(const uint8_t *p, size_t len, const char *name,
+		       struct measure_input_file *ret, struct ik_diag *d);
+void measure_input_close(struct measure_input_file *in);
+
+/* measure_igvm() or measure_ovmf_rom(), as IN holds. */
+int measure_input_measure(const struct measure_input_file *in, const struct measure_opts *o,
+			  struct measure_result *ret, struct ik_diag *d);
+
+/*
+ * Compares RES's digest with EXPECT, hex with an optional "0x": 0 when equal, -EBADE
+ * when not, -EINVAL when EXPECT is not 2 * digest_len hex digits.
+ */
+int measure_expect_check(const struct measure_result *res, const char *expect, struct ik_diag *d);
+
+/*
+ * An SEV-SNP launch of an IGVM that carries an SNP_ID_BLOCK for the platform
+ * succeeds only if the PSP accepts the block: its LD must equal the launch digest
+ * and its signatures must verify (igvmmeasure checks the same).  The signatures are
+ * sign/'s part (snp_id_block_verify), above measure/: the caller passes that
+ * check as VERIFY (NULL checks the LD only).
+ */
+typedef int (*measure_id_block_verify_fn)(const struct igvm_vhs_snp_id_block *b, uint64_t policy,
+					  struct ik_diag *d);
+
+struct measure_id_block_failure {
+	size_t header;		/* index of the SNP_ID_BLOCK header refused */
+	bool ld_differs;	/* its LD is not the digest (else VERIFY failed) */
+	uint8_t ld[IGVM_SNP_LD_SIZE]; /* the LD it expects */
+};
+
+/*
+ * Checks the ID block of F for RES (F measured into RES).  0 when RES is not
+ * SEV-SNP, no ID block covers RES's platform, or the block is accepted.  -EBADE
+ * when the LD differs (D says so, at the header); VERIFY's negative code when the
+ * signatures fail (D as VERIFY left it, untouched here).  *RET is written on failure.
+ */
+int measure_check_id_block(const struct igvm_file *f, const struct measure_result *res,
+			   measure_id_block_verify_fn verify, struct measure_id_block_failure *ret,
+			   struct ik_diag *d);
+
 #endif
