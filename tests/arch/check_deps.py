@@ -13,7 +13,9 @@ What is checked, all from the source tree (no build needed):
      target_link_libraries), the top-level IK_MODULES list is a valid lowest-first order of
      MODULE_DEPS, and what a folder includes is reachable through what it links, so the static
      archives link in order;
-  3. no include cycle between the files of one folder.
+  3. no include cycle between the files of one folder;
+  4. a folder's internal headers (*_priv.h, *_private.h, *_internal.h, INTERNAL_HEADERS) are
+     included only by files of that folder.
 Exit status: 0 clean, 1 violations found, 2 usage or unreadable tree.
 """
 
@@ -48,6 +50,9 @@ OPTIONAL_MODULES = {"libigvmkit"}
 # module may include them and they may include only each other.
 PUBLIC_HEADERS = "include"
 TOP = {"cli"}  # included by nothing
+# Headers private to their folder: by name, plus these.  (tests/ may include them.)
+INTERNAL_SUFFIXES = ("_priv.h", "_private.h", "_internal.h")
+INTERNAL_HEADERS = {"layout/layout_tree.h", "layout/layout_path.h"}
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 IK_MODULE_RE = re.compile(r"\bik_module\s*\((.*?)\)", re.S)
@@ -101,6 +106,10 @@ def diagram(deps):
         cells = ["%s -> %s" % (m, ", ".join(deps[m])) if deps[m] else m for m in mods]
         rows.append("  %d  %s" % (level, "   |   ".join(cells)))
     return "\n".join(rows)
+
+
+def is_internal(relpath):
+    return relpath.endswith(INTERNAL_SUFFIXES) or relpath in INTERNAL_HEADERS
 
 
 def strip_cmake_comments(text):
@@ -202,7 +211,9 @@ class Checker:
                         self.error(where, "includes %s, outside every module folder" % resolved)
                         continue
                     built_from.setdefault(folder, set()).add(dst)
-                    if dst in TOP and dst != folder:
+                    if dst != folder and is_internal(resolved):
+                        self.error(where, "includes %s, internal to %s/" % (resolved, dst))
+                    elif dst in TOP and dst != folder:
                         self.error(where, "includes %s: nothing may include %s/"
                                    % (resolved, dst))
                     elif not self.allowed(folder, dst):
@@ -422,6 +433,8 @@ FAULTS = [
      ["fuki/fuki.c:1: includes measure/measure.h: measure is not below fuki"]),
     ("include of cli/", {"assemble/a.c": '#include "cli/cli.h"\n'},
      ["assemble/a.c:1: includes cli/cli.h: nothing may include cli/"]),
+    ("internal header of another folder", {"measure/measure.c": '#include "igvm/igvm_private.h"\n'},
+     ["measure/measure.c:1: includes igvm/igvm_private.h, internal to igvm/"]),
     ("public header reaching in", {"include/igvmkit/version.h": '#include "common/buf.h"\n'},
      ["include/igvmkit/version.h:1: includes common/buf.h: common is not below include"]),
     ("unresolved include", {"vars/vars.c": '#include "vars/gone.h"\n'},
