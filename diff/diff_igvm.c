@@ -27,6 +27,11 @@
 #include "measure/measure.h"
 #include "sign/snp_id_sign.h"
 
+bool diff_looks_like_igvm(const uint8_t *p, size_t len)
+{
+	return len >= 4 && ik_get_le32(p) == IGVM_MAGIC;
+}
+
 IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
 
 #define NO_MATCH SIZE_MAX

@@ -1,5 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared between the diff front end (diff.c) and the per-format comparers. */
+/*
+ * INTERNAL to diff/: never included outside this folder (tests/arch/check_deps.py refuses it)
+ * and not part of any installed API.  Calls run one way, with no circle between files:
+ *
+ *   diff_dir.c -> diff.c -> diff_pe.c -> diff_igvm.c -> diff_items.c
+ *
+ * (each may also call any file further right; diff_pe.c calls diff_igvm.c for the IGVMs in
+ * a FUKI).  Declared here:
+ * diff_items.c: the report's items (diff_add*, diff_bytes_equal, diff_strf);
+ * diff_igvm.c:  diff_igvm, diff_looks_like_igvm (diff_pe.c compares IGVMs inside FUKIs);
+ * diff_pe.c:    diff_pe.
+ */
 #ifndef IGVMKIT_DIFF_DIFF_INTERNAL_H
 #define IGVMKIT_DIFF_DIFF_INTERNAL_H
 
@@ -49,7 +60,7 @@ int diff_add_measurement(struct diff_report *r, const char *platform, const char
 /* malloc'd printf; NULL on failure. */
 char *diff_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Per-format comparers: fill the report's items (and summaries). */
+/* Per-format comparers (diff_igvm.c, diff_pe.c): fill the report's items (and summaries). */
 int diff_igvm(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name_a,
 	      const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
 	      char **ret_summary_b, struct ik_diag *d);
@@ -57,7 +68,7 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 	    const uint8_t *b, size_t b_len, const char *name_b, char **ret_summary_a,
 	    char **ret_summary_b, struct ik_diag *d);
 
-/* True when the bytes start like an IGVM file. */
+/* True when the bytes start like an IGVM file (diff_igvm.c). */
 bool diff_looks_like_igvm(const uint8_t *p, size_t len);
 
 #endif

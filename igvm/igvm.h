@@ -15,8 +15,8 @@
  * documents).  Headers refer to blobs by id; identical contents are stored
  * once.  In-memory structs use host types; they are never cast over bytes.
  */
-#ifndef IGVMKIT_ASSEMBLE_IGVM_H
-#define IGVMKIT_ASSEMBLE_IGVM_H
+#ifndef IGVMKIT_IGVM_IGVM_H
+#define IGVMKIT_IGVM_IGVM_H
 
 #include <stdbool.h>
 #include <stddef.h>

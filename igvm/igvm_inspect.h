@@ -4,8 +4,8 @@
  * decoded with its spec field names, decoded VP contexts and per-platform
  * summaries, as text or as JSON (schema: docs/inspect-json.md).
  */
-#ifndef IGVMKIT_ASSEMBLE_IGVM_INSPECT_H
-#define IGVMKIT_ASSEMBLE_IGVM_INSPECT_H
+#ifndef IGVMKIT_IGVM_IGVM_INSPECT_H
+#define IGVMKIT_IGVM_IGVM_INSPECT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals shared by igvm_read.c, igvm_validate.c, igvm_write.c and igvm_inspect.c only. */
-#ifndef IGVMKIT_ASSEMBLE_IGVM_PRIVATE_H
-#define IGVMKIT_ASSEMBLE_IGVM_PRIVATE_H
+/*
+ * INTERNAL to igvm/: never included outside this folder (tests/arch/check_deps.py refuses it)
+ * and not part of any installed API.  The few functions one file of the format defines and
+ * another calls; everything else stays static in its file.
+ *
+ *   igvm_validate_at           igvm_validate.c, called by igvm_read.c
+ *   igvm_leading_platform      igvm_fields.c, called by the reader, validator, writer, inspect
+ *   igvm_blob_append_borrowed  igvm.c, called by igvm_read.c
+ */
+#ifndef IGVMKIT_IGVM_IGVM_PRIVATE_H
+#define IGVMKIT_IGVM_IGVM_PRIVATE_H
 
 #include "igvm/igvm.h"
 
@@ -11,9 +19,6 @@
  */
 int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opts,
 		     const uint32_t *offsets, struct ik_diag *d);
-
-/* Fills PLACE with "header I (TYPE)" or "header I (TYPE) at offset 0x..". */
-void igvm_header_place(char *place, size_t len, size_t i, uint32_t type, const uint32_t *offsets);
 
 /*
  * igvm_platform_by_mask over the leading platform section only (platform

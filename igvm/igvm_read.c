@@ -149,15 +149,6 @@ int igvm_read_fixed_header(const uint8_t *p, size_t len, const struct igvm_read_
 	return 0;
 }
 
-void igvm_header_place(char *place, size_t len, size_t i, uint32_t type, const uint32_t *offsets)
-{
-	if (offsets)
-		snprintf(place, len, "header %zu (%s) at offset 0x%" PRIx32, i,
-			 igvm_header_name(type), offsets[i]);
-	else
-		snprintf(place, len, "header %zu (%s)", i, igvm_header_name(type));
-}
-
 /* Reader state shared by the walk's helpers. */
 struct walk {
 	const uint8_t *p;

@@ -128,6 +128,16 @@ static const struct igvm_header *cur_header(const struct vstate *s)
 	return &s->f->headers[s->cur];
 }
 
+/* "header I (TYPE)", plus " at offset 0x.." when the file's OFFSETS are known. */
+static void header_place(char *place, size_t len, size_t i, uint32_t type, const uint32_t *offsets)
+{
+	if (offsets)
+		snprintf(place, len, "header %zu (%s) at offset 0x%" PRIx32, i,
+			 igvm_header_name(type), offsets[i]);
+	else
+		snprintf(place, len, "header %zu (%s)", i, igvm_header_name(type));
+}
+
 /* Fails at the current header: "header I (TYPE)[ at offset 0x..]: message". */
 __attribute__((format(printf, 2, 3))) static int vfail(struct vstate *s, const char *fmt, ...)
 {
@@ -135,7 +145,7 @@ __attribute__((format(printf, 2, 3))) static int vfail(struct vstate *s, const c
 	char msg[IK_DIAG_MSG_MAX];
 	va_list ap;
 
-	igvm_header_place(place, sizeof(place), s->cur, cur_header(s)->type, s->offsets);
+	header_place(place, sizeof(place), s->cur, cur_header(s)->type, s->offsets);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -15,8 +15,8 @@
  *
  * layout_build() (layout_build.h) turns a struct layout into an IGVM model.
  */
-#ifndef IGVMKIT_ASSEMBLE_LAYOUT_H
-#define IGVMKIT_ASSEMBLE_LAYOUT_H
+#ifndef IGVMKIT_LAYOUT_LAYOUT_H
+#define IGVMKIT_LAYOUT_LAYOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>

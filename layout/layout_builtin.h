@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shipped layouts/ and templates/ files compiled into the binary
- * (generated at build time by assemble/embed_layouts.cmake), so that
+ * (generated at build time by layout/embed_layouts.cmake), so that
  * `igvmkit build` without a LAYOUT argument needs nothing but the binary
  * and the inputs the default layout names.
  */
-#ifndef IGVMKIT_ASSEMBLE_LAYOUT_BUILTIN_H
-#define IGVMKIT_ASSEMBLE_LAYOUT_BUILTIN_H
+#ifndef IGVMKIT_LAYOUT_LAYOUT_BUILTIN_H
+#define IGVMKIT_LAYOUT_LAYOUT_BUILTIN_H
 
 #include <stddef.h>
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Path helpers of the layout module: names relative to the file that wrote them. */
-#ifndef IGVMKIT_ASSEMBLE_LAYOUT_PATH_H
-#define IGVMKIT_ASSEMBLE_LAYOUT_PATH_H
+/*
+ * INTERNAL to layout/ (tests/arch/check_deps.py refuses it elsewhere; unit tests may use it).
+ * Path helpers of the layout module: names relative to the file that wrote them.
+ */
+#ifndef IGVMKIT_LAYOUT_LAYOUT_PATH_H
+#define IGVMKIT_LAYOUT_LAYOUT_PATH_H
 
 /*
  * REL resolved against the directory of FILE ("a/b.yaml" + "../c" -> "c"),

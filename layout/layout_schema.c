@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,26 +66,6 @@ static int platform_from_name(const char *s, enum layout_platform_id *ret)
 			return 0;
 		}
 	return -EINVAL;
-}
-
-void layout_mark_place(const struct layout_mark *m, char *out, size_t len)
-{
-	snprintf(out, len, "line %u, column %u", m->line, m->column);
-}
-
-int layout_fail_at(struct ik_diag *d, int err, const struct layout_mark *m, const char *fmt, ...)
-{
-	char msg[IK_DIAG_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (m && m->file) {
-		ik_diag_file(d, m->file, err);
-		ik_diag_place(d, err, "line %u, column %u", m->line, m->column);
-	}
-	return ik_fail(d, err, "%s", msg);
 }
 
 /* ---- conversion context ---- */

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The YAML tree a layout is loaded into before it is checked and typed
- * (private to the layout module).  Every node keeps the file, line and
- * column it came from, so errors found after includes, variants and
- * variables have been applied still point at the text the user wrote.
+ * INTERNAL to layout/ (tests/arch/check_deps.py refuses it elsewhere; unit tests may use it).
+ * The YAML tree a layout is loaded into before it is checked and typed: layout_yaml.c builds
+ * it, layout_schema.c converts it into struct layout.  Every node keeps the file, line and
+ * column it came from, so errors found after includes, variants and variables have been
+ * applied still point at the text the user wrote.
  */
-#ifndef IGVMKIT_ASSEMBLE_LAYOUT_TREE_H
-#define IGVMKIT_ASSEMBLE_LAYOUT_TREE_H
+#ifndef IGVMKIT_LAYOUT_LAYOUT_TREE_H
+#define IGVMKIT_LAYOUT_LAYOUT_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Layout files -> tree: libyaml document loading, includes with cycle
- * detection, and the deep merge used by includes and variants.
+ * detection, the deep merge used by includes and variants, and the errors
+ * reported at a node's mark (file, line, column) by every later stage.
  */
 #include "layout/layout_tree.h"
 
@@ -18,6 +19,28 @@
 #include "common/fileio.h"
 #include "common/yaml_depth.h"
 #include "layout/layout_path.h"
+
+/* ---- marks: where in the layout text a value came from ---- */
+
+void layout_mark_place(const struct layout_mark *m, char *out, size_t len)
+{
+	snprintf(out, len, "line %u, column %u", m->line, m->column);
+}
+
+int layout_fail_at(struct ik_diag *d, int err, const struct layout_mark *m, const char *fmt, ...)
+{
+	char msg[IK_DIAG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (m && m->file) {
+		ik_diag_file(d, m->file, err);
+		ik_diag_place(d, err, "line %u, column %u", m->line, m->column);
+	}
+	return ik_fail(d, err, "%s", msg);
+}
 
 /* ---- nodes ---- */
 

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the measurement sources (measure*.c) only: the three digest
- * engines every platform reduces to.
+ * INTERNAL to measure/: never included outside this folder (tests/arch/check_deps.py refuses
+ * it) and not part of any installed API.  measure.c defines the three digest engines every
+ * platform reduces to; measure_rom.c and measure_igvm.c drive them.
  *
  *   snp_chain   LD = SHA-384(PAGE_INFO) per 4 KiB page (SNP)
  *   sev_stream  running SHA-256 over launch-update bytes (SEV, SEV-ES)
  *   tdx_mrtd    running SHA-384 over PAGE.ADD / MR.EXTEND records (TDX)
  */
-#ifndef IGVMKIT_ASSEMBLE_MEASURE_PRIV_H
-#define IGVMKIT_ASSEMBLE_MEASURE_PRIV_H
+#ifndef IGVMKIT_MEASURE_MEASURE_PRIV_H
+#define IGVMKIT_MEASURE_MEASURE_PRIV_H
 
 #include <openssl/evp.h>
 
@@ -21,9 +22,6 @@
  * firmware, small enough that a hostile size cannot keep a measurement running for hours.
  */
 #define MEASURE_REGION_MAX (1ull << 32)
-
-IK_DEFINE_CLEANUP(EVP_MD_CTX, EVP_MD_CTX_free)
-IK_DEFINE_CLEANUP(EVP_MD, EVP_MD_free)
 
 struct snp_chain {
 	uint8_t ld[48];

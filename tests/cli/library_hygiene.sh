@@ -1,9 +1,10 @@
 #!/bin/sh
-# Fails if any igvmkit library (everything but the CLI) references a function that ends the
-# process (exit, _exit, abort), prints to stdio (printf and friends, including the
+# Fails if any igvmkit module archive (libik_<module>.a: common, igvm, measure, fuki, sign,
+# vars, layout, descriptor, diff, assemble -- everything but cli/) references a function that
+# ends the process (exit, _exit, abort), prints to stdio (printf and friends, including the
 # _FORTIFY_SOURCE variants __printf_chk, __fprintf_chk, ... that hardened distro builds
 # link instead), or parses a command line (getopt).  Libraries report through struct ik_diag
-# and return codes; only cli/ prints and chooses the exit status (CONVENTIONS.md).
+# and return codes; only cli/ prints and chooses the exit status (docs/architecture.md).
 # Writing files goes through file descriptors (common/fileio), so fwrite/fputs to a FILE
 # are not needed either.
 set -u

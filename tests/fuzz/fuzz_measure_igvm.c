@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for measurement from an IGVM model (assemble/measure_igvm.c):
+ * libFuzzer target for measurement from an IGVM model (measure/measure_igvm.c):
  * every file the reader accepts (strict or lenient) is measured for each
  * confidential platform under both loader models and a range of vCPU counts,
  * so the directive walkers see whatever headers the fuzzer can build.
