@@ -60,6 +60,9 @@ int sign_certs_load(const char *path, STACK_OF(X509) *into, struct ik_diag *d);
 /* True when PUBLIC key of CERT matches KEY (compares public parts only). */
 int sign_key_matches_cert(EVP_PKEY *key, X509 *cert);
 
+/* Longest passphrase or PIN read from a file (bytes before the first line end). */
+#define SIGN_SECRET_MAX 1024
+
 /* Internal to sign/: reads the secret into buf (NUL-terminated); returns length or -errno. */
 int sign_secret_read(const struct sign_secret_source *s, char *buf, size_t size, struct ik_diag *d);
 /* Internal to sign/: the pkcs11 engine path of sign_key_load. */

@@ -416,11 +416,7 @@ def check_tree(root, deps=MODULE_DEPS, quiet=False):
 
 # Call circles between the files of one folder that are known and not yet cut (issue 12):
 # folder -> list of sets of source files.  A circle that changes is a new circle.
-KNOWN_CALL_CIRCLES = {
-    "sign": [{"key.c", "key_pkcs11.c"}],
-    "assemble": [{"layout_build.c", "layout_elf.c", "layout_igvmin.c", "layout_ovmf.c",
-                  "layout_vars.c"}],
-}
+KNOWN_CALL_CIRCLES = {}
 
 
 def strongly_connected(nodes, edges):
