@@ -86,6 +86,8 @@ uint32_t build_component_platforms(const struct builder *b, const struct layout_
 
 /* Fills OP->h from H (allocating a full copy for pass-through types). */
 int build_op_set(struct builder *b, struct op *op, const struct igvm_header *h);
+/* The IGVM header an op's header part stands for. */
+void build_op_header(const struct op_hdr *o, struct igvm_header *out);
 /* Appends OP to LIST (the unmasked list or a platform's phase list). */
 int build_op_list_add(struct op_list *list, const struct op *op);
 
