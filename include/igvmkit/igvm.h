@@ -6,8 +6,8 @@
  * An igvmkit_igvm is an IGVM file in memory.  It is created by
  * igvmkit_igvm_read(), igvmkit_igvm_read_file() or a build
  * (igvmkit/build.h), owned by the caller, and freed with
- * igvmkit_igvm_free().  Functions that take a `const igvmkit_igvm *` may be
- * called from several threads at once.
+ * igvmkit_igvm_free().  Use a handle from one thread at a time; different
+ * handles are independent.  Files larger than 1 GiB are refused (-EFBIG).
  */
 #ifndef IGVMKIT_IGVM_H
 #define IGVMKIT_IGVM_H
