@@ -643,7 +643,7 @@ int main(int argc, char **argv)
 	}
 	rc = ik_test_done();
 	if (rc == 0 && !have_ovmf) {
-		printf("SKIP: /usr/share/ovmf/OVMF.fd is absent: only the checks without it ran\n");
+		printf("SKIP: /usr/share/ovmf/OVMF.fd is absent (package ovmf): only the checks without it ran\n");
 		return 77;
 	}
 	return rc;

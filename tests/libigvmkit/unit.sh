@@ -13,7 +13,7 @@ if [ ! -f "$ovmf" ]; then
 	touch "$tmp/no-ovmf" # test_libigvmkit runs the checks that need no OVMF, then exits 77
 	exec "$test" "$tmp" "$src"
 fi
-command -v openssl >/dev/null || { echo "SKIP: openssl command not found"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIP: openssl not installed (package openssl)"; exit 77; }
 cd "$tmp"
 "$igvmkit" build -q -o . >/dev/null
 "$igvmkit" measure --vcpu-type EPYC-v4 ovmf.igvm >snp.txt
