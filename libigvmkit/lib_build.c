@@ -6,6 +6,7 @@
 
 #include "libigvmkit/lib_private.h"
 #include "assemble/layout_build.h"
+#include "common/cleanup.h"
 #include "layout/layout.h"
 #include "layout/layout_builtin.h"
 
@@ -20,12 +21,11 @@ static int warnings_block(const struct layout_warnings *w, char ***ret, size_t *
 	size_t size = (w->n + 1) * sizeof(char *);
 	char **block, *text;
 
-	if (ret_n)
-		*ret_n = w->n;
-	if (!ret)
-		return 0;
-	if (w->n == 0) {
-		*ret = NULL;
+	if (!ret || w->n == 0) {
+		if (ret)
+			*ret = NULL;
+		if (ret_n)
+			*ret_n = w->n;
 		return 0;
 	}
 	for (size_t i = 0; i < w->n; i++)
@@ -43,6 +43,8 @@ static int warnings_block(const struct layout_warnings *w, char ***ret, size_t *
 	}
 	block[w->n] = NULL;
 	*ret = block;
+	if (ret_n)
+		*ret_n = w->n;
 	return 0;
 }
 
@@ -54,6 +56,7 @@ static int build(struct layout_load_opts *lo, const igvmkit_build_options *o, ig
 	struct layout_warnings w = { 0 };
 	struct layout *l = NULL;
 	struct igvm_file *f = NULL;
+	igvmkit_igvm *h = NULL;
 	struct ik_diag d;
 	int r;
 
@@ -86,23 +89,21 @@ static int build(struct layout_load_opts *lo, const igvmkit_build_options *o, ig
 	r = layout_load(lo, &l, &d);
 	if (r >= 0)
 		r = layout_build(l, &f, &w, &d);
+	layout_free(l);
+	free(defines);
+	if (r >= 0) {
+		h = lib_igvm_wrap(TAKE_PTR(f)); /* frees the model when it fails */
+		r = h ? 0 : -ENOMEM;
+	}
 	if (r >= 0)
 		r = warnings_block(&w, ret_warnings, ret_n_warnings);
 	layout_warnings_release(&w);
-	layout_free(l);
-	free(defines);
 	if (r < 0) {
+		igvmkit_igvm_free(h);
 		igvm_file_free(f);
 		return lib_fail(err, &d, r);
 	}
-	*ret = lib_igvm_wrap(f);
-	if (!*ret) {
-		if (ret_warnings) {
-			free(*ret_warnings);
-			*ret_warnings = NULL;
-		}
-		return lib_fail(err, NULL, -ENOMEM);
-	}
+	*ret = h;
 	return 0;
 }
 

@@ -37,8 +37,8 @@ typedef struct igvmkit_build_options {
 	char *const *environment;
 	const char *source_date_epoch; /* dates 'variables:' seeds, or NULL */
 	/*
-	 * Name an in-memory layout is known by (messages, its includes), NULL =
-	 * "layouts/inline.yaml".  Its relative `include:` names resolve among the
+	 * Relative name an in-memory layout is known by (messages, its includes),
+	 * NULL = "layouts/inline.yaml".  Its relative `include:` names resolve among the
 	 * shipped layouts and templates (so "../templates/ovmf-debian.yaml"
 	 * works from the default name); its relative input files resolve against
 	 * the current directory.
@@ -51,14 +51,15 @@ typedef struct igvmkit_build_options {
  * into the library, layouts/default.yaml).  On success *RET owns the new
  * handle (igvmkit_igvm_free) and, when RET_WARNINGS is not NULL,
  * *RET_WARNINGS holds *RET_N_WARNINGS build warnings as a NULL-terminated
- * array of strings in one block (igvmkit_free), or NULL when there are none.
+ * array of strings in one block (igvmkit_free), or NULL when there are none;
+ * RET_N_WARNINGS may be NULL.  On failure the outputs are left untouched.
  * Errors name the layout file and line:column, or the input and place in it.
  */
 IGVMKIT_API int igvmkit_build_file(const char *path, const igvmkit_build_options *o,
 				   igvmkit_igvm **ret, char ***ret_warnings,
 				   size_t *ret_n_warnings, igvmkit_error *err);
 
-/* The same for the layout YAML text at YAML (LEN bytes, copied). */
+/* The same for the layout YAML text at YAML (LEN bytes, read during the call only). */
 IGVMKIT_API int igvmkit_build_string(const char *yaml, size_t len, const igvmkit_build_options *o,
 				     igvmkit_igvm **ret, char ***ret_warnings,
 				     size_t *ret_n_warnings, igvmkit_error *err);

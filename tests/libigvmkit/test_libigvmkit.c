@@ -470,6 +470,15 @@ static void test_build(void)
 		"  native:\n"
 		"outputs:\n"
 		"  igvm: ovmf.igvm\n";
+	/* a header type QEMU's loader refuses, allowed: built with a warning */
+	static const char warning_layout[] =
+		"igvm: {allow-non-qemu-headers: true}\n"
+		"platforms: [sev-snp]\n"
+		"measure: {loader: igvm}\n"
+		"components:\n"
+		"  ovmf: {type: ovmf, file: /usr/share/ovmf/OVMF.fd}\n"
+		"parameter-areas:\n"
+		"  acpi: {address: 0x7000000, parameters: {srat: 0}}\n";
 	igvmkit_define defs[] = { { "OVMF", "/usr/share/ovmf/OVMF.fd" } };
 	igvmkit_build_options bo = { .defines = defs, .n_defines = 1 };
 	igvmkit_igvm *h = NULL;
@@ -516,6 +525,15 @@ static void test_build(void)
 	IK_CHECK(igvmkit_igvm_write(h, &out, &len, &err) == 0);
 	IK_CHECK(out && same_as_file(out, len, path_in(dir, "ovmf.igvm")));
 	igvmkit_free(out);
+	igvmkit_free(warnings);
+	igvmkit_igvm_free(h);
+	h = NULL;
+
+	/* build warnings come back as strings, one block */
+	IK_CHECK(igvmkit_build_string(warning_layout, strlen(warning_layout), NULL, &h, &warnings,
+				      &n_warnings, &err) == 0);
+	IK_CHECK_EQ_U64(n_warnings, 1);
+	IK_CHECK(warnings && warnings[0] && strstr(warnings[0], "SRAT") && !warnings[1]);
 	igvmkit_free(warnings);
 	igvmkit_igvm_free(h);
 }
