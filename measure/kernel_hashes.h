@@ -15,8 +15,8 @@
  * single byte 0x00); the initrd file (none: empty input); the unmodified
  * bzImage file.
  */
-#ifndef IGVMKIT_ASSEMBLE_KERNEL_HASHES_H
-#define IGVMKIT_ASSEMBLE_KERNEL_HASHES_H
+#ifndef IGVMKIT_MEASURE_KERNEL_HASHES_H
+#define IGVMKIT_MEASURE_KERNEL_HASHES_H
 
 #include <stdbool.h>
 #include <stddef.h>

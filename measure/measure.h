@@ -27,8 +27,8 @@
  *
  * Library code: no printing; errors through struct ik_diag.
  */
-#ifndef IGVMKIT_ASSEMBLE_MEASURE_H
-#define IGVMKIT_ASSEMBLE_MEASURE_H
+#ifndef IGVMKIT_MEASURE_MEASURE_H
+#define IGVMKIT_MEASURE_MEASURE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -21,8 +21,8 @@
  * absent is not an error at parse time: the ovmf_require_*() helpers turn
  * "this platform needs X" into an error naming the missing GUID or section.
  */
-#ifndef IGVMKIT_ASSEMBLE_OVMF_H
-#define IGVMKIT_ASSEMBLE_OVMF_H
+#ifndef IGVMKIT_MEASURE_OVMF_H
+#define IGVMKIT_MEASURE_OVMF_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,8 +12,8 @@
  * CPUID(1).EAX, which KVM puts in RDX); VMM models (qemu, ec2, gce) are a
  * table of the fields where those VMMs differ.
  */
-#ifndef IGVMKIT_ASSEMBLE_VMSA_H
-#define IGVMKIT_ASSEMBLE_VMSA_H
+#ifndef IGVMKIT_MEASURE_VMSA_H
+#define IGVMKIT_MEASURE_VMSA_H
 
 #include <stdbool.h>
 #include <stddef.h>
