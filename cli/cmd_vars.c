@@ -27,6 +27,8 @@
 #include "common/fileio.h"
 #include "vars/efi.h"
 
+/* ---- shared by the subcommands (cli/cmd_vars.h) ------------------------------------------ */
+
 int vars_cli_fail_file(const char *file, struct ik_diag *d, int r)
 {
 	ik_diag_file(d, file, r);
@@ -52,13 +54,14 @@ int vars_cli_write_out(const char *path, const struct ik_buf *b)
 
 int vars_cli_report(const char *sub, const struct vars_failure *f, struct ik_diag *d, int r)
 {
-	const char *db = vars_sigdb_name(f->sigdb);
+	const char *db;
 
 	switch (f->step) {
 	case VARS_STEP_INPUT_SPEC:
 	case VARS_STEP_SOURCE_DATE_EPOCH:
 		return cli_usage_error(CMD, "%s", d->msg); /* the message names the option */
 	case VARS_STEP_SET_SIGDB:
+		db = vars_sigdb_name(f->sigdb);
 		return cli_usage_error(CMD, "--set: use --%s for '%s'", db, db);
 	case VARS_STEP_TIME:
 		return cli_usage_error(CMD, "--time: %s", d->msg);
@@ -247,7 +250,6 @@ static void args_release(struct vars_args *a)
 {
 	free(a->inputs);
 }
-
 
 /*
  * Parses argv with the rows of SC's subcommand: getopt_long tables built

@@ -356,6 +356,7 @@ int vars_esl_build(const struct vars_seed_input *inputs, size_t n, bool allow_no
 
 	if (!fail)
 		fail = &ignored;
+	memset(fail, 0, sizeof(*fail));
 	esl_db_init(&db);
 	r = vars_seed_inputs_take(inputs, n, &t, fail, d);
 	if (r >= 0 && db.n_lists == 0) {
