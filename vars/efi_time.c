@@ -141,3 +141,29 @@ void vars_time_format(const uint8_t b[VARS_EFI_TIME_SIZE], char out[VARS_EFI_TIM
 		 ik_get_le16(b + T_YEAR) % 10000u, b[T_MONTH] % 100u, b[T_DAY] % 100u,
 		 b[T_HOUR] % 100u, b[T_MINUTE] % 100u, b[T_SECOND] % 100u);
 }
+
+int vars_time_default(const char *given, const char *source_date_epoch, struct vars_time *ret,
+		      struct ik_diag *d)
+{
+	struct vars_time t;
+	uint64_t secs;
+	int r;
+
+	if (given) {
+		r = vars_time_parse(given, &t, d);
+		if (r < 0)
+			return r;
+		*ret = t;
+		return 1;
+	}
+	if (!source_date_epoch || !*source_date_epoch)
+		return 0;
+	/* Its own message whatever the cause: the variable is what the user fixes. */
+	if (ik_parse_u64(source_date_epoch, &secs) < 0 || secs > INT64_MAX ||
+	    vars_time_from_epoch((int64_t)secs, &t, NULL) < 0)
+		return ik_fail_at(d, -EINVAL, "SOURCE_DATE_EPOCH",
+				  "SOURCE_DATE_EPOCH must be a number of seconds, got '%s'",
+				  source_date_epoch);
+	*ret = t;
+	return 1;
+}

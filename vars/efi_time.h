@@ -38,4 +38,14 @@ int64_t vars_time_to_epoch(const struct vars_time *t);
 bool vars_time_is_zero(const uint8_t b[VARS_EFI_TIME_SIZE]);
 void vars_time_format(const uint8_t b[VARS_EFI_TIME_SIZE], char out[VARS_EFI_TIME_STR_LEN]);
 
+/*
+ * The TimeStamp a build uses when the user chose none on the data: GIVEN
+ * (vars_time_parse text) wins, then SOURCE_DATE_EPOCH (its value, NULL or
+ * empty: unset; a number of seconds).  Returns 1 with *ret set, 0 when
+ * neither is given (*ret untouched), -EINVAL when the one in force does not
+ * parse.
+ */
+int vars_time_default(const char *given, const char *source_date_epoch, struct vars_time *ret,
+		      struct ik_diag *d);
+
 #endif
