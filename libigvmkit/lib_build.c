@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "libigvmkit/lib_private.h"
+#include "assemble/build.h"
 #include "assemble/layout_build.h"
 #include "common/cleanup.h"
 #include "layout/layout.h"
@@ -13,38 +14,75 @@
 #define INLINE_LAYOUT_NAME "layouts/inline.yaml"
 
 /*
- * The warnings as one block the caller frees at once: N + 1 pointers (the
- * last NULL) followed by the strings they point at.
+ * N strings (build warnings, output names) as one block the caller frees at
+ * once: N + 1 pointers (the last NULL) followed by the strings they point at;
+ * NULL when N is 0.
  */
-static int warnings_block(const struct layout_warnings *w, char ***ret, size_t *ret_n)
+static int strings_block(const char *const *items, size_t n, char ***ret, size_t *ret_n)
 {
-	size_t size = (w->n + 1) * sizeof(char *);
+	size_t size = (n + 1) * sizeof(char *);
 	char **block, *text;
 
-	if (!ret || w->n == 0) {
+	if (!ret || n == 0) {
 		if (ret)
 			*ret = NULL;
 		if (ret_n)
-			*ret_n = w->n;
+			*ret_n = n;
 		return 0;
 	}
-	for (size_t i = 0; i < w->n; i++)
-		size += strlen(w->items[i]) + 1;
+	for (size_t i = 0; i < n; i++)
+		size += strlen(items[i]) + 1;
 	block = malloc(size);
 	if (!block)
 		return -ENOMEM;
-	text = (char *)(block + w->n + 1);
-	for (size_t i = 0; i < w->n; i++) {
-		size_t len = strlen(w->items[i]) + 1;
+	text = (char *)(block + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(items[i]) + 1;
 
-		memcpy(text, w->items[i], len);
+		memcpy(text, items[i], len);
 		block[i] = text;
 		text += len;
 	}
-	block[w->n] = NULL;
+	block[n] = NULL;
 	*ret = block;
 	if (ret_n)
-		*ret_n = w->n;
+		*ret_n = n;
+	return 0;
+}
+
+/*
+ * Fills LO's defines, variant, environment and SOURCE_DATE_EPOCH from O (may
+ * be NULL).  *RET_DEFINES (free) holds the defines LO points at.
+ */
+static int load_opts_fill(struct layout_load_opts *lo, const igvmkit_build_options *o,
+			  struct layout_define **ret_defines, struct ik_diag *d)
+{
+	struct layout_define *defines = NULL;
+
+	*ret_defines = NULL;
+	if (!o)
+		return 0;
+	if (o->n_defines) {
+		if (!o->defines)
+			return ik_fail(d, -EINVAL, "n_defines given without defines");
+		defines = calloc(o->n_defines, sizeof(*defines));
+		if (!defines)
+			return -ENOMEM;
+		for (size_t i = 0; i < o->n_defines; i++) {
+			if (!o->defines[i].name || !o->defines[i].name[0] || !o->defines[i].value) {
+				free(defines);
+				return ik_fail(d, -EINVAL, "define %zu has no name or no value", i);
+			}
+			defines[i].name = o->defines[i].name;
+			defines[i].value = o->defines[i].value;
+		}
+		lo->defines = defines;
+		lo->n_defines = o->n_defines;
+	}
+	lo->variant = o->variant;
+	lo->environ = o->environment;
+	lo->source_date_epoch = o->source_date_epoch;
+	*ret_defines = defines;
 	return 0;
 }
 
@@ -63,29 +101,9 @@ static int build(struct layout_load_opts *lo, const igvmkit_build_options *o, ig
 	ik_diag_init(&d);
 	if (!ret)
 		return lib_fail(err, &d, ik_fail(&d, -EINVAL, "no place for the result"));
-	if (o && o->n_defines) {
-		if (!o->defines)
-			return lib_fail(err, &d, ik_fail(&d, -EINVAL, "n_defines given without defines"));
-		defines = calloc(o->n_defines, sizeof(*defines));
-		if (!defines)
-			return lib_fail(err, NULL, -ENOMEM);
-		for (size_t i = 0; i < o->n_defines; i++) {
-			if (!o->defines[i].name || !o->defines[i].name[0] || !o->defines[i].value) {
-				free(defines);
-				return lib_fail(err, &d, ik_fail(&d, -EINVAL, "define %zu has no name or"
-								 " no value", i));
-			}
-			defines[i].name = o->defines[i].name;
-			defines[i].value = o->defines[i].value;
-		}
-		lo->defines = defines;
-		lo->n_defines = o->n_defines;
-	}
-	if (o) {
-		lo->variant = o->variant;
-		lo->environ = o->environment;
-		lo->source_date_epoch = o->source_date_epoch;
-	}
+	r = load_opts_fill(lo, o, &defines, &d);
+	if (r < 0)
+		return lib_fail(err, &d, r);
 	r = layout_load(lo, &l, &d);
 	if (r >= 0)
 		r = layout_build(l, &f, &w, &d);
@@ -96,7 +114,7 @@ static int build(struct layout_load_opts *lo, const igvmkit_build_options *o, ig
 		r = h ? 0 : -ENOMEM;
 	}
 	if (r >= 0)
-		r = warnings_block(&w, ret_warnings, ret_n_warnings);
+		r = strings_block((const char *const *)w.items, w.n, ret_warnings, ret_n_warnings);
 	layout_warnings_release(&w);
 	if (r < 0) {
 		igvmkit_igvm_free(h);
@@ -107,19 +125,25 @@ static int build(struct layout_load_opts *lo, const igvmkit_build_options *o, ig
 	return 0;
 }
 
+/* LO for the layout file PATH, or the shipped default layout when PATH is NULL. */
+static void load_opts_for_path(struct layout_load_opts *lo, const char *path)
+{
+	memset(lo, 0, sizeof(*lo));
+	if (path) {
+		lo->path = path;
+	} else {
+		lo->path = LAYOUT_BUILTIN_DEFAULT;
+		lo->embedded = layout_builtin_files;
+		lo->n_embedded = layout_builtin_count;
+	}
+}
+
 int igvmkit_build_file(const char *path, const igvmkit_build_options *o, igvmkit_igvm **ret,
 		       char ***ret_warnings, size_t *ret_n_warnings, igvmkit_error *err)
 {
 	struct layout_load_opts lo;
 
-	memset(&lo, 0, sizeof(lo));
-	if (path) {
-		lo.path = path;
-	} else {
-		lo.path = LAYOUT_BUILTIN_DEFAULT;
-		lo.embedded = layout_builtin_files;
-		lo.n_embedded = layout_builtin_count;
-	}
+	load_opts_for_path(&lo, path);
 	return build(&lo, o, ret, ret_warnings, ret_n_warnings, err);
 }
 
@@ -150,4 +174,30 @@ int igvmkit_build_string(const char *yaml, size_t len, const igvmkit_build_optio
 	r = build(&lo, o, ret, ret_warnings, ret_n_warnings, err);
 	free(files);
 	return r;
+}
+
+int igvmkit_build_outputs(const char *path, const igvmkit_build_options *o, const char *output_dir,
+			  char ***ret_files, size_t *ret_n_files, igvmkit_error *err)
+{
+	struct layout_define *defines = NULL;
+	struct build_result *res = NULL;
+	struct build_opts bo;
+	struct ik_diag d;
+	int r;
+
+	ik_diag_init(&d);
+	memset(&bo, 0, sizeof(bo));
+	load_opts_for_path(&bo.load, path);
+	r = load_opts_fill(&bo.load, o, &defines, &d);
+	if (r < 0)
+		return lib_fail(err, &d, r);
+	bo.output_dir = output_dir;
+	r = build_run(&bo, &res, &d);
+	free(defines);
+	if (r >= 0)
+		r = res ? strings_block(res->outputs, res->n_outputs, ret_files, ret_n_files) : -ENOMEM;
+	build_result_free(res);
+	if (r < 0)
+		return lib_fail(err, &d, r);
+	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * Building an IGVM from a layout (docs/layout.md, igvmkit-layout(5)): the
  * model `igvmkit build` assembles, returned as an igvmkit_igvm handle to
- * write, measure or wrap.  Outputs the layout names (measurements, FUKI,
- * descriptors) are not written: the caller does that with the other calls.
+ * write, measure or wrap (igvmkit_build_file, igvmkit_build_string); or the
+ * whole build with every output the layout names, written into a directory
+ * (igvmkit_build_outputs).
  */
 #ifndef IGVMKIT_BUILD_H
 #define IGVMKIT_BUILD_H
@@ -63,6 +64,22 @@ IGVMKIT_API int igvmkit_build_file(const char *path, const igvmkit_build_options
 IGVMKIT_API int igvmkit_build_string(const char *yaml, size_t len, const igvmkit_build_options *o,
 				     igvmkit_igvm **ret, char ***ret_warnings,
 				     size_t *ret_n_warnings, igvmkit_error *err);
+
+/*
+ * The whole `igvmkit build` of the layout file PATH (NULL = the shipped
+ * default layout): every output the layout names — the IGVM, its
+ * measurements JSON, the FUKI add-on (Authenticode-signed as outputs.sign
+ * says), the QEMU firmware descriptor — written into OUTPUT_DIR (created if
+ * missing; NULL = the current directory), all of them or none.  O as for
+ * igvmkit_build_file (its variant: the one variant built).  On success, when
+ * RET_FILES is not NULL, *RET_FILES holds the *RET_N_FILES names written
+ * (relative to OUTPUT_DIR, in the order written) as a NULL-terminated array
+ * in one block (igvmkit_free); RET_N_FILES may be NULL.  On failure nothing
+ * is written, no temporary file is left and the outputs are left untouched.
+ */
+IGVMKIT_API int igvmkit_build_outputs(const char *path, const igvmkit_build_options *o,
+				      const char *output_dir, char ***ret_files,
+				      size_t *ret_n_files, igvmkit_error *err);
 
 #ifdef __cplusplus
 }

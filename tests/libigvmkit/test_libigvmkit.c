@@ -538,6 +538,45 @@ static void test_build(void)
 	igvmkit_igvm_free(h);
 }
 
+/* The whole build into a directory: the same files `igvmkit build` wrote, or nothing. */
+static void test_build_outputs(void)
+{
+	char *out_dir = path_in(dir, "lib-out"), *blocker = path_in(dir, "lib-blocker");
+	char **files = NULL;
+	size_t n_files = 0;
+	igvmkit_error err;
+	int fd;
+
+	IK_CHECK(igvmkit_build_outputs(NULL, NULL, out_dir, &files, &n_files, &err) == 0);
+	IK_CHECK_EQ_U64(n_files, 2);
+	IK_CHECK(files && files[0] && files[1] && !files[2]);
+	if (files && n_files == 2) {
+		IK_CHECK(strcmp(files[0], "ovmf.igvm") == 0);
+		IK_CHECK(strcmp(files[1], "ovmf.measurements.json") == 0);
+		for (size_t i = 0; i < 2; i++) {
+			size_t len = 0;
+			char *mine = path_in(out_dir, files[i]);
+			uint8_t *p = slurp(mine, &len);
+
+			IK_CHECK(p && same_as_file(p, len, path_in(dir, files[i])));
+			free(p);
+		}
+	}
+	igvmkit_free(files);
+
+	/* an output directory that is a file: an error naming it, nothing written */
+	fd = open(blocker, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	IK_CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	files = NULL;
+	capture_begin();
+	check_failed(igvmkit_build_outputs(NULL, NULL, blocker, &files, &n_files, &err), &err);
+	capture_end();
+	IK_CHECK(files == NULL);
+	IK_CHECK(strstr(err.file, "lib-blocker") != NULL);
+}
+
 static void test_vars_fuki_sign(void)
 {
 	igvmkit_error err;
@@ -657,6 +696,7 @@ int main(int argc, char **argv)
 			test_measure(h);
 		igvmkit_igvm_free(h);
 		test_build();
+		test_build_outputs();
 		test_vars_fuki_sign();
 	}
 	rc = ik_test_done();
