@@ -69,17 +69,28 @@ static const struct format {
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
-/* The refusal of a file no row recognises names every kind the table knows. */
-static int unknown_kind(struct ik_diag *d)
+/*
+ * A file no row recognises is refused naming every kind the table knows,
+ * followed by what the IGVM reader says about it (a damaged IGVM magic is
+ * the likeliest near-miss, and that message names the bytes found).
+ */
+static int unknown_kind(const uint8_t *p, size_t len, struct ik_diag *d)
 {
-	char kinds[256] = "";
+	char kinds[256] = "", igvm_says[IK_DIAG_MSG_MAX];
+	struct ik_buf scratch;
+	int r;
 
 	for (size_t i = 0; i < N_FORMATS; i++) {
 		strcat(kinds, formats[i].name);
 		strcat(kinds, i + 2 < N_FORMATS ? ", " : i + 1 < N_FORMATS ? " or " : "");
 	}
-	return ik_fail_at(d, -EBADMSG, "offset 0x0", "not a kind of file inspect knows (%s)",
-			  kinds);
+	ik_buf_init(&scratch, 0);
+	r = formats[0].inspect(p, len, false, &scratch, d);
+	ik_buf_release(&scratch);
+	snprintf(igvm_says, sizeof(igvm_says), "%s", r < 0 ? d->msg : "");
+	ik_diag_init(d);
+	return ik_fail_at(d, -EBADMSG, "offset 0x0", "not a kind of file inspect knows (%s)%s%s",
+			  kinds, igvm_says[0] ? "; as IGVM: " : "", igvm_says);
 }
 
 static void help(FILE *out)
@@ -155,8 +166,9 @@ int cmd_inspect(int argc, char **argv)
 		if (formats[i].sniff(in.data, in.len))
 			fmt = &formats[i];
 	if (!fmt) {
+		r = unknown_kind(in.data, in.len, &d);
 		ik_file_release(&in);
-		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, unknown_kind(&d)));
+		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
 	}
 	fn = lenient && fmt->inspect_lenient ? fmt->inspect_lenient : fmt->inspect;
 
