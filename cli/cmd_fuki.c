@@ -368,10 +368,14 @@ int cmd_fuki(int argc, char **argv)
 		return cli_usage_error(CMD, "--list and --extract exclude each other");
 	if ((c.list || c.extract) && n_inputs != 1)
 		return cli_usage_error(CMD, "--%s takes exactly one FUKI", c.list ? "list" : "extract");
-	if (c.list && c.out)
-		return cli_usage_error(CMD, "--list prints to standard output; -o does not apply");
-	if (c.extract && !c.out)
-		return cli_usage_error(CMD, "--extract needs -o OUT.igvm");
+	if (c.list ? c.out != NULL : c.extract && !c.out)
+		return cli_usage_error(CMD, c.list ? "--list prints to standard output; -o does not apply"
+						   : "--extract needs -o OUT.igvm");
+	if ((c.list || c.extract) &&
+	    (c.into || c.unsign || c.n_fwids || c.n_hwids || c.sbat || c.no_sbat || c.cmdline ||
+	     c.osrel || c.uname || c.machine || c.any_payload || s.key || s.cert || s.hash))
+		return cli_usage_error(CMD, "--%s reads a FUKI; the options that build or sign one "
+					    "do not apply", c.list ? "list" : "extract");
 	if (c.list || c.extract)
 		return take_out(&c, argv[optind]);
 	if (!c.out)

@@ -151,6 +151,10 @@ def test_fuki(tmp):
           f'temporary files left behind: {os.listdir(tmp)}')
     r = ik('fuki', '--extract', 'tdx', fuki)
     check(r.returncode == 2, f'fuki --extract without -o: exit {r.returncode}')
+    r = ik('fuki', '--extract', 'tdx', '--fwid', 'x', '-o', os.path.join(tmp, 'x.igvm'), fuki)
+    check(r.returncode == 2, f'fuki --extract with a build option: exit {r.returncode}')
+    r = ik('fuki', '--list', '--extract', 'tdx', fuki)
+    check(r.returncode == 2, f'fuki --list with --extract: exit {r.returncode}')
     r = ik('fuki', '--list', fuki)
     lines = [ln.split('\t') for ln in r.stdout.decode().splitlines()]
     check(r.returncode == 0 and [ln[0] for ln in lines] == ['qemu-snp', 'tdx'],
@@ -205,6 +209,21 @@ def test_fuki(tmp):
     expect_error(badp, 'corrupt .efifw magic', needle='.efifw')
     r = ik('fuki', '--list', badp)
     check(r.returncode == 3 and r.stdout == b'', f'fuki --list of a corrupt FUKI: exit {r.returncode}')
+
+
+def test_any_payload(tmp):
+    blob = os.path.join(tmp, 'blob.bin')
+    open(blob, 'wb').write(b'not an IGVM file' * 64)
+    out = os.path.join(tmp, 'any.efi')
+    r = ik('fuki', '--any-payload', '--fwid', 'raw', '-o', out, blob)
+    check(r.returncode == 0, f'fuki --any-payload: {r.stderr!r}')
+    _, doc = inspect_both(out)
+    e = (doc.get('efifw') or [{}])[0]
+    check(e.get('igvm', 0) is None and e.get('igvm_error'), f'non-IGVM payload: {e}')
+    back = os.path.join(tmp, 'back.bin')
+    r = ik('fuki', '--extract', 'raw', '-o', back, out)
+    check(r.returncode == 0 and open(back, 'rb').read() == open(blob, 'rb').read(),
+          'fuki --extract of a non-IGVM payload is not byte-identical')
 
 
 def test_signed(tmp):
@@ -369,6 +388,7 @@ def main():
         fdir = os.path.join(tmp, 'fuki')
         os.mkdir(fdir)
         test_fuki(fdir)
+        test_any_payload(tmp)
         test_signed(tmp)
         test_distro_pe()
         test_ovmf(tmp)
