@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* igvmkit fuki: wrap IGVM files as a firmware UKI add-on, or add them to a UKI. */
+/*
+ * igvmkit fuki: wrap IGVM files as a firmware UKI add-on, or add them to a UKI;
+ * --list / --extract FWID take them back out (fuki/fuki_inspect.h).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,6 +17,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki.h"
+#include "fuki/fuki_inspect.h"
 #include "fuki/pe.h"
 #include "cli/sign_cli.h"
 
@@ -22,6 +26,8 @@
 
 static const char usage_text[] =
 	"usage: igvmkit fuki [options] -o OUT.efi IGVM...\n"
+	"       igvmkit fuki --list FUKI\n"
+	"       igvmkit fuki --extract FWID -o OUT.igvm FUKI\n"
 	"\n"
 	"Wraps each IGVM file in an '.efifw' section (systemd >= 258 layout) of a UKI\n"
 	"add-on PE that igvmkit generates itself, or adds them to an existing UKI or stub\n"
@@ -43,6 +49,8 @@ static const char usage_text[] =
 	"  --uname TEXT           add a .uname section\n"
 	"  --arch x64|aa64        machine of the generated add-on (default x64)\n"
 	"  --any-payload          accept firmware files that are not IGVM (e.g. OVMF.fd)\n"
+	"  --list                 print each '.efifw' entry of FUKI: fwid, bytes, SHA-256\n"
+	"  --extract FWID         write the payload packed under FWID, byte for byte, to -o\n"
 	CLI_SIGN_HELP
 	"  -h, --help             show this help\n"
 	"\n"
@@ -62,6 +70,8 @@ enum {
 	OPT_UNAME,
 	OPT_ARCH,
 	OPT_ANY,
+	OPT_LIST,
+	OPT_EXTRACT,
 };
 
 #define MAX_INPUTS 64
@@ -72,6 +82,8 @@ struct fuki_cli {
 	size_t n_fwids;
 	const char *hwids[MAX_INPUTS];
 	size_t n_hwids;
+	const char *extract; /* --extract FWID */
+	bool list;
 	bool unsign, no_sbat, any_payload;
 	uint16_t machine;
 	uint32_t time_date_stamp; /* SOURCE_DATE_EPOCH or 0 */
@@ -230,6 +242,35 @@ out:
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 
+/* --list FUKI, or --extract FWID -o OUT FUKI: nothing is written when FWID is absent. */
+static int take_out(const struct fuki_cli *c, const char *path)
+{
+	struct ik_file_bytes in;
+	struct ik_buf out;
+	struct ik_diag d;
+	const uint8_t *payload;
+	size_t len;
+	int r;
+
+	ik_diag_init(&d);
+	ik_buf_init(&out, 0);
+	r = ik_file_load(path, 0, &in, &d);
+	if (r < 0)
+		return cli_error_diag(CMD, &d, r);
+	if (c->list) {
+		r = fuki_list(in.data, in.len, path, &out, &d);
+		if (r >= 0 && out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
+			r = ik_fail(&d, -EIO, "cannot write to standard output");
+	} else {
+		r = fuki_extract(in.data, in.len, path, c->extract, &payload, &len, &d);
+		if (r >= 0)
+			r = ik_write_file_atomic(c->out, payload, len, &d);
+	}
+	ik_buf_release(&out);
+	ik_file_release(&in);
+	return r < 0 ? cli_error_diag(CMD, &d, ik_diag_file(&d, path, r)) : IK_EXIT_OK;
+}
+
 int cmd_fuki(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -246,6 +287,8 @@ int cmd_fuki(int argc, char **argv)
 		{ "uname", required_argument, NULL, OPT_UNAME },
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "any-payload", no_argument, NULL, OPT_ANY },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "extract", required_argument, NULL, OPT_EXTRACT },
 		CLI_SIGN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -310,11 +353,31 @@ int cmd_fuki(int argc, char **argv)
 		case OPT_ANY:
 			c.any_payload = true;
 			break;
+		case OPT_LIST:
+			c.list = true;
+			break;
+		case OPT_EXTRACT:
+			c.extract = optarg;
+			break;
 		default:
 			return cli_option_error(CMD, argv, longopts);
 		}
 	}
 	n_inputs = (size_t)(argc - optind);
+	if (c.list && c.extract)
+		return cli_usage_error(CMD, "--list and --extract exclude each other");
+	if ((c.list || c.extract) && n_inputs != 1)
+		return cli_usage_error(CMD, "--%s takes exactly one FUKI", c.list ? "list" : "extract");
+	if (c.list ? c.out != NULL : c.extract && !c.out)
+		return cli_usage_error(CMD, c.list ? "--list prints to standard output; -o does not apply"
+						   : "--extract needs -o OUT.igvm");
+	if ((c.list || c.extract) &&
+	    (c.into || c.unsign || c.n_fwids || c.n_hwids || c.sbat || c.no_sbat || c.cmdline ||
+	     c.osrel || c.uname || c.machine || c.any_payload || s.key || s.cert || s.hash))
+		return cli_usage_error(CMD, "--%s reads a FUKI; the options that build or sign one "
+					    "do not apply", c.list ? "list" : "extract");
+	if (c.list || c.extract)
+		return take_out(&c, argv[optind]);
 	if (!c.out)
 		return cli_usage_error(CMD, "missing -o OUT.efi");
 	if (n_inputs == 0 || n_inputs > MAX_INPUTS)

@@ -4,7 +4,7 @@
  *
  * Describes a file igvmkit understands.  The format is chosen by content
  * (first matching row of the table below); a file no row recognises is
- * reported through the first row (IGVM), whose reader says what is wrong.
+ * refused, naming the kinds the table knows.
  * docs/cmd/inspect.md documents the command, docs/inspect-json.md the JSON.
  */
 #include <errno.h>
@@ -13,12 +13,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "assemble/elf_inspect.h"
 #include "igvm/igvm_inspect.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "fuki/fuki_inspect.h"
+#include "measure/measurements_inspect.h"
+#include "measure/ovmf_inspect.h"
+#include "sign/pe_inspect.h"
 #include "vars/inspect.h"
+#include "vars/rom_inspect.h"
 
 #define CMD "inspect"
 
@@ -43,9 +49,10 @@ typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf
 /*
  * Format dispatch table: one row per format `inspect` understands, tried in
  * order.  IGVM stays the first row.  A row without a lenient variant ignores
- * --lenient.  UEFI variable data (signature lists, .auth files, variable
- * stores, QEMU uefi-vars JSON) comes after IGVM: vars_sniff also matches a
- * unified OVMF.fd, whose first firmware volume is the variable store.
+ * --lenient.  The OVMF ROM row (footer table GUID at the end) comes before
+ * UEFI variable data, whose vars_sniff also matches a unified OVMF.fd (its
+ * first firmware volume is the variable store); the measurements JSON row
+ * (a '{' document naming its schema) comes before QEMU's uefi-vars JSON.
  */
 static const struct format {
 	const char *name;
@@ -53,19 +60,55 @@ static const struct format {
 	inspect_fn inspect;
 	inspect_fn inspect_lenient;
 } formats[] = {
-	{ "igvm", igvm_sniff, inspect_igvm, inspect_igvm_lenient },
-	{ "uefi-vars", vars_sniff, vars_inspect, NULL },
+	{ "IGVM", igvm_sniff, inspect_igvm, inspect_igvm_lenient },
+	{ "PE/UKI/FUKI", fuki_pe_sniff, pe_inspect, NULL },
+	{ "SVSM ELF", elf_inspect_sniff, elf_inspect, NULL },
+	{ "OVMF ROM", ovmf_rom_sniff, vars_rom_inspect, NULL },
+	{ "measurements JSON", measurements_json_sniff, measurements_json_inspect, NULL },
+	{ "UEFI variable data", vars_sniff, vars_inspect, NULL },
 };
+#define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+/*
+ * A file no row recognises is refused naming every kind the table knows,
+ * followed by what the IGVM reader says about it (a damaged IGVM magic is
+ * the likeliest near-miss, and that message names the bytes found).
+ */
+static int unknown_kind(const uint8_t *p, size_t len, struct ik_diag *d)
+{
+	char kinds[256] = "", igvm_says[IK_DIAG_MSG_MAX];
+	struct ik_buf scratch;
+	int r;
+
+	for (size_t i = 0; i < N_FORMATS; i++) {
+		strcat(kinds, formats[i].name);
+		strcat(kinds, i + 2 < N_FORMATS ? ", " : i + 1 < N_FORMATS ? " or " : "");
+	}
+	ik_buf_init(&scratch, 0);
+	r = formats[0].inspect(p, len, false, &scratch, d);
+	ik_buf_release(&scratch);
+	snprintf(igvm_says, sizeof(igvm_says), "%s", r < 0 ? d->msg : "");
+	ik_diag_init(d);
+	return ik_fail_at(d, -EBADMSG, "offset 0x0", "not a kind of file inspect knows (%s)%s%s",
+			  kinds, igvm_says[0] ? "; as IGVM: " : "", igvm_says);
+}
 
 static void help(FILE *out)
 {
 	fprintf(out,
 		"usage: igvmkit inspect [--json] [--lenient] FILE\n"
 		"\n"
-		"Describe an IGVM file: fixed header, platforms, every variable header with\n"
-		"its spec field names, decoded VP contexts and per-platform summaries.\n"
-		"Also describes UEFI variable data: EFI signature lists, .auth files,\n"
-		"edk2 variable stores (OVMF_VARS*.fd) and QEMU uefi-vars JSON.\n"
+		"Describe a file igvmkit reads or writes, recognised by its contents:\n"
+		"  IGVM          fixed header, platforms, every header with its spec field\n"
+		"                names, decoded VP contexts and per-platform summaries\n"
+		"  PE/UKI/FUKI   sections, '.efifw' entries (fwid, IGVM summary), '.hwids',\n"
+		"                .sbat/.cmdline/.osrel/.uname, signatures, Authenticode digest\n"
+		"  SVSM ELF      PT_LOAD segments and the guest pages they land on\n"
+		"  OVMF ROM      footer GUID table, SEV-ES reset block, SEV and TDX metadata,\n"
+		"                kernel-hashes area, variable store, what each platform needs\n"
+		"  measurements  an igvmkit measurements JSON, as a table\n"
+		"  UEFI vars     EFI signature lists, .auth files, edk2 variable stores\n"
+		"                (OVMF_VARS*.fd) and QEMU uefi-vars JSON\n"
 		"FILE '-' reads standard input.\n"
 		"\n"
 		"options:\n"
@@ -87,7 +130,7 @@ int cmd_inspect(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, lenient = false;
-	const struct format *fmt = &formats[0];
+	const struct format *fmt = NULL;
 	struct ik_file_bytes in;
 	struct ik_diag d;
 	struct ik_buf out;
@@ -119,11 +162,14 @@ int cmd_inspect(int argc, char **argv)
 	r = ik_file_load(path, 0, &in, &d);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (formats[i].sniff(in.data, in.len)) {
+	for (size_t i = 0; i < N_FORMATS && !fmt; i++)
+		if (formats[i].sniff(in.data, in.len))
 			fmt = &formats[i];
-			break;
-		}
+	if (!fmt) {
+		r = unknown_kind(in.data, in.len, &d);
+		ik_file_release(&in);
+		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
+	}
 	fn = lenient && fmt->inspect_lenient ? fmt->inspect_lenient : fmt->inspect;
 
 	ik_buf_init(&out, 0);

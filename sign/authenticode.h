@@ -121,6 +121,7 @@ struct authenticode_signature_info {
 	char detail[256];		   /* why, when status != OK */
 	char signer_subject[AUTHENTICODE_NAME_MAX];
 	char signer_issuer[AUTHENTICODE_NAME_MAX];
+	char signer_serial[AUTHENTICODE_NAME_MAX]; /* hex, as `openssl x509 -serial` shows it */
 	char digest_alg[32];		   /* e.g. "SHA256" */
 	uint8_t digest[EVP_MAX_MD_SIZE]; /* signed image digest */
 	size_t digest_len;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
@@ -65,6 +66,17 @@ static void check_chain(X509 *signer, STACK_OF(X509) *untrusted, STACK_OF(X509) 
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	ERR_clear_error();
+}
+
+/* The signer's serial number in hex (inspect shows it beside subject and issuer). */
+static void signer_serial(X509 *cert, struct authenticode_signature_info *s)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	snprintf(s->signer_serial, sizeof(s->signer_serial), "%s", hex ? hex : "");
+	OPENSSL_free(hex);
+	BN_free(bn);
 }
 
 static void verify_one(const struct pe_image *pe, const struct pe_cert_entry *c,
@@ -127,6 +139,7 @@ static void verify_one(const struct pe_image *pe, const struct pe_cert_entry *c,
 			  sizeof(s->signer_subject));
 	X509_NAME_oneline(X509_get_issuer_name(sk_X509_value(signers, 0)), s->signer_issuer,
 			  sizeof(s->signer_issuer));
+	signer_serial(sk_X509_value(signers, 0), s);
 	if (authenticode_digest(pe->data, pe->len, md, digest, NULL) < 0) {
 		set_status(s, AUTHENTICODE_BAD_FORMAT, "cannot compute the image digest");
 		goto out;

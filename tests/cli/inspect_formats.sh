@@ -1,6 +1,6 @@
 #!/bin/sh
 # `igvmkit inspect` recognises more than IGVM: UEFI signature lists and edk2 variable stores are
-# routed to the vars describer; unknown bytes still get the IGVM reader's error (exit 3).
+# routed to the vars describer; unknown bytes are refused naming the kinds (exit 3).
 set -u
 ik=$1
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT

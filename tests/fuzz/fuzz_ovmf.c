@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the OVMF metadata parser (footer GUID table, SEV-ES reset block,
- * ASEV and TDVF tables) and for every raw-ROM measurement that consumes what it parsed.
+ * ASEV and TDVF tables), its `inspect` description, and every raw-ROM measurement that
+ * consumes what it parsed.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/json.h"
 #include "measure/measure.h"
 #include "measure/ovmf.h"
+#include "measure/ovmf_inspect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +31,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ovmf_rom_parse(data, size, "fuzz.fd", &rom, &d) < 0)
 		return 0;
 	(void)ovmf_require_snp_kernel_hashes(rom, NULL, NULL);
+	{
+		struct ik_buf out;
+		struct ik_json j;
+
+		ik_buf_init(&out, 0);
+		(void)ovmf_rom_describe_text(rom, &out, &d);
+		ik_json_init(&j, &out);
+		ik_json_object_begin(&j, NULL);
+		(void)ovmf_rom_describe_json(rom, &j, &d);
+		ik_json_object_end(&j);
+		(void)ik_json_finish(&j);
+		ik_buf_release(&out);
+	}
 	{
 		/* Measuring costs a hash per declared page (up to 4 GiB of them, about a second
 		 * natively, over the fuzzer's timeout under ASan): measure only small layouts. */

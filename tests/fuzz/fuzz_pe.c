@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the PE/COFF reader and everything that walks a parsed
  * image: pe_parse, the Authenticode digest, signature verification (PKCS#7 and
- * SpcIndirectDataContent decoding), .efifw parsing, and appending a section.
+ * SpcIndirectDataContent decoding), .efifw parsing, `inspect` (text and JSON:
+ * .efifw entries, .hwids records, text sections), and appending a section.
  * Invariants beyond "no crash, no leak, no UB":
  *  - an image the reader accepts has a digest;
  *  - appending a section to it yields an image the reader accepts again,
@@ -19,6 +20,7 @@
 #include "fuki/pe.h"
 #include "fuki/pe_build.h"
 #include "sign/authenticode.h"
+#include "sign/pe_inspect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,6 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (img.n_certs)
 		(void)authenticode_verify(data, size, "fuzz", trust, false, &report, &d);
+	for (int json = 0; json < 2; json++) {
+		ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
+		ik_diag_init(&d);
+		(void)pe_inspect(data, size, json, &out, &d);
+		ik_buf_release(&out);
+	}
 	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
 	ik_diag_init(&d);
 	if (pe_append_sections(data, size, "fuzz", &sec, 1, &strip, &out, &d) == 0) {
