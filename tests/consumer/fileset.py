@@ -28,9 +28,10 @@ import json
 import os
 import shutil
 import stat
-import struct
 import subprocess
 import sys
+
+from efifw import efifw_payloads
 
 SKIP = 77
 
@@ -45,30 +46,6 @@ def run(cmd, **kw):
     if r.returncode != 0:
         fail("%s: exit %d\n%s%s" % (" ".join(cmd), r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
     return r
-
-
-def efifw_payloads(path):
-    """(fwid, payload) of each '.efifw' section of the PE image PATH (PE/COFF section table;
-    the section body: u32 magic 0xFEEDDEAD, header_len, fwid_len with NUL, payload_len, then
-    the id at header_len and the payload after it, as systemd's efi-firmware.h lays it out)."""
-    data = open(path, "rb").read()
-    lfanew = struct.unpack_from("<I", data, 0x3c)[0]
-    if data[lfanew:lfanew + 4] != b"PE\0\0":
-        return []
-    nsec, = struct.unpack_from("<H", data, lfanew + 6)
-    opt_size, = struct.unpack_from("<H", data, lfanew + 20)
-    table = lfanew + 24 + opt_size
-    out = []
-    for i in range(nsec):
-        name, vsize, _, raw, ptr = struct.unpack_from("<8sIIII", data, table + 40 * i)
-        if name.rstrip(b"\0") != b".efifw":
-            continue
-        body = data[ptr:ptr + (min(vsize, raw) if vsize else raw)]
-        magic, hlen, flen, plen = struct.unpack_from("<IIII", body, 0)
-        if magic != 0xFEEDDEAD:
-            fail("%s: .efifw section %d without the 0xFEEDDEAD magic" % (path, i))
-        out.append((body[hlen:hlen + flen - 1].decode(), body[hlen + flen:hlen + flen + plen]))
-    return out
 
 
 class FileSet:
