@@ -430,6 +430,11 @@ static int crate_page_data(struct igvm_measure *m, size_t i)
 
 	if (p->flags & IGVM_PAGE_DATA_FLAG_SHARED)
 		return 0; /* host-visible: not part of the launch measurement */
+	/* TDX has no other model (QEMU has no TDX IGVM loader): no model to point to there. */
+	if ((p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE) && m->platform == IGVM_PLATFORM_TDX)
+		return fail_header(m, i, -ENOTSUP, "2 MiB pages are not defined by the igvm crate's"
+				   " measurement, the only TDX model; igvmkit cannot measure this file"
+				   " for TDX");
 	if (p->flags & IGVM_PAGE_DATA_FLAG_IS_2MB_PAGE)
 		return fail_header(m, i, -ENOTSUP, "2 MiB pages are not defined by the igvm crate's"
 				   " measurement; use the qemu loader model");

@@ -121,5 +121,13 @@ refuse size-not-page-multiple 3 "not a multiple of 4 KiB" --vcpu-type EPYC "$(mk
 "$ik" measure --platform tdx -o "$tmp/none.json" "$tmp/rom-no-tdvf.fd" >/dev/null 2>&1
 [ $? -eq 3 ] && [ ! -e "$tmp/none.json" ] && pass no-output-on-failure || bad no-output-on-failure
 refuse tdx-with-kernel 7 "RTMR" --platform tdx --kernel "$tmp/good.fd" "$tmp/good.fd"
+# A 2 MiB page for TDX (corpus tdx.igvm, header 5): the crate's model is the only TDX model, so
+# the refusal must not send the user to the qemu model, whichever --loader was asked for.
+corpus_tdx=$here/../fuzz/corpus/igvm/tdx.igvm
+for loader in qemu igvm-crate; do
+	refuse tdx-2mib-page-$loader 7 "the only TDX model; igvmkit cannot measure this file for TDX" \
+		--platform tdx --loader $loader "$corpus_tdx"
+	grep -q "qemu loader model" "$tmp/err" && bad "tdx-2mib-page-$loader: points to the qemu model"
+done
 
 exit $fail
