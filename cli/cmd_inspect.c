@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * igvmkit inspect [--json] [--lenient] FILE
+ * igvmkit inspect [--json] [--lenient] [--strict] [--check-kvm] FILE
  *
  * Describes a file igvmkit understands.  The format is chosen by content
  * (first matching row of the table below); a file no row recognises is
@@ -20,6 +20,7 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "fuki/fuki_inspect.h"
+#include "measure/kvm_check.h"
 #include "measure/measurements_inspect.h"
 #include "measure/ovmf_inspect.h"
 #include "sign/pe_inspect.h"
@@ -28,19 +29,37 @@
 
 #define CMD "inspect"
 
-/* IGVM with strict checks, and with igvmkit-only checks relaxed (--lenient). */
+/* How IGVM files are read and checked (--lenient, --strict, --check-kvm). */
+struct igvm_flags {
+	bool lenient, strict, check_kvm;
+	size_t kvm_errors; /* out: QEMU/KVM refusals found by --check-kvm */
+};
+
+/* measure_check_kvm, counting its errors into *CTX (a size_t). */
+static int check_kvm_counting(const struct igvm_file *f, struct igvm_findings *out, void *ctx,
+			      struct ik_diag *d)
+{
+	int r = measure_check_kvm(f, out, NULL, d);
+
+	if (r >= 0)
+		*(size_t *)ctx = igvm_findings_count(out, IGVM_FINDING_ERROR);
+	return r;
+}
+
+static int inspect_igvm_with(const uint8_t *p, size_t len, bool json, struct igvm_flags *fl,
+			     struct ik_buf *out, struct ik_diag *d)
+{
+	const struct igvm_read_opts opts = { .lenient = fl->lenient, .strict = fl->strict };
+
+	return igvm_inspect_checked(p, len, &opts, json, fl->check_kvm ? check_kvm_counting : NULL,
+				    &fl->kvm_errors, out, d);
+}
+
+/* IGVM with strict checks (the table's row; the command passes its flags instead). */
 static int inspect_igvm(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
 			struct ik_diag *d)
 {
 	return igvm_inspect(p, len, NULL, json, out, d);
-}
-
-static int inspect_igvm_lenient(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
-				struct ik_diag *d)
-{
-	const struct igvm_read_opts opts = { .lenient = true };
-
-	return igvm_inspect(p, len, &opts, json, out, d);
 }
 
 typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
@@ -60,7 +79,7 @@ static const struct format {
 	inspect_fn inspect;
 	inspect_fn inspect_lenient;
 } formats[] = {
-	{ "IGVM", igvm_sniff, inspect_igvm, inspect_igvm_lenient },
+	{ "IGVM", igvm_sniff, inspect_igvm, NULL },
 	{ "PE/UKI/FUKI", fuki_pe_sniff, pe_inspect, NULL },
 	{ "SVSM ELF", elf_inspect_sniff, elf_inspect, NULL },
 	{ "OVMF ROM", ovmf_rom_sniff, vars_rom_inspect, NULL },
@@ -96,7 +115,7 @@ static int unknown_kind(const uint8_t *p, size_t len, struct ik_diag *d)
 static void help(FILE *out)
 {
 	fprintf(out,
-		"usage: igvmkit inspect [--json] [--lenient] FILE\n"
+		"usage: igvmkit inspect [--json] [--lenient] [--strict] [--check-kvm] FILE\n"
 		"\n"
 		"Describe a file igvmkit reads or writes, recognised by its contents:\n"
 		"  IGVM          fixed header, platforms, every header with its spec field\n"
@@ -116,9 +135,16 @@ static void help(FILE *out)
 		"  --lenient    accept what the igvm crate accepts but igvmkit's stricter\n"
 		"               checks reject (overlapping pages, masks naming no platform,\n"
 		"               non-zero padding or reserved fields...)\n"
+		"  --strict     also refuse what the IGVM spec forbids but the ecosystem's\n"
+		"               tools write and accept (SNP ID block author fields with\n"
+		"               author_key_enabled 0, as igvmmeasure signs); otherwise a note\n"
+		"  --check-kvm  list what QEMU/KVM refuse (errors) and which igvmmeasure -c\n"
+		"               rules QEMU/KVM do not have (notes), each with its source;\n"
+		"               exit 3 when QEMU/KVM would refuse the file\n"
 		"  -h, --help   show this help\n"
 		"\n"
-		"exit codes: 0 ok, 2 usage, 3 malformed input, 4 cannot read FILE, 6 too large\n");
+		"exit codes: 0 ok, 2 usage, 3 malformed input (or --check-kvm errors), 4 cannot\n"
+		"read FILE, 6 too large\n");
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -126,10 +152,13 @@ int cmd_inspect(int argc, char **argv)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "lenient", no_argument, NULL, 'l' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "check-kvm", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false, lenient = false;
+	struct igvm_flags fl = { 0 };
+	bool json = false;
 	const struct format *fmt = NULL;
 	struct ik_file_bytes in;
 	struct ik_diag d;
@@ -145,7 +174,13 @@ int cmd_inspect(int argc, char **argv)
 			json = true;
 			break;
 		case 'l':
-			lenient = true;
+			fl.lenient = true;
+			break;
+		case 's':
+			fl.strict = true;
+			break;
+		case 'k':
+			fl.check_kvm = true;
 			break;
 		case 'h':
 			help(stdout);
@@ -170,10 +205,13 @@ int cmd_inspect(int argc, char **argv)
 		ik_file_release(&in);
 		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
 	}
-	fn = lenient && fmt->inspect_lenient ? fmt->inspect_lenient : fmt->inspect;
+	fn = fl.lenient && fmt->inspect_lenient ? fmt->inspect_lenient : fmt->inspect;
 
 	ik_buf_init(&out, 0);
-	r = fn(in.data, in.len, json, &out, &d);
+	if (fmt == &formats[0])
+		r = inspect_igvm_with(in.data, in.len, json, &fl, &out, &d);
+	else
+		r = fn(in.data, in.len, json, &out, &d);
 	ik_file_release(&in);
 	if (r < 0) {
 		ik_buf_release(&out);
@@ -187,6 +225,12 @@ int cmd_inspect(int argc, char **argv)
 	if (r < 0) {
 		ik_diag_init(&d);
 		return cli_error_diag(CMD, &d, ik_fail(&d, r, "cannot write to standard output"));
+	}
+	if (fl.kvm_errors) {
+		fprintf(stderr, "igvmkit " CMD ": error: %s: QEMU/KVM would refuse the file (%zu"
+			" finding%s under \"QEMU/KVM checks\")\n", path, fl.kvm_errors,
+			fl.kvm_errors == 1 ? "" : "s");
+		return IK_EXIT_INVALID;
 	}
 	return IK_EXIT_OK;
 }

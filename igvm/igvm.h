@@ -463,6 +463,10 @@ struct igvm_read_opts {
 	/* Accept what the igvm crate accepts but igvmkit's stricter checks reject
 	 * (overlapping pages, masks naming no platform, non-zero padding...). */
 	bool lenient;
+	/* Also refuse what the spec forbids but the ecosystem's tools write and accept:
+	 * an SNP_ID_BLOCK with author_key_enabled 0 and non-zero author fields
+	 * (igvmmeasure's `sign` writes author_key_algorithm 1; docs/measure.md). */
+	bool strict;
 };
 
 /*
@@ -478,6 +482,14 @@ int igvm_read_file(const char *path, const struct igvm_read_opts *opts, struct i
 
 /* Semantic checks on a model (the reader calls it; builders should too). */
 int igvm_validate(const struct igvm_file *f, const struct igvm_read_opts *opts, struct ik_diag *d);
+
+/*
+ * True when B has author_key_enabled 0 but a non-zero author field.  The spec
+ * says those fields must then be zero; igvmmeasure's `sign` writes
+ * author_key_algorithm 1 anyway, and QEMU decides whether the author key is used
+ * from author_public_key.curve alone.  Refused only with igvm_read_opts.strict.
+ */
+bool igvm_snp_id_block_author_fields_set(const struct igvm_vhs_snp_id_block *b);
 
 /* ---- Writer ---- */
 

@@ -318,7 +318,29 @@ struct view {
 	struct igvm_fixed_header fh;
 	const struct igvm_file *f;
 	uint32_t *offsets; /* byte offset of each header */
+	const struct igvm_findings *notes; /* igvm_reader_notes */
+	const struct igvm_findings *checks; /* from the caller's check, or NULL */
 };
+
+static void json_findings(struct ik_json *j, const char *key, const struct igvm_findings *fs)
+{
+	ik_json_array_begin(j, key);
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct igvm_finding *f = &fs->v[i];
+
+		ik_json_object_begin(j, NULL);
+		ik_json_string(j, "rule", f->rule);
+		ik_json_string(j, "level", igvm_finding_level_name(f->level));
+		if (f->header == IGVM_FINDING_NO_HEADER)
+			ik_json_null(j, "header_index");
+		else
+			ik_json_u64(j, "header_index", f->header);
+		ik_json_string(j, "message", f->message);
+		ik_json_string(j, "source", f->source);
+		ik_json_object_end(j);
+	}
+	ik_json_array_end(j);
+}
 
 static const struct igvm_vhs_supported_platform *vp_platform(const struct igvm_file *f,
 							    const struct igvm_header *h)
@@ -664,6 +686,10 @@ static int render_json(const struct view *v, struct ik_buf *out, struct ik_diag 
 			json_summary(&j, &s);
 	}
 	ik_json_array_end(&j);
+	if (v->notes->n) /* absent when there is nothing to note (docs/inspect-json.md) */
+		json_findings(&j, "notes", v->notes);
+	if (v->checks)
+		json_findings(&j, "kvm_checks", v->checks);
 	ik_json_object_end(&j);
 	r = ik_json_finish(&j);
 	if (r < 0)
@@ -835,6 +861,19 @@ static void text_vp_context(struct text *b, const struct igvm_file *f, const str
 	}
 }
 
+static void text_findings(struct text *b, const char *title, const struct igvm_findings *fs)
+{
+	tp(b, "\n%s:%s\n", title, fs->n ? "" : " none");
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct igvm_finding *f = &fs->v[i];
+
+		tp(b, "  %s [%s]", igvm_finding_level_name(f->level), f->rule);
+		if (f->header != IGVM_FINDING_NO_HEADER)
+			tp(b, " header %zu", f->header);
+		tp(b, ": %s\n        source: %s\n", f->message, f->source);
+	}
+}
+
 static int render_text(const struct view *v, struct ik_buf *out, struct ik_diag *d)
 {
 	const struct igvm_file *f = v->f;
@@ -918,6 +957,10 @@ static int render_text(const struct view *v, struct ik_buf *out, struct ik_diag 
 		if (s.snp_id_blocks)
 			tp(b, "    SNP ID blocks: %" PRIu64 "\n", s.snp_id_blocks);
 	}
+	if (v->notes->n)
+		text_findings(b, "Notes", v->notes);
+	if (v->checks)
+		text_findings(b, "QEMU/KVM checks", v->checks);
 	r = tt.err ? tt.err : ik_buf_terminate(out);
 	if (r < 0)
 		return ik_fail(d, r, "cannot render text: %s", strerror(-r));
@@ -927,8 +970,16 @@ static int render_text(const struct view *v, struct ik_buf *out, struct ik_diag 
 int igvm_inspect(const uint8_t *p, size_t len, const struct igvm_read_opts *opts, bool json,
 		 struct ik_buf *out, struct ik_diag *d)
 {
+	return igvm_inspect_checked(p, len, opts, json, NULL, NULL, out, d);
+}
+
+int igvm_inspect_checked(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
+			 bool json, igvm_inspect_check_fn check, void *check_ctx,
+			 struct ik_buf *out, struct ik_diag *d)
+{
 	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
 	_cleanup_free_ uint32_t *offsets = NULL;
+	struct igvm_findings notes = { 0 }, checks = { 0 };
 	struct view v;
 	size_t off;
 	int r;
@@ -953,5 +1004,17 @@ int igvm_inspect(const uint8_t *p, size_t len, const struct igvm_read_opts *opts
 	v.len = len;
 	v.f = f;
 	v.offsets = offsets;
-	return json ? render_json(&v, out, d) : render_text(&v, out, d);
+	v.notes = &notes;
+	r = igvm_reader_notes(f, &notes);
+	if (r >= 0 && check) {
+		r = check(f, &checks, check_ctx, d);
+		v.checks = &checks;
+	}
+	if (r >= 0)
+		r = json ? render_json(&v, out, d) : render_text(&v, out, d);
+	else if (r == -ENOMEM)
+		r = ik_fail(d, r, "out of memory");
+	igvm_findings_release(&notes);
+	igvm_findings_release(&checks);
+	return r;
 }

@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "common/diag.h"
 #include "igvm/igvm.h"
+#include "igvm/igvm_findings.h"
 
 /* Version of the JSON document; bumped only for incompatible changes. */
 #define IGVM_INSPECT_SCHEMA_VERSION 1
@@ -27,6 +28,18 @@ bool igvm_sniff(const uint8_t *p, size_t len);
  */
 int igvm_inspect(const uint8_t *p, size_t len, const struct igvm_read_opts *opts, bool json,
 		 struct ik_buf *out, struct ik_diag *d);
+
+/*
+ * A check run on the parsed file whose findings inspect prints ("kvm_checks";
+ * measure_check_kvm fits).  Returns >= 0, or -errno filling D.
+ */
+typedef int (*igvm_inspect_check_fn)(const struct igvm_file *f, struct igvm_findings *out,
+				     void *ctx, struct ik_diag *d);
+
+/* igvm_inspect, also printing CHECK's findings (CHECK NULL: none, as igvm_inspect). */
+int igvm_inspect_checked(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
+			 bool json, igvm_inspect_check_fn check, void *check_ctx,
+			 struct ik_buf *out, struct ik_diag *d);
 
 /* What one platform gets from a file (the "summary" of inspect). */
 struct igvm_platform_summary {

@@ -69,6 +69,7 @@ struct vstate {
 	const uint32_t *offsets;
 	struct ik_diag *d;
 	size_t cur;
+	bool spec_strict; /* igvm_read_opts.strict */
 
 	uint32_t declared;			/* OR of platform masks */
 	uint8_t bit_platform[MASK_BITS];	/* platform type owning each bit */
@@ -878,6 +879,16 @@ static int check_only_platform(struct vstate *s, uint32_t mask, uint8_t platform
 	return 0;
 }
 
+bool igvm_snp_id_block_author_fields_set(const struct igvm_vhs_snp_id_block *b)
+{
+	return !b->author_key_enabled &&
+	       (b->author_key_algorithm != 0 ||
+		!ik_all_zero((const uint8_t *)&b->author_key_signature, sizeof(b->author_key_signature)) ||
+		b->author_public_key.curve != 0 ||
+		!ik_all_zero(b->author_public_key.qx, sizeof(b->author_public_key.qx)) ||
+		!ik_all_zero(b->author_public_key.qy, sizeof(b->author_public_key.qy)));
+}
+
 static int check_snp_id_block(struct vstate *s)
 {
 	const struct igvm_vhs_snp_id_block *b = cur_header(s)->u.snp_id_block;
@@ -914,12 +925,11 @@ static int check_snp_id_block(struct vstate *s)
 		if (b->author_public_key.curve != IGVM_SNP_ECC_CURVE_P384)
 			return vfail(s, "author_public_key.curve %" PRIu32 " is not 2 (P-384)",
 				     b->author_public_key.curve);
-	} else if (b->author_key_algorithm != 0 ||
-		   !ik_all_zero((const uint8_t *)&b->author_key_signature,
-				sizeof(b->author_key_signature)) ||
-		   b->author_public_key.curve != 0 ||
-		   !ik_all_zero(b->author_public_key.qx, sizeof(b->author_public_key.qx)) ||
-		   !ik_all_zero(b->author_public_key.qy, sizeof(b->author_public_key.qy))) {
+	} else if (s->spec_strict && igvm_snp_id_block_author_fields_set(b)) {
+		/*
+		 * The spec says "must be zero", but neither the igvm crate nor QEMU checks it and
+		 * igvmmeasure's sign writes author_key_algorithm 1: refused only when asked for.
+		 */
 		return vfail(s, "author_key_enabled is 0 but the author key fields are not zero");
 	}
 	return 0;
@@ -1170,6 +1180,7 @@ int igvm_validate_at(const struct igvm_file *f, const struct igvm_read_opts *opt
 	memset(&s, 0, sizeof(s));
 	s.f = f;
 	s.strict = !(opts && opts->lenient);
+	s.spec_strict = opts && opts->strict;
 	s.offsets = offsets;
 	s.d = d;
 	for (unsigned b = 0; b < MASK_BITS; b++)

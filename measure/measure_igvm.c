@@ -628,8 +628,11 @@ static int measure_igvmmeasure(struct igvm_measure *m)
 						   h->u.parameter_insert.gpa, m->d);
 			break;
 		case IGVM_VHT_VP_CONTEXT:
-			if (m->platform != IGVM_PLATFORM_SEV)
-				r = igvmmeasure_vp_context(m, i);
+			/*
+			 * For every platform, SEV included: measure_vmsa (igvm_measure.rs:407-424,
+			 * svsm f4bc4bc) ignores the context's mask and hashes SEV like SEV-ES.
+			 */
+			r = igvmmeasure_vp_context(m, i);
 			break;
 		case IGVM_VHT_GUEST_POLICY:
 			if (applies(m, h)) {

@@ -208,7 +208,7 @@ static const struct {
 	{ VMSA_X87_FCW, 2, "x87_fcw" },
 };
 
-static bool in_kvm_field(size_t off)
+bool vmsa_is_kvm_field(size_t off)
 {
 	for (size_t i = 0; i < IK_ARRAY_SIZE(kvm_fields); i++)
 		if (off >= kvm_fields[i].off && off < (size_t)kvm_fields[i].off + kvm_fields[i].size)
@@ -219,7 +219,7 @@ static bool in_kvm_field(size_t off)
 int vmsa_check_kvm_fields(const uint8_t page[VMSA_PAGE_SIZE], struct ik_diag *d)
 {
 	for (size_t off = 0; off < VMSA_PAGE_SIZE; off++)
-		if (page[off] && !in_kvm_field(off))
+		if (page[off] && !vmsa_is_kvm_field(off))
 			return ik_fail(d, -ENOTSUP, "VMSA byte at offset 0x%zx is 0x%02x, but QEMU only"
 				       " passes segments, control/debug registers, GPRs, RIP, RFLAGS, G_PAT,"
 				       " XCR0, MXCSR, X87_FCW and SEV_FEATURES to KVM", off, page[off]);

@@ -153,6 +153,8 @@ int vmsa_build_reset(const struct vmsa_params *p, uint32_t eip, uint8_t page[VMS
  * -ENOTSUP naming the first offending offset.
  */
 int vmsa_check_kvm_fields(const uint8_t page[VMSA_PAGE_SIZE], struct ik_diag *d);
+/* Whether byte OFF of a VMSA lies in one of those fields. */
+bool vmsa_is_kvm_field(size_t off);
 
 static inline uint64_t vmsa_get_sev_features(const uint8_t page[VMSA_PAGE_SIZE])
 {

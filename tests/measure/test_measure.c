@@ -10,9 +10,11 @@
 
 #include "igvm/igvm.h"
 #include "measure/kernel_hashes.h"
+#include "measure/kvm_check.h"
 #include "measure/measure.h"
 #include "measure/ovmf.h"
 #include "measure/vmsa.h"
+#include "common/bytes.h"
 #include "common/digest.h"
 #include "common/fileio.h"
 #include "common/hex.h"
@@ -679,6 +681,95 @@ static void test_igvm_qemu_refusals(void)
 	igvm_file_free(f);
 }
 
+/*
+ * igvmmeasure (svsm f4bc4bc igvm_measure.rs:254-261, 385-388, 407-424) hashes every
+ * SEV-ES/SNP VMSA of the file for SEV as for SEV-ES, whatever its mask; QEMU/KVM measure no
+ * VMSA for plain SEV (sev.c sev_launch_get_measure: LAUNCH_UPDATE_VMSA only if SEV-ES).
+ * tests/consumer/igvmmeasure.py checks the same against the tool.
+ */
+static void test_igvmmeasure_sev_vmsas(void)
+{
+	static uint8_t a[4096], vmsa[4096], stream[2 * 4096];
+	struct vmsa_params vp = { VMSA_GUEST_SEV_ES, VMM_TYPE_QEMU, 0x00800F12, 0 };
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	struct measure_opts o;
+	struct measure_result res;
+	uint8_t with_vmsa[32], rom_only[32];
+
+	memset(a, 0xA5, sizeof(a));
+	vmsa_build_reset(&vp, VMSA_RESET_EIP, vmsa, NULL);
+	add_platform(f, 1, IGVM_PLATFORM_SEV);
+	add_platform(f, 2, IGVM_PLATFORM_SEV_ES);
+	add_page(f, 0x1000, 3, a, 0, 0);
+	add_vmsa(f, VMSA_KVM_GPA, 2, 0, vmsa);
+	memcpy(stream, a, 4096);
+	memcpy(stream + 4096, vmsa, 4096);
+	ik_sha256(stream, sizeof(stream), with_vmsa);
+	ik_sha256(a, sizeof(a), rom_only);
+	measure_opts_init(&o);
+	o.loader = MEASURE_LOADER_IGVMMEASURE;
+	o.platform = IGVM_PLATFORM_SEV;
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == 0);
+	IK_CHECK(res.digest_len == 32 && memcmp(res.digest, with_vmsa, 32) == 0 && res.vmsas == 1);
+	o.platform = IGVM_PLATFORM_SEV_ES;
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == 0);
+	IK_CHECK(memcmp(res.digest, with_vmsa, 32) == 0);
+	o.loader = MEASURE_LOADER_QEMU;
+	o.platform = IGVM_PLATFORM_SEV;
+	IK_CHECK(measure_igvm(f, &o, &res, NULL) == 0);
+	IK_CHECK(memcmp(res.digest, rom_only, 32) == 0 && res.vmsas == 0);
+	igvm_file_free(f);
+}
+
+static bool has_finding(const struct igvm_findings *fs, const char *rule, size_t header,
+			enum igvm_finding_level level)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->v[i].rule, rule) == 0 && fs->v[i].header == header && fs->v[i].level == level &&
+		    fs->v[i].source && fs->v[i].source[0])
+			return true;
+	return false;
+}
+
+/* measure_check_kvm: QEMU/KVM refusals are errors, igvmmeasure-only rules notes (docs/measure.md). */
+static void test_check_kvm(void)
+{
+	static uint8_t snp[4096], es[4096], odd[4096];
+	struct igvm_file *f = igvm_file_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	struct igvm_findings fs = { 0 };
+
+	add_platform(f, 1, IGVM_PLATFORM_SEV_SNP);		/* header 0 */
+	add_platform(f, 2, IGVM_PLATFORM_SEV_ES);		/* 1 */
+	add_platform(f, 4, IGVM_PLATFORM_SEV);			/* 2 */
+	add_param_area(f, 0, 4096);				/* 3 */
+	add_page(f, 0x1000, 7, NULL, 0, 0);			/* 4 */
+	ik_put_le64(snp + VMSA_CR0, 0x31);
+	snp[VMSA_SEV_FEATURES] = 1;
+	add_vmsa(f, VMSA_KVM_GPA, 1, 0, snp);			/* 5: passes everything */
+	ik_put_le64(es + VMSA_CR0, 0x10);
+	es[VMSA_SEV_FEATURES] = 1;				/* SNPActive on SEV-ES */
+	add_vmsa(f, 0xFFFFFFFFE000ull, 2, 0, es);		/* 6 */
+	add_vmsa(f, VMSA_KVM_GPA, 4, 0, snp);			/* 7: a VP context for plain SEV */
+	memcpy(odd, snp, sizeof(odd));
+	odd[0x7F0] = 1;						/* outside the fields QEMU passes */
+	add_vmsa(f, VMSA_KVM_GPA, 1, 1, odd);			/* 8 */
+	add_insert(f, 0x9000, 1, 0);				/* 9 */
+	IK_CHECK(measure_check_kvm(f, &fs, NULL, NULL) == 0);
+	IK_CHECK(has_finding(&fs, "qemu-vmsa-gpa", 6, IGVM_FINDING_ERROR));
+	IK_CHECK(has_finding(&fs, "qemu-sev-es-snp-active", 6, IGVM_FINDING_ERROR));
+	IK_CHECK(has_finding(&fs, "igvmmeasure-one-vmsa", 6, IGVM_FINDING_NOTE));
+	IK_CHECK(has_finding(&fs, "igvmmeasure-cr0", 6, IGVM_FINDING_NOTE));
+	IK_CHECK(has_finding(&fs, "qemu-sev-vp-context", 7, IGVM_FINDING_ERROR));
+	IK_CHECK(has_finding(&fs, "qemu-vmsa-fields", 8, IGVM_FINDING_ERROR));
+	IK_CHECK(has_finding(&fs, "igvmmeasure-one-vmsa", 8, IGVM_FINDING_NOTE));
+	IK_CHECK(has_finding(&fs, "igvmmeasure-insert-after-vmsa", 9, IGVM_FINDING_NOTE));
+	/* Exactly these: header 5 (CR0 0x31, right GPA, SNPActive on SNP) breaks no rule. */
+	IK_CHECK(fs.n == 8);
+	IK_CHECK(igvm_findings_count(&fs, IGVM_FINDING_ERROR) == 4);
+	igvm_findings_release(&fs);
+	igvm_file_free(f);
+}
+
 int main(void)
 {
 	struct ik_file_bytes fb;
@@ -691,6 +782,8 @@ int main(void)
 	test_igvm_tdx_vector();
 	test_igvmmeasure_sev_es();
 	test_igvm_qemu_refusals();
+	test_igvmmeasure_sev_vmsas();
+	test_check_kvm();
 	if (load_debian_ovmf(&fb)) {
 		struct ovmf_rom *rom = NULL;
 
