@@ -96,6 +96,40 @@ int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, siz
 	return 0;
 }
 
+int regen_store_describe(const struct igvm_file *f, uint32_t mask, struct regen_store_desc *ret,
+			 struct ik_diag *d)
+{
+	_cleanup_free_ uint8_t *rom = NULL;
+	struct vars_store_info info;
+	struct vars_list vars;
+	size_t len = 0;
+	uint64_t gpa = 0;
+	int r = regen_rom_image(f, mask, &rom, &len, &gpa, d);
+
+	if (r < 0)
+		return r;
+	if (len == 0 || !vars_store_sniff(rom, len))
+		return 0;
+	memset(&info, 0, sizeof(info));
+	vars_list_init(&vars);
+	r = vars_store_parse(rom, len, &vars, &info, d);
+	if (r >= 0) {
+		memset(ret, 0, sizeof(*ret));
+		ret->rom_gpa = gpa;
+		ret->rom_len = len;
+		ret->fv_length = info.geometry->fv_length;
+		ret->geometry = info.geometry->name;
+		ret->description = info.geometry->description;
+		ret->n_vars = vars.n;
+		ret->used = info.used_end - VARS_FIRST_VARIABLE_OFFSET;
+		ret->capacity = info.live_end - VARS_FIRST_VARIABLE_OFFSET;
+		r = 1;
+	}
+	vars_list_release(&vars);
+	vars_store_info_release(&info);
+	return r < 0 ? ik_diag_place(d, r, "variable store at gpa 0x%" PRIx64, gpa) : r;
+}
+
 /* With o->append: each given KEK/db/dbx/dbt keeps the store's entries and adds the seed's. */
 static int merge_existing(struct vars_seed *seed, const struct vars_list *vars, struct ik_diag *d)
 {
@@ -279,7 +313,7 @@ int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_sto
 	}
 	if (!store)
 		return ik_fail(d, -EINVAL,
-			       "no variable store in the ROM pages: no platform's PAGE_DATA run ending at 4 GiB starts with an NvData firmware volume (an IGVM of a split OVMF_CODE build, or without OVMF)");
+			       "no variable store in the ROM pages: no platform's PAGE_DATA run ending at 4 GiB starts with an NvData firmware volume (an IGVM built from an OVMF_CODE file alone, without its OVMF_VARS, or without OVMF)");
 	*ret = st;
 	return 0;
 }

@@ -65,6 +65,25 @@ int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_sto
 int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, size_t *ret_len,
 		    uint64_t *ret_gpa, struct ik_diag *d);
 
+/*
+ * The variable store at the start of platform MASK's ROM run, for `inspect`:
+ * a unified OVMF.fd and a split build's vars + code give the same pages, the
+ * store FV first and the code above it up to 4 GiB.
+ */
+struct regen_store_desc {
+	uint64_t rom_gpa;	 /* the ROM run: rom_gpa .. 4 GiB */
+	size_t rom_len;
+	uint32_t fv_length;	 /* store FV (the vars part): rom_gpa .. rom_gpa + fv_length */
+	const char *geometry;	 /* "2m", "4m" */
+	const char *description; /* "OVMF_VARS.fd (OVMF 1 MiB and 2 MiB builds)" */
+	size_t n_vars;		 /* live variables */
+	size_t used, capacity;	 /* bytes of the variable area in use, and its size */
+};
+
+/* 1 with *RET filled when MASK's ROM run starts with a valid store, 0 when it has none. */
+int regen_store_describe(const struct igvm_file *f, uint32_t mask, struct regen_store_desc *ret,
+			 struct ik_diag *d);
+
 /* ---- FUKI ---- */
 
 /* True when the bytes start like a PE image ("MZ"). */
