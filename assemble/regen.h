@@ -66,23 +66,13 @@ int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, siz
 		    uint64_t *ret_gpa, struct ik_diag *d);
 
 /*
- * The variable store at the start of platform MASK's ROM run, for `inspect`:
- * a unified OVMF.fd and a split build's vars + code give the same pages, the
- * store FV first and the code above it up to 4 GiB.
+ * `inspect` text for the IGVM file P: per platform whose ROM run starts with a
+ * variable store, where the store (the vars part) and the code above it lie —
+ * a unified OVMF.fd and a split build's vars + code give the same pages.
+ * Appends nothing when no platform has one; fails only when OUT cannot grow.
  */
-struct regen_store_desc {
-	uint64_t rom_gpa;	 /* the ROM run: rom_gpa .. 4 GiB */
-	size_t rom_len;
-	uint32_t fv_length;	 /* store FV (the vars part): rom_gpa .. rom_gpa + fv_length */
-	const char *geometry;	 /* "2m", "4m" */
-	const char *description; /* "OVMF_VARS.fd (OVMF 1 MiB and 2 MiB builds)" */
-	size_t n_vars;		 /* live variables */
-	size_t used, capacity;	 /* bytes of the variable area in use, and its size */
-};
-
-/* 1 with *RET filled when MASK's ROM run starts with a valid store, 0 when it has none. */
-int regen_store_describe(const struct igvm_file *f, uint32_t mask, struct regen_store_desc *ret,
-			 struct ik_diag *d);
+int regen_store_text(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
+		     struct ik_buf *out);
 
 /* ---- FUKI ---- */
 

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,48 +23,13 @@
 
 #define CMD "inspect"
 
-/*
- * Text only: per platform, the variable store its OVMF ROM pages start with
- * (a unified OVMF.fd or a split build's vars part give the same pages).
- */
-static int igvm_store_text(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
-			   struct ik_buf *out, struct ik_diag *d)
-{
-	struct igvm_file *f = NULL;
-	bool title = false;
-	int r = igvm_read(p, len, opts, &f, d);
-
-	for (size_t i = 0; r >= 0 && i < f->n_headers; i++) {
-		const struct igvm_header *h = &f->headers[i];
-		struct regen_store_desc s;
-
-		if (h->type != IGVM_VHT_SUPPORTED_PLATFORM)
-			continue;
-		/* a run regen cannot read (2 MiB pages, a damaged store) is described above only */
-		if (regen_store_describe(f, h->u.supported_platform.compatibility_mask, &s, NULL) <= 0)
-			continue;
-		if (!title)
-			r = ik_buf_printf(out, "\nVariable store (the OVMF ROM pages ending at 4 GiB start with it):\n");
-		title = true;
-		if (r >= 0)
-			r = ik_buf_printf(out,
-					  "  %-14s ROM 0x%" PRIx64 "-0xffffffff (0x%zx bytes): vars 0x%" PRIx64 "+0x%" PRIx32 " (%s: %s), code from 0x%" PRIx64 "; %zu variables, %zu of %zu bytes used\n",
-					  igvm_platform_name(h->u.supported_platform.platform_type),
-					  s.rom_gpa, s.rom_len, s.rom_gpa, s.fv_length, s.geometry,
-					  s.description, s.rom_gpa + s.fv_length, s.n_vars, s.used,
-					  s.capacity);
-	}
-	igvm_file_free(f);
-	return r < 0 ? r : 0;
-}
-
 /* IGVM with strict checks, and with igvmkit-only checks relaxed (--lenient). */
 static int inspect_igvm(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
 			struct ik_diag *d)
 {
 	int r = igvm_inspect(p, len, NULL, json, out, d);
 
-	return r < 0 || json ? r : igvm_store_text(p, len, NULL, out, d);
+	return r < 0 || json ? r : regen_store_text(p, len, NULL, out);
 }
 
 static int inspect_igvm_lenient(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
@@ -74,7 +38,7 @@ static int inspect_igvm_lenient(const uint8_t *p, size_t len, bool json, struct 
 	const struct igvm_read_opts opts = { .lenient = true };
 	int r = igvm_inspect(p, len, &opts, json, out, d);
 
-	return r < 0 || json ? r : igvm_store_text(p, len, &opts, out, d);
+	return r < 0 || json ? r : regen_store_text(p, len, &opts, out);
 }
 
 typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
