@@ -124,6 +124,14 @@ uint32_t build_vcpu_signature(const struct builder *b);
 /* The IgvmNativeVpContextX64 of a CPU at the architectural reset vector, padded to 4096. */
 void build_native_reset_context(uint8_t page[4096]);
 
+/*
+ * The flash image of an ovmf component: its 'file', or its split build's
+ * 'vars' then 'code' once they are shown to belong together (ovmf_split.h).
+ */
+int build_ovmf_image(struct builder *b, const struct layout_component *comp, struct ik_file_bytes *ret);
+/* The file an ovmf component's ROM metadata comes from ('file' or 'code'), for messages. */
+const char *build_ovmf_name(const struct layout_component *comp);
+
 /* Component emitters. */
 int build_ovmf(struct builder *b, const struct layout_component *comp);
 int build_svsm(struct builder *b, const struct layout_component *comp);

@@ -10,6 +10,8 @@
  *   tdx      per TDVF section: BFV/CFV from the image, TD_HOB/TempMem zero,
  *            measured only with the MR.EXTEND attribute
  *   native   ROM pages and the reset-vector VP context
+ * The ROM is 'file' (a unified OVMF.fd) or a split build's 'vars' followed by
+ * 'code' (ovmf_split.h): the same flash image, so the same IGVM.
  * With an SVSM for sev-snp, OVMF contributes only its ROM pages there: the
  * SVSM owns the VMSA, secrets and CPUID pages, as COCONUT builds it.
  */
@@ -32,13 +34,14 @@ struct ovmf_ctx {
 	struct builder *b;
 	const struct layout_component *comp;
 	const struct ovmf_rom *rom;
+	const char *name; /* the file its metadata comes from: 'file', or the split build's 'code' */
 };
 
 static int fail_rom(struct ovmf_ctx *o, int err)
 {
 	/* ovmf_require_* name the missing GUID; say which component needed it */
 	return build_fail_rebase(o->b, err, &o->comp->mark, "component '%s': '%s'", o->comp->name,
-				 o->comp->file);
+				 o->name);
 }
 
 static int rom_pages(struct ovmf_ctx *o, uint32_t platforms)
@@ -83,7 +86,7 @@ static int kernel_hashes_area_page(struct ovmf_ctx *o, const struct ovmf_sev_sec
 		return layout_fail_at(o->b->d, -EINVAL, &o->b->kernel_hashes->mark,
 				      "kernel hashes: the hash-table area at 0x%" PRIx64 " (%u bytes) does not hold the %u-byte table inside the SNP_KERNEL_HASHES section 0x%x+0x%x of '%s'",
 				      base, o->rom->sev_hash_table_size, SEV_HASH_TABLE_PADDED_SIZE,
-				      s->base, s->length, o->comp->file);
+				      s->base, s->length, o->name);
 	return kernel_hashes_page(&o->b->hashes, (uint32_t)(base & 0xFFF), page, o->b->d);
 }
 
@@ -102,7 +105,7 @@ static int snp_sections(struct ovmf_ctx *o)
 		if (r < 0)
 			return build_fail_rebase(o->b, r, &o->b->kernel_hashes->mark,
 						 "kernel hashes need a kernel-hashes area in '%s'",
-						 o->comp->file);
+						 o->name);
 	}
 	for (size_t i = 0; i < o->rom->n_sev_sections; i++) {
 		const struct ovmf_sev_section *s = &o->rom->sev_sections[i];
@@ -112,7 +115,7 @@ static int snp_sections(struct ovmf_ctx *o)
 		    s->length == 0)
 			return layout_fail_at(o->b->d, -EBADMSG, &o->comp->mark,
 					      "'%s': SEV metadata section %zu (%s) at 0x%x+0x%x is not 4 KiB aligned",
-					      o->comp->file, i, ovmf_sev_section_type_name(s->type), s->base,
+					      o->name, i, ovmf_sev_section_type_name(s->type), s->base,
 					      s->length);
 		switch (s->type) {
 		case OVMF_SECTION_TYPE_SNP_SECRETS:
@@ -155,7 +158,7 @@ static int snp_sections(struct ovmf_ctx *o)
 			/* QEMU launches unknown section types as zero pages; do the same, visibly. */
 			r = build_warn(o->b, &o->comp->mark,
 				       "'%s': SEV metadata section %zu has unknown type 0x%x; loaded as zero pages like QEMU does",
-				       o->comp->file, i, s->type);
+				       o->name, i, s->type);
 			if (r >= 0)
 				r = build_add_pages(o->b, snp, s->base, NULL, s->length, 0,
 						    IGVM_PAGE_DATA_TYPE_NORMAL, o->comp);
@@ -174,12 +177,12 @@ static int sev_kernel_hashes(struct ovmf_ctx *o, uint32_t platforms)
 
 	if (r < 0)
 		return build_fail_rebase(o->b, r, &o->b->kernel_hashes->mark,
-					 "kernel hashes need a kernel-hashes area in '%s'", o->comp->file);
+					 "kernel hashes need a kernel-hashes area in '%s'", o->name);
 	r = kernel_hashes_page(&o->b->hashes, o->rom->sev_hash_table_base & 0xFFF, page, o->b->d);
 	if (r < 0)
 		return build_fail_rebase(o->b, r, &o->b->kernel_hashes->mark,
 					 "kernel hashes: the table does not fit at 0x%x of '%s'",
-					 o->rom->sev_hash_table_base, o->comp->file);
+					 o->rom->sev_hash_table_base, o->name);
 	return build_add_pages(o->b, platforms, o->rom->sev_hash_table_base & ~0xFFFu, page,
 			       sizeof(page), 0, IGVM_PAGE_DATA_TYPE_NORMAL, o->comp);
 }
@@ -206,19 +209,19 @@ static int tdx_sections(struct ovmf_ctx *o)
 		if (s->type > TDVF_SECTION_TYPE_TEMP_MEM)
 			return layout_fail_at(o->b->d, -ENOTSUP, &o->comp->mark,
 					      "'%s': TDVF section %zu has type %s (%u); igvmkit, like QEMU, loads only BFV, CFV, TD_HOB and TempMem",
-					      o->comp->file, i, tdvf_type(s->type), s->type);
+					      o->name, i, tdvf_type(s->type), s->type);
 		if (!ik_is_aligned(s->memory_address, IGVM_PAGE_SIZE_4K) ||
 		    !ik_is_aligned(s->memory_data_size, IGVM_PAGE_SIZE_4K) || s->memory_data_size == 0)
 			return layout_fail_at(o->b->d, -EBADMSG, &o->comp->mark,
 					      "'%s': TDVF section %zu (%s) at 0x%" PRIx64 "+0x%" PRIx64 " is not 4 KiB aligned",
-					      o->comp->file, i, tdvf_type(s->type), s->memory_address,
+					      o->name, i, tdvf_type(s->type), s->memory_address,
 					      s->memory_data_size);
 		if (s->type == TDVF_SECTION_TYPE_BFV || s->type == TDVF_SECTION_TYPE_CFV) {
 			if (!ik_range_ok(s->data_offset, s->raw_data_size, o->rom->size) ||
 			    s->raw_data_size > s->memory_data_size || s->raw_data_size == 0)
 				return layout_fail_at(o->b->d, -EBADMSG, &o->comp->mark,
 						      "'%s': TDVF section %zu (%s) data 0x%x+0x%x lies outside the image or exceeds its memory size",
-						      o->comp->file, i, tdvf_type(s->type), s->data_offset,
+						      o->name, i, tdvf_type(s->type), s->data_offset,
 						      s->raw_data_size);
 			data = o->rom->data + s->data_offset;
 			raw = s->raw_data_size;
@@ -251,21 +254,20 @@ int build_ovmf(struct builder *b, const struct layout_component *comp)
 	_cleanup_(ovmf_rom_freep) struct ovmf_rom *rom = NULL;
 	_cleanup_free_ uint8_t *seeded = NULL;
 	struct ik_file_bytes fb;
-	struct ovmf_ctx o = { b, comp, NULL };
+	struct ovmf_ctx o = { b, comp, NULL, build_ovmf_name(comp) };
 	int r;
 
 	if (platforms & ~rom_platforms)
 		return layout_fail_at(b->d, -EINVAL, &comp->platforms_mark,
 				      "component '%s': an OVMF ROM cannot be loaded for vsm", comp->name);
-	r = ik_file_load(comp->file, 0, &fb, b->d);
+	r = build_ovmf_image(b, comp, &fb);
 	if (r < 0)
-		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': cannot read '%s'",
-					 comp->name, comp->file);
+		return r;
 	if (fb.len == 0 || !ik_is_aligned(fb.len, IGVM_PAGE_SIZE_4K) || fb.len > (1u << 30)) {
 		ik_file_release(&fb);
 		return layout_fail_at(b->d, -EINVAL, &comp->file_mark,
 				      "component '%s': '%s' is 0x%zx bytes; an OVMF ROM is a non-empty multiple of 4 KiB up to 1 GiB",
-				      comp->name, comp->file, fb.len);
+				      comp->name, o.name, fb.len);
 	}
 	if (b->l->variables.present && b->l->variables.store == LAYOUT_VARS_STORE_ROM) {
 		/* seed a private copy: every platform's pages below are cut from it */
@@ -281,10 +283,10 @@ int build_ovmf(struct builder *b, const struct layout_component *comp)
 			return r;
 		}
 	}
-	r = ovmf_rom_parse(seeded ? seeded : fb.data, fb.len, comp->file, &rom, b->d);
+	r = ovmf_rom_parse(seeded ? seeded : fb.data, fb.len, o.name, &rom, b->d);
 	if (r < 0) {
 		ik_file_release(&fb);
-		return ik_diag_file(b->d, comp->file, r);
+		return ik_diag_file(b->d, o.name, r);
 	}
 	/* The model keeps the ROM bytes its pages borrow: the seeded copy, or the file's mapping. */
 	if (seeded) {

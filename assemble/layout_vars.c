@@ -4,9 +4,10 @@
  * the OVMF component, through the vars/ library.
  *
  *   store: rom               the seeded store replaces the variable store FV at
- *                            the start of the ROM (unified OVMF.fd; for TDX the
- *                            CFV), before any page is emitted, so the pages and
- *                            measurements of every platform carry it
+ *                            the start of the ROM (unified OVMF.fd, or the 'vars'
+ *                            part of a split build; for TDX the CFV), before any
+ *                            page is emitted, so the pages and measurements of
+ *                            every platform carry it
  *   store: igvm-secure-boot  the IGVM data HOB page and the PK/KEK/db/dbx
  *                            blobs OVMF's IgvmSecureBootDxe enrols (vars.md
  *                            §11.1), as measured PAGE_DATA
@@ -121,20 +122,23 @@ static int seed_apply(struct builder *b, struct vars_seed *seed, struct vars_lis
 int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8_t *img, size_t len)
 {
 	const struct layout_variables *lv = &b->l->variables;
+	/* a split build's store is its 'vars' file (checked when the pair was joined) */
+	const char *store_file = comp->vars ? comp->vars : comp->file;
+	const struct layout_mark *store_mark = comp->vars ? &comp->vars_mark : &comp->file_mark;
 	struct vars_seed seed;
 	struct vars_list vars;
 	int r;
 
 	if (!vars_store_sniff(img, len))
 		return layout_fail_at(b->d, -EINVAL, &lv->mark,
-				      "'variables' with 'store: rom' needs a variable store at the start of component '%s' ('%s' does not begin with an NvData firmware volume: a split OVMF_CODE build has its store in OVMF_VARS; use a unified OVMF.fd or 'store: igvm-secure-boot')",
-				      comp->name, comp->file);
+				      "'variables' with 'store: rom' needs a variable store at the start of component '%s' ('%s' does not begin with an NvData firmware volume: a split OVMF_CODE build has its store in OVMF_VARS; give the pair as 'code' and 'vars', use a unified OVMF.fd, or 'store: igvm-secure-boot')",
+				      comp->name, store_file);
 	vars_seed_init(&seed);
 	vars_list_init(&vars);
 	r = vars_store_parse(img, len, &vars, NULL, b->d);
 	if (r < 0)
-		r = build_fail_rebase(b, r, &comp->file_mark,
-				      "component '%s': the variable store of '%s'", comp->name, comp->file);
+		r = build_fail_rebase(b, r, store_mark,
+				      "component '%s': the variable store of '%s'", comp->name, store_file);
 	if (r >= 0)
 		r = seed_load(b, &seed);
 	if (r >= 0)
@@ -144,7 +148,7 @@ int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8
 		if (r < 0)
 			r = build_fail_rebase(b, r, &lv->mark,
 					      "'variables': the seeded store does not fit the store of '%s'",
-					      comp->file);
+					      store_file);
 	}
 	vars_list_release(&vars);
 	vars_seed_release(&seed);
@@ -216,22 +220,21 @@ static int hob_address(struct builder *b, const struct layout_component *comp, u
 		*ret = lv->hob_address;
 		return 0;
 	}
-	r = ik_file_load(comp->file, 0, &fb, b->d);
+	r = build_ovmf_image(b, comp, &fb);
 	if (r < 0)
-		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': cannot read '%s'",
-					 comp->name, comp->file);
-	r = ovmf_rom_parse(fb.data, fb.len, comp->file, &rom, b->d);
+		return r;
+	r = ovmf_rom_parse(fb.data, fb.len, build_ovmf_name(comp), &rom, b->d);
 	if (r >= 0)
 		r = rom_hob_area(rom, &declared, b->d);
 	ovmf_rom_free(rom);
 	ik_file_release(&fb);
 	if (r < 0)
-		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': '%s'", comp->name,
-					 comp->file);
+		return build_fail_rebase(b, r, comp->file ? &comp->file_mark : &comp->code_mark,
+					 "component '%s': '%s'", comp->name, build_ovmf_name(comp));
 	if (r == 0)
 		return layout_fail_at(b->d, -EINVAL, &lv->mark,
 				      "'variables' with 'store: igvm-secure-boot' needs 'hob-address': '%s' declares no IGVM HOB area (footer entry %s, id 0x200), so this OVMF build reads no IGVM data HOBs (edk2 has since 2025) and would not enrol the seeds; use 'store: rom', or give 'hob-address' for a ROM that reads them elsewhere",
-				      comp->file, OVMF_IGVM_DESCRIPTOR_GUID);
+				      build_ovmf_name(comp), OVMF_IGVM_DESCRIPTOR_GUID);
 	*ret = declared;
 	return 0;
 }

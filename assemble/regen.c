@@ -96,6 +96,84 @@ int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, siz
 	return 0;
 }
 
+/* Where the variable store at the start of a platform's ROM run lies, for `inspect`. */
+struct store_desc {
+	uint64_t rom_gpa;	 /* the ROM run: rom_gpa .. 4 GiB */
+	size_t rom_len;
+	uint32_t fv_length;	 /* store FV (the vars part): rom_gpa .. rom_gpa + fv_length */
+	const char *geometry;	 /* "2m", "4m" */
+	const char *description; /* "OVMF_VARS.fd (OVMF 1 MiB and 2 MiB builds)" */
+	size_t n_vars;		 /* live variables */
+	size_t used, capacity;	 /* bytes of the variable area in use, and its size */
+};
+
+/* 1 with *RET filled when MASK's ROM run starts with a valid store, 0 when it has none. */
+static int store_describe(const struct igvm_file *f, uint32_t mask, struct store_desc *ret,
+			  struct ik_diag *d)
+{
+	_cleanup_free_ uint8_t *rom = NULL;
+	struct vars_store_info info;
+	struct vars_list vars;
+	size_t len = 0;
+	uint64_t gpa = 0;
+	int r = regen_rom_image(f, mask, &rom, &len, &gpa, d);
+
+	if (r < 0)
+		return r;
+	if (len == 0 || !vars_store_sniff(rom, len))
+		return 0;
+	memset(&info, 0, sizeof(info));
+	vars_list_init(&vars);
+	r = vars_store_parse(rom, len, &vars, &info, d);
+	if (r >= 0) {
+		memset(ret, 0, sizeof(*ret));
+		ret->rom_gpa = gpa;
+		ret->rom_len = len;
+		ret->fv_length = info.geometry->fv_length;
+		ret->geometry = info.geometry->name;
+		ret->description = info.geometry->description;
+		ret->n_vars = vars.n;
+		ret->used = info.used_end - VARS_FIRST_VARIABLE_OFFSET;
+		ret->capacity = info.live_end - VARS_FIRST_VARIABLE_OFFSET;
+		r = 1;
+	}
+	vars_list_release(&vars);
+	vars_store_info_release(&info);
+	return r < 0 ? ik_diag_place(d, r, "variable store at gpa 0x%" PRIx64, gpa) : r;
+}
+
+int regen_store_text(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
+		     struct ik_buf *out)
+{
+	struct igvm_file *f = NULL;
+	bool title = false;
+	int r = igvm_read(p, len, opts, &f, NULL);
+
+	if (r < 0)
+		return 0; /* described (or refused) by igvm_inspect already */
+	for (size_t i = 0; r >= 0 && i < f->n_headers; i++) {
+		const struct igvm_header *h = &f->headers[i];
+		struct store_desc s;
+
+		/* a run regen cannot read (2 MiB pages, a damaged store) is described above only */
+		if (h->type != IGVM_VHT_SUPPORTED_PLATFORM ||
+		    store_describe(f, h->u.supported_platform.compatibility_mask, &s, NULL) <= 0)
+			continue;
+		if (!title)
+			r = ik_buf_printf(out, "\nVariable store (the OVMF ROM pages ending at 4 GiB start with it):\n");
+		title = true;
+		if (r >= 0)
+			r = ik_buf_printf(out,
+					  "  %-14s ROM 0x%" PRIx64 "-0xffffffff (0x%zx bytes): vars 0x%" PRIx64 "+0x%" PRIx32 " (%s: %s), code from 0x%" PRIx64 "; %zu variables, %zu of %zu bytes used\n",
+					  igvm_platform_name(h->u.supported_platform.platform_type),
+					  s.rom_gpa, s.rom_len, s.rom_gpa, s.fv_length, s.geometry,
+					  s.description, s.rom_gpa + s.fv_length, s.n_vars, s.used,
+					  s.capacity);
+	}
+	igvm_file_free(f);
+	return r;
+}
+
 /* With o->append: each given KEK/db/dbx/dbt keeps the store's entries and adds the seed's. */
 static int merge_existing(struct vars_seed *seed, const struct vars_list *vars, struct ik_diag *d)
 {
@@ -279,7 +357,7 @@ int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_sto
 	}
 	if (!store)
 		return ik_fail(d, -EINVAL,
-			       "no variable store in the ROM pages: no platform's PAGE_DATA run ending at 4 GiB starts with an NvData firmware volume (an IGVM of a split OVMF_CODE build, or without OVMF)");
+			       "no variable store in the ROM pages: no platform's PAGE_DATA run ending at 4 GiB starts with an NvData firmware volume (an IGVM built from an OVMF_CODE file alone, without its OVMF_VARS, or without OVMF)");
 	*ret = st;
 	return 0;
 }

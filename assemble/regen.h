@@ -65,6 +65,15 @@ int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_sto
 int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, size_t *ret_len,
 		    uint64_t *ret_gpa, struct ik_diag *d);
 
+/*
+ * `inspect` text for the IGVM file P: per platform whose ROM run starts with a
+ * variable store, where the store (the vars part) and the code above it lie —
+ * a unified OVMF.fd and a split build's vars + code give the same pages.
+ * Appends nothing when no platform has one; fails only when OUT cannot grow.
+ */
+int regen_store_text(const uint8_t *p, size_t len, const struct igvm_read_opts *opts,
+		     struct ik_buf *out);
+
 /* ---- FUKI ---- */
 
 /* True when the bytes start like a PE image ("MZ"). */

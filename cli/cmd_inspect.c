@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assemble/elf_inspect.h"
+#include "assemble/regen.h"
 #include "igvm/igvm_inspect.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -51,15 +52,19 @@ static int inspect_igvm_with(const uint8_t *p, size_t len, bool json, struct igv
 {
 	const struct igvm_read_opts opts = { .lenient = fl->lenient, .strict = fl->strict };
 
-	return igvm_inspect_checked(p, len, &opts, json, fl->check_kvm ? check_kvm_counting : NULL,
-				    &fl->kvm_errors, out, d);
+	int r = igvm_inspect_checked(p, len, &opts, json, fl->check_kvm ? check_kvm_counting : NULL,
+				     &fl->kvm_errors, out, d);
+
+	return r < 0 || json ? r : regen_store_text(p, len, &opts, out);
 }
 
 /* IGVM with strict checks (the table's row; the command passes its flags instead). */
 static int inspect_igvm(const uint8_t *p, size_t len, bool json, struct ik_buf *out,
 			struct ik_diag *d)
 {
-	return igvm_inspect(p, len, NULL, json, out, d);
+	int r = igvm_inspect(p, len, NULL, json, out, d);
+
+	return r < 0 || json ? r : regen_store_text(p, len, NULL, out);
 }
 
 typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf *out,

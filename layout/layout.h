@@ -139,6 +139,8 @@ struct layout_component {
 	bool has_address;
 
 	/* ovmf */
+	char *code, *vars; /* a split build: OVMF_CODE/OVMF_VARS paths instead of file, or NULL */
+	struct layout_mark code_mark, vars_mark;
 	uint32_t ap_vp_contexts; /* extra SEV-ES/SNP VMSAs for vp_index 1..n at the reset block */
 	bool sec_mem_unmeasured; /* SNP_SEC_MEM as unmeasured pages (GCE) instead of zero pages */
 

@@ -191,6 +191,10 @@ static void dump_component(const struct layout_component *c, struct out *b)
 		key_str(b, 4, "file", c->file);
 	switch (c->kind) {
 	case LAYOUT_COMPONENT_OVMF:
+		if (c->code)
+			key_str(b, 4, "code", c->code);
+		if (c->vars)
+			key_str(b, 4, "vars", c->vars);
 		if (c->ap_vp_contexts)
 			key_dec(b, 4, "ap-vp-contexts", c->ap_vp_contexts);
 		out_printf(b, "    sec-mem: %s\n", c->sec_mem_unmeasured ? "unmeasured" : "zero");

@@ -948,8 +948,12 @@ const char *const layout_page_type_names[LAYOUT_PAGE_CPUID + 1] = {
 #define PLATFORMS { "platforms", K_LIST, FIELD(platforms), MARK(platforms_mark), \
 		    .max = LAYOUT_PLATFORM_COUNT, .fn = add_platform_bit }
 #define FILE_NEEDED { "file", K_PATH, FIELD(file), MARK(file_mark), .need = "" }
+/* 'file' (a unified OVMF.fd) or 'code' + 'vars' (a split build): check_ovmf_source() */
 static const struct key_row ovmf_rows[] = {
-	TYPE, PLATFORMS, FILE_NEEDED,
+	TYPE, PLATFORMS,
+	{ "file", K_PATH, FIELD(file), MARK(file_mark) },
+	{ "code", K_PATH, FIELD(code), MARK(code_mark) },
+	{ "vars", K_PATH, FIELD(vars), MARK(vars_mark) },
 	{ "ap-vp-contexts", K_U64, FIELD(ap_vp_contexts), RANGE(0, 511) },
 	{ "sec-mem", K_CHOICE, FIELD(sec_mem_unmeasured), NAMES(sec_mem_names) },
 };
@@ -1148,6 +1152,24 @@ static int named_entries(struct ctx *c, struct lnode *v, const char *noun, size_
 	return 0;
 }
 
+/* An ovmf component reads one unified image or one code/vars pair. */
+static int check_ovmf_source(struct ctx *c, const struct layout_component *comp)
+{
+	if (comp->file && (comp->code || comp->vars))
+		return layout_fail_at(c->d, -EINVAL, comp->code ? &comp->code_mark : &comp->vars_mark,
+				      "component '%s' has both 'file' and '%s': give a unified OVMF.fd as 'file', or a split build as 'code' (OVMF_CODE*.fd) and 'vars' (OVMF_VARS*.fd)",
+				      comp->name, comp->code ? "code" : "vars");
+	if (!comp->file && !comp->code && !comp->vars)
+		return layout_fail_at(c->d, -EINVAL, &comp->mark,
+				      "component '%s' needs a 'file' (a unified OVMF.fd), or 'code' and 'vars' (a split OVMF_CODE*.fd + OVMF_VARS*.fd pair)",
+				      comp->name);
+	if (!comp->file && (!comp->code || !comp->vars))
+		return layout_fail_at(c->d, -EINVAL, comp->code ? &comp->code_mark : &comp->vars_mark,
+				      "component '%s' has '%s' but no '%s': a split OVMF build needs both its code part (OVMF_CODE*.fd) and its vars part (OVMF_VARS*.fd)",
+				      comp->name, comp->code ? "code" : "vars", comp->code ? "vars" : "code");
+	return 0;
+}
+
 static int conv_components(struct ctx *c, struct lnode *v, void *obj)
 {
 	struct layout *l = obj;
@@ -1186,6 +1208,8 @@ static int conv_components(struct ctx *c, struct lnode *v, void *obj)
 			return r;
 		comp->kind = (enum layout_component_kind)t;
 		r = walk(c, body, path, &component_tables[t], comp);
+		if (r >= 0 && comp->kind == LAYOUT_COMPONENT_OVMF)
+			r = check_ovmf_source(c, comp);
 		if (r < 0)
 			return r;
 	}
@@ -1446,6 +1470,8 @@ void layout_free(struct layout *l)
 		struct layout_component *c = &l->components[i];
 		free(c->name);
 		free(c->file);
+		free(c->code);
+		free(c->vars);
 		free(c->kernel);
 		free(c->initrd);
 		free(c->cmdline);

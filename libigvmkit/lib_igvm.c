@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "libigvmkit/lib_private.h"
+#include "assemble/regen.h"
 #include "igvm/igvm_inspect.h"
 #include "measure/measure.h"
 
@@ -323,6 +324,8 @@ int igvmkit_inspect(const uint8_t *data, size_t len, unsigned flags, int json, c
 	read_opts(flags, &ro);
 	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
 	r = igvm_inspect(data ? data : (const uint8_t *)"", len, &ro, json != 0, &out, &d);
+	if (r >= 0 && !json)
+		r = regen_store_text(data ? data : (const uint8_t *)"", len, &ro, &out);
 	if (r >= 0)
 		r = lib_take_text(&out, ret_text, ret_len);
 	ik_buf_release(&out);

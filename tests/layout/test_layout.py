@@ -1253,6 +1253,204 @@ def case_errors(tmp):
           in r.stdout, "empty lists: defaults: " + r.stdout[-300:] + r.stderr[-500:])
 
 
+# ---------------------------------------------------------------------------------------------
+# Split OVMF builds: 'code:' + 'vars:' (issue 15 item 7)
+
+DEB_OVMF = "/usr/share/OVMF"
+# Debian's pairs (package ovmf, `dpkg -L ovmf`): OVMF_CODE.fd + OVMF_VARS.fd make exactly its
+# unified OVMF.fd, with ASEV and TDVF metadata; the 4 MiB pair's footer table holds only the
+# SEV-ES reset block, the SEV secret block and the kernel-hashes area, so it serves sev-es and
+# native (and sev) but not sev-snp or tdx.
+SPLIT_PAIRS = {"2m": ("OVMF_CODE.fd", "OVMF_VARS.fd", ["sev-snp", "tdx", "sev-es", "native"]),
+               "4m": ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd", ["sev-es", "native"])}
+
+
+def need_split(name):
+    code, vars_, _ = SPLIT_PAIRS[name]
+    paths = (os.path.join(DEB_OVMF, code), os.path.join(DEB_OVMF, vars_))
+    for path in paths:
+        if not os.path.exists(path):
+            print("SKIP: %s not installed (Debian package ovmf)" % path)
+            sys.exit(SKIP)
+    return paths
+
+
+def split_layout(source, platforms, extra=""):
+    return ("platforms: [%s]\ncomponents:\n  ovmf:\n    type: ovmf\n%s"
+            "outputs: {igvm: ovmf.igvm, measurements: ovmf.measurements.json}\n%s"
+            % (", ".join(platforms), "".join("    %s: %s\n" % kv for kv in source), extra))
+
+
+def measure_rom(rom, platform):
+    r = run(["measure", "--platform", platform, "--vcpu-type", "EPYC-v4", rom])
+    check(r.returncode == 0, "measure %s %s: %s" % (platform, rom, r.stderr))
+    return r.stdout.split()[-1] if r.returncode == 0 else None
+
+
+def case_split_ovmf(tmp):
+    """code: + vars: builds the IGVM of `file:` over `cat VARS CODE`, byte for byte; the digests are
+    those of `igvmkit measure` and tests/measure/snp_ref.py over the concatenated raw ROM."""
+    sys.path.insert(0, os.path.join(SRC, "tests", "measure"))
+    import snp_ref
+    need_split("4m")
+    for name in ("2m", "4m"):
+        code, vars_ = need_split(name)
+        platforms = SPLIT_PAIRS[name][2]
+        whole = os.path.join(tmp, "whole-%s.fd" % name)
+        joined = open(vars_, "rb").read() + open(code, "rb").read()
+        with open(whole, "wb") as f:
+            f.write(joined)
+        out_split, out_whole = os.path.join(tmp, "split-" + name), os.path.join(tmp, "whole-" + name)
+        lay_split, lay_whole = out_split + ".yaml", out_whole + ".yaml"
+        write(lay_split, split_layout([("code", code), ("vars", vars_)], platforms))
+        write(lay_whole, split_layout([("file", whole)], platforms))
+        r = build(lay_split, out_split)
+        check(r.returncode == 0, "%s: split build: %s" % (name, r.stderr))
+        r = build(lay_whole, out_whole)
+        check(r.returncode == 0, "%s: unified build: %s" % (name, r.stderr))
+        if r.returncode != 0 or not os.path.exists(os.path.join(out_split, "ovmf.igvm")):
+            continue
+        a = open(os.path.join(out_split, "ovmf.igvm"), "rb").read()
+        check(a == open(os.path.join(out_whole, "ovmf.igvm"), "rb").read(),
+              "%s: the split IGVM is byte-identical to the one of cat VARS CODE" % name)
+        if name == "2m" and os.path.exists(OVMF):
+            check(joined == open(OVMF, "rb").read(), "Debian's OVMF.fd is OVMF_VARS.fd + OVMF_CODE.fd")
+        rom = snp_ref.Rom(joined)
+        refs = {"sev-es": snp_ref.sev(rom, True, 1, EPYC_V4_SIG, "qemu", None).hex()}
+        if "sev-snp" in platforms:
+            refs["sev-snp"] = snp_ref.snp(rom, 1, EPYC_V4_SIG, 1, "qemu", None).hex()
+        if "tdx" in platforms:
+            refs["tdx"] = snp_ref.tdx(rom, False).hex()
+        got = {k[0]: v for k, v in digests(out_split).items() if k[1] in (None, 1) and k[2] in (None, "EPYC-v4")}
+        # QEMU's IGVM loader launches ASEV zero sections unlike -bios (measure.md §5.3); measured
+        # with igvmmeasure's --native-zero semantics the SNP directives of an SNP-only file equal
+        # the direct launch, as case_default_ovmf checks for the unified image
+        if "sev-snp" in got:
+            snp_only = os.path.join(tmp, "snp-" + name)
+            write(snp_only + ".yaml", split_layout([("code", code), ("vars", vars_)], ["sev-snp"]))
+            r = build(snp_only + ".yaml", snp_only)
+            check(r.returncode == 0, "%s: SNP-only split build: %s" % (name, r.stderr))
+            r = run(["measure", "--platform", "sev-snp", "--loader", "igvmmeasure", "--native-zero",
+                     os.path.join(snp_only, "ovmf.igvm")])
+            got["sev-snp"] = r.stdout.split()[-1] if r.returncode == 0 else r.stderr
+        for platform, ref in sorted(refs.items()):
+            check(got.get(platform) == ref, "%s %s: IGVM digest %s equals snp_ref.py's %s"
+                  % (name, platform, got.get(platform), ref))
+            check(measure_rom(whole, platform) == ref, "%s %s: `igvmkit measure` of the raw ROM agrees"
+                  % (name, platform))
+        # inspect describes the store region: the vars part at the bottom, the code above it
+        r = run(["inspect", os.path.join(out_split, "ovmf.igvm")])
+        base = (1 << 32) - len(joined)
+        want = "vars 0x%x+0x%x (%s:" % (base, os.path.getsize(vars_), name)
+        check(r.returncode == 0 and want in r.stdout and "code from 0x%x" % (base + os.path.getsize(vars_))
+              in r.stdout, "%s: inspect shows the store region %r: %s" % (name, want, r.stdout[-600:]))
+    # Debian's 4 MiB code part has no ASEV/TDVF metadata: asked for sev-snp it is refused by name
+    code, vars_ = need_split("4m")
+    expect_error(tmp, "split-4m-snp", split_layout([("code", code), ("vars", vars_)], ["sev-snp"]), 3,
+                 r"no SEV metadata .*dc886566-984a-4798-a75e-5585a7bf67cc")
+
+
+def case_split_ovmf_variables(tmp):
+    """variables: seeds the vars part of a split build as it seeds a unified image; regen finds the
+    store there; --print-layout keeps code: and vars:."""
+    code, vars_ = need_split("4m")
+    for n in ("PK", "KEK", "db"):
+        make_cert(tmp, n)
+    whole = os.path.join(tmp, "whole.fd")
+    with open(whole, "wb") as f:
+        f.write(open(vars_, "rb").read() + open(code, "rb").read())
+    seeds = ("variables:\n  secure-boot: true\n  time: \"2024-01-02 03:04:05\"\n"
+             "  pk: PK.pem\n  kek: [KEK.pem]\n  db: [db.pem]\n")
+    lay_split, lay_whole = os.path.join(tmp, "split.yaml"), os.path.join(tmp, "whole.yaml")
+    write(lay_split, split_layout([("code", code), ("vars", vars_)], ["sev-es", "native"], seeds))
+    write(lay_whole, split_layout([("file", whole)], ["sev-es", "native"], seeds))
+    r = build(lay_split, os.path.join(tmp, "split"))
+    check(r.returncode == 0, "seeded split build: " + r.stderr)
+    r = build(lay_whole, os.path.join(tmp, "whole"))
+    check(r.returncode == 0, "seeded unified build: " + r.stderr)
+    igvm = os.path.join(tmp, "split", "ovmf.igvm")
+    if not os.path.exists(igvm):
+        return
+    check(open(igvm, "rb").read() == open(os.path.join(tmp, "whole", "ovmf.igvm"), "rb").read(),
+          "seeded split IGVM equals the seeded unified one")
+    rom = rom_from_igvm(igvm, "SEV_ES")
+    check(len(rom) == 0x400000 and rom[0x84000:] == open(code, "rb").read(),
+          "the code part is unchanged above the store")
+    store = os.path.join(tmp, "rom.fd")
+    with open(store, "wb") as f:
+        f.write(rom)
+    r = run(["vars", "list", store])
+    check(r.returncode == 0 and "CN=igvmkit test PK" in r.stdout and "Secure Boot: enforced" in r.stdout,
+          "the vars part holds the seeds: " + r.stdout + r.stderr)
+    # regen finds the store at the bottom of the ROM run (the vars part) and reseeds it
+    regen_out = os.path.join(tmp, "regen.igvm")
+    r = run(["regen", "-o", regen_out, "--db", os.path.join(tmp, "KEK.pem"), igvm])
+    check(r.returncode == 0, "regen of a split-built IGVM: " + r.stderr)
+    if r.returncode == 0:
+        with open(store, "wb") as f:
+            f.write(rom_from_igvm(regen_out, "SEV_ES"))
+        r = run(["vars", "list", store])
+        check("CN=igvmkit test KEK" in r.stdout.split("db", 1)[-1], "regen replaced db: " + r.stdout)
+    r = run(["build", "--print-layout", lay_split])
+    check(r.returncode == 0 and "    code: " in r.stdout and "    vars: " in r.stdout and "    file:" not in r.stdout,
+          "--print-layout shows code and vars: " + r.stdout[-500:] + r.stderr)
+
+
+def case_split_ovmf_errors(tmp):
+    """Mismatched or misnamed pairs are refused, naming the layout's line:column and both files."""
+    code4, vars4 = need_split("4m")
+    code2, vars2 = need_split("2m")
+    comp = r"layout\.yaml:line 3, column 3: component 'ovmf': "
+
+    def pair(name, code, vars_, pattern, platforms=("sev-es",)):
+        expect_error(tmp, name, split_layout([("code", code), ("vars", vars_)], platforms), 3,
+                     comp + pattern)
+
+    both = lambda c, v: r"'%s' \(code.*'%s' \(vars" % (re.escape(c), re.escape(v))
+    pair("vars-other-size", code4, vars2, both(code4, vars2) + r".* not one build: together they are 0x39c000 bytes")
+    pair("code-other-build", code2, vars4, both(code2, vars4) + r".* not one build: together they are 0x264000 bytes")
+    pair("swapped", vars4, code4, r"'%s' \(vars\) is not a variable store but '%s' \(code\) is: 'code' and 'vars' look swapped"
+         % (re.escape(code4), re.escape(vars4)))
+    pair("vars-not-store", code4, code4, r"'%s' \(vars\) is not an OVMF variable store.*'%s'"
+         % (re.escape(code4), re.escape(code4)))
+    pair("code-is-store", vars4, vars4, r"'%s' \(code\) begins with a variable store.*'%s'" % (re.escape(vars4), re.escape(vars4)))
+    whole = os.path.join(tmp, "whole.fd")
+    with open(whole, "wb") as f:
+        f.write(open(vars4, "rb").read() + open(code4, "rb").read())
+    pair("unified-as-vars", code4, whole, r"'%s' \(vars\) is 0x400000 bytes but its variable store firmware volume is 0x84000.*'%s'"
+         % (re.escape(whole), re.escape(code4)))
+    # a code part whose TDX metadata expects 256 KiB of vars: the sizes add up (1 MiB), TDVF does not
+    other = os.path.join(tmp, "other_code.fd")
+    mkrom(other, pages=0xE0, tdvf=[(0x40000, 0xC0000, 0xFFF40000, 0xC0000, 0, 1),
+                                   (0, 0x40000, 0xFFF00000, 0x40000, 1, 0)])
+    pair("tdvf-mismatch", other, vars2, both(other, vars2) + r".* are not one build: the code's TDX metadata places its BFV"
+         r" at flash offset 0x40000\+0xc0000 .* the code part is 0x20000\+0xe0000", ("tdx",))
+    # the same code part with consistent TDVF builds, its BFV and CFV resolved from the joined image
+    good = os.path.join(tmp, "good_code.fd")
+    mkrom(good, pages=0xE0, tdvf=[(0x20000, 0xE0000, 0xFFF20000, 0xE0000, 0, 1),
+                                  (0, 0x20000, 0xFFF00000, 0x20000, 1, 0)])
+    lay = os.path.join(tmp, "good.yaml")
+    write(lay, split_layout([("code", good), ("vars", vars2)], ["tdx"]))
+    r = build(lay, os.path.join(tmp, "good"))
+    check(r.returncode == 0, "consistent TDVF pair builds: " + r.stderr)
+    if r.returncode == 0:
+        j = inspect(os.path.join(tmp, "good", "ovmf.igvm"))
+        gpas = [int(h["fields"]["gpa"], 16) for h in j["headers"]
+                if h["type"] == "PAGE_DATA" and "TDX" in h["applies_to"]]
+        check(min(gpas) == 0xFFF00000 and max(gpas) == 0xFFFFF000 and len(gpas) == 0x100,
+              "TDX pages cover the joined 1 MiB image")
+    # the layout names one source
+    expect_error(tmp, "code-only", split_layout([("code", code4)], ["sev-es"]), 3,
+                 r"layout\.yaml:line 5, column 11: component 'ovmf' has 'code' but no 'vars'")
+    expect_error(tmp, "vars-only", split_layout([("vars", vars4)], ["sev-es"]), 3,
+                 r"line 5, column 11: component 'ovmf' has 'vars' but no 'code'")
+    expect_error(tmp, "file-and-code", split_layout([("file", whole), ("code", code4), ("vars", vars4)], ["sev-es"]),
+                 3, r"line 6, column 11: component 'ovmf' has both 'file' and 'code'")
+    expect_error(tmp, "no-source", split_layout([], ["sev-es"]), 3,
+                 r"line 3, column 3: component 'ovmf' needs a 'file' .*or 'code' and 'vars'")
+    expect_error(tmp, "vars-missing", split_layout([("code", code4), ("vars", os.path.join(tmp, "nope.fd"))],
+                                                   ["sev-es"]), 4, r"line 6, column 11: component 'ovmf': cannot read '.*nope\.fd'")
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
