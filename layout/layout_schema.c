@@ -24,6 +24,7 @@
 #include "vars/efi_time.h"
 #include "layout/layout_path.h"
 #include "layout/layout_tree.h"
+#include "measure/guest_policy.h"
 #include "measure/vmsa.h"
 
 IK_DEFINE_CLEANUP(struct lnode, lnode_free)
@@ -635,6 +636,37 @@ static int conv_vtl(struct ctx *c, struct lnode *v, void *field)
 	return 0;
 }
 
+/* policy / sev-features: a number whose reserved bits are refused (measure/guest_policy.h). */
+static int conv_policy_field(struct ctx *c, struct lnode *v, void *field, enum policy_field f)
+{
+	struct ik_diag why;
+	uint64_t x;
+	int r = get_u64(c, v, 0, UINT64_MAX, &x);
+
+	if (r < 0)
+		return r;
+	ik_diag_init(&why);
+	if (policy_check(f, x, &why) < 0)
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s: %s", c->where, why.msg);
+	*(uint64_t *)field = x;
+	return 0;
+}
+
+static int conv_snp_policy(struct ctx *c, struct lnode *v, void *field)
+{
+	return conv_policy_field(c, v, field, POLICY_FIELD_SNP_GUEST_POLICY);
+}
+
+static int conv_tdx_attributes(struct ctx *c, struct lnode *v, void *field)
+{
+	return conv_policy_field(c, v, field, POLICY_FIELD_TDX_ATTRIBUTES);
+}
+
+static int conv_sev_features(struct ctx *c, struct lnode *v, void *field)
+{
+	return conv_policy_field(c, v, field, POLICY_FIELD_SEV_FEATURES);
+}
+
 static int add_platform_bit(struct ctx *c, struct lnode *item, void *field)
 {
 	uint32_t *mask = field;
@@ -912,18 +944,19 @@ static const struct key_table id_block_table = TABLE(id_block_rows);
 /* Which keys each platform takes (policy is the SNP guest policy or the TDX attributes). */
 #define T struct layout_platform
 #define ENABLED { "enabled", K_BOOL, FIELD(enabled) }
-#define POLICY { "policy", K_U64, FIELD(policy), HAS(has_policy), ANY }
+#define SNP_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_snp_policy }
+#define TDX_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_tdx_attributes }
 #define SHARED_GPA { "shared-gpa-boundary", K_PAGE, FIELD(shared_gpa_boundary), ANY }
 #define VTL { "vtl", K_FN, FIELD(vtl), HAS(has_vtl), .fn = conv_vtl }
-#define SEV_FEATURES { "sev-features", K_U64, FIELD(sev_features), HAS(has_sev_features), ANY }
+#define SEV_FEATURES { "sev-features", K_FN, FIELD(sev_features), HAS(has_sev_features), .fn = conv_sev_features }
 static const struct key_row snp_rows[] = {
-	ENABLED, POLICY, SHARED_GPA, VTL, SEV_FEATURES,
+	ENABLED, SNP_POLICY, SHARED_GPA, VTL, SEV_FEATURES,
 	{ "id-block", K_MAP, FIELD(id_block), HAS(id_block.present), MARK(id_block.mark),
 	  .sub = &id_block_table },
 };
 static const struct key_row es_rows[] = { ENABLED, SEV_FEATURES };
 static const struct key_row sev_rows[] = { ENABLED };
-static const struct key_row tdx_rows[] = { ENABLED, POLICY, SHARED_GPA, VTL };
+static const struct key_row tdx_rows[] = { ENABLED, TDX_POLICY, SHARED_GPA, VTL };
 static const struct key_row native_rows[] = { ENABLED };
 static const struct key_row vsm_rows[] = { ENABLED, VTL };
 static const struct key_table platform_tables[LAYOUT_PLATFORM_COUNT] = {
@@ -932,7 +965,8 @@ static const struct key_table platform_tables[LAYOUT_PLATFORM_COUNT] = {
 	[LAYOUT_PLATFORM_NATIVE] = TABLE(native_rows), [LAYOUT_PLATFORM_VSM] = TABLE(vsm_rows),
 };
 #undef ENABLED
-#undef POLICY
+#undef SNP_POLICY
+#undef TDX_POLICY
 #undef SHARED_GPA
 #undef VTL
 #undef SEV_FEATURES

@@ -235,11 +235,21 @@ const char *measure_digest_algorithm(enum igvm_platform_type p);
 
 /* ---- Measurements JSON (docs/measurements-json.md) ---- */
 
+/* The Secure Boot state a variable store leaves (recorded as "secure_boot"). */
+struct measure_secure_boot {
+	bool enabled;	 /* SecureBootEnable / the layout's secure-boot: true */
+	bool pk_present; /* a PK is enrolled; without one the firmware stays in setup mode */
+};
+
 struct measure_image {
 	const char *file;   /* name as recorded (usually the basename) */
 	enum measure_input format;
 	uint64_t size;
 	uint8_t sha256[32];
+	/* Security warnings ("warnings": policy_warnings_of_igvm), NULL/0 when none. */
+	char *const *warnings;
+	size_t n_warnings;
+	const struct measure_secure_boot *secure_boot; /* NULL: no variable store written */
 };
 
 /* Fills IMG for bytes P (hashes them). */
