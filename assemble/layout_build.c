@@ -703,12 +703,12 @@ static int add_policies(struct builder *b)
 		struct ik_diag why;
 		ik_diag_init(&why);
 		if (policy_check(p == LAYOUT_PLATFORM_SEV_SNP ? POLICY_FIELD_SNP_GUEST_POLICY
-							  : POLICY_FIELD_TDX_ATTRIBUTES,
+							  : POLICY_FIELD_TDX_POLICY,
 				 policy, &why) < 0)
 			return layout_fail_at(b->d, -EINVAL, &lp->mark, "%s", why.msg);
 		char weak[512];
 		if (policy_weakening_bits(p == LAYOUT_PLATFORM_SEV_SNP ? POLICY_FIELD_SNP_GUEST_POLICY
-								      : POLICY_FIELD_TDX_ATTRIBUTES,
+								      : POLICY_FIELD_TDX_POLICY,
 					  policy, weak, sizeof(weak))) {
 			int r = build_warn(b, &lp->mark, "%s policy 0x%" PRIx64 " sets %s",
 					   layout_platform_name((enum layout_platform_id)p), policy, weak);

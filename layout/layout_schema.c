@@ -657,9 +657,9 @@ static int conv_snp_policy(struct ctx *c, struct lnode *v, void *field)
 	return conv_policy_field(c, v, field, POLICY_FIELD_SNP_GUEST_POLICY);
 }
 
-static int conv_tdx_attributes(struct ctx *c, struct lnode *v, void *field)
+static int conv_tdx_policy(struct ctx *c, struct lnode *v, void *field)
 {
-	return conv_policy_field(c, v, field, POLICY_FIELD_TDX_ATTRIBUTES);
+	return conv_policy_field(c, v, field, POLICY_FIELD_TDX_POLICY);
 }
 
 static int conv_sev_features(struct ctx *c, struct lnode *v, void *field)
@@ -945,7 +945,7 @@ static const struct key_table id_block_table = TABLE(id_block_rows);
 #define T struct layout_platform
 #define ENABLED { "enabled", K_BOOL, FIELD(enabled) }
 #define SNP_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_snp_policy }
-#define TDX_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_tdx_attributes }
+#define TDX_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_tdx_policy }
 #define SHARED_GPA { "shared-gpa-boundary", K_PAGE, FIELD(shared_gpa_boundary), ANY }
 #define VTL { "vtl", K_FN, FIELD(vtl), HAS(has_vtl), .fn = conv_vtl }
 #define SEV_FEATURES { "sev-features", K_FN, FIELD(sev_features), HAS(has_sev_features), .fn = conv_sev_features }

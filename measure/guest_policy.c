@@ -5,8 +5,10 @@
  *  - SEV_FEATURES: AMD64 Architecture Programmer's Manual vol. 2, publication 24593,
  *    section 15.35 (VMSA SEV_FEATURES), as named by the igvm crate's SevFeatures
  *    and Linux's SVM_SEV_FEAT_* (arch/x86/include/asm/svm.h).
- *  - TDX attributes: Intel "TDX Module v1.5 ABI Specification" (TD_PARAMS.ATTRIBUTES),
- *    as named by Linux's TDX_ATTR_*_BIT (arch/x86/include/asm/shared/tdx.h).
+ *  - TDX guest policy: the IGVM specification's TdxPolicy (igvm_defs, IGVM_VHS_GUEST_POLICY
+ *    on a TDX platform; docs/igvm-format.md), which the loader maps onto the TD attributes
+ *    of Intel's "TDX Module ABI Specification" (TD_PARAMS.ATTRIBUTES: DEBUG bit 0,
+ *    SEPT_VE_DISABLE bit 28, MIGRATABLE bit 29).
  */
 #include "measure/guest_policy.h"
 
@@ -58,19 +60,11 @@ static const struct policy_bit sev_features_bits[] = {
 	{ 16, 16, "SECURE_AVIC", NULL },
 };
 
-static const struct policy_bit tdx_attribute_bits[] = {
-	{ 0, 0, "DEBUG", "the host can read and change TD memory and state" },
-	{ 4, 4, "HGS_PLUS_PROF", "the TD runs under debug (profiling)" },
-	{ 5, 5, "PERF_PROF", "the TD runs under debug (profiling)" },
-	{ 6, 6, "PMT_PROF", "the TD runs under debug (profiling)" },
-	{ 16, 16, "ICSSD", NULL },
-	{ 27, 27, "LASS", NULL },
-	{ 28, 28, "SEPT_VE_DISABLE", NULL },
-	{ 29, 29, "MIGRATABLE", "a migration TD may export the TD's memory" },
-	{ 30, 30, "PKS", NULL },
-	{ 31, 31, "KL", NULL },
-	{ 62, 62, "TPA", NULL },
-	{ 63, 63, "PERFMON", NULL },
+/* IGVM TdxPolicy: QEMU turns these into TD attributes DEBUG (bit 0) and SEPT_VE_DISABLE (28). */
+static const struct policy_bit tdx_policy_bits[] = {
+	{ 0, 0, "DEBUG_ALLOWED", "the host can read and change TD memory and state" },
+	{ 1, 1, "SEPT_VE_DISABLE", NULL },
+	{ 2, 2, "MIGRATABLE", "a migration TD may export the TD's memory" },
 };
 
 static const struct {
@@ -80,8 +74,7 @@ static const struct {
 } tables[POLICY_FIELD_COUNT] = {
 	[POLICY_FIELD_SNP_GUEST_POLICY] = { "SNP guest policy", snp_policy_bits, IK_ARRAY_SIZE(snp_policy_bits) },
 	[POLICY_FIELD_SEV_FEATURES] = { "SEV_FEATURES", sev_features_bits, IK_ARRAY_SIZE(sev_features_bits) },
-	[POLICY_FIELD_TDX_ATTRIBUTES] = { "TDX TD attributes", tdx_attribute_bits,
-					  IK_ARRAY_SIZE(tdx_attribute_bits) },
+	[POLICY_FIELD_TDX_POLICY] = { "TDX guest policy", tdx_policy_bits, IK_ARRAY_SIZE(tdx_policy_bits) },
 };
 
 #define SNP_POLICY_MBO ((uint64_t)1 << 17)
@@ -193,8 +186,8 @@ int policy_warnings_of_igvm(const struct igvm_file *f, char ***ret, size_t *n_re
 			r = add_warning(&v, &n, "sev-snp", "GUEST_POLICY", h->u.guest_policy.policy,
 					POLICY_FIELD_SNP_GUEST_POLICY, d);
 		else if (p->platform_type == IGVM_PLATFORM_TDX)
-			r = add_warning(&v, &n, "tdx", "GUEST_POLICY (TD attributes)", h->u.guest_policy.policy,
-					POLICY_FIELD_TDX_ATTRIBUTES, d);
+			r = add_warning(&v, &n, "tdx", "GUEST_POLICY", h->u.guest_policy.policy,
+					POLICY_FIELD_TDX_POLICY, d);
 	}
 	if (r < 0) {
 		policy_warnings_free(v, n);

@@ -1,6 +1,7 @@
 /*
  * The bit tables of the launch security settings, in one place: the SEV-SNP
- * guest policy, the SEV-ES/SNP VMSA SEV_FEATURES and the TDX TD attributes.
+ * guest policy, the SEV-ES/SNP VMSA SEV_FEATURES and the IGVM TDX guest policy
+ * (which the loader turns into TD attributes).
  * Every layout key, option and measured file is checked against them; the
  * sources are cited in guest_policy.c and docs/measure.md ("Policy bits").
  */
@@ -17,11 +18,11 @@
 enum policy_field {
 	POLICY_FIELD_SNP_GUEST_POLICY,
 	POLICY_FIELD_SEV_FEATURES,
-	POLICY_FIELD_TDX_ATTRIBUTES,
+	POLICY_FIELD_TDX_POLICY,
 	POLICY_FIELD_COUNT,
 };
 
-/* "SNP guest policy", "SEV_FEATURES", "TDX TD attributes". */
+/* "SNP guest policy", "SEV_FEATURES", "TDX guest policy". */
 const char *policy_field_name(enum policy_field f);
 
 /*
@@ -33,7 +34,8 @@ int policy_check(enum policy_field f, uint64_t v, struct ik_diag *d);
 
 /*
  * The bits of V that weaken the guest's confidentiality (SNP DEBUG and
- * MIGRATE_MA, TDX DEBUG), as "DEBUG, MIGRATE_MA" in OUT (empty when none).
+ * MIGRATE_MA, TDX DEBUG_ALLOWED and MIGRATABLE), as "DEBUG (why), ..." in OUT
+ * (empty when none).
  * Returns true when there is one.
  */
 bool policy_weakening_bits(enum policy_field f, uint64_t v, char *out, size_t out_len);
