@@ -152,6 +152,34 @@ static int substitute(struct ctx *c, const char *s, const struct layout_mark *m,
 	return 0;
 }
 
+/* Records that NAME took VALUE from outside the layout (once per name). */
+static int note_external(struct ctx *c, const char *name, const char *value, bool from_environment)
+{
+	struct layout *l = c->l;
+
+	if (!l)
+		return 0;
+	for (size_t i = 0; i < l->n_external_values; i++)
+		if (strcmp(l->external_values[i].name, name) == 0)
+			return 0;
+	struct layout_external_value *v =
+		realloc(l->external_values, (l->n_external_values + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->external_values = v;
+	v += l->n_external_values;
+	v->name = strdup(name);
+	v->value = strdup(value);
+	v->from_environment = from_environment;
+	if (!v->name || !v->value) {
+		free(v->name);
+		free(v->value);
+		return -ENOMEM;
+	}
+	l->n_external_values++;
+	return 0;
+}
+
 static int var_lookup(struct ctx *c, const char *name, const struct layout_mark *m,
 		      struct ik_buf *out, bool *ret_external)
 {
@@ -163,12 +191,16 @@ static int var_lookup(struct ctx *c, const char *name, const struct layout_mark 
 			found = c->opts->defines[i].value;
 			break;
 		}
+	bool from_environment = false;
 	for (char *const *e = c->opts->environ; !found && e && *e; e++)
-		if (strncmp(*e, name, nlen) == 0 && (*e)[nlen] == '=')
+		if (strncmp(*e, name, nlen) == 0 && (*e)[nlen] == '=') {
 			found = *e + nlen + 1;
+			from_environment = true;
+		}
 	if (found) {
 		*ret_external = true;
-		return ik_buf_append(out, found, strlen(found));
+		int r = note_external(c, name, found, from_environment);
+		return r < 0 ? r : ik_buf_append(out, found, strlen(found));
 	}
 	struct lnode *def = lnode_get(c->vars, name);
 	if (!def)
@@ -356,7 +388,7 @@ static int get_choice(struct ctx *c, const struct lnode *n, const char *const *n
 /* What a key's value must be, and how it is stored. */
 enum key_kind {
 	K_SKIP,	  /* accepted here, read by whoever chose the table ('type' of a component) */
-	K_SCALAR, /* any scalar, neither substituted nor stored ('description') */
+	K_SCALAR, /* any scalar, substituted (undefined variables are errors) but not stored ('description') */
 	K_U64,	  /* a number in [min, max], stored in an unsigned field of 1, 4 or 8 bytes */
 	K_PAGE,	  /* the same, a multiple of 4 KiB checked before the range */
 	K_BOOL,	  /* bool */
@@ -478,8 +510,13 @@ static int convert(struct ctx *c, const struct key_row *row, struct lnode *v, vo
 	switch (row->kind) {
 	case K_SKIP:
 		return 0;
-	case K_SCALAR:
-		return want_scalar(c, v, "a string");
+	case K_SCALAR: {
+		/* not stored, but its variables must resolve like everywhere else */
+		char *text = NULL;
+		r = get_text(c, v, "a string", &text, NULL);
+		free(text);
+		return r;
+	}
 	case K_U64:
 		r = get_u64(c, v, row->min, row->max, &u);
 		return r < 0 || !field ? r : store_uint(c, field, row->width, u);
@@ -1471,6 +1508,11 @@ void layout_free(struct layout *l)
 		return;
 	free(l->path);
 	free(l->variant);
+	for (size_t i = 0; i < l->n_external_values; i++) {
+		free(l->external_values[i].name);
+		free(l->external_values[i].value);
+	}
+	free(l->external_values);
 	free(l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.id_key);
 	free(l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.author_key);
 	for (size_t i = 0; i < l->n_file_names; i++)
