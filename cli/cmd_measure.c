@@ -385,9 +385,9 @@ int cmd_measure(int argc, char **argv)
 		printf("%s\n", hex);
 	}
 	rc = IK_EXIT_OK;
+	errno = 0;
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "igvmkit %s: error: cannot write standard output\n", CMD);
-		rc = IK_EXIT_IO;
+		rc = cli_stdout_error(CMD, errno ? -errno : -EIO);
 	} else if (a.expect) {
 		rc = expect_digest(a.expect, &res);
 	}

@@ -237,6 +237,8 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 	ik_file_release(&tbs);
 	ik_file_release(&sig);
 	ik_buf_release(&out);
+	if (r == -EEXIST && strcmp(d.place, "certificate table") == 0)
+		return cli_error_diag_hint(CMD, &d, r, "pass --replace to drop them or --append to add one");
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 
