@@ -253,6 +253,8 @@ static int sign_fuki(const struct layout *l, struct build_work *w, struct ik_dia
 	r = sign_key_load(l->outputs.sign_key, &secret, &key, d);
 	if (r >= 0)
 		r = sign_cert_load(l->outputs.sign_cert, &cert, d);
+	if (r >= 0)
+		r = sign_cert_check_firmware(cert, l->outputs.sign_cert, d);
 	if (r >= 0 && !sign_key_matches_cert(key, cert))
 		r = ik_fail(d, -EKEYREJECTED, "the key '%s' does not match the certificate '%s'",
 			    l->outputs.sign_key, l->outputs.sign_cert);
