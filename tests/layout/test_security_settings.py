@@ -265,6 +265,44 @@ def case_messages(tmp):
     check(len(wordings) == 1, "one wording for lost standard output: %s" % wordings)
 
 
+def case_docs_agree(tmp):
+    """Item 16: shipped text says what the layout does; citations lead to public sources."""
+    # distro.yaml's descriptor description names the platforms the layout selects
+    r = run(["build", "--print-layout", "-D", "SIGN_KEY=k", "-D", "SIGN_CERT=c",
+             os.path.join(SRC, "layouts", "distro.yaml")])
+    check(r.returncode == 0, "distro --print-layout: " + r.stderr)
+    m = re.search(r"^\s+description: (.*)$", r.stdout, re.M)
+    desc = m.group(1) if m else ""
+    plats = re.search(r"^platforms:\n((?:  .*\n)+)", r.stdout, re.M)
+    names = re.findall(r"^  ([a-z-]+):", plats.group(1), re.M) if plats else []
+    spelled = {"sev-snp": "SEV-SNP", "sev-es": "SEV-ES", "tdx": "TDX", "native": "native", "sev": "SEV,"}
+    for n in names:
+        check(spelled[n] in desc, "descriptor description %r names %s" % (desc, n))
+    check(not re.search(r"\bSEV[,)]", desc), "description names no plain SEV: %r" % desc)
+    # no file cites the research notes by path; every 'NOTE.md §N' has a public source listed
+    refs = open(os.path.join(SRC, "docs", "references.md")).read()
+    listed = set()
+    for note, first, last in re.findall(r"`([a-z-]+)\.md §(\d+)`(?:(?:, |–)`§(\d+)`)?", refs):
+        for n in range(int(first), int(last or first) + 1):
+            listed.add((note, n))
+    for row in re.findall(r"^\| `([a-z-]+)\.md §(\d+)`–`§(\d+)`", refs, re.M):
+        for n in range(int(row[1]), int(row[2]) + 1):
+            listed.add((row[0], n))
+    missing = set()
+    for top in ("assemble", "cli", "common", "descriptor", "diff", "fuki", "igvm", "layout", "layouts",
+                "libigvmkit", "measure", "sign", "templates", "tests", "vars", "docs", "examples", "include"):
+        for dirpath, _, files in os.walk(os.path.join(SRC, top)):
+            for fn in files:
+                if not fn.endswith((".c", ".h", ".py", ".sh", ".md", ".yaml", ".txt", ".1", ".5")):
+                    continue
+                text = open(os.path.join(dirpath, fn), encoding="utf-8", errors="replace").read()
+                check("shared/" + "research" not in text, "%s cites the research notes by path" % fn)
+                for note, n in re.findall(r"\b(igvm|measure|vars|uki-sign|style|users)\.md §(\d+)", text):
+                    if (note, int(n)) not in listed:
+                        missing.add("%s: %s.md §%s" % (fn, note, n))
+    check(not missing, "citations without a public source in docs/references.md: %s" % sorted(missing)[:10])
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
