@@ -265,6 +265,18 @@ def case_messages(tmp):
     check(len(wordings) == 1, "one wording for lost standard output: %s" % wordings)
 
 
+def case_nested_places(tmp):
+    """Item 13: errors inside an SVSM ELF or an included file also name the layout's place."""
+    need_ovmf()
+    write(os.path.join(tmp, "bad.elf"), "not an elf")
+    refused(tmp, "svsm", "platforms: [sev-snp]\ncomponents:\n  s: {type: svsm, file: bad.elf}\n"
+            "  o: {type: ovmf, file: %s}\n" % OVMF, 3,
+            r"svsm\.yaml:line 3, column 25: component 's': .*bad\.elf:offset 0x0: not an ELF file")
+    write(os.path.join(tmp, "inc.yaml"), "platforms: [sev-snp\n")
+    refused(tmp, "top", "include: inc.yaml\nplatforms: [sev-snp]\n", 3,
+            r"inc\.yaml:line 2, column 1: .*\(included from .*top\.yaml:line 1, column 10\)")
+
+
 def case_docs_agree(tmp):
     """Item 16: shipped text says what the layout does; citations lead to public sources."""
     # distro.yaml's descriptor description names the platforms the layout selects
