@@ -18,6 +18,7 @@
 #include "descriptor/descriptor.h"
 #include "fuki/fuki.h"
 #include "fuki/hwids.h"
+#include "measure/guest_policy.h"
 #include "measure/vmsa.h"
 #include "sign/authenticode.h"
 #include "sign/key.h"
@@ -252,6 +253,8 @@ static int sign_fuki(const struct layout *l, struct build_work *w, struct ik_dia
 	r = sign_key_load(l->outputs.sign_key, &secret, &key, d);
 	if (r >= 0)
 		r = sign_cert_load(l->outputs.sign_cert, &cert, d);
+	if (r >= 0)
+		r = sign_cert_check_firmware(cert, l->outputs.sign_cert, d);
 	if (r >= 0 && !sign_key_matches_cert(key, cert))
 		r = ik_fail(d, -EKEYREJECTED, "the key '%s' does not match the certificate '%s'",
 			    l->outputs.sign_key, l->outputs.sign_cert);
@@ -415,19 +418,37 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 		if (r < 0)
 			return ik_diag_file(d, l->outputs.igvm, r);
 	}
+	char **policy_warnings = NULL;
+	size_t n_policy_warnings = 0;
+	if (measure) {
+		r = policy_warnings_of_igvm(f, &policy_warnings, &n_policy_warnings, d);
+		if (r < 0)
+			return r;
+	}
 	igvm_file_free(TAKE_PTR(f));
 	r = map_igvm(w, d);
-	if (r < 0)
+	if (r < 0) {
+		policy_warnings_free(policy_warnings, n_policy_warnings);
 		return r;
+	}
 	if (measure) {
 		struct measure_image img;
 
+		struct measure_secure_boot sb;
+
 		r = measure_image_describe(l->outputs.igvm, MEASURE_INPUT_IGVM, w->igvm.data,
 					   w->igvm.len, &img, d);
-		if (r < 0)
-			return r;
-		ik_buf_init(&w->json, IK_BUF_DEFAULT_MAX);
-		r = measure_json_document(&img, p->results, p->n_results, &w->json, d);
+		if (r >= 0) {
+			img.warnings = policy_warnings;
+			img.n_warnings = n_policy_warnings;
+			if (p->warnings.has_secure_boot) {
+				sb = p->warnings.secure_boot;
+				img.secure_boot = &sb;
+			}
+			ik_buf_init(&w->json, IK_BUF_DEFAULT_MAX);
+			r = measure_json_document(&img, p->results, p->n_results, &w->json, d);
+		}
+		policy_warnings_free(policy_warnings, n_policy_warnings);
 		if (r < 0)
 			return r;
 		p->files[BUILD_FILE_MEASUREMENTS].name = strdup(l->outputs.measurements);

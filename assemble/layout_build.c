@@ -17,6 +17,7 @@
 #include "common/bytes.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
+#include "measure/guest_policy.h"
 #include "measure/kvm_check.h"
 #include "measure/vmsa.h"
 
@@ -404,18 +405,43 @@ static int check_qemu(struct builder *b)
 static const struct {
 	uint32_t type;
 	uint32_t min_size; /* bytes the loader writes at the offset, at least */
+	bool to_end;	   /* a table or string of any length: it may fill the area to its end */
 } param_rows[LAYOUT_PARAM_COUNT] = {
-	[LAYOUT_PARAM_VP_COUNT] = { IGVM_VHT_VP_COUNT_PARAMETER, 4 },
-	[LAYOUT_PARAM_MEMORY_MAP] = { IGVM_VHT_MEMORY_MAP, IGVM_MEMORY_MAP_ENTRY_SIZE },
-	[LAYOUT_PARAM_ENVIRONMENT_INFO] = { IGVM_VHT_ENVIRONMENT_INFO_PARAMETER, 4 },
-	[LAYOUT_PARAM_MADT] = { IGVM_VHT_MADT, 44 },
-	[LAYOUT_PARAM_SRAT] = { IGVM_VHT_SRAT, 48 },
-	[LAYOUT_PARAM_SLIT] = { IGVM_VHT_SLIT, 44 },
-	[LAYOUT_PARAM_PPTT] = { IGVM_VHT_PPTT, 36 },
-	[LAYOUT_PARAM_MMIO_RANGES] = { IGVM_VHT_MMIO_RANGES, 32 },
-	[LAYOUT_PARAM_COMMAND_LINE] = { IGVM_VHT_COMMAND_LINE, 1 },
-	[LAYOUT_PARAM_DEVICE_TREE] = { IGVM_VHT_DEVICE_TREE, 40 },
+	[LAYOUT_PARAM_VP_COUNT] = { IGVM_VHT_VP_COUNT_PARAMETER, 4, false },
+	[LAYOUT_PARAM_MEMORY_MAP] = { IGVM_VHT_MEMORY_MAP, IGVM_MEMORY_MAP_ENTRY_SIZE, true },
+	[LAYOUT_PARAM_ENVIRONMENT_INFO] = { IGVM_VHT_ENVIRONMENT_INFO_PARAMETER, 4, false },
+	[LAYOUT_PARAM_MADT] = { IGVM_VHT_MADT, 44, true },
+	[LAYOUT_PARAM_SRAT] = { IGVM_VHT_SRAT, 48, true },
+	[LAYOUT_PARAM_SLIT] = { IGVM_VHT_SLIT, 44, true },
+	[LAYOUT_PARAM_PPTT] = { IGVM_VHT_PPTT, 36, true },
+	[LAYOUT_PARAM_MMIO_RANGES] = { IGVM_VHT_MMIO_RANGES, 32, false },
+	[LAYOUT_PARAM_COMMAND_LINE] = { IGVM_VHT_COMMAND_LINE, 1, true },
+	[LAYOUT_PARAM_DEVICE_TREE] = { IGVM_VHT_DEVICE_TREE, 40, true },
 };
+
+/* The bytes parameter P may receive from the loader: [offset, end). */
+static uint64_t param_end(const struct layout_param_area *pa, const struct layout_param *p)
+{
+	return param_rows[p->type].to_end ? pa->size : (uint64_t)p->offset + param_rows[p->type].min_size;
+}
+
+/* Two parameters of one area whose bytes overlap are refused, naming both places. */
+static int check_param_overlaps(struct builder *b, const struct layout_param_area *pa)
+{
+	for (size_t k = 0; k < pa->n_params; k++)
+		for (size_t j = 0; j < k; j++) {
+			const struct layout_param *x = &pa->params[j], *y = &pa->params[k];
+			if (x->offset < param_end(pa, y) && y->offset < param_end(pa, x))
+				return layout_fail_at(b->d, -EINVAL, &y->mark,
+						      "parameter '%s' at byte offset %u overlaps '%s' at byte offset %u"
+						      " (line %u, column %u) in area '%s': bytes 0x%x-0x%" PRIx64 " and 0x%x-0x%" PRIx64,
+						      layout_param_type_names[y->type], y->offset,
+						      layout_param_type_names[x->type], x->offset, x->mark.line,
+						      x->mark.column, pa->name, y->offset, param_end(pa, y), x->offset,
+						      param_end(pa, x));
+		}
+	return 0;
+}
 
 static int build_param_areas(struct builder *b)
 {
@@ -433,6 +459,16 @@ static int build_param_areas(struct builder *b)
 		op.h.u.parameter_area.number_of_bytes = pa->size;
 		op.h.u.parameter_area.parameter_area_index = pa->index;
 		r = build_op_list_add(&b->unmasked, &op);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < pa->n_params; k++) {
+			const struct layout_param *p = &pa->params[k];
+			if ((uint64_t)p->offset + param_rows[p->type].min_size > pa->size)
+				return layout_fail_at(b->d, -EINVAL, &p->mark,
+						      "parameter at byte offset %u needs %u bytes, but area '%s' is only 0x%" PRIx64 " bytes",
+						      p->offset, param_rows[p->type].min_size, pa->name, pa->size);
+		}
+		r = check_param_overlaps(b, pa);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; k < pa->n_params; k++) {
@@ -512,11 +548,20 @@ int build_raw(struct builder *b, const struct layout_component *comp)
 		return build_fail_rebase(b, r, &comp->file_mark, "component '%s': cannot read '%s'",
 					 comp->name, comp->file);
 	size = comp->size ? comp->size : fb.len;
-	if (size < fb.len) {
+	size_t file_len = fb.len; /* quoted after the file is released */
+	uint64_t end;
+	if (size < file_len) {
 		ik_file_release(&fb);
 		return layout_fail_at(b->d, -EINVAL, &comp->mark,
 				      "component '%s': 'size' 0x%" PRIx64 " is smaller than file '%s' (0x%zx bytes)",
-				      comp->name, size, comp->file, fb.len);
+				      comp->name, size, comp->file, file_len);
+	}
+	if (ik_add_overflow_u64(comp->address, size, &end) || end > (1ull << 52)) {
+		ik_file_release(&fb);
+		return layout_fail_at(b->d, -EINVAL, &comp->mark,
+				      "component '%s': address 0x%" PRIx64 " + %s 0x%" PRIx64
+				      " lies beyond the 52-bit physical address space",
+				      comp->name, comp->address, comp->size ? "'size'" : "the file's size", size);
 	}
 	if (size == 0) {
 		ik_file_release(&fb);
@@ -641,23 +686,36 @@ static int add_policies(struct builder *b)
 			policy = lp->policy;
 		else
 			continue;
-		/* a policy from an IGVM input is replaced by the layout's */
+		/* a policy from an IGVM input is replaced by the layout's, or kept when it has none */
 		struct op_list *init = &b->ops[p][PHASE_INIT];
+		bool keep_input_policy = false;
 		for (size_t i = 0; i < init->n; i++)
 			if (init->v[i].h.type == IGVM_VHT_GUEST_POLICY) {
 				if (!lp->has_policy) {
-					policy = UINT64_MAX;
+					keep_input_policy = true;
 					break;
 				}
 				memmove(&init->v[i], &init->v[i + 1], (init->n - i - 1) * sizeof(init->v[0]));
 				init->n--;
 				i--;
 			}
-		if (policy == UINT64_MAX)
+		if (keep_input_policy)
 			continue;
-		if (p == LAYOUT_PLATFORM_SEV_SNP && !(policy & (1ull << 17)))
-			return layout_fail_at(b->d, -EINVAL, &lp->mark,
-					      "SNP guest policy 0x%" PRIx64 " lacks bit 17, which must be 1", policy);
+		struct ik_diag why;
+		ik_diag_init(&why);
+		if (policy_check(p == LAYOUT_PLATFORM_SEV_SNP ? POLICY_FIELD_SNP_GUEST_POLICY
+							  : POLICY_FIELD_TDX_POLICY,
+				 policy, &why) < 0)
+			return layout_fail_at(b->d, -EINVAL, &lp->mark, "%s", why.msg);
+		char weak[512];
+		if (policy_weakening_bits(p == LAYOUT_PLATFORM_SEV_SNP ? POLICY_FIELD_SNP_GUEST_POLICY
+								      : POLICY_FIELD_TDX_POLICY,
+					  policy, weak, sizeof(weak))) {
+			int r = build_warn(b, &lp->mark, "%s policy 0x%" PRIx64 " sets %s",
+					   layout_platform_name((enum layout_platform_id)p), policy, weak);
+			if (r < 0)
+				return r;
+		}
 		memset(&h, 0, sizeof(h));
 		h.type = IGVM_VHT_GUEST_POLICY;
 		h.u.guest_policy.policy = policy;

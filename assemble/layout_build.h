@@ -27,12 +27,16 @@
 
 #include "igvm/igvm.h"
 #include "layout/layout.h"
+#include "measure/measure.h"
 
 #define LAYOUT_WARNINGS_MAX 64u
 
 struct layout_warnings {
 	char **items; /* messages ("file:line:column: ..." when a place is known) */
 	size_t n;
+	/* The Secure Boot state of the variable store the layout seeds (has_secure_boot). */
+	bool has_secure_boot;
+	struct measure_secure_boot secure_boot;
 };
 
 void layout_warnings_release(struct layout_warnings *w);

@@ -251,7 +251,11 @@ int build_svsm(struct builder *b, const struct layout_component *comp)
 	r = layout_elf_parse(fb.data, fb.len, &img, b->d);
 	if (r < 0) {
 		ik_file_release(&fb);
-		return ik_diag_file(b->d, comp->file, r);
+		/* the layout's place first, then the place inside the ELF as "FILE:PLACE: message" */
+		struct ik_diag inner = *b->d;
+		ik_diag_init(b->d);
+		return layout_fail_at(b->d, r, &comp->file_mark, "component '%s': %s:%s: %s", comp->name,
+				      comp->file, inner.place[0] ? inner.place : "offset 0x0", inner.msg);
 	}
 	if ((platforms & (PLATFORM_BIT(LAYOUT_PLATFORM_SEV_SNP) | PLATFORM_BIT(LAYOUT_PLATFORM_NATIVE))) &&
 	    img->entry > UINT32_MAX) {

@@ -112,11 +112,22 @@ static int seed_load(struct builder *b, struct vars_seed *seed)
 	return 0;
 }
 
+/* Applies SEED and records the Secure Boot state it leaves; warns when it leaves setup mode. */
 static int seed_apply(struct builder *b, struct vars_seed *seed, struct vars_list *vars)
 {
 	int r = vars_seed_apply(seed, vars, b->d);
+	struct measure_secure_boot sb;
 
-	return r < 0 ? build_fail_rebase(b, r, &b->l->variables.mark, "'variables'") : 0;
+	if (r < 0)
+		return build_fail_rebase(b, r, &b->l->variables.mark, "'variables'");
+	vars_list_secure_boot_state(vars, &sb.enabled, &sb.pk_present);
+	if (b->w) {
+		b->w->has_secure_boot = true;
+		b->w->secure_boot = sb;
+	}
+	if (!sb.pk_present && vars_seed_touches_secure_boot(seed))
+		return build_warn(b, &b->l->variables.mark, "'variables': %s", VARS_SETUP_MODE_WARNING);
+	return 0;
 }
 
 int build_vars_rom(struct builder *b, const struct layout_component *comp, uint8_t *img, size_t len)

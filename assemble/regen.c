@@ -224,6 +224,8 @@ static int new_store(const uint8_t *rom, size_t len, const struct regen_opts *o,
 	if (r < 0)
 		goto out;
 	st->new_vars = vars.n;
+	vars_list_secure_boot_state(&vars, &st->secure_boot.enabled, &st->secure_boot.pk_present);
+	st->setup_mode_warning = !st->secure_boot.pk_present && vars_seed_touches_secure_boot(o->seed);
 	img = malloc(len);
 	if (!img) {
 		r = -ENOMEM;

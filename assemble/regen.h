@@ -29,6 +29,7 @@
 #include "common/diag.h"
 #include "vars/seed.h"
 #include "igvm/igvm.h"
+#include "measure/measure.h"
 
 #define REGEN_ROM_TOP ((uint64_t)1 << 32) /* the ROM run ends here */
 #define REGEN_FUKI_PAYLOADS_MAX 64u
@@ -42,6 +43,8 @@ struct regen_store {
 	size_t old_vars, new_vars;  /* live variables before and after */
 	size_t pages_changed;	    /* PAGE_DATA headers given new contents */
 	bool dropped_id_block;	    /* an SNP_ID_BLOCK was removed (its digest is stale) */
+	struct measure_secure_boot secure_boot; /* the state the new store leaves */
+	bool setup_mode_warning;    /* the seed touches Secure Boot but leaves no PK */
 };
 
 struct regen_opts {

@@ -11,6 +11,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "igvm/igvm.h"
+#include "measure/guest_policy.h"
 #include "vars/esl.h"
 #include "vars/varstore.h"
 
@@ -193,10 +194,20 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 	if (r >= 0 && json_out) {
 		struct measure_image img;
 
+		char **warnings = NULL;
+		size_t n_warnings = 0;
+
 		r = measure_image_describe(json_file_name, MEASURE_INPUT_IGVM, new_out->data, new_out->len,
 					   &img, d);
 		if (r >= 0)
+			r = policy_warnings_of_igvm(f, &warnings, &n_warnings, d);
+		if (r >= 0) {
+			img.warnings = warnings;
+			img.n_warnings = n_warnings;
+			img.secure_boot = &rep->store.secure_boot;
 			r = measure_json_document(&img, new, n_new, json_out, d);
+		}
+		policy_warnings_free(warnings, n_warnings);
 	}
 	igvm_file_free(f);
 	if (r >= 0)

@@ -75,6 +75,25 @@ int cli_error_diag(const char *cmd, const struct ik_diag *d, int err)
 	return cli_exit_code(err);
 }
 
+int cli_error_diag_hint(const char *cmd, const struct ik_diag *d, int err, const char *hint)
+{
+	struct ik_diag copy;
+
+	if (!d || !hint)
+		return cli_error_diag(cmd, d, err);
+	copy = *d;
+	size_t used = strlen(copy.msg);
+	snprintf(copy.msg + used, sizeof(copy.msg) - used, "%s%s", used ? "; " : "", hint);
+	return cli_error_diag(cmd, &copy, err);
+}
+
+int cli_stdout_error(const char *cmd, int err)
+{
+	fprintf(stderr, "igvmkit %s%s: error: cannot write to standard output: %s\n", cmd ? " " : "",
+		cmd ? cmd : "", strerror(err < 0 ? -err : EIO));
+	return IK_EXIT_IO;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -30,6 +30,16 @@ int cli_exit_code(int err);
 /* Prints "igvmkit CMD: error: file:place: message" and returns the exit code. */
 int cli_error_diag(const char *cmd, const struct ik_diag *d, int err);
 
+/*
+ * The one wording for a result lost on standard output (a full disk, a closed pipe):
+ * "igvmkit CMD: error: cannot write to standard output: REASON"; returns IK_EXIT_IO.
+ * ERR is -errno, or 0 when unknown.
+ */
+int cli_stdout_error(const char *cmd, int err);
+
+/* cli_error_diag with "; HINT" after the message (HINT names the option that fixes it). */
+int cli_error_diag_hint(const char *cmd, const struct ik_diag *d, int err, const char *hint);
+
 /* Prints "igvmkit CMD: error: <message>" and returns IK_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -44,7 +44,10 @@ static void usage(FILE *out)
 		"options:\n"
 		"  -D, --define NAME=VALUE  set layout variable NAME (repeatable; beats the\n"
 		"                           environment and the layout's defaults)\n"
-		"      --no-env             ignore the environment when resolving ${NAME}\n"
+		"      --allow-env NAME     let ${NAME} take its value from the environment\n"
+		"                           (repeatable; by default a build reads none)\n"
+		"      --env                let every ${NAME} read the environment\n"
+		"      --no-env             the default, kept for compatibility: no environment\n"
 		"      --variant NAME       apply variant NAME of the layout\n"
 		"      --all-variants       build every variant the layout defines\n"
 		"  -o, --output-dir DIR     write outputs into DIR (created if missing; default .)\n"
@@ -170,14 +173,42 @@ static void print_summary(const char *outdir, const struct build_product *p)
 	print_file_line(outdir, &p->files[BUILD_FILE_DESCRIPTOR], "QEMU firmware descriptor");
 }
 
+/* The environment entries --allow-env names, into OUT (NAMES + 1 slots, NULL-terminated). */
+static char **allowed_environment(const char *const *names, size_t n, char **out)
+{
+	size_t k = 0;
+
+	for (char **e = environ; e && *e; e++)
+		for (size_t i = 0; i < n; i++) {
+			size_t len = strlen(names[i]);
+			if (strncmp(*e, names[i], len) == 0 && (*e)[len] == '=' && k < n) {
+				out[k++] = *e;
+				break;
+			}
+		}
+	out[k] = NULL;
+	return out;
+}
+
+/* The summary names every value that did not come from the layout itself. */
+static void print_external_values(const struct layout *l)
+{
+	for (size_t i = 0; i < l->n_external_values; i++)
+		printf("%s: ${%s} = '%s' from %s\n", l->path, l->external_values[i].name,
+		       l->external_values[i].value,
+		       l->external_values[i].from_environment ? "the environment" : "-D");
+}
+
 int cmd_build(int argc, char **argv)
 {
 	enum { OPT_VARIANT = 0x100, OPT_ALL_VARIANTS, OPT_NO_MEASUREMENTS, OPT_LIST_VARIANTS, OPT_NO_ENV, OPT_PRINT_LAYOUT,
-	       OPT_CHECK, OPT_FUKI_ALL, OPT_HWIDS, OPT_DESCRIPTOR };
+	       OPT_CHECK, OPT_FUKI_ALL, OPT_HWIDS, OPT_DESCRIPTOR, OPT_ENV, OPT_ALLOW_ENV };
 	static const struct option options[] = {
 		{ "define", required_argument, NULL, 'D' },
 		{ "variant", required_argument, NULL, OPT_VARIANT },
 		{ "no-env", no_argument, NULL, OPT_NO_ENV },
+		{ "env", no_argument, NULL, OPT_ENV },
+		{ "allow-env", required_argument, NULL, OPT_ALLOW_ENV },
 		{ "all-variants", no_argument, NULL, OPT_ALL_VARIANTS },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "no-measurements", no_argument, NULL, OPT_NO_MEASUREMENTS },
@@ -195,7 +226,9 @@ int cmd_build(int argc, char **argv)
 	size_t n_defines = 0;
 	const char *variant = NULL, *outdir = ".";
 	bool all_variants = false, measurements = true, list_variants = false, quiet = false;
-	bool use_env = true, print_layout = false, check = false;
+	bool use_env = false, print_layout = false, check = false;
+	const char *allow_env[DEFINES_MAX];
+	size_t n_allow_env = 0;
 	const char *fuki_all = NULL, *hwids[HWIDS_MAX];
 	size_t n_hwids = 0;
 	struct build_opts bo;
@@ -221,8 +254,15 @@ int cmd_build(int argc, char **argv)
 		case OPT_VARIANT:
 			variant = optarg;
 			break;
-		case OPT_NO_ENV:
-			use_env = false;
+		case OPT_NO_ENV: /* the default */
+			break;
+		case OPT_ENV:
+			use_env = true;
+			break;
+		case OPT_ALLOW_ENV:
+			if (n_allow_env == DEFINES_MAX)
+				return cli_usage_error(CMD, "more than %d --allow-env options", DEFINES_MAX);
+			allow_env[n_allow_env++] = optarg;
 			break;
 		case OPT_ALL_VARIANTS:
 			all_variants = true;
@@ -284,7 +324,8 @@ int cmd_build(int argc, char **argv)
 	}
 	lo.defines = defines;
 	lo.n_defines = n_defines;
-	lo.environ = use_env ? environ : NULL;
+	char *allowed[DEFINES_MAX + 1];
+	lo.environ = use_env ? environ : allowed_environment(allow_env, n_allow_env, allowed);
 	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH"); /* dates 'variables:' seeds, --no-env or not */
 
 	if (print_layout) {
@@ -340,9 +381,11 @@ int cmd_build(int argc, char **argv)
 	r = build_run(&bo, &res, &d);
 	if (res && check)
 		print_checks(res, quiet);
-	if (r >= 0 && !quiet && !check)
+	if (r >= 0 && !quiet && !check) {
 		for (size_t i = 0; i < res->n_products; i++)
 			print_summary(outdir, &res->products[i]);
+		print_external_values(base);
+	}
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
 	if (check) {

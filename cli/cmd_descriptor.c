@@ -250,8 +250,8 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 	if (r >= 0) {
 		if (strcmp(output, "-") == 0) {
 			if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
-				r = errno ? -errno : -EIO;
-				ik_fail(&d, r, "cannot write to standard output: %s", strerror(-r));
+				ik_buf_release(&out);
+				return cli_stdout_error(CMD, errno ? -errno : -EIO);
 			}
 		} else
 			r = ik_write_file_atomic(output, out.data, out.len, &d);

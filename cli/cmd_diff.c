@@ -157,9 +157,7 @@ int cmd_diff(int argc, char **argv)
 	} else if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
 		r = errno ? -errno : -EIO;
 		ik_buf_release(&out);
-		ik_diag_init(&d);
-		return cli_error_diag(CMD, &d, ik_fail(&d, r, "cannot write to standard output: %s",
-						       strerror(-r)));
+		return cli_stdout_error(CMD, r);
 	}
 	ik_buf_release(&out);
 	return ret;

@@ -80,10 +80,7 @@ int cmd_digest(int argc, char **argv)
 	/* The digest is the output: losing it (a full disk, a closed pipe) is an error. */
 	errno = 0;
 	if (printf("%s\n", hex) < 0 || fflush(stdout) != 0) {
-		r = errno ? -errno : -EIO;
-		ik_diag_init(&d);
-		return cli_error_diag(CMD, &d, ik_fail(&d, r, "cannot write to standard output: %s",
-						       strerror(-r)));
+		return cli_stdout_error(CMD, errno ? -errno : -EIO);
 	}
 	return IK_EXIT_OK;
 }

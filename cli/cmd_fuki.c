@@ -239,6 +239,10 @@ out:
 	free(cmdline);
 	free(osrel);
 	pe_layout_release(&out);
+	if (r < 0 && strcmp(d.place, "certificate table") == 0)
+		return cli_error_diag_hint(CMD, &d, r, "pass --unsign to drop the signature of the --into image");
+	if (r < 0 && strstr(d.msg, "firmware id '"))
+		return cli_error_diag_hint(CMD, &d, r, "give each IGVM its own id with --fwid");
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 

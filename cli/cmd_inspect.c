@@ -227,10 +227,8 @@ int cmd_inspect(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		r = -EIO;
 	ik_buf_release(&out);
-	if (r < 0) {
-		ik_diag_init(&d);
-		return cli_error_diag(CMD, &d, ik_fail(&d, r, "cannot write to standard output"));
-	}
+	if (r < 0)
+		return cli_stdout_error(CMD, r);
 	if (fl.kvm_errors) {
 		fprintf(stderr, "igvmkit " CMD ": error: %s: QEMU/KVM would refuse the file (%zu"
 			" finding%s under \"QEMU/KVM checks\")\n", path, fl.kvm_errors,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "igvm/igvm.h"
+#include "measure/guest_policy.h"
 #include "measure/kernel_hashes.h"
 #include "measure/measure.h"
 #include "measure/vmsa.h"
@@ -364,9 +365,17 @@ int cmd_measure(int argc, char **argv)
 	if (r >= 0)
 		r = measure_input_measure(&input, &a.o, &res, &d);
 	if (r >= 0 && (a.json || a.output)) {
+		char **warnings = NULL;
+		size_t n_warnings = 0;
+
 		r = measure_image_describe(path, res.input, in.data, in.len, &img, &d);
+		if (r >= 0 && input.igvm) /* DEBUG and MIGRATE_MA are recorded with the digests */
+			r = policy_warnings_of_igvm(input.igvm, &warnings, &n_warnings, &d);
+		img.warnings = warnings;
+		img.n_warnings = n_warnings;
 		if (r >= 0)
 			r = measure_json_document(&img, &res, 1, &json, &d);
+		policy_warnings_free(warnings, n_warnings);
 		if (r >= 0 && a.output)
 			r = ik_write_file_atomic(a.output, json.data, json.len, &d);
 	}
@@ -385,9 +394,9 @@ int cmd_measure(int argc, char **argv)
 		printf("%s\n", hex);
 	}
 	rc = IK_EXIT_OK;
+	errno = 0;
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "igvmkit %s: error: cannot write standard output\n", CMD);
-		rc = IK_EXIT_IO;
+		rc = cli_stdout_error(CMD, errno ? -errno : -EIO);
 	} else if (a.expect) {
 		rc = expect_digest(a.expect, &res);
 	}

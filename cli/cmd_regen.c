@@ -164,6 +164,8 @@ static void print_payload(const char *input, const struct regen_payload_report *
 	printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
 	       label, input, st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
 	       st->pages_changed);
+	if (st->setup_mode_warning)
+		cli_warn(CMD, "%s: %s", input, VARS_SETUP_MODE_WARNING);
 	if (st->dropped_id_block)
 		cli_warn(CMD, "%s: SNP_ID_BLOCK dropped: sign the new launch digest with 'igvmkit sign-id-block'",
 			 input);

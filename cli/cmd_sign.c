@@ -74,6 +74,9 @@ int cli_sign_option(const char *cmd, struct cli_sign *s, int opt, const char *ar
 	case CLI_SIGN_OPT_TIME:
 		s->signing_time = arg;
 		return 1;
+	case CLI_SIGN_OPT_ALLOW_NON_RSA:
+		s->allow_non_rsa = true;
+		return 1;
 	default:
 		return 0;
 	}
@@ -121,6 +124,12 @@ int cli_sign_load(const char *cmd, struct cli_sign *s, bool need_key)
 		r = sign_cert_load(s->cert, &s->x509, &d);
 		if (r < 0)
 			return cli_error_diag(cmd, &d, r);
+		if (s->allow_non_rsa)
+			r = 0;
+		else
+			r = sign_cert_check_firmware(s->x509, s->cert, &d);
+		if (r < 0)
+			return cli_error_diag_hint(cmd, &d, r, "pass --allow-non-rsa to sign anyway");
 	}
 	if (s->n_addcert) {
 		s->extra = sk_X509_new_null();
@@ -237,6 +246,8 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 	ik_file_release(&tbs);
 	ik_file_release(&sig);
 	ik_buf_release(&out);
+	if (r == -EEXIST && strcmp(d.place, "certificate table") == 0)
+		return cli_error_diag_hint(CMD, &d, r, "pass --replace to drop them or --append to add one");
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "igvm/igvm.h"
+#include "measure/guest_policy.h"
 #include "measure/measure.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -44,6 +46,20 @@ enum {
 	OPT_ID_BLOCK_OUT,
 	OPT_ID_AUTH_OUT,
 };
+
+/* --policy: reserved bits refused at the option, DEBUG / MIGRATE_MA signed with a warning. */
+static int check_policy_option(uint64_t v)
+{
+	struct ik_diag why;
+	char weak[512];
+
+	ik_diag_init(&why);
+	if (policy_check(POLICY_FIELD_SNP_GUEST_POLICY, v, &why) < 0)
+		return cli_usage_error(CMD, "--policy: %s", why.msg);
+	if (policy_weakening_bits(POLICY_FIELD_SNP_GUEST_POLICY, v, weak, sizeof(weak)))
+		cli_warn(CMD, "--policy 0x%" PRIx64 " sets %s", v, weak);
+	return 0;
+}
 
 static const struct option options[] = {
 	{ "id-key", required_argument, NULL, OPT_ID_KEY },
@@ -194,6 +210,8 @@ int cmd_sign_id_block(int argc, char **argv)
 			break;
 		case OPT_POLICY:
 			if ((r = cli_parse_u64(CMD, "--policy", optarg, 0, UINT64_MAX, &v)))
+				return r;
+			if ((r = check_policy_option(v)))
 				return r;
 			o.has_policy = true;
 			o.policy = v;

@@ -42,9 +42,10 @@ int vars_cli_write_out(const char *path, const struct ik_buf *b)
 
 	ik_diag_init(&d);
 	if (strcmp(path, "-") == 0) {
-		if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len)
-			return cli_error_diag(CMD, &d, ik_fail(&d, -EIO, "cannot write to stdout"));
-		return fflush(stdout) == 0 ? 0 : IK_EXIT_IO;
+		errno = 0;
+		if ((b->len && fwrite(b->data, 1, b->len, stdout) != b->len) || fflush(stdout) != 0)
+			return cli_stdout_error(CMD, errno ? -errno : -EIO);
+		return 0;
 	}
 	r = ik_write_file_atomic(path, b->data, b->len, &d);
 	if (r < 0)

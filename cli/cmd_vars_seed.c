@@ -85,8 +85,7 @@ int vars_cli_seed(const struct vars_args *a, bool json)
 		r = vars_cli_report(json ? "json" : "store", &fail, &d, r);
 	} else {
 		if (r == VARS_SEED_BUILT_SETUP_MODE)
-			cli_warn(CMD, "--secure-boot without a PK: the firmware stays in setup mode "
-				      "and does not enforce Secure Boot");
+			cli_warn(CMD, "%s", VARS_SETUP_MODE_WARNING);
 		r = vars_cli_write_out(a->output, &out);
 	}
 	ik_buf_release(&out);

@@ -136,9 +136,7 @@ static int check_stdout(int ret)
 
 	if ((!flush_failed && !ferror(stdout)) || ret != IK_EXIT_OK)
 		return ret; /* fine, or the command already reported its failure */
-	fprintf(stderr, "igvmkit: error: cannot write to standard output%s%s\n",
-		flush_failed ? ": " : "", flush_failed ? strerror(e) : "");
-	return IK_EXIT_IO;
+	return cli_stdout_error(NULL, flush_failed && e ? -e : -EIO);
 }
 
 /* An interrupted or killed run removes the temporaries of its unfinished outputs. */

@@ -21,6 +21,7 @@ struct cli_sign {
 	struct sign_secret_source secret;
 	const char *hash;	    /* sha256 (default), sha384, sha512 */
 	const char *signing_time;   /* NULL, "now" or seconds since the epoch */
+	bool allow_non_rsa;	    /* sign with a certificate edk2 will not verify */
 
 	/* Loaded by cli_sign_load(); released by cli_sign_release(). */
 	EVP_PKEY *pkey;
@@ -38,6 +39,7 @@ enum {
 	CLI_SIGN_OPT_PASS_ENV,
 	CLI_SIGN_OPT_HASH,
 	CLI_SIGN_OPT_TIME,
+	CLI_SIGN_OPT_ALLOW_NON_RSA,
 };
 
 #define CLI_SIGN_LONG_OPTIONS                                                          \
@@ -47,7 +49,8 @@ enum {
 	{ "passphrase-file", required_argument, NULL, CLI_SIGN_OPT_PASS_FILE },        \
 	{ "passphrase-env", required_argument, NULL, CLI_SIGN_OPT_PASS_ENV },          \
 	{ "hash", required_argument, NULL, CLI_SIGN_OPT_HASH },                        \
-	{ "signing-time", required_argument, NULL, CLI_SIGN_OPT_TIME }
+	{ "signing-time", required_argument, NULL, CLI_SIGN_OPT_TIME },                \
+	{ "allow-non-rsa", no_argument, NULL, CLI_SIGN_OPT_ALLOW_NON_RSA }
 
 #define CLI_SIGN_HELP                                                                         \
 	"  --key KEY               private key: PEM/DER file or pkcs11: URI\n"                 \
@@ -57,7 +60,9 @@ enum {
 	"  --passphrase-env VAR    key passphrase or token PIN from environment variable VAR\n" \
 	"  --hash ALG              sha256 (default), sha384 or sha512\n"                        \
 	"  --signing-time T        add a signingTime attribute: seconds since 1970 or 'now'\n" \
-	"                          (default: none, so signatures are reproducible)\n"
+	"                          (default: none, so signatures are reproducible)\n"        \
+	"  --allow-non-rsa         sign with a non-RSA (e.g. EC) certificate, which edk2\n"   \
+	"                          firmware does not verify (refused otherwise)\n"
 
 /* Handles one of the options above; returns 1 if handled, 0 if not ours, <0 usage error. */
 int cli_sign_option(const char *cmd, struct cli_sign *s, int opt, const char *arg);

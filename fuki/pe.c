@@ -120,11 +120,18 @@ static int parse_headers(struct pe_image *pe, size_t head_len, const char *file,
 		return ik_diag_file(d, file, -EBADMSG);
 	}
 	opt_min = dirs_off;
-	if (pe->SizeOfOptionalHeader < opt_min || !ik_range_ok(pe->opt_offset, pe->SizeOfOptionalHeader, len)) {
+	/* say which of the two is wrong, with the numbers */
+	if (pe->SizeOfOptionalHeader < opt_min) {
 		ik_fail_at(d, -EBADMSG, "COFF header",
-			   "SizeOfOptionalHeader %u is smaller than the %zu-byte fixed part or runs "
-			   "past the end of the file",
-			   pe->SizeOfOptionalHeader, opt_min);
+			   "SizeOfOptionalHeader %u is smaller than the %zu bytes the %s optional header's "
+			   "fixed part needs", pe->SizeOfOptionalHeader, opt_min,
+			   pe->Magic == PE_OPT_MAGIC_PE32PLUS ? "PE32+" : "PE32");
+		return ik_diag_file(d, file, -EBADMSG);
+	}
+	if (!ik_range_ok(pe->opt_offset, pe->SizeOfOptionalHeader, len)) {
+		ik_fail_at(d, -EBADMSG, "COFF header",
+			   "SizeOfOptionalHeader %u at file offset 0x%zx runs past the end of the file "
+			   "(%zu bytes)", pe->SizeOfOptionalHeader, pe->opt_offset, len);
 		return ik_diag_file(d, file, -EBADMSG);
 	}
 	p = pe->data + pe->opt_offset;

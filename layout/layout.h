@@ -64,7 +64,8 @@ struct layout_load_opts {
 	/* -D NAME=VALUE, highest precedence. */
 	const struct layout_define *defines;
 	size_t n_defines;
-	/* Process environment ("NAME=VALUE" strings, NULL-terminated) or NULL: the
+	/* The environment the caller allows ${NAME} to read ("NAME=VALUE" strings,
+	 * NULL-terminated) or NULL (the default of `igvmkit build`: hermetic).  The
 	 * library reads no environment behind the caller's back. */
 	char *const *environ;
 	/* Variant to apply, or NULL for the base layout. */
@@ -72,6 +73,13 @@ struct layout_load_opts {
 	/* SOURCE_DATE_EPOCH as the caller found it (even with environ NULL), or NULL:
 	 * the TimeStamp of 'variables:' seeds no 'time:' or .auth input dates. */
 	const char *source_date_epoch;
+};
+
+/* A variable the layout used whose value came from outside it. */
+struct layout_external_value {
+	char *name;
+	char *value;
+	bool from_environment; /* else from -D */
 };
 
 /* Platforms a layout can select, in the order their headers are emitted. */
@@ -308,6 +316,11 @@ struct layout {
 
 	char **variants; /* names declared under variants:, in file order */
 	size_t n_variants;
+
+	/* Every ${NAME} whose value came from outside the layout (-D or the environment the
+	 * caller allowed), first use first: a build summary lists them. */
+	struct layout_external_value *external_values;
+	size_t n_external_values;
 };
 
 int layout_load(const struct layout_load_opts *opts, struct layout **ret, struct ik_diag *d);

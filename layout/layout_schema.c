@@ -24,6 +24,7 @@
 #include "vars/efi_time.h"
 #include "layout/layout_path.h"
 #include "layout/layout_tree.h"
+#include "measure/guest_policy.h"
 #include "measure/vmsa.h"
 
 IK_DEFINE_CLEANUP(struct lnode, lnode_free)
@@ -151,6 +152,34 @@ static int substitute(struct ctx *c, const char *s, const struct layout_mark *m,
 	return 0;
 }
 
+/* Records that NAME took VALUE from outside the layout (once per name). */
+static int note_external(struct ctx *c, const char *name, const char *value, bool from_environment)
+{
+	struct layout *l = c->l;
+
+	if (!l)
+		return 0;
+	for (size_t i = 0; i < l->n_external_values; i++)
+		if (strcmp(l->external_values[i].name, name) == 0)
+			return 0;
+	struct layout_external_value *v =
+		realloc(l->external_values, (l->n_external_values + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->external_values = v;
+	v += l->n_external_values;
+	v->name = strdup(name);
+	v->value = strdup(value);
+	v->from_environment = from_environment;
+	if (!v->name || !v->value) {
+		free(v->name);
+		free(v->value);
+		return -ENOMEM;
+	}
+	l->n_external_values++;
+	return 0;
+}
+
 static int var_lookup(struct ctx *c, const char *name, const struct layout_mark *m,
 		      struct ik_buf *out, bool *ret_external)
 {
@@ -162,12 +191,16 @@ static int var_lookup(struct ctx *c, const char *name, const struct layout_mark 
 			found = c->opts->defines[i].value;
 			break;
 		}
+	bool from_environment = false;
 	for (char *const *e = c->opts->environ; !found && e && *e; e++)
-		if (strncmp(*e, name, nlen) == 0 && (*e)[nlen] == '=')
+		if (strncmp(*e, name, nlen) == 0 && (*e)[nlen] == '=') {
 			found = *e + nlen + 1;
+			from_environment = true;
+		}
 	if (found) {
 		*ret_external = true;
-		return ik_buf_append(out, found, strlen(found));
+		int r = note_external(c, name, found, from_environment);
+		return r < 0 ? r : ik_buf_append(out, found, strlen(found));
 	}
 	struct lnode *def = lnode_get(c->vars, name);
 	if (!def)
@@ -355,7 +388,7 @@ static int get_choice(struct ctx *c, const struct lnode *n, const char *const *n
 /* What a key's value must be, and how it is stored. */
 enum key_kind {
 	K_SKIP,	  /* accepted here, read by whoever chose the table ('type' of a component) */
-	K_SCALAR, /* any scalar, neither substituted nor stored ('description') */
+	K_SCALAR, /* any scalar, substituted (undefined variables are errors) but not stored ('description') */
 	K_U64,	  /* a number in [min, max], stored in an unsigned field of 1, 4 or 8 bytes */
 	K_PAGE,	  /* the same, a multiple of 4 KiB checked before the range */
 	K_BOOL,	  /* bool */
@@ -477,8 +510,13 @@ static int convert(struct ctx *c, const struct key_row *row, struct lnode *v, vo
 	switch (row->kind) {
 	case K_SKIP:
 		return 0;
-	case K_SCALAR:
-		return want_scalar(c, v, "a string");
+	case K_SCALAR: {
+		/* not stored, but its variables must resolve like everywhere else */
+		char *text = NULL;
+		r = get_text(c, v, "a string", &text, NULL);
+		free(text);
+		return r;
+	}
 	case K_U64:
 		r = get_u64(c, v, row->min, row->max, &u);
 		return r < 0 || !field ? r : store_uint(c, field, row->width, u);
@@ -633,6 +671,37 @@ static int conv_vtl(struct ctx *c, struct lnode *v, void *field)
 				      "%s must be 0 or 2 (the highest VTL IGVM allows), found 1", c->where);
 	*(uint8_t *)field = (uint8_t)vtl;
 	return 0;
+}
+
+/* policy / sev-features: a number whose reserved bits are refused (measure/guest_policy.h). */
+static int conv_policy_field(struct ctx *c, struct lnode *v, void *field, enum policy_field f)
+{
+	struct ik_diag why;
+	uint64_t x;
+	int r = get_u64(c, v, 0, UINT64_MAX, &x);
+
+	if (r < 0)
+		return r;
+	ik_diag_init(&why);
+	if (policy_check(f, x, &why) < 0)
+		return layout_fail_at(c->d, -EINVAL, &v->mark, "%s: %s", c->where, why.msg);
+	*(uint64_t *)field = x;
+	return 0;
+}
+
+static int conv_snp_policy(struct ctx *c, struct lnode *v, void *field)
+{
+	return conv_policy_field(c, v, field, POLICY_FIELD_SNP_GUEST_POLICY);
+}
+
+static int conv_tdx_policy(struct ctx *c, struct lnode *v, void *field)
+{
+	return conv_policy_field(c, v, field, POLICY_FIELD_TDX_POLICY);
+}
+
+static int conv_sev_features(struct ctx *c, struct lnode *v, void *field)
+{
+	return conv_policy_field(c, v, field, POLICY_FIELD_SEV_FEATURES);
 }
 
 static int add_platform_bit(struct ctx *c, struct lnode *item, void *field)
@@ -912,18 +981,19 @@ static const struct key_table id_block_table = TABLE(id_block_rows);
 /* Which keys each platform takes (policy is the SNP guest policy or the TDX attributes). */
 #define T struct layout_platform
 #define ENABLED { "enabled", K_BOOL, FIELD(enabled) }
-#define POLICY { "policy", K_U64, FIELD(policy), HAS(has_policy), ANY }
+#define SNP_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_snp_policy }
+#define TDX_POLICY { "policy", K_FN, FIELD(policy), HAS(has_policy), .fn = conv_tdx_policy }
 #define SHARED_GPA { "shared-gpa-boundary", K_PAGE, FIELD(shared_gpa_boundary), ANY }
 #define VTL { "vtl", K_FN, FIELD(vtl), HAS(has_vtl), .fn = conv_vtl }
-#define SEV_FEATURES { "sev-features", K_U64, FIELD(sev_features), HAS(has_sev_features), ANY }
+#define SEV_FEATURES { "sev-features", K_FN, FIELD(sev_features), HAS(has_sev_features), .fn = conv_sev_features }
 static const struct key_row snp_rows[] = {
-	ENABLED, POLICY, SHARED_GPA, VTL, SEV_FEATURES,
+	ENABLED, SNP_POLICY, SHARED_GPA, VTL, SEV_FEATURES,
 	{ "id-block", K_MAP, FIELD(id_block), HAS(id_block.present), MARK(id_block.mark),
 	  .sub = &id_block_table },
 };
 static const struct key_row es_rows[] = { ENABLED, SEV_FEATURES };
 static const struct key_row sev_rows[] = { ENABLED };
-static const struct key_row tdx_rows[] = { ENABLED, POLICY, SHARED_GPA, VTL };
+static const struct key_row tdx_rows[] = { ENABLED, TDX_POLICY, SHARED_GPA, VTL };
 static const struct key_row native_rows[] = { ENABLED };
 static const struct key_row vsm_rows[] = { ENABLED, VTL };
 static const struct key_table platform_tables[LAYOUT_PLATFORM_COUNT] = {
@@ -932,7 +1002,8 @@ static const struct key_table platform_tables[LAYOUT_PLATFORM_COUNT] = {
 	[LAYOUT_PLATFORM_NATIVE] = TABLE(native_rows), [LAYOUT_PLATFORM_VSM] = TABLE(vsm_rows),
 };
 #undef ENABLED
-#undef POLICY
+#undef SNP_POLICY
+#undef TDX_POLICY
 #undef SHARED_GPA
 #undef VTL
 #undef SEV_FEATURES
@@ -1461,6 +1532,11 @@ void layout_free(struct layout *l)
 		return;
 	free(l->path);
 	free(l->variant);
+	for (size_t i = 0; i < l->n_external_values; i++) {
+		free(l->external_values[i].name);
+		free(l->external_values[i].value);
+	}
+	free(l->external_values);
 	free(l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.id_key);
 	free(l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.author_key);
 	for (size_t i = 0; i < l->n_file_names; i++)

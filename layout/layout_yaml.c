@@ -562,6 +562,19 @@ static int process_includes(struct layout_reader *r, const char *file, struct ln
 	return 0;
 }
 
+/* An error inside an included file also names the include line: "(included from F:line L, column C)". */
+static int included_from(struct ik_diag *d, const struct layout_mark *from, int err)
+{
+	size_t used;
+
+	if (!from || !from->file || !d)
+		return err;
+	used = strlen(d->msg);
+	snprintf(d->msg + used, sizeof(d->msg) - used, " (included from %s:line %u, column %u)", from->file,
+		 from->line, from->column);
+	return err;
+}
+
 int layout_read_tree(struct layout_reader *r, const char *file, const struct layout_mark *from,
 		     struct lnode **ret, struct ik_diag *d)
 {
@@ -606,12 +619,12 @@ int layout_read_tree(struct layout_reader *r, const char *file, const struct lay
 		struct ik_file_bytes fb;
 		rr = ik_file_load(file, LAYOUT_FILE_MAX, &fb, d);
 		if (rr < 0)
-			return ik_diag_file(d, file, rr);
+			return included_from(d, from, ik_diag_file(d, file, rr));
 		rr = layout_parse_yaml(r, name, (const char *)fb.data, fb.len, &tree, d);
 		ik_file_release(&fb);
 	}
 	if (rr < 0)
-		return rr;
+		return included_from(d, from, rr);
 	r->stack[r->depth] = layout_names_intern(r->names, canon);
 	if (!r->stack[r->depth]) {
 		lnode_free(tree);

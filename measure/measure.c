@@ -485,6 +485,19 @@ int measure_json_document(const struct measure_image *img, const struct measure_
 	ik_json_u64(&j, "size", img->size);
 	ik_json_hex_bytes(&j, "sha256", img->sha256, sizeof(img->sha256));
 	ik_json_object_end(&j);
+	if (img->n_warnings) {
+		ik_json_array_begin(&j, "warnings");
+		for (size_t i = 0; i < img->n_warnings; i++)
+			ik_json_string(&j, NULL, img->warnings[i]);
+		ik_json_array_end(&j);
+	}
+	if (img->secure_boot) {
+		ik_json_object_begin(&j, "secure_boot");
+		ik_json_bool(&j, "enabled", img->secure_boot->enabled);
+		ik_json_bool(&j, "pk_present", img->secure_boot->pk_present);
+		ik_json_bool(&j, "setup_mode", !img->secure_boot->pk_present);
+		ik_json_object_end(&j);
+	}
 	ik_json_array_begin(&j, "measurements");
 	for (size_t i = 0; i < n_results; i++)
 		measure_json_result(&j, NULL, &results[i]);

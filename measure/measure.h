@@ -87,6 +87,8 @@ enum tdx_order {
 enum measure_input {
 	MEASURE_INPUT_OVMF_ROM = 0,
 	MEASURE_INPUT_IGVM = 1,
+	MEASURE_INPUT_PE = 2,	   /* a PE image (FUKI, UKI, EFI application): not measurable */
+	MEASURE_INPUT_UNKNOWN = 3, /* none of the above */
 };
 
 struct measure_opts {
@@ -235,11 +237,21 @@ const char *measure_digest_algorithm(enum igvm_platform_type p);
 
 /* ---- Measurements JSON (docs/measurements-json.md) ---- */
 
+/* The Secure Boot state a variable store leaves (recorded as "secure_boot"). */
+struct measure_secure_boot {
+	bool enabled;	 /* SecureBootEnable / the layout's secure-boot: true */
+	bool pk_present; /* a PK is enrolled; without one the firmware stays in setup mode */
+};
+
 struct measure_image {
 	const char *file;   /* name as recorded (usually the basename) */
 	enum measure_input format;
 	uint64_t size;
 	uint8_t sha256[32];
+	/* Security warnings ("warnings": policy_warnings_of_igvm), NULL/0 when none. */
+	char *const *warnings;
+	size_t n_warnings;
+	const struct measure_secure_boot *secure_boot; /* NULL: no variable store written */
 };
 
 /* Fills IMG for bytes P (hashes them). */
@@ -260,7 +272,11 @@ int measure_json_document(const struct measure_image *img, const struct measure_
 
 /* ---- An input file and the checks on its result (igvmkit measure) ---- */
 
-/* IGVM when P starts with the IGVM magic; anything else is taken for a raw OVMF ROM. */
+/*
+ * What P holds: IGVM when it starts with the IGVM magic, an OVMF ROM when the
+ * footer GUID table's GUID (OVMF_TABLE_FOOTER_GUID) sits 48 bytes before its
+ * end, a PE image when it starts with "MZ", else MEASURE_INPUT_UNKNOWN.
+ */
 enum measure_input measure_input_kind(const uint8_t *p, size_t len);
 
 /*
@@ -279,10 +295,11 @@ struct measure_input_file {
 
 /*
  * Parses P (NAME in messages) as measure_input_kind() tells: an IGVM file is read and
- * validated, anything else parsed as an OVMF ROM.  Input that is neither is refused with
- * a negative code and D naming NAME: a malformed IGVM, an empty image, one too large to
- * end at 4 GiB.  (Other bytes parse as a ROM; what a platform needs of its metadata is
- * checked when measuring.)  P must outlive *RET; *RET is written only on success.
+ * validated, an OVMF ROM parsed.  Anything else is refused with -EINVAL and D naming NAME
+ * and what it is (a PE image or FUKI, an empty file, bytes of no known format), as are a
+ * malformed IGVM or ROM and a ROM too large to end at 4 GiB.  What a platform needs of
+ * the ROM's metadata is checked when measuring.  P must outlive *RET; *RET is written
+ * only on success.
  */
 int measure_input_open(const uint8_t *p, size_t len, const char *name,
 		       struct measure_input_file *ret, struct ik_diag *d);

@@ -12,14 +12,42 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/guid.h"
 #include "common/hex.h"
 #include "measure/measure_priv.h"
+#include "measure/ovmf.h"
 
 /* ---- An input file and the checks on its result ---- */
 
 enum measure_input measure_input_kind(const uint8_t *p, size_t len)
 {
-	return len >= 4 && ik_get_le32(p) == IGVM_MAGIC ? MEASURE_INPUT_IGVM : MEASURE_INPUT_OVMF_ROM;
+	struct ik_guid footer;
+
+	if (len >= 4 && ik_get_le32(p) == IGVM_MAGIC)
+		return MEASURE_INPUT_IGVM;
+	if (len >= 48 && ik_guid_parse(OVMF_TABLE_FOOTER_GUID, &footer) == 0 &&
+	    ik_guid_equal_bytes(&footer, p + len - 48))
+		return MEASURE_INPUT_OVMF_ROM;
+	if (len >= 2 && p[0] == 'M' && p[1] == 'Z')
+		return MEASURE_INPUT_PE;
+	return MEASURE_INPUT_UNKNOWN;
+}
+
+/* Names what an input of KIND is when it cannot be measured. */
+static int refuse_kind(enum measure_input kind, const uint8_t *p, size_t len, struct ik_diag *d)
+{
+	static const char expected[] = "an IGVM file (magic 'IGVM') or an OVMF ROM (footer GUID table, "
+				       "GUID " OVMF_TABLE_FOOTER_GUID " 48 bytes before the end)";
+
+	if (kind == MEASURE_INPUT_PE)
+		return ik_fail(d, -EINVAL, "a PE image (FUKI, UKI or EFI application), not %s; "
+				  "measure the IGVM file it was built from", expected);
+	if (len == 0)
+		return ik_fail(d, -EINVAL, "an empty file, not %s", expected);
+	char start[2 * 8 + 1];
+	ik_hex_encode(p, len < 8 ? len : 8, start);
+	return ik_fail(d, -EINVAL, "%zu byte(s) of no known format (first bytes %s), not %s", len, start,
+		       expected);
 }
 
 bool measure_opts_lack_vcpu_signature(const struct measure_opts *o, enum measure_input kind)
@@ -38,8 +66,10 @@ int measure_input_open(const uint8_t *p, size_t len, const char *name,
 		struct igvm_read_opts ro = { .lenient = false };
 
 		r = igvm_read(p, len, &ro, &in.igvm, d);
-	} else {
+	} else if (in.kind == MEASURE_INPUT_OVMF_ROM) {
 		r = ovmf_rom_parse(p, len, name, &in.rom, d);
+	} else {
+		r = refuse_kind(in.kind, p, len, d);
 	}
 	if (r < 0)
 		return ik_diag_file(d, name, r);

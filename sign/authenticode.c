@@ -177,7 +177,7 @@ static int job_load_image(struct sign_job *j, const struct pe_layout *in,
 		return r;
 	if (orig->n_certs && o->existing == AUTHENTICODE_REFUSE_SIGNED) {
 		ik_fail_at(d, -EEXIST, "certificate table",
-			   "the image already has %zu signature(s); choose to replace or append",
+			   "the image already has %zu signature(s); choose to replace them or append one",
 			   orig->n_certs);
 		return ik_diag_file(d, o->file, -EEXIST);
 	}

@@ -224,3 +224,15 @@ int sign_key_matches_cert(EVP_PKEY *key, X509 *cert)
 {
 	return EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1;
 }
+
+int sign_cert_check_firmware(X509 *cert, const char *name, struct ik_diag *d)
+{
+	EVP_PKEY *k = X509_get0_pubkey(cert);
+
+	if (k && EVP_PKEY_is_a(k, "RSA"))
+		return 0;
+	return ik_fail(d, -EKEYREJECTED,
+		       "certificate '%s' has a %s key: edk2 (OVMF) verifies only RSA Authenticode "
+		       "signatures and refuses non-RSA certificates in db",
+		       name ? name : "?", k ? EVP_PKEY_get0_type_name(k) : "missing");
+}

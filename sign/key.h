@@ -60,6 +60,15 @@ int sign_certs_load(const char *path, STACK_OF(X509) *into, struct ik_diag *d);
 /* True when PUBLIC key of CERT matches KEY (compares public parts only). */
 int sign_key_matches_cert(EVP_PKEY *key, X509 *cert);
 
+/*
+ * The signing policy for Authenticode: edk2 (OVMF) verifies only signatures by RSA
+ * certificates, and its db takes only RSA certificates (vars_x509 / esl_db_add_x509
+ * refuse others), so a signer certificate CERT (NAME in messages) with another key
+ * type is refused with -EKEYREJECTED.  Digests: edk2 verifies SHA-256, SHA-384 and
+ * SHA-512 Authenticode signatures (sbverify only SHA-256; docs/cmd/sign.md).
+ */
+int sign_cert_check_firmware(X509 *cert, const char *name, struct ik_diag *d);
+
 /* Longest passphrase or PIN read from a file (bytes before the first line end). */
 #define SIGN_SECRET_MAX 1024
 

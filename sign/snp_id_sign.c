@@ -14,6 +14,7 @@
 
 #include "common/bytes.h"
 #include "common/cleanup.h"
+#include "measure/guest_policy.h"
 
 #define P384_COORD 48u
 
@@ -286,6 +287,12 @@ static int settle_policy(struct igvm_file *f, uint32_t mask, const struct snp_id
 {
 	struct igvm_header h;
 	size_t first_non_platform = f->n_headers;
+
+	if (o->has_policy) {
+		int r = policy_check(POLICY_FIELD_SNP_GUEST_POLICY, o->policy, d);
+		if (r < 0)
+			return r;
+	}
 
 	for (size_t i = 0; i < f->n_headers; i++) {
 		struct igvm_header *g = &f->headers[i];

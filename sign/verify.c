@@ -40,6 +40,31 @@ static bool has_edk2_layout(const uint8_t *der, size_t len, int md_nid)
 	return oid && oid_len > 0 && len >= 32 + (size_t)oid_len && memcmp(der + 32, oid, (size_t)oid_len) == 0;
 }
 
+/*
+ * Why the chain failed.  No path from the signer to a given certificate (OpenSSL's
+ * "self-signed certificate", "unable to get local issuer certificate") means the
+ * image is not signed by any of them: say so, naming the signer.
+ */
+static void untrusted_status(X509 *signer, int err, struct authenticode_signature_info *s)
+{
+	char subject[160] = "";
+	char why[256];
+
+	switch (err) {
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		X509_NAME_oneline(X509_get_subject_name(signer), subject, (int)sizeof(subject));
+		snprintf(why, sizeof(why), "not signed by the given certificate(s) (signer %s)", subject);
+		set_status(s, AUTHENTICODE_UNTRUSTED, why);
+		break;
+	default:
+		set_status(s, AUTHENTICODE_UNTRUSTED, X509_verify_cert_error_string(err));
+	}
+}
+
 static void check_chain(X509 *signer, STACK_OF(X509) *untrusted, STACK_OF(X509) *trusted,
 			struct authenticode_signature_info *s)
 {
@@ -57,8 +82,7 @@ static void check_chain(X509 *signer, STACK_OF(X509) *untrusted, STACK_OF(X509) 
 			X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
 			ok = X509_verify_cert(ctx) == 1;
 			if (!ok)
-				set_status(s, AUTHENTICODE_UNTRUSTED,
-					   X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+				untrusted_status(signer, X509_STORE_CTX_get_error(ctx), s);
 		}
 	}
 	if (!store || !ctx)

@@ -96,6 +96,30 @@ int vars_seed_drop(struct vars_seed *s, const char *name, const struct ik_guid *
 	return 0;
 }
 
+bool vars_seed_touches_secure_boot(const struct vars_seed *s)
+{
+	if (s->secure_boot == VARS_SB_ENABLED)
+		return true;
+	for (int i = 0; i < VARS_SIGDB_MAX; i++)
+		if (s->sigdb[i].given)
+			return true;
+	return false;
+}
+
+void vars_list_secure_boot_state(const struct vars_list *vars, bool *enabled, bool *pk_present)
+{
+	ssize_t pk = vars_list_find(vars, "PK", &vars_guid_global_variable);
+	ssize_t sbe = vars_list_find(vars, "SecureBootEnable", &vars_guid_secure_boot_enable);
+	struct esl_db db;
+
+	*pk_present = false;
+	if (pk >= 0 && esl_db_parse(vars->v[pk].data, vars->v[pk].len, &db, NULL) == 0) {
+		*pk_present = esl_db_count(&db) > 0;
+		esl_db_release(&db);
+	}
+	*enabled = sbe < 0 || vars->v[sbe].len < 1 || vars->v[sbe].data[0] != 0;
+}
+
 int vars_seed_apply(struct vars_seed *s, struct vars_list *vars, struct ik_diag *d)
 {
 	int r;

@@ -93,6 +93,21 @@ int vars_seed_drop(struct vars_seed *s, const char *name, const struct ik_guid *
  */
 int vars_seed_apply(struct vars_seed *s, struct vars_list *vars, struct ik_diag *d);
 
+/* True when S enables Secure Boot or replaces one of the signature databases. */
+bool vars_seed_touches_secure_boot(const struct vars_seed *s);
+
+/*
+ * What OVMF will make of VARS: *PK_PRESENT when PK holds an entry (without one the
+ * firmware stays in setup mode and verifies nothing), *ENABLED unless
+ * SecureBootEnable says 0.
+ */
+void vars_list_secure_boot_state(const struct vars_list *vars, bool *enabled, bool *pk_present);
+
+/* The warning every path gives when a seed that touches Secure Boot leaves no PK. */
+#define VARS_SETUP_MODE_WARNING                                                             \
+	"no PK is enrolled: the firmware stays in Secure Boot setup mode and enforces nothing " \
+	"(give a PK to enforce the databases)"
+
 /* What a seed starts from: the variables of an input file and its layout. */
 struct vars_seed_base {
 	struct vars_list vars;

@@ -69,8 +69,9 @@ static int build_from_seed(const struct vars_seed_request *req, struct vars_seed
 	if (r < 0)
 		return r;
 	*step = VARS_STEP_NONE;
-	if (seed->secure_boot == VARS_SB_ENABLED &&
-	    vars_list_find(&base->vars, "PK", &vars_guid_global_variable) < 0)
+	bool enabled, pk_present;
+	vars_list_secure_boot_state(&base->vars, &enabled, &pk_present);
+	if (vars_seed_touches_secure_boot(seed) && !pk_present) /* the rule of build and regen too */
 		return VARS_SEED_BUILT_SETUP_MODE;
 	return 0;
 }

@@ -43,14 +43,15 @@ struct vars_seed_request {
 	const char *source_date_epoch;	/* the default TimeStamp (NULL or empty: zero) */
 };
 
-/* vars_seed_build's positive return: Secure Boot enabled without a PK (setup mode). */
+/* vars_seed_build's positive return: the seed enables Secure Boot or sets a database, but the
+ * store holds no PK (setup mode: nothing enforced; VARS_SETUP_MODE_WARNING). */
 #define VARS_SEED_BUILT_SETUP_MODE 1
 
 /*
  * Appends the store REQ describes to out.  Returns 0, or
- * VARS_SEED_BUILT_SETUP_MODE when Secure Boot is enabled but the store
- * holds no PK, so the firmware stays in setup mode and does not enforce
- * it (worth a warning); -errno on failure with *fail (if not NULL) saying
+ * VARS_SEED_BUILT_SETUP_MODE when the seed enables Secure Boot or sets a
+ * database but the store holds no PK, so the firmware stays in setup mode
+ * and enforces nothing (worth a warning); -errno on failure with *fail (if not NULL) saying
  * the step and input and d the detail.
  */
 int vars_seed_build(const struct vars_seed_request *req, struct ik_buf *out,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Independent IGVM generator and checker for igvmkit's tests (stdlib only).
 
-Written from the field tables of ../shared/research/igvm.md (sections 1.2-1.9;
+Written from the field tables of igvm.md §1.2-§1.9 (docs/references.md;
 microsoft/igvm igvm_defs), not from igvmkit's C code, so that `igvmkit inspect`
 is tested on files igvmkit did not write.  This writer deliberately lays data
 out differently from igvmkit's: data blobs in reverse header order, an

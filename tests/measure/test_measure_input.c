@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 #include "common/fileio.h"
+#include "common/guid.h"
 #include "common/hex.h"
 #include "igvm/igvm.h"
 #include "measure/measure.h"
@@ -89,8 +90,15 @@ static void test_kind(void)
 	static const uint8_t pe[] = { 'M', 'Z', 0x90, 0 };
 
 	IK_CHECK_EQ_U64(measure_input_kind(igvm_magic, sizeof(igvm_magic)), MEASURE_INPUT_IGVM);
-	IK_CHECK_EQ_U64(measure_input_kind(pe, sizeof(pe)), MEASURE_INPUT_OVMF_ROM);
-	IK_CHECK_EQ_U64(measure_input_kind(igvm_magic, 3), MEASURE_INPUT_OVMF_ROM);
+	IK_CHECK_EQ_U64(measure_input_kind(pe, sizeof(pe)), MEASURE_INPUT_PE);
+	IK_CHECK_EQ_U64(measure_input_kind(igvm_magic, 3), MEASURE_INPUT_UNKNOWN);
+	/* an OVMF ROM is recognised by its footer GUID 48 bytes before the end (issue 14) */
+	uint8_t rom[64] = { 0 };
+	struct ik_guid footer;
+	IK_CHECK(ik_guid_parse(OVMF_TABLE_FOOTER_GUID, &footer) == 0);
+	memcpy(rom + sizeof(rom) - 48, footer.b, sizeof(footer.b));
+	IK_CHECK_EQ_U64(measure_input_kind(rom, sizeof(rom)), MEASURE_INPUT_OVMF_ROM);
+	IK_CHECK_EQ_U64(measure_input_kind(rom, sizeof(rom) - 1), MEASURE_INPUT_UNKNOWN);
 }
 
 /* What is neither is refused with a negative code, D names the input, *RET stays as it was. */
@@ -116,8 +124,23 @@ static void test_refused(void)
 	static const uint8_t truncated_igvm[] = { 'I', 'G', 'V', 'M', 1, 0, 0, 0, 0xff };
 	static const uint8_t one = 0;
 
+	static const uint8_t pe[] = { 'M', 'Z', 0x90, 0, 3, 0, 0, 0 };
+	static const char text[] = "vm\n";
+	struct measure_input_file in;
+	struct ik_diag d;
+
 	check_refused(&one, 0, "empty input");
+	check_refused(&one, 1, "one byte");
+	check_refused((const uint8_t *)text, 3, "a text file");
+	check_refused(pe, sizeof(pe), "a PE image");
 	check_refused(truncated_igvm, sizeof(truncated_igvm), "IGVM magic, no IGVM file");
+	/* the message says what the input is */
+	ik_diag_init(&d);
+	IK_CHECK(measure_input_open(pe, sizeof(pe), "x.efi", &in, &d) == -EINVAL);
+	IK_CHECK(strstr(d.msg, "a PE image") != NULL);
+	ik_diag_init(&d);
+	IK_CHECK(measure_input_open((const uint8_t *)text, 3, "hostname", &in, &d) == -EINVAL);
+	IK_CHECK(strstr(d.msg, "no known format") != NULL);
 }
 
 /* An IGVM file opens as a validated model and measures as measure_igvm() says. */

@@ -144,6 +144,9 @@ def main():
     check(rc == 0, 'igvmkit verify with a DER certificate')
     rc, out, _ = ik('verify', '--cert', 'other.crt', 's.efi')
     check(rc == 1 and 'untrusted' in out, f'verify against a foreign cert: exit {rc}')
+    # issue 14: the report says the image is not signed by the given certificate, not "self-signed"
+    check('not signed by the given certificate' in out and 'self-signed' not in out,
+          f'verify names the reason for a foreign cert: {out}')
     check(not sbverify_ok('s.efi', 'other.crt'), 'sbverify refuses a foreign cert')
     ik('sign', '--key', 'db.key', '--cert', 'db.crt', '-o', 's2.efi', 'addon.efi', env={'TZ': 'America/Lima'})
     check(open('s2.efi', 'rb').read() == s1, 'signing is reproducible (no signingTime by default)')
@@ -178,6 +181,17 @@ def main():
     open('o.efi', 'wb').write(b'old')
     expect_fail(['sign', '--key', 'db.key', '--cert', 'db.crt', '-o', 'o.efi', 's.efi'], 3,
                 'already has 1 signature', 'o.efi', 'signed input without a choice')
+    # issue 14: the message names the options that fix it
+    expect_fail(['sign', '--key', 'db.key', '--cert', 'db.crt', '-o', 'o.efi', 's.efi'], 3,
+                'pass --replace to drop them or --append to add one', 'o.efi', 'signed input names the options')
+    # issue 14: what the docs say of --hash is what sbverify does: SHA-256 only (edk2 and
+    # osslsigncode verify SHA-384/512 too)
+    for alg in ('sha384', 'sha512'):
+        rc, _, err = ik('sign', '--key', 'db.key', '--cert', 'db.crt', '--hash', alg, '-o', alg + '.efi', 'addon.efi')
+        check(rc == 0 and osslsigncode_verify(alg + '.efi', 'db.crt')[0], f'--hash {alg} verifies with osslsigncode: {err}')
+        check(not sbverify_ok(alg + '.efi', 'db.crt'), f'sbverify refuses --hash {alg} (as docs/cmd/sign.md says)')
+        rc, out, _ = ik('verify', '--cert', 'db.crt', alg + '.efi')
+        check(rc == 0, f'igvmkit verify accepts --hash {alg}: {out}')
     rc, _, err = ik('sign', '--replace', '--key', 'other.key', '--cert', 'other.crt', '-o', 'r.efi', 's.efi')
     check(rc == 0 and sbverify_ok('r.efi', 'other.crt') and not sbverify_ok('r.efi', 'db.crt'), f'--replace {err}')
     check(len(pefile.PE('r.efi').OPTIONAL_HEADER.DATA_DIRECTORY) and
@@ -208,7 +222,12 @@ def main():
                 5, 'wrong passphrase', 'o.efi', 'wrong passphrase', env={'IK_PASS': 'nope'})
     sh('openssl', 'req', '-new', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes',
        '-sha384', '-days', '3650', '-subj', '/CN=igvmkit p384/', '-keyout', 'p384.key', '-out', 'p384.crt')
-    rc, _, err = ik('sign', '--key', 'p384.key', '--cert', 'p384.crt', '--hash', 'sha384', '-o', 'ec.efi', 'addon.efi')
+    # issue 14: edk2 verifies only RSA signers (and vars/regen refuse EC db certificates), so an
+    # EC certificate is refused unless --allow-non-rsa says the output is not for edk2 firmware
+    expect_fail(['sign', '--key', 'p384.key', '--cert', 'p384.crt', '--hash', 'sha384', '-o', 'ec.efi', 'addon.efi'],
+                5, '--allow-non-rsa', 'ec.efi', 'EC certificate refused without --allow-non-rsa')
+    rc, _, err = ik('sign', '--key', 'p384.key', '--cert', 'p384.crt', '--hash', 'sha384', '--allow-non-rsa',
+                    '-o', 'ec.efi', 'addon.efi')
     check(rc == 0, f'EC P-384 signing: {err}')
     rc, out, _ = ik('verify', '--cert', 'p384.crt', 'ec.efi')
     check(rc == 0 and 'SHA384' in out.upper().replace('-', ''), f'EC P-384 / SHA-384 verifies: {out}')
@@ -283,7 +302,7 @@ def pkcs11_tests():
                       '--id', 'b2', '--pin', '123456', env=env)
     check(rc == 0, f'softhsm2 import P-384: {out} {err}')
     rc, _, err = ik('sign', '--key', 'pkcs11:token=igvmkit-test;object=p384;type=private', '--passphrase-env', 'IK_PIN',
-                    '--cert', 'p384.crt', '--hash', 'sha384', '-o', 'hsm-ec.efi', 'addon.efi', env=env)
+                    '--cert', 'p384.crt', '--hash', 'sha384', '--allow-non-rsa', '-o', 'hsm-ec.efi', 'addon.efi', env=env)
     check(rc == 0, f'pkcs11 EC P-384 signing: {err}')
     rc, out, _ = ik('verify', '--cert', 'p384.crt', 'hsm-ec.efi')
     check(rc == 0 and osslsigncode_verify('hsm-ec.efi', 'p384.crt')[0], f'token EC P-384 signature verifies: {out}')
