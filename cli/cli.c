@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/escape.h"
+#include "common/fileio.h"
 #include "common/hex.h"
 
 int cli_exit_code(int err)
@@ -20,7 +22,7 @@ int cli_exit_code(int err)
 	case -EBADMSG:
 	case -EINVAL:
 	case -EILSEQ:
-	case -ELOOP:
+	case -ELOOP: /* include and variable cycles; a symbolic link loop is -EIO (common/fileio) */
 	case -EEXIST:
 	case -EDOM:
 	case -ERANGE:
@@ -34,7 +36,11 @@ int cli_exit_code(int err)
 	case -ENOSPC:
 	case -EROFS:
 	case -ENAMETOOLONG:
+	case -EBUSY:
+	case -EDQUOT:
 		return IK_EXIT_IO;
+	case IK_E_OUTPUT_IS_INPUT: /* an output names an input of the run: a usage error */
+		return IK_EXIT_USAGE;
 	case -EKEYREJECTED:
 	case -ENOKEY:
 	case -EKEYEXPIRED:
@@ -201,4 +207,53 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t mi
 				       (uintmax_t)min, (uintmax_t)max, arg);
 	*ret = v;
 	return 0;
+}
+
+static void (*summary_print)(void *data);
+static void *summary_data;
+
+void cli_summary_before_commit(void (*print)(void *data), void *data)
+{
+	summary_print = print;
+	summary_data = data;
+}
+
+void cli_summary_flush(void)
+{
+	void (*print)(void *data) = summary_print;
+
+	summary_print = NULL;
+	if (print)
+		print(summary_data);
+}
+
+bool cli_summary_cancel(void)
+{
+	bool pending = summary_print != NULL;
+
+	summary_print = NULL;
+	return pending;
+}
+
+int cli_commit_gate(void *userdata, struct ik_diag *d)
+{
+	int r;
+
+	(void)userdata;
+	cli_summary_flush();
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	r = errno ? -errno : -EIO;
+	return ik_fail(d, r, "cannot write to standard output: %s; no output was written", strerror(-r));
+}
+
+const char *cli_name(const char *name)
+{
+	static char bufs[4][IK_DIAG_FILE_MAX];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+
+	ik_escape_name(name, b, sizeof(bufs[0]));
+	return b;
 }

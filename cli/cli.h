@@ -7,6 +7,7 @@
 #define IGVMKIT_CLI_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/diag.h"
@@ -44,6 +45,28 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  *	default: return cli_option_error(CMD, argv, longopts);
  */
 int cli_option_error(const char *cmd, char *const argv[], const struct option *longopts);
+
+/*
+ * One rule for every command that writes files and prints (docs/exit-codes.md):
+ * its summary is printed and flushed before the outputs are committed, and
+ * when standard output cannot take it nothing is committed (exit 4).
+ * cli_commit_gate is the common/fileio commit hook main() installs: it runs
+ * the summary registered here (once), then flushes standard output.
+ * cli_summary_flush runs it when no commit did; cli_summary_cancel forgets it
+ * and says whether it had not run yet (a failed run prints what it did).
+ */
+void cli_summary_before_commit(void (*print)(void *data), void *data);
+void cli_summary_flush(void);
+bool cli_summary_cancel(void);
+int cli_commit_gate(void *userdata, struct ik_diag *d);
+
+/*
+ * NAME with every byte that is a control character, a backslash or not part
+ * of valid UTF-8 written as a C escape (\n, \t, \\, \xHH), for messages
+ * and summaries (ik_escape_name, common/escape.h).  Returns a static buffer
+ * (one of a few in rotation, so one message may hold several names).
+ */
+const char *cli_name(const char *name);
 
 /* Prints "igvmkit CMD: warning: <message>". */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -142,7 +142,7 @@ static void print_file_line(const char *outdir, const struct build_file *f, cons
 	if (!f->name || !f->has_sha256)
 		return;
 	ik_hex_encode(f->sha256, sizeof(f->sha256), hex);
-	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", outdir, f->name, what ? what : "", what ? ", " : "",
+	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", cli_name(outdir), cli_name(f->name), what ? what : "", what ? ", " : "",
 	       f->len, hex);
 }
 
@@ -164,10 +164,23 @@ static void print_summary(const char *outdir, const struct build_product *p)
 			       measure_digest_field(r->platform), measure_loader_name(r->loader), hex);
 	}
 	if (json->name)
-		printf("%s/%s: measurements (%zu)\n", outdir, json->name, p->n_results);
+		printf("%s/%s: measurements (%zu)\n", cli_name(outdir), cli_name(json->name), p->n_results);
 	print_file_line(outdir, &p->files[BUILD_FILE_FUKI],
 			p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
 	print_file_line(outdir, &p->files[BUILD_FILE_DESCRIPTOR], "QEMU firmware descriptor");
+}
+
+struct build_summary {
+	const char *outdir;
+	struct build_result **res; /* set by build_run before it commits */
+};
+
+static void print_summaries(void *data)
+{
+	const struct build_summary *s = data;
+
+	for (size_t i = 0; *s->res && i < (*s->res)->n_products; i++)
+		print_summary(s->outdir, &(*s->res)->products[i]);
 }
 
 int cmd_build(int argc, char **argv)
@@ -337,12 +350,17 @@ int cmd_build(int argc, char **argv)
 		return cli_usage_error(CMD, "%s", d.msg);
 
 	_cleanup_(build_result_freep) struct build_result *res = NULL;
+	struct build_summary summary = { outdir, &res };
+	/* printed and flushed before the outputs are committed (docs/exit-codes.md) */
+	if (!quiet && !check)
+		cli_summary_before_commit(print_summaries, &summary);
 	r = build_run(&bo, &res, &d);
 	if (res && check)
 		print_checks(res, quiet);
-	if (r >= 0 && !quiet && !check)
-		for (size_t i = 0; i < res->n_products; i++)
-			print_summary(outdir, &res->products[i]);
+	if (r >= 0)
+		cli_summary_flush();
+	else
+		cli_summary_cancel();
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
 	if (check) {

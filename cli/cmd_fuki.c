@@ -209,13 +209,16 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 		goto out;
 	r = authenticode_digest_layout(&out, EVP_sha256(), digest, &d);
 	if (r >= 0)
-		r = pe_layout_write_file(&out, c->out, &d);
+		r = ik_output_check(c->out, &d); /* before anything is printed */
 	if (r >= 0) {
+		/* the digest is printed before the add-on is committed (docs/exit-codes.md) */
 		ik_hex_encode(digest, sizeof(digest), hex);
-		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
-			s->key ? "signed" : "unsigned", c->out, out.len, n_inputs);
 		printf("%s\n", hex);
+		r = pe_layout_write_file(&out, c->out, &d);
 	}
+	if (r >= 0)
+		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
+			s->key ? "signed" : "unsigned", cli_name(c->out), out.len, n_inputs);
 out:
 	for (size_t i = 0; i < n_inputs; i++) {
 		ik_file_release(&files[i]);

@@ -352,8 +352,12 @@ int cmd_measure(int argc, char **argv)
 		a.o.kernel_hashes = &hashes;
 	}
 	r = ik_file_load(path, (size_t)a.max_input, &in, &d);
-	if (r < 0)
+	if (r >= 0 && a.output)
+		r = ik_output_check(a.output, &d); /* before anything is printed */
+	if (r < 0) {
+		ik_file_release(&in);
 		return cli_error_diag(CMD, &d, r);
+	}
 	if (measure_opts_lack_vcpu_signature(&a.o, measure_input_kind(in.data, in.len))) {
 		ik_file_release(&in);
 		return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
@@ -367,8 +371,6 @@ int cmd_measure(int argc, char **argv)
 		r = measure_image_describe(path, res.input, in.data, in.len, &img, &d);
 		if (r >= 0)
 			r = measure_json_document(&img, &res, 1, &json, &d);
-		if (r >= 0 && a.output)
-			r = ik_write_file_atomic(a.output, json.data, json.len, &d);
 	}
 	if (r < 0) {
 		ik_diag_file(&d, path, r);
@@ -388,7 +390,14 @@ int cmd_measure(int argc, char **argv)
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "igvmkit %s: error: cannot write standard output\n", CMD);
 		rc = IK_EXIT_IO;
-	} else if (a.expect) {
+	} else if (a.output) {
+		/* written only once the printed result is out (docs/exit-codes.md) */
+		ik_diag_init(&d);
+		r = ik_write_file_atomic(a.output, json.data, json.len, &d);
+		if (r < 0)
+			rc = cli_error_diag(CMD, &d, r);
+	}
+	if (rc == IK_EXIT_OK && a.expect) {
 		rc = expect_digest(a.expect, &res);
 	}
 	if (rc == IK_EXIT_OK && input.igvm && !a.ignore_id_block) {
