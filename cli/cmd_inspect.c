@@ -78,6 +78,12 @@ static void help(FILE *out)
 		"exit codes: 0 ok, 2 usage, 3 malformed input, 4 cannot read FILE, 6 too large\n");
 }
 
+/* Whether a stream's first bytes can begin any format of the table (a pipe is given up early). */
+static bool any_format_prefix(const uint8_t *p, size_t len)
+{
+	return igvm_sniff(p, len) || vars_sniff_prefix(p, len);
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -116,7 +122,8 @@ int cmd_inspect(int argc, char **argv)
 	path = argv[optind];
 
 	ik_diag_init(&d);
-	r = ik_file_load(path, 0, &in, &d);
+	r = ik_file_load_sniffed(path, 0, VARS_SNIFF_PREFIX_SIZE, any_format_prefix,
+				 "an IGVM file or UEFI variable data", &in, &d);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)

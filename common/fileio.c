@@ -144,14 +144,32 @@ static int fail_too_big(struct ik_diag *d, const char *path, uintmax_t size, siz
  * of exactly MAX bytes is accepted and one byte more is detected, whatever MAX
  * is (reads are never larger than the room left).
  */
+/* A stream's first bytes, and what must hold of them (ik_file_load_sniffed). */
+struct stream_sniff {
+	size_t head;
+	bool (*accept)(const uint8_t *p, size_t len);
+	const char *what;
+};
+
 static int load_stream(int fd, size_t max, struct ik_file_bytes *ret, const char *path,
-		       struct ik_diag *d)
+		       const struct stream_sniff *sniff, struct ik_diag *d)
 {
 	struct ik_buf b;
+	bool sniffed = !sniff;
 	int r;
 
 	ik_buf_init(&b, max < SIZE_MAX - 1 ? max + 1 : max);
 	for (;;) {
+		if (!sniffed && b.len >= sniff->head) {
+			sniffed = true;
+			if (!sniff->accept(b.data, b.len)) {
+				ik_buf_release(&b);
+				ik_fail_at(d, -EBADMSG, "offset 0x0",
+					   "not %s: its first %zu bytes begin none of them (stopped reading there)",
+					   sniff->what, sniff->head);
+				return ik_diag_file(d, path, -EBADMSG);
+			}
+		}
 		size_t want = b.max - b.len < 65536 ? b.max - b.len : 65536;
 		ssize_t n;
 
@@ -188,7 +206,8 @@ static int load_stream(int fd, size_t max, struct ik_file_bytes *ret, const char
 	return 0;
 }
 
-int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d)
+static int file_load(const char *path, size_t max, const struct stream_sniff *sniff,
+		     struct ik_file_bytes *ret, struct ik_diag *d)
 {
 	struct stat st;
 	int fd, r;
@@ -197,7 +216,7 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 		max = ik_input_max();
 	memset(ret, 0, sizeof(*ret));
 	if (strcmp(path, "-") == 0)
-		return load_stream(STDIN_FILENO, max, ret, "<stdin>", d);
+		return load_stream(STDIN_FILENO, max, ret, "<stdin>", sniff, d);
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -216,7 +235,7 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 		return ik_diag_file(d, path, ik_fail(d, -EISDIR, "is a directory, expected a file"));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		r = load_stream(fd, max, ret, path, d);
+		r = load_stream(fd, max, ret, path, sniff, d);
 		close(fd);
 		return r;
 	}
@@ -227,7 +246,7 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 	ret->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (ret->map == MAP_FAILED) {
 		ret->map = NULL;
-		r = load_stream(fd, max, ret, path, d);
+		r = load_stream(fd, max, ret, path, sniff, d);
 		close(fd);
 		return r;
 	}
@@ -235,6 +254,20 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 	ret->data = ret->map;
 	ret->len = (size_t)st.st_size;
 	return 0;
+}
+
+int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d)
+{
+	return file_load(path, max, NULL, ret, d);
+}
+
+int ik_file_load_sniffed(const char *path, size_t max, size_t head,
+			 bool (*accept)(const uint8_t *p, size_t len), const char *what,
+			 struct ik_file_bytes *ret, struct ik_diag *d)
+{
+	const struct stream_sniff sniff = { head, accept, what };
+
+	return file_load(path, max, &sniff, ret, d);
 }
 
 void ik_file_release(struct ik_file_bytes *f)

@@ -42,6 +42,16 @@ struct ik_file_bytes {
  * MAX (a format's own cap; 0 = none) and ik_input_max().
  */
 int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d);
+/*
+ * Like ik_file_load, but a stream (a pipe, "-") of at least HEAD bytes whose
+ * first HEAD bytes ACCEPT refuses is given up there, with -EBADMSG "not
+ * WHAT" at offset 0x0: nothing more is read (inspect - < /dev/zero stops
+ * after a few KiB, not at the input cap).  Shorter streams and mapped files
+ * are loaded as by ik_file_load; the caller's own checks judge them.
+ */
+int ik_file_load_sniffed(const char *path, size_t max, size_t head,
+			 bool (*accept)(const uint8_t *p, size_t len), const char *what,
+			 struct ik_file_bytes *ret, struct ik_diag *d);
 void ik_file_release(struct ik_file_bytes *f);
 /*
  * Drops the pages of a mapped input from this process's resident set (they

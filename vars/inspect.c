@@ -63,6 +63,23 @@ bool vars_sniff(const uint8_t *p, size_t len)
 	return vars_detect(p, len) != VARS_FORMAT_NONE;
 }
 
+bool vars_sniff_prefix(const uint8_t *p, size_t len)
+{
+	struct ik_guid first;
+	size_t i = 0;
+
+	if (vars_store_sniff(p, len) || vars_auth_sniff(p, len))
+		return true;
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	if (i < len && p[i] == '{')
+		return true;
+	if (len < sizeof(first.b))
+		return false;
+	memcpy(first.b, p, sizeof(first.b));
+	return vars_sig_type_by_guid(&first) != NULL;
+}
+
 /* Output sink: text lines or JSON values, so each format is described once. */
 struct out {
 	bool json;

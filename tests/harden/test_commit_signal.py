@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-IK, SHIM = sys.argv[1], sys.argv[2]
+IK, SHIM = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 OVMF = '/usr/share/ovmf/OVMF.fd'
 failures = 0
 
