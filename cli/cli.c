@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/escape.h"
@@ -256,4 +257,38 @@ const char *cli_name(const char *name)
 
 	ik_escape_name(name, b, sizeof(bufs[0]));
 	return b;
+}
+
+int cli_source_date_epoch(const char *cmd, uint64_t max, uint64_t *ret)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	size_t digits = s ? strspn(s, "0123456789") : 0;
+	unsigned long long v = 0;
+
+	if (ret)
+		*ret = 0;
+	if (!s || !*s)
+		return IK_EXIT_OK;
+	if (digits && !s[digits] && digits <= 20) {
+		errno = 0;
+		v = strtoull(s, NULL, 10);
+	}
+	if (!digits || s[digits] || digits > 20 || errno || v > max)
+		return cli_usage_error(cmd,
+				       "SOURCE_DATE_EPOCH '%s' is not a decimal number of seconds from 0 to %ju "
+				       "(https://reproducible-builds.org/specs/source-date-epoch/)",
+				       cli_name(s), (uintmax_t)max);
+	if (ret)
+		*ret = v;
+	return IK_EXIT_OK;
+}
+
+int cli_output_arg(const char *cmd, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_usage_error(cmd, "%s expects an output name, got ''", opt);
+	if (ik_name_has_control(arg))
+		return cli_usage_error(cmd, "%s: the output name '%s' holds a control character", opt,
+				       cli_name(arg));
+	return 0;
 }

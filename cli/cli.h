@@ -68,6 +68,23 @@ int cli_commit_gate(void *userdata, struct ik_diag *d);
  */
 const char *cli_name(const char *name);
 
+/*
+ * SOURCE_DATE_EPOCH, when set and not empty, must be a decimal number of
+ * seconds (https://reproducible-builds.org/specs/source-date-epoch/: digits
+ * only, so no "0x10", sign or suffix) no larger than MAX; anything else is a
+ * usage error (exit 2) in every command that reads it.  Returns IK_EXIT_OK
+ * (*RET: the value, 0 when unset; RET may be NULL) or IK_EXIT_USAGE.
+ */
+#define CLI_EPOCH_MAX_YEAR_9999 UINT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+int cli_source_date_epoch(const char *cmd, uint64_t max, uint64_t *ret);
+
+/*
+ * Checks the value ARG of an option OPT ("-o") naming an output: not empty
+ * and without control characters (a name such as "a\nb.igvm" would break
+ * every message and summary naming it).  Returns 0 or IK_EXIT_USAGE (printed).
+ */
+int cli_output_arg(const char *cmd, const char *opt, const char *arg);
+
 /* Prints "igvmkit CMD: warning: <message>". */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

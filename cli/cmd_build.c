@@ -242,6 +242,8 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'o':
 			outdir = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_NO_MEASUREMENTS:
 			measurements = false;
@@ -256,7 +258,9 @@ int cmd_build(int argc, char **argv)
 			check = true;
 			break;
 		case OPT_FUKI_ALL:
-			if (optarg[0] == '\0' || strchr(optarg, '/'))
+			if (cli_output_arg(CMD, "--fuki-all", optarg))
+				return IK_EXIT_USAGE;
+			if (strchr(optarg, '/'))
 				return cli_usage_error(CMD, "--fuki-all expects a plain file name inside the output directory, got '%s'",
 						       optarg);
 			fuki_all = optarg;
@@ -299,6 +303,9 @@ int cmd_build(int argc, char **argv)
 	lo.n_defines = n_defines;
 	lo.environ = use_env ? environ : NULL;
 	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH"); /* dates 'variables:' seeds, --no-env or not */
+	r = cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, NULL);
+	if (r != IK_EXIT_OK)
+		return r;
 
 	if (print_layout) {
 		_cleanup_(layout_freep) struct layout *l = NULL;

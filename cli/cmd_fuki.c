@@ -122,19 +122,11 @@ static char *default_fwid(const char *path)
  */
 static int source_date_epoch(uint32_t *ret)
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
 	uint64_t v;
+	int r = cli_source_date_epoch(CMD, UINT32_MAX, &v); /* the PE TimeDateStamp is 32 bits */
 
-	*ret = 0;
-	if (!s || !*s)
-		return IK_EXIT_OK;
-	if (ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
-		return cli_usage_error(CMD,
-					"SOURCE_DATE_EPOCH '%s' is not a number of seconds up to "
-					"4294967295 (the PE TimeDateStamp is 32 bits)",
-					s);
 	*ret = (uint32_t)v;
-	return IK_EXIT_OK;
+	return r;
 }
 
 static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n_inputs)
@@ -267,6 +259,8 @@ int cmd_fuki(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			c.out = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

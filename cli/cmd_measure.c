@@ -211,6 +211,8 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			break;
 		case 'o':
 			a->output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_EXPECT:
 			a->expect = optarg;

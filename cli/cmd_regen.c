@@ -130,8 +130,8 @@ static int seed_times(const char *time, struct regen_seed_opts *seed)
 		r = vars_time_parse(time, &seed->time, &d);
 		seed->time_given = true;
 	} else if (sde && *sde) {
-		if (ik_parse_u64(sde, &secs) < 0 || secs > INT64_MAX)
-			return cli_usage_error(CMD, "SOURCE_DATE_EPOCH '%s' is not a number of seconds", sde);
+		if (cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, &secs) != IK_EXIT_OK)
+			return IK_EXIT_USAGE;
 		r = vars_time_from_epoch((int64_t)secs, &seed->default_time, &d);
 	}
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
@@ -162,11 +162,11 @@ static void print_payload(const char *input, const struct regen_payload_report *
 	if (rep->fwid[0])
 		snprintf(label, sizeof(label), "[%s] ", rep->fwid);
 	printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
-	       label, input, st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
+	       label, cli_name(input), st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
 	       st->pages_changed);
 	if (st->dropped_id_block)
 		cli_warn(CMD, "%s: SNP_ID_BLOCK dropped: sign the new launch digest with 'igvmkit sign-id-block'",
-			 input);
+			 cli_name(input));
 	print_changes(label, rep);
 }
 
@@ -320,6 +320,8 @@ int cmd_regen(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			c.run.output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -364,6 +366,8 @@ int cmd_regen(int argc, char **argv)
 			break;
 		case OPT_MEAS:
 			c.run.measurements = optarg;
+			if (cli_output_arg(CMD, "--measurements", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_NO_MEAS:
 			c.run.no_measurements = true;
@@ -376,6 +380,8 @@ int cmd_regen(int argc, char **argv)
 			break;
 		case OPT_EXTRACT:
 			c.extract_rom = optarg;
+			if (cli_output_arg(CMD, "--extract-rom", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		default:
 			return cli_option_error(CMD, argv, longopts);

@@ -235,12 +235,18 @@ int cmd_sign_id_block(int argc, char **argv)
 			break;
 		case OPT_ID_BLOCK_OUT:
 			block_out = optarg;
+			if (cli_output_arg(CMD, "--id-block-out", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_ID_AUTH_OUT:
 			auth_out = optarg;
+			if (cli_output_arg(CMD, "--id-auth-out", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'o':
 			output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/escape.h"
 
 /* The process-wide cap (ik_set_input_max); 0 = IK_INPUT_MAX_DEFAULT. */
 static size_t input_max;
@@ -86,12 +87,16 @@ int ik_output_check(const char *path, struct ik_diag *d)
 	if (!inputs_on || n_inputs == 0 || stat(path, &st) < 0)
 		return 0;
 	for (size_t i = 0; i < n_inputs; i++)
-		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino)
+		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino) {
+			char shown[IK_DIAG_FILE_MAX];
+
+			ik_escape_name(inputs[i].path, shown, sizeof(shown));
 			return ik_diag_file(d, path,
 					    ik_fail(d, IK_E_OUTPUT_IS_INPUT,
 						    "output is the input '%s' of this run (the same file): "
 						    "it would be replaced; write the output elsewhere",
-						    inputs[i].path));
+						    shown));
+		}
 	return 0;
 }
 
@@ -337,6 +342,13 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
+	if (ik_name_has_control(path)) {
+		char shown[IK_DIAG_FILE_MAX];
+
+		/* refused, not created: every message and summary naming it would break */
+		return ik_fail(d, -EINVAL, "output name '%s' holds a control character",
+			       ik_escape_name(path, shown, sizeof(shown)));
+	}
 	o->path = strdup(path);
 	o->tmp_path = malloc(n + sizeof(".tmp-XXXXXX"));
 	if (!o->path || !o->tmp_path) {
