@@ -180,6 +180,10 @@ def main():
               f'vars store -s 4M: exit {rc}, the 4M build\'s store: {err.strip()}')
         rc, _, err = run('--max-input-size', '64M', 'inspect', 'in.igvm', env={'IGVMKIT_MAX_INPUT_SIZE': 'bogus'})
         check(rc == 0, f'--max-input-size wins over an invalid IGVMKIT_MAX_INPUT_SIZE: exit {rc} {err.strip()}')
+        open('empty', 'w').close()
+        for args in (['vars', 'list', 'empty'], ['inspect', 'empty']):
+            rc, _, err = run(*args)
+            check(rc == 3, f'{" ".join(args)}: an empty file is exit {rc}, expected 3: {err.strip()}')
         rc, _, err = run('inspect', 'in.igvm', env={'IGVMKIT_MAX_INPUT_SIZE': 'bogus'})
         check(rc == 2, f'an invalid IGVMKIT_MAX_INPUT_SIZE alone is exit {rc}, expected 2: {err.strip()}')
 
