@@ -270,7 +270,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 
 static void print_summary(const char *path, const struct measure_result *res)
 {
-	printf("file: %s (%s)\n", path, res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
+	printf("file: %s (%s)\n", cli_name(path), res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
 	printf("platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
 	       measure_loader_name(res->loader), measure_digest_algorithm(res->platform),
 	       measure_digest_field(res->platform));
