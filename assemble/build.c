@@ -659,6 +659,9 @@ static int build_and_commit(const struct build_ctx *c, const struct layout *base
 	r = build_products(c, base, names, n_names, fuki_all, ws, res, d);
 	if (r >= 0)
 		r = build_list_outputs(ws, n_products, res, &outs, d);
+	/* recorded before the commit, so a front end's commit hook can show them (common/fileio.h) */
+	if (r >= 0)
+		build_record_files(ws, n_products);
 	if (r >= 0) {
 		ik_diag_init(d);
 		if (o->check)
@@ -666,8 +669,6 @@ static int build_and_commit(const struct build_ctx *c, const struct layout *base
 		else
 			r = build_write_all(outdir, outs, res->n_outputs, d);
 	}
-	if (r >= 0)
-		build_record_files(ws, n_products);
 	for (size_t i = 0; i < n_products; i++)
 		build_work_release(&ws[i]);
 	free(ws);

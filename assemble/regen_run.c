@@ -98,15 +98,33 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
-/* The measurements JSON of payload FWID (NULL: the input is one IGVM), malloc'd. */
+/* PATH + SUFFIX, malloc'd. */
+static char *suffixed_name(const char *path, const char *suffix)
+{
+	size_t len = strlen(path);
+	char *s = malloc(len + strlen(suffix) + 1);
+
+	if (s) {
+		memcpy(s, path, len);
+		strcpy(s + len, suffix);
+	}
+	return s;
+}
+
+/*
+ * The measurements JSON of payload FWID (NULL: the input is one IGVM), malloc'd.
+ * The default is named after the whole output name ("ms.igvm" ->
+ * "ms.igvm.measurements.json"), so outputs that differ only in their
+ * extension ("ms.igvm", "ms.efi") never share, and replace, one.
+ */
 static char *measurements_name(const struct regen_run_opts *o, const char *fwid, size_t n_payloads)
 {
 	char suffix[300];
 
 	if (n_payloads == 1)
-		return o->measurements ? strdup(o->measurements) : sibling_name(o->output, ".measurements.json");
+		return o->measurements ? strdup(o->measurements) : suffixed_name(o->output, ".measurements.json");
 	snprintf(suffix, sizeof(suffix), ".%s.measurements.json", fwid);
-	return sibling_name(o->measurements ? o->measurements : o->output, suffix);
+	return o->measurements ? sibling_name(o->measurements, suffix) : suffixed_name(o->output, suffix);
 }
 
 /* ---- Measuring ---- */
@@ -374,13 +392,14 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 	}
 	ret->stage = REGEN_STAGE_WRITE;
 	result = ret->fuki ? &out->fuki : &out->igvm[0];
+	/* known before the commit, so a front end's commit hook can show them (common/fileio.h) */
+	ret->output_len = result->len;
+	ret->signed_output = ret->fuki && o->signing == REGEN_SIGNING_SIGN;
 	r = write_outputs(o->output, result, ret->payloads, out->json,
 			  o->no_measurements ? 0 : ret->n_payloads, d);
 	if (r < 0)
 		goto out;
 	ret->stage = REGEN_STAGE_DONE;
-	ret->output_len = result->len;
-	ret->signed_output = ret->fuki && o->signing == REGEN_SIGNING_SIGN;
 out:
 	if (out)
 		outputs_release(out);
@@ -442,8 +461,12 @@ int regen_extract_rom(const char *input, const char *output, size_t *ret_len, ui
 	}
 	if (r >= 0 && !rom)
 		r = ik_fail(d, -EINVAL, "no variable store in the ROM pages of any platform");
-	if (r >= 0)
+	if (r >= 0) {
+		/* known before the commit, so a front end's commit hook can show them */
+		*ret_len = len;
+		*ret_gpa = gpa;
 		r = ik_write_file_atomic(output, rom, len, d);
+	}
 	igvm_file_free(f);
 	ik_file_release(&in);
 	if (r < 0)

@@ -59,9 +59,10 @@ struct regen_run_opts {
 	const char *input;	  /* IGVM file or FUKI */
 	const char *output;	  /* the new IGVM file or FUKI */
 	/*
-	 * Measurements JSON, one per IGVM: NULL derives it from OUTPUT without its
-	 * extension + ".measurements.json"; a FUKI with several payloads adds
-	 * ".FWID" before that (to MEASUREMENTS when given).
+	 * Measurements JSON, one per IGVM: NULL derives it from the whole OUTPUT
+	 * name + ".measurements.json" (outputs differing only in their extension
+	 * get distinct files); a FUKI with several payloads adds ".FWID" before
+	 * that (to MEASUREMENTS without its extension when given).
 	 */
 	const char *measurements;
 	bool no_measurements;

@@ -6,8 +6,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
+#include "common/fileio.h"
 #include "common/hex.h"
 
 int cli_exit_code(int err)
@@ -20,7 +23,7 @@ int cli_exit_code(int err)
 	case -EBADMSG:
 	case -EINVAL:
 	case -EILSEQ:
-	case -ELOOP:
+	case -ELOOP: /* include and variable cycles; a symbolic link loop is -EIO (common/fileio) */
 	case -EEXIST:
 	case -EDOM:
 	case -ERANGE:
@@ -34,7 +37,11 @@ int cli_exit_code(int err)
 	case -ENOSPC:
 	case -EROFS:
 	case -ENAMETOOLONG:
+	case -EBUSY:
+	case -EDQUOT:
 		return IK_EXIT_IO;
+	case IK_E_OUTPUT_IS_INPUT: /* an output names an input of the run: a usage error */
+		return IK_EXIT_USAGE;
 	case -EKEYREJECTED:
 	case -ENOKEY:
 	case -EKEYEXPIRED:
@@ -219,5 +226,88 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t mi
 		return cli_usage_error(cmd, "%s must be between %ju and %ju, got '%s'", opt,
 				       (uintmax_t)min, (uintmax_t)max, arg);
 	*ret = v;
+	return 0;
+}
+
+static void (*summary_print)(void *data);
+static void *summary_data;
+
+void cli_summary_before_commit(void (*print)(void *data), void *data)
+{
+	summary_print = print;
+	summary_data = data;
+}
+
+void cli_summary_flush(void)
+{
+	void (*print)(void *data) = summary_print;
+
+	summary_print = NULL;
+	if (print)
+		print(summary_data);
+}
+
+bool cli_summary_cancel(void)
+{
+	bool pending = summary_print != NULL;
+
+	summary_print = NULL;
+	return pending;
+}
+
+int cli_commit_gate(void *userdata, struct ik_diag *d)
+{
+	int r;
+
+	(void)userdata;
+	cli_summary_flush();
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	r = errno ? -errno : -EIO;
+	return ik_fail(d, r, "cannot write to standard output: %s; no output was written", strerror(-r));
+}
+
+const char *cli_name(const char *name)
+{
+	static char bufs[4][IK_DIAG_FILE_MAX];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+
+	ik_escape_name(name, b, sizeof(bufs[0]));
+	return b;
+}
+
+int cli_source_date_epoch(const char *cmd, uint64_t max, uint64_t *ret)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	size_t digits = s ? strspn(s, "0123456789") : 0;
+	unsigned long long v = 0;
+
+	if (ret)
+		*ret = 0;
+	if (!s || !*s)
+		return IK_EXIT_OK;
+	if (digits && !s[digits] && digits <= 20) {
+		errno = 0;
+		v = strtoull(s, NULL, 10);
+	}
+	if (!digits || s[digits] || digits > 20 || errno || v > max)
+		return cli_usage_error(cmd,
+				       "SOURCE_DATE_EPOCH '%s' is not a decimal number of seconds from 0 to %ju "
+				       "(https://reproducible-builds.org/specs/source-date-epoch/)",
+				       cli_name(s), (uintmax_t)max);
+	if (ret)
+		*ret = v;
+	return IK_EXIT_OK;
+}
+
+int cli_output_arg(const char *cmd, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_usage_error(cmd, "%s expects an output name, got ''", opt);
+	if (ik_name_has_control(arg))
+		return cli_usage_error(cmd, "%s: the output name '%s' holds a control character", opt,
+				       cli_name(arg));
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define IGVMKIT_CLI_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/diag.h"
@@ -54,6 +55,45 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  *	default: return cli_option_error(CMD, argv, longopts);
  */
 int cli_option_error(const char *cmd, char *const argv[], const struct option *longopts);
+
+/*
+ * One rule for every command that writes files and prints (docs/exit-codes.md):
+ * its summary is printed and flushed before the outputs are committed, and
+ * when standard output cannot take it nothing is committed (exit 4).
+ * cli_commit_gate is the common/fileio commit hook main() installs: it runs
+ * the summary registered here (once), then flushes standard output.
+ * cli_summary_flush runs it when no commit did; cli_summary_cancel forgets it
+ * and says whether it had not run yet (a failed run prints what it did).
+ */
+void cli_summary_before_commit(void (*print)(void *data), void *data);
+void cli_summary_flush(void);
+bool cli_summary_cancel(void);
+int cli_commit_gate(void *userdata, struct ik_diag *d);
+
+/*
+ * NAME with every byte that is a control character, a backslash or not part
+ * of valid UTF-8 written as a C escape (\n, \t, \\, \xHH), for messages
+ * and summaries (ik_escape_name, common/escape.h).  Returns a static buffer
+ * (one of a few in rotation, so one message may hold several names).
+ */
+const char *cli_name(const char *name);
+
+/*
+ * SOURCE_DATE_EPOCH, when set and not empty, must be a decimal number of
+ * seconds (https://reproducible-builds.org/specs/source-date-epoch/: digits
+ * only, so no "0x10", sign or suffix) no larger than MAX; anything else is a
+ * usage error (exit 2) in every command that reads it.  Returns IK_EXIT_OK
+ * (*RET: the value, 0 when unset; RET may be NULL) or IK_EXIT_USAGE.
+ */
+#define CLI_EPOCH_MAX_YEAR_9999 UINT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+int cli_source_date_epoch(const char *cmd, uint64_t max, uint64_t *ret);
+
+/*
+ * Checks the value ARG of an option OPT ("-o") naming an output: not empty
+ * and without control characters (a name such as "a\nb.igvm" would break
+ * every message and summary naming it).  Returns 0 or IK_EXIT_USAGE (printed).
+ */
+int cli_output_arg(const char *cmd, const char *opt, const char *arg);
 
 /* Prints "igvmkit CMD: warning: <message>". */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

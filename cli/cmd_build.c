@@ -145,7 +145,7 @@ static void print_file_line(const char *outdir, const struct build_file *f, cons
 	if (!f->name || !f->has_sha256)
 		return;
 	ik_hex_encode(f->sha256, sizeof(f->sha256), hex);
-	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", outdir, f->name, what ? what : "", what ? ", " : "",
+	printf("%s/%s: %s%s%zu bytes, sha256 %s\n", cli_name(outdir), cli_name(f->name), what ? what : "", what ? ", " : "",
 	       f->len, hex);
 }
 
@@ -167,7 +167,7 @@ static void print_summary(const char *outdir, const struct build_product *p)
 			       measure_digest_field(r->platform), measure_loader_name(r->loader), hex);
 	}
 	if (json->name)
-		printf("%s/%s: measurements (%zu)\n", outdir, json->name, p->n_results);
+		printf("%s/%s: measurements (%zu)\n", cli_name(outdir), cli_name(json->name), p->n_results);
 	print_file_line(outdir, &p->files[BUILD_FILE_FUKI],
 			p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
 	print_file_line(outdir, &p->files[BUILD_FILE_DESCRIPTOR], "QEMU firmware descriptor");
@@ -194,9 +194,25 @@ static char **allowed_environment(const char *const *names, size_t n, char **out
 static void print_external_values(const struct layout *l)
 {
 	for (size_t i = 0; i < l->n_external_values; i++)
-		printf("%s: ${%s} = '%s' from %s\n", l->path, l->external_values[i].name,
-		       l->external_values[i].value,
+		printf("%s: ${%s} = '%s' from %s\n", cli_name(l->path), l->external_values[i].name,
+		       cli_name(l->external_values[i].value),
 		       l->external_values[i].from_environment ? "the environment" : "-D");
+}
+
+struct build_summary {
+	const char *outdir;
+	const struct layout *base;  /* its values from -D and the environment are listed */
+	struct build_result **res; /* set by build_run before it commits */
+};
+
+static void print_summaries(void *data)
+{
+	const struct build_summary *s = data;
+
+	for (size_t i = 0; *s->res && i < (*s->res)->n_products; i++)
+		print_summary(s->outdir, &(*s->res)->products[i]);
+	if (*s->res)
+		print_external_values(s->base);
 }
 
 int cmd_build(int argc, char **argv)
@@ -269,6 +285,8 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'o':
 			outdir = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_NO_MEASUREMENTS:
 			measurements = false;
@@ -283,7 +301,9 @@ int cmd_build(int argc, char **argv)
 			check = true;
 			break;
 		case OPT_FUKI_ALL:
-			if (optarg[0] == '\0' || strchr(optarg, '/'))
+			if (cli_output_arg(CMD, "--fuki-all", optarg))
+				return IK_EXIT_USAGE;
+			if (strchr(optarg, '/'))
 				return cli_usage_error(CMD, "--fuki-all expects a plain file name inside the output directory, got '%s'",
 						       optarg);
 			fuki_all = optarg;
@@ -327,6 +347,9 @@ int cmd_build(int argc, char **argv)
 	char *allowed[DEFINES_MAX + 1];
 	lo.environ = use_env ? environ : allowed_environment(allow_env, n_allow_env, allowed);
 	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH"); /* dates 'variables:' seeds, --no-env or not */
+	r = cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, NULL);
+	if (r != IK_EXIT_OK)
+		return r;
 
 	if (print_layout) {
 		_cleanup_(layout_freep) struct layout *l = NULL;
@@ -378,14 +401,17 @@ int cmd_build(int argc, char **argv)
 		return cli_usage_error(CMD, "%s", d.msg);
 
 	_cleanup_(build_result_freep) struct build_result *res = NULL;
+	struct build_summary summary = { outdir, base, &res };
+	/* printed and flushed before the outputs are committed (docs/exit-codes.md) */
+	if (!quiet && !check)
+		cli_summary_before_commit(print_summaries, &summary);
 	r = build_run(&bo, &res, &d);
 	if (res && check)
 		print_checks(res, quiet);
-	if (r >= 0 && !quiet && !check) {
-		for (size_t i = 0; i < res->n_products; i++)
-			print_summary(outdir, &res->products[i]);
-		print_external_values(base);
-	}
+	if (r >= 0)
+		cli_summary_flush();
+	else
+		cli_summary_cancel();
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
 	if (check) {

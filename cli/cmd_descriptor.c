@@ -137,6 +137,8 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 		switch (c) {
 		case 'o':
 			output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'f':
 			filename = optarg;

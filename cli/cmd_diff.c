@@ -101,6 +101,8 @@ int cmd_diff(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

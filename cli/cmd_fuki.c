@@ -134,19 +134,11 @@ static char *default_fwid(const char *path)
  */
 static int source_date_epoch(uint32_t *ret)
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
 	uint64_t v;
+	int r = cli_source_date_epoch(CMD, UINT32_MAX, &v); /* the PE TimeDateStamp is 32 bits */
 
-	*ret = 0;
-	if (!s || !*s)
-		return IK_EXIT_OK;
-	if (ik_parse_u64(s, &v) < 0 || v > UINT32_MAX)
-		return cli_usage_error(CMD,
-					"SOURCE_DATE_EPOCH '%s' is not a number of seconds up to "
-					"4294967295 (the PE TimeDateStamp is 32 bits)",
-					s);
 	*ret = (uint32_t)v;
-	return IK_EXIT_OK;
+	return r;
 }
 
 static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n_inputs)
@@ -221,13 +213,16 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 		goto out;
 	r = authenticode_digest_layout(&out, EVP_sha256(), digest, &d);
 	if (r >= 0)
-		r = pe_layout_write_file(&out, c->out, &d);
+		r = ik_output_check(c->out, &d); /* before anything is printed */
 	if (r >= 0) {
+		/* the digest is printed before the add-on is committed (docs/exit-codes.md) */
 		ik_hex_encode(digest, sizeof(digest), hex);
-		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
-			s->key ? "signed" : "unsigned", c->out, out.len, n_inputs);
 		printf("%s\n", hex);
+		r = pe_layout_write_file(&out, c->out, &d);
 	}
+	if (r >= 0)
+		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
+			s->key ? "signed" : "unsigned", cli_name(c->out), out.len, n_inputs);
 out:
 	for (size_t i = 0; i < n_inputs; i++) {
 		ik_file_release(&files[i]);
@@ -311,6 +306,8 @@ int cmd_fuki(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			c.out = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

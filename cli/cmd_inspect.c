@@ -152,6 +152,20 @@ static void help(FILE *out)
 		"read FILE, 6 too large\n");
 }
 
+/*
+ * Whether a stream's first bytes can begin any format of the table (a pipe is
+ * given up early).  Rows that judge more than a prefix are approximated by
+ * their start: a PE by "MZ" (its PE header may lie further in), an OVMF ROM
+ * by the firmware volume it begins with ("_FVH" at offset 40; its footer
+ * table is at the end), JSON by its '{' (in vars_sniff_prefix).
+ */
+static bool any_format_prefix(const uint8_t *p, size_t len)
+{
+	return igvm_sniff(p, len) || vars_sniff_prefix(p, len) || elf_inspect_sniff(p, len) ||
+	       (len >= 2 && p[0] == 'M' && p[1] == 'Z') ||
+	       (len >= 44 && memcmp(p + 40, "_FVH", 4) == 0);
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -199,7 +213,8 @@ int cmd_inspect(int argc, char **argv)
 	path = argv[optind];
 
 	ik_diag_init(&d);
-	r = ik_file_load(path, 0, &in, &d);
+	r = ik_file_load_sniffed(path, 0, VARS_SNIFF_PREFIX_SIZE, any_format_prefix,
+				 "a kind of file inspect knows", &in, &d);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
 	for (size_t i = 0; i < N_FORMATS && !fmt; i++)

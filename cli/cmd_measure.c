@@ -212,6 +212,8 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			break;
 		case 'o':
 			a->output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_EXPECT:
 			a->expect = optarg;
@@ -269,7 +271,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 
 static void print_summary(const char *path, const struct measure_result *res)
 {
-	printf("file: %s (%s)\n", path, res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
+	printf("file: %s (%s)\n", cli_name(path), res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
 	printf("platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
 	       measure_loader_name(res->loader), measure_digest_algorithm(res->platform),
 	       measure_digest_field(res->platform));
@@ -353,8 +355,12 @@ int cmd_measure(int argc, char **argv)
 		a.o.kernel_hashes = &hashes;
 	}
 	r = ik_file_load(path, (size_t)a.max_input, &in, &d);
-	if (r < 0)
+	if (r >= 0 && a.output)
+		r = ik_output_check(a.output, &d); /* before anything is printed */
+	if (r < 0) {
+		ik_file_release(&in);
 		return cli_error_diag(CMD, &d, r);
+	}
 	if (measure_opts_lack_vcpu_signature(&a.o, measure_input_kind(in.data, in.len))) {
 		ik_file_release(&in);
 		return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
@@ -376,8 +382,6 @@ int cmd_measure(int argc, char **argv)
 		if (r >= 0)
 			r = measure_json_document(&img, &res, 1, &json, &d);
 		policy_warnings_free(warnings, n_warnings);
-		if (r >= 0 && a.output)
-			r = ik_write_file_atomic(a.output, json.data, json.len, &d);
 	}
 	if (r < 0) {
 		ik_diag_file(&d, path, r);
@@ -397,7 +401,14 @@ int cmd_measure(int argc, char **argv)
 	errno = 0;
 	if (fflush(stdout) != 0) {
 		rc = cli_stdout_error(CMD, errno ? -errno : -EIO);
-	} else if (a.expect) {
+	} else if (a.output) {
+		/* written only once the printed result is out (docs/exit-codes.md) */
+		ik_diag_init(&d);
+		r = ik_write_file_atomic(a.output, json.data, json.len, &d);
+		if (r < 0)
+			rc = cli_error_diag(CMD, &d, r);
+	}
+	if (rc == IK_EXIT_OK && a.expect) {
 		rc = expect_digest(a.expect, &res);
 	}
 	if (rc == IK_EXIT_OK && input.igvm && !a.ignore_id_block) {

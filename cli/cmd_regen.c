@@ -56,9 +56,9 @@ static const char usage_text[] =
 	"\n"
 	"output:\n"
 	"  -o, --output FILE       new IGVM (or FUKI for a FUKI input)\n"
-	"  --measurements FILE     measurements JSON (default: OUTPUT without its\n"
-	"                          extension + .measurements.json; one per IGVM of a FUKI:\n"
-	"                          + .FWID.measurements.json when it holds several)\n"
+	"  --measurements FILE     measurements JSON (default: OUTPUT + .measurements.json,\n"
+	"                          so ms.igvm and ms.efi get their own; one per IGVM of a\n"
+	"                          FUKI: + .FWID.measurements.json when it holds several)\n"
 	"  --no-measurements       write no measurements JSON\n"
 	"  --drop-id-block         remove an SNP_ID_BLOCK (it signs the old digest)\n"
 	"  --unsigned              write a FUKI unsigned (otherwise --key/--cert are needed)\n"
@@ -130,8 +130,8 @@ static int seed_times(const char *time, struct regen_seed_opts *seed)
 		r = vars_time_parse(time, &seed->time, &d);
 		seed->time_given = true;
 	} else if (sde && *sde) {
-		if (ik_parse_u64(sde, &secs) < 0 || secs > INT64_MAX)
-			return cli_usage_error(CMD, "SOURCE_DATE_EPOCH '%s' is not a number of seconds", sde);
+		if (cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, &secs) != IK_EXIT_OK)
+			return IK_EXIT_USAGE;
 		r = vars_time_from_epoch((int64_t)secs, &seed->default_time, &d);
 	}
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
@@ -162,13 +162,13 @@ static void print_payload(const char *input, const struct regen_payload_report *
 	if (rep->fwid[0])
 		snprintf(label, sizeof(label), "[%s] ", rep->fwid);
 	printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
-	       label, input, st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
+	       label, cli_name(input), st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
 	       st->pages_changed);
 	if (st->setup_mode_warning)
 		cli_warn(CMD, "%s: %s", input, VARS_SETUP_MODE_WARNING);
 	if (st->dropped_id_block)
 		cli_warn(CMD, "%s: SNP_ID_BLOCK dropped: sign the new launch digest with 'igvmkit sign-id-block'",
-			 input);
+			 cli_name(input));
 	print_changes(label, rep);
 }
 
@@ -190,6 +190,25 @@ static int run_failed(const struct regen_cli *c, const struct regen_result *res,
 	return cli_error_diag(CMD, d, r);
 }
 
+struct run_summary {
+	const struct regen_cli *c;
+	const struct regen_result *res;
+};
+
+/* The summary of a run about to be committed: every payload, the output and its JSONs. */
+static void print_run(void *data)
+{
+	const struct run_summary *sm = data;
+	const struct regen_result *res = sm->res;
+
+	for (size_t i = 0; i < res->n_done; i++)
+		print_payload(sm->c->run.input, &res->payloads[i]);
+	printf("%s: %zu bytes%s\n", cli_name(sm->c->run.output), res->output_len,
+	       res->fuki ? (res->signed_output ? ", signed" : ", unsigned") : "");
+	for (size_t i = 0; !sm->c->run.no_measurements && i < res->n_payloads; i++)
+		printf("%s: measurements\n", cli_name(res->payloads[i].measurements_file));
+}
+
 static int run(struct regen_cli *c, struct cli_sign *s)
 {
 	struct regen_result res;
@@ -200,22 +219,39 @@ static int run(struct regen_cli *c, struct cli_sign *s)
 		return ret;
 	c->run.sign = cli_sign_output_opts(s, c->run.input);
 	c->run.signing = s->key ? REGEN_SIGNING_SIGN : c->unsigned_out ? REGEN_SIGNING_UNSIGNED : REGEN_SIGNING_NONE;
+	struct run_summary summary = { c, &res };
+
 	ik_diag_init(&d);
+	/* printed and flushed before the outputs are committed (docs/exit-codes.md) */
+	cli_summary_before_commit(print_run, &summary);
 	r = regen_run(&c->run, &res, &d);
-	for (size_t i = 0; i < res.n_done; i++)
-		print_payload(c->run.input, &res.payloads[i]);
-	if (res.stage >= REGEN_STAGE_WRITE && res.was_signed && !s->key)
-		cli_warn(CMD, "'%s' was signed; '%s' is written unsigned", c->run.input, c->run.output);
-	if (r < 0) {
-		ret = run_failed(c, &res, &d, r);
-	} else {
-		printf("%s: %zu bytes%s\n", c->run.output, res.output_len,
-		       res.fuki ? (res.signed_output ? ", signed" : ", unsigned") : "");
-		for (size_t i = 0; !c->run.no_measurements && i < res.n_payloads; i++)
-			printf("%s: measurements\n", res.payloads[i].measurements_file);
+	if (r >= 0) {
+		cli_summary_flush();
+	} else if (cli_summary_cancel()) {
+		/* what was done before the failure */
+		for (size_t i = 0; i < res.n_done; i++)
+			print_payload(c->run.input, &res.payloads[i]);
 	}
+	if (res.stage >= REGEN_STAGE_WRITE && res.was_signed && !s->key)
+		cli_warn(CMD, "'%s' was signed; '%s' is written unsigned", cli_name(c->run.input),
+			 cli_name(c->run.output));
+	if (r < 0)
+		ret = run_failed(c, &res, &d, r);
 	regen_result_release(&res);
 	return ret;
+}
+
+struct rom_summary {
+	const char *path;
+	const size_t *len;
+	const uint64_t *gpa;
+};
+
+static void print_rom(void *data)
+{
+	const struct rom_summary *sm = data;
+
+	printf("%s: ROM image, 0x%zx bytes at gpa 0x%" PRIx64 "\n", cli_name(sm->path), *sm->len, *sm->gpa);
 }
 
 /* --extract-rom: the ROM image of an IGVM (or of a FUKI's first '.efifw'), for inspection. */
@@ -226,11 +262,17 @@ static int extract_rom(const struct regen_cli *c)
 	uint64_t gpa;
 	int r;
 
+	struct rom_summary summary = { c->extract_rom, &len, &gpa };
+
 	ik_diag_init(&d);
+	/* printed and flushed before the ROM image is committed (docs/exit-codes.md) */
+	cli_summary_before_commit(print_rom, &summary);
 	r = regen_extract_rom(c->run.input, c->extract_rom, &len, &gpa, &d);
-	if (r < 0)
+	if (r < 0) {
+		cli_summary_cancel();
 		return cli_error_diag(CMD, &d, r);
-	printf("%s: ROM image, 0x%zx bytes at gpa 0x%" PRIx64 "\n", c->extract_rom, len, gpa);
+	}
+	cli_summary_flush();
 	return IK_EXIT_OK;
 }
 
@@ -280,6 +322,8 @@ int cmd_regen(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			c.run.output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -324,6 +368,8 @@ int cmd_regen(int argc, char **argv)
 			break;
 		case OPT_MEAS:
 			c.run.measurements = optarg;
+			if (cli_output_arg(CMD, "--measurements", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_NO_MEAS:
 			c.run.no_measurements = true;
@@ -336,6 +382,8 @@ int cmd_regen(int argc, char **argv)
 			break;
 		case OPT_EXTRACT:
 			c.extract_rom = optarg;
+			if (cli_output_arg(CMD, "--extract-rom", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		default:
 			return cli_option_error(CMD, argv, longopts);

@@ -279,6 +279,8 @@ int cmd_sign(int argc, char **argv)
 		switch (c) {
 		case 'o':
 			out = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -291,6 +293,8 @@ int cmd_sign(int argc, char **argv)
 			break;
 		case OPT_PREPARE:
 			prepare = optarg;
+			if (cli_output_arg(CMD, "--prepare-offline", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_SIGNED_ATTRS:
 			attrs = optarg;

@@ -253,12 +253,18 @@ int cmd_sign_id_block(int argc, char **argv)
 			break;
 		case OPT_ID_BLOCK_OUT:
 			block_out = optarg;
+			if (cli_output_arg(CMD, "--id-block-out", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case OPT_ID_AUTH_OUT:
 			auth_out = optarg;
+			if (cli_output_arg(CMD, "--id-auth-out", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'o':
 			output = optarg;
+			if (cli_output_arg(CMD, "-o", optarg))
+				return IK_EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);
@@ -345,12 +351,22 @@ int cmd_sign_id_block(int argc, char **argv)
 		}
 		if (auth_out)
 			snp_id_auth_encode(h.u.snp_id_block, auth);
+		/* no output may replace an input: refused before anything is printed */
+		const char *outs[3] = { ld_hex ? NULL : output, block_out, auth_out };
+		for (size_t i = 0; r >= 0 && i < 3; i++)
+			if (outs[i])
+				r = ik_output_check(outs[i], &d);
+		if (r < 0) {
+			ik_buf_release(&out);
+			return cli_error_diag(CMD, &d, r);
+		}
+		/* the digest is printed before the outputs are committed (docs/exit-codes.md) */
+		ik_hex_encode(ld, 48, hex);
+		printf("%s\n", hex);
 		r = write_outputs(ld_hex ? NULL : output, &out, block_out, block, auth_out, auth, &d);
 		ik_buf_release(&out);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
 	}
-	ik_hex_encode(ld, 48, hex);
-	printf("%s\n", hex);
 	return fflush(stdout) == 0 ? IK_EXIT_OK : IK_EXIT_IO;
 }

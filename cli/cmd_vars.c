@@ -73,6 +73,8 @@ int vars_cli_report(const char *sub, const struct vars_failure *f, struct ik_dia
 				       sub);
 	case VARS_STEP_NEEDS_BASE:
 		return cli_usage_error(CMD, "store: --whole-image needs --input");
+	case VARS_STEP_SIZE:
+		return cli_usage_error(CMD, "store: --size: %s", d->msg);
 	case VARS_STEP_SIZE_MISMATCH:
 		return cli_usage_error(CMD, "store: --%s", d->msg); /* "size 4m differs ..." */
 	case VARS_STEP_NO_ENTRIES:
@@ -312,6 +314,8 @@ static int parse_args(int argc, char **argv, const struct subcommand *sc, struct
 	}
 	if ((M(sc->id) & M_OUTPUT) && !a->output)
 		return cli_usage_error(CMD, "%s: --output is required", sc->name);
+	if (a->output && cli_output_arg(CMD, "-o", a->output))
+		return IK_EXIT_USAGE;
 	return 0;
 }
 

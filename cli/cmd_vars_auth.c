@@ -80,6 +80,8 @@ int vars_cli_auth(const struct vars_args *a)
 	int r;
 
 	r = auth_check_options(a, req.input);
+	if (r == 0 && !a->time)
+		r = cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, NULL);
 	if (r)
 		return r;
 	ik_buf_init(&out, 0);

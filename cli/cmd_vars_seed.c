@@ -74,6 +74,8 @@ int vars_cli_seed(const struct vars_args *a, bool json)
 	struct ik_diag d;
 	int r;
 
+	if (!a->time && cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, NULL) != IK_EXIT_OK)
+		return IK_EXIT_USAGE;
 	if (json && a->size)
 		return cli_usage_error(CMD, "json: --size applies to store images");
 	if (json && a->whole_image)

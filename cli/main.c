@@ -93,13 +93,9 @@ static int set_input_max(const char *what, const char *value)
 static int global_options(int *argc, char ***argv)
 {
 	const char *env = getenv("IGVMKIT_MAX_INPUT_SIZE");
+	bool given = false; /* the option wins over the environment, also over an invalid value */
 	int r;
 
-	if (env && *env) {
-		r = set_input_max("IGVMKIT_MAX_INPUT_SIZE", env);
-		if (r != IK_EXIT_OK)
-			return r;
-	}
 	while (*argc >= 2) {
 		const char *a = (*argv)[1];
 
@@ -119,7 +115,10 @@ static int global_options(int *argc, char ***argv)
 			break;
 		if (r != IK_EXIT_OK)
 			return r;
+		given = true;
 	}
+	if (!given && env && *env)
+		return set_input_max("IGVMKIT_MAX_INPUT_SIZE", env);
 	return IK_EXIT_OK;
 }
 
@@ -201,6 +200,9 @@ int main(int argc, char **argv)
 	int r = global_options(&argc, &argv);
 
 	catch_fatal_signals();
+	/* no output of a run may replace one of its inputs; the summary is out before any commit */
+	ik_inputs_track(true);
+	ik_out_set_commit_hook(cli_commit_gate, NULL);
 	if (r == IK_EXIT_OK)
 		r = dispatch(argc, argv);
 	return check_stdout(r);

@@ -8,6 +8,8 @@
 
 #include <openssl/err.h>
 
+#include "common/escape.h"
+
 void ik_diag_init(struct ik_diag *d)
 {
 	if (d)
@@ -93,11 +95,15 @@ int ik_fail_openssl(struct ik_diag *d, int err, const char *what)
 void ik_diag_format(const struct ik_diag *d, char *out, size_t out_len)
 {
 	const char *msg = d->msg[0] ? d->msg : strerror(d->err < 0 ? -d->err : EIO);
+	char file[IK_DIAG_FILE_MAX];
+
+	/* a file name may hold a newline or bytes that are not UTF-8: shown escaped */
+	ik_escape_name(d->file, file, sizeof(file));
 
 	if (d->file[0] && d->place[0])
-		snprintf(out, out_len, "%s:%s: %s", d->file, d->place, msg);
+		snprintf(out, out_len, "%s:%s: %s", file, d->place, msg);
 	else if (d->file[0])
-		snprintf(out, out_len, "%s: %s", d->file, msg);
+		snprintf(out, out_len, "%s: %s", file, msg);
 	else if (d->place[0])
 		snprintf(out, out_len, "%s: %s", d->place, msg);
 	else

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/escape.h"
 
 /* The process-wide cap (ik_set_input_max); 0 = IK_INPUT_MAX_DEFAULT. */
 static size_t input_max;
@@ -24,6 +26,100 @@ void ik_set_input_max(size_t max)
 size_t ik_input_max(void)
 {
 	return input_max ? input_max : IK_INPUT_MAX_DEFAULT;
+}
+
+int ik_io_err(int err)
+{
+	/* -ELOOP means a cycle in a layout; from the file system it is a path that cannot be opened */
+	return err == -ELOOP ? -EIO : err;
+}
+
+/* ---- The run's inputs, for refusing an output that would replace one ---- */
+
+struct noted_input {
+	dev_t dev;
+	ino_t ino;
+	char *path; /* as the run named it first */
+};
+
+static bool inputs_on;
+static struct noted_input *inputs;
+static size_t n_inputs;
+
+void ik_inputs_track(bool on)
+{
+	inputs_on = on;
+	if (on)
+		return;
+	for (size_t i = 0; i < n_inputs; i++)
+		free(inputs[i].path);
+	free(inputs);
+	inputs = NULL;
+	n_inputs = 0;
+}
+
+void ik_input_note(const char *path, const struct stat *st)
+{
+	struct noted_input *grown;
+	char *copy;
+
+	if (!inputs_on || !S_ISREG(st->st_mode))
+		return;
+	for (size_t i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == st->st_dev && inputs[i].ino == st->st_ino)
+			return;
+	/* without memory the check is lost, not the run */
+	copy = strdup(path);
+	grown = copy ? realloc(inputs, (n_inputs + 1) * sizeof(*inputs)) : NULL;
+	if (!grown) {
+		free(copy);
+		return;
+	}
+	inputs = grown;
+	inputs[n_inputs++] = (struct noted_input){ st->st_dev, st->st_ino, copy };
+}
+
+int ik_output_check(const char *path, struct ik_diag *d)
+{
+	struct stat st;
+
+	/* stat follows symbolic links; a target that does not exist clashes with nothing */
+	if (!inputs_on || n_inputs == 0 || stat(path, &st) < 0)
+		return 0;
+	for (size_t i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino) {
+			char shown[IK_DIAG_FILE_MAX];
+
+			ik_escape_name(inputs[i].path, shown, sizeof(shown));
+			return ik_diag_file(d, path,
+					    ik_fail(d, IK_E_OUTPUT_IS_INPUT,
+						    "output is the input '%s' of this run (the same file): "
+						    "it would be replaced; write the output elsewhere",
+						    shown));
+		}
+	return 0;
+}
+
+static int (*commit_hook)(void *userdata, struct ik_diag *d);
+static void *commit_hook_userdata;
+
+void ik_out_set_commit_hook(int (*hook)(void *userdata, struct ik_diag *d), void *userdata)
+{
+	commit_hook = hook;
+	commit_hook_userdata = userdata;
+}
+
+/* What every commit checks before its first rename: no output replaces an input; the hook. */
+static int before_commit(struct ik_out *const *outs, size_t n, struct ik_diag *d)
+{
+	int r = 0;
+
+	for (size_t k = 0; r >= 0 && k < n; k++)
+		if (outs[k])
+			r = ik_output_check(outs[k]->path, d);
+	if (r >= 0 && commit_hook)
+		r = commit_hook(commit_hook_userdata, d);
+	return r;
 }
 
 /*
@@ -53,14 +149,32 @@ static int fail_too_big(struct ik_diag *d, const char *path, uintmax_t size, siz
  * of exactly MAX bytes is accepted and one byte more is detected, whatever MAX
  * is (reads are never larger than the room left).
  */
+/* A stream's first bytes, and what must hold of them (ik_file_load_sniffed). */
+struct stream_sniff {
+	size_t head;
+	bool (*accept)(const uint8_t *p, size_t len);
+	const char *what;
+};
+
 static int load_stream(int fd, size_t max, struct ik_file_bytes *ret, const char *path,
-		       struct ik_diag *d)
+		       const struct stream_sniff *sniff, struct ik_diag *d)
 {
 	struct ik_buf b;
+	bool sniffed = !sniff;
 	int r;
 
 	ik_buf_init(&b, max < SIZE_MAX - 1 ? max + 1 : max);
 	for (;;) {
+		if (!sniffed && b.len >= sniff->head) {
+			sniffed = true;
+			if (!sniff->accept(b.data, b.len)) {
+				ik_buf_release(&b);
+				ik_fail_at(d, -EBADMSG, "offset 0x0",
+					   "not %s: its first %zu bytes begin none of them (stopped reading there)",
+					   sniff->what, sniff->head);
+				return ik_diag_file(d, path, -EBADMSG);
+			}
+		}
 		size_t want = b.max - b.len < 65536 ? b.max - b.len : 65536;
 		ssize_t n;
 
@@ -97,7 +211,8 @@ static int load_stream(int fd, size_t max, struct ik_file_bytes *ret, const char
 	return 0;
 }
 
-int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d)
+static int file_load(const char *path, size_t max, const struct stream_sniff *sniff,
+		     struct ik_file_bytes *ret, struct ik_diag *d)
 {
 	struct stat st;
 	int fd, r;
@@ -106,24 +221,26 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 		max = ik_input_max();
 	memset(ret, 0, sizeof(*ret));
 	if (strcmp(path, "-") == 0)
-		return load_stream(STDIN_FILENO, max, ret, "<stdin>", d);
+		return load_stream(STDIN_FILENO, max, ret, "<stdin>", sniff, d);
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		return ik_diag_file(d, path, ik_fail(d, r, "cannot open: %s", strerror(-r)));
+		ik_fail(d, r, "cannot open: %s", strerror(-r));
+		return ik_diag_file(d, path, ik_io_err(r));
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
 		return ik_diag_file(d, path, ik_fail(d, r, "cannot stat: %s", strerror(-r)));
 	}
+	ik_input_note(path, &st);
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return ik_diag_file(d, path, ik_fail(d, -EISDIR, "is a directory, expected a file"));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		r = load_stream(fd, max, ret, path, d);
+		r = load_stream(fd, max, ret, path, sniff, d);
 		close(fd);
 		return r;
 	}
@@ -134,7 +251,7 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 	ret->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (ret->map == MAP_FAILED) {
 		ret->map = NULL;
-		r = load_stream(fd, max, ret, path, d);
+		r = load_stream(fd, max, ret, path, sniff, d);
 		close(fd);
 		return r;
 	}
@@ -142,6 +259,20 @@ int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct
 	ret->data = ret->map;
 	ret->len = (size_t)st.st_size;
 	return 0;
+}
+
+int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d)
+{
+	return file_load(path, max, NULL, ret, d);
+}
+
+int ik_file_load_sniffed(const char *path, size_t max, size_t head,
+			 bool (*accept)(const uint8_t *p, size_t len), const char *what,
+			 struct ik_file_bytes *ret, struct ik_diag *d)
+{
+	const struct stream_sniff sniff = { head, accept, what };
+
+	return file_load(path, max, &sniff, ret, d);
 }
 
 void ik_file_release(struct ik_file_bytes *f)
@@ -211,11 +342,24 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
+	if (ik_name_has_control(path)) {
+		char shown[IK_DIAG_FILE_MAX];
+
+		/* refused, not created: every message and summary naming it would break */
+		return ik_fail(d, -EINVAL, "output name '%s' holds a control character",
+			       ik_escape_name(path, shown, sizeof(shown)));
+	}
 	o->path = strdup(path);
 	o->tmp_path = malloc(n + sizeof(".tmp-XXXXXX"));
 	if (!o->path || !o->tmp_path) {
 		ik_out_abort(o);
 		return -ENOMEM;
+	}
+	r = ik_output_check(path, d);
+	if (r < 0) {
+		out_free_tmp(o);
+		ik_out_abort(o);
+		return r;
 	}
 	memcpy(o->tmp_path, path, n);
 	memcpy(o->tmp_path + n, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
@@ -224,7 +368,8 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 		r = -errno;
 		out_free_tmp(o);
 		ik_out_abort(o);
-		return ik_diag_file(d, path, ik_fail(d, r, "cannot create output: %s", strerror(-r)));
+		ik_fail(d, r, "cannot create output: %s", strerror(-r));
+		return ik_diag_file(d, path, ik_io_err(r));
 	}
 	temps_add(o->tmp_path);
 	/* mkstemp makes 0600; give the file the mode an ordinary create would. */
@@ -268,6 +413,9 @@ int ik_out_commit(struct ik_out *o, struct ik_diag *d)
 		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot close: %s", strerror(-r)));
 	}
 	o->fd = -1;
+	r = before_commit(&o, 1, d);
+	if (r < 0)
+		return r;
 	if (rename(o->tmp_path, o->path) < 0) {
 		r = -errno;
 		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot rename into place: %s", strerror(-r)));
@@ -352,12 +500,62 @@ static int keep_old(const char *path, char **ret_old, struct ik_diag *d)
 	return 0;
 }
 
+/*
+ * Puts back what the renames of OUTS[0..DONE-1] replaced (their previous
+ * file, or nothing when there was none) and forgets their temporaries, which
+ * the renames consumed.  Returns the first target that could not be restored
+ * (its '.igvmkit-old-' link, if any, stays), or NULL.
+ */
+static const char *roll_back(struct ik_out *const *outs, size_t done, char **old, const bool *lost)
+{
+	const char *kept = NULL;
+
+	for (size_t k = done; k-- > 0;) {
+		if (!outs[k])
+			continue;
+		if (lost[k] || (old[k] ? rename(old[k], outs[k]->path) < 0 : unlink(outs[k]->path) < 0))
+			kept = outs[k]->path;
+		free(old[k]);
+		old[k] = NULL;
+		out_free_tmp(outs[k]);
+	}
+	return kept;
+}
+
+/*
+ * The fatal signals a front end catches (cli/main.c).  They are held back
+ * while targets are replaced, so a signal cannot split a commit: one that
+ * arrives meanwhile rolls the commit back like a failed rename, and is
+ * delivered (and kills the run) once every target is as it was.
+ */
+static void commit_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(set, sigs[i]);
+}
+
+static bool signal_pending_in(const sigset_t *set)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) == 1 && sigismember(&pending, sig) == 1)
+			return true;
+	return false;
+}
+
 int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 {
 	char **old = calloc(n + 1, sizeof(*old)); /* old[k]: link to outs[k]'s previous target, or NULL */
 	bool *lost = calloc(n + 1, sizeof(*lost)); /* outs[k]'s previous target exists but has no link */
 	size_t done = 0;			  /* outs[0..done-1] are renamed into place */
-	bool rename_failed = false;
+	bool rename_failed = false, interrupted = false;
+	sigset_t held, saved;
 	int r = 0;
 
 	if (!old || !lost)
@@ -365,6 +563,10 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 	for (size_t k = 0; r >= 0 && k < n; k++)
 		if (outs[k])
 			r = out_flush(outs[k], d);
+	if (r >= 0)
+		r = before_commit(outs, n, d);
+	commit_signals(&held);
+	pthread_sigmask(SIG_BLOCK, &held, &saved);
 	/* every target must be replaceable before the first rename */
 	for (size_t k = 0; r >= 0 && k < n; k++) {
 		struct stat st;
@@ -397,27 +599,23 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 			break;
 		}
 	}
-	if (rename_failed) {
-		/* put back what the earlier renames replaced; a link that cannot be put back stays */
-		const char *kept = NULL;
+	/* a signal held back during the renames: undo them, as for a failed rename */
+	if (r >= 0 && signal_pending_in(&held)) {
+		interrupted = true;
+		r = -EINTR;
+	}
+	if (rename_failed || interrupted) {
+		const char *kept = roll_back(outs, done, old, lost);
 		int e = r;
 
-		for (size_t k = done; k-- > 0;) {
-			if (!outs[k])
-				continue;
-			if (lost[k] || (old[k] ? rename(old[k], outs[k]->path) < 0 : unlink(outs[k]->path) < 0))
-				kept = outs[k]->path; /* its '.igvmkit-old-' link (if any) stays */
-			free(old[k]);
-			old[k] = NULL;
-			/* the temporary is gone: nothing for abort to unlink */
-			out_free_tmp(outs[k]);
-		}
 		if (kept)
 			r = ik_fail(d, e, "cannot rename into place: %s; the earlier output '%s' could not be restored",
-				    strerror(-e), kept);
+				    interrupted ? "interrupted by a signal" : strerror(-e), kept);
 		else
-			r = ik_fail(d, e, "cannot rename into place: %s (no output was changed)", strerror(-e));
-		r = ik_diag_file(d, outs[done]->path, r);
+			r = ik_fail(d, e, "cannot rename into place: %s (no output was changed)",
+				    interrupted ? "interrupted by a signal" : strerror(-e));
+		if (rename_failed)
+			r = ik_diag_file(d, outs[done]->path, r);
 	}
 	for (size_t k = 0; old && k < n; k++) {
 		if (old[k])
@@ -437,6 +635,8 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 			outs[k]->path = NULL;
 		}
 	}
+	/* a held signal is delivered here, with nothing left to clean up */
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return r;
 }
 

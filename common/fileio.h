@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "common/diag.h"
 
@@ -40,6 +42,16 @@ struct ik_file_bytes {
  * MAX (a format's own cap; 0 = none) and ik_input_max().
  */
 int ik_file_load(const char *path, size_t max, struct ik_file_bytes *ret, struct ik_diag *d);
+/*
+ * Like ik_file_load, but a stream (a pipe, "-") of at least HEAD bytes whose
+ * first HEAD bytes ACCEPT refuses is given up there, with -EBADMSG "not
+ * WHAT" at offset 0x0: nothing more is read (inspect - < /dev/zero stops
+ * after a few KiB, not at the input cap).  Shorter streams and mapped files
+ * are loaded as by ik_file_load; the caller's own checks judge them.
+ */
+int ik_file_load_sniffed(const char *path, size_t max, size_t head,
+			 bool (*accept)(const uint8_t *p, size_t len), const char *what,
+			 struct ik_file_bytes *ret, struct ik_diag *d);
 void ik_file_release(struct ik_file_bytes *f);
 /*
  * Drops the pages of a mapped input from this process's resident set (they
@@ -81,6 +93,43 @@ void ik_out_remove_temps(void);
  * output afterwards as usual.
  */
 int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d);
+
+/*
+ * An output that names an input of the same run (docs/exit-codes.md): the
+ * error every ik_out_* call returns for it, a usage error (exit 2).
+ */
+#define IK_E_OUTPUT_IS_INPUT (-ETXTBSY)
+
+/*
+ * The run-wide record of inputs, for refusing an output that would replace
+ * one.  Off by default (a long-lived library user may well write a file it
+ * read earlier); the CLI turns it on once per run.  While on, every regular
+ * file ik_file_load opens is noted by device and inode, and ik_out_open,
+ * ik_out_commit and ik_out_commit_all fail with IK_E_OUTPUT_IS_INPUT, naming
+ * both paths, when an output's target (followed through symbolic links, so
+ * hard links, symbolic links and '..' paths are all caught) is such a file.
+ * A target that does not exist yet clashes with nothing.
+ */
+void ik_inputs_track(bool on);
+/* Notes PATH (already open as ST) as an input; for inputs read without ik_file_load. */
+void ik_input_note(const char *path, const struct stat *st);
+/* Fails with IK_E_OUTPUT_IS_INPUT when PATH names a noted input (see above). */
+int ik_output_check(const char *path, struct ik_diag *d);
+
+/*
+ * A process-wide hook run once before each commit (ik_out_commit,
+ * ik_out_commit_all, ik_write_file_atomic), after the output/input check and
+ * before the first rename: a front end prints and flushes its summary there,
+ * and a failure (< 0, with D filled) commits nothing.  NULL: none.
+ */
+void ik_out_set_commit_hook(int (*hook)(void *userdata, struct ik_diag *d), void *userdata);
+
+/*
+ * The error to return for a failed file system call's -errno ERR: the same,
+ * except that a symbolic link loop (-ELOOP, which the layout uses for include
+ * and variable cycles) becomes -EIO, an I/O failure (exit 4).
+ */
+int ik_io_err(int err);
 
 /* Writes one whole file atomically. */
 int ik_write_file_atomic(const char *path, const void *p, size_t n, struct ik_diag *d);

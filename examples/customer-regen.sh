@@ -41,4 +41,4 @@ fi
 "$IGVMKIT" vars list rom.fd | grep -q "Example customer db CA"
 
 # The new reference values for attestation are in the measurements JSON.
-grep -c '"digest"' customer.measurements.json
+grep -c '"digest"' customer.efi.measurements.json

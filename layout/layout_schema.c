@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/escape.h"
 #include "common/cleanup.h"
 #include "common/hex.h"
 #include "sign/key.h"
@@ -630,10 +631,15 @@ static int conv_output_name(struct ctx *c, struct lnode *v, void *field)
 
 	if (r < 0)
 		return r;
-	if (s[0] == '\0' || strcmp(s, ".") == 0 || strstr(s, "..") || strchr(s, '/')) {
+	if (s[0] == '\0' || strcmp(s, ".") == 0 || strstr(s, "..") || strchr(s, '/') ||
+	    ik_name_has_control(s)) {
+		char shown[IK_DIAG_FILE_MAX];
+
+		/* a newline or other control character would break every line that names the file */
 		r = layout_fail_at(c->d, -EINVAL, &v->mark,
-				   "%s expects a plain file name inside the output directory, found '%s'",
-				   c->where, s);
+				   "%s expects a plain file name inside the output directory%s, found '%s'",
+				   c->where, ik_name_has_control(s) ? " without control characters" : "",
+				   ik_escape_name(s, shown, sizeof(shown)));
 		free(s);
 		return r;
 	}

@@ -497,8 +497,8 @@ static int canonical_name(struct layout_reader *r, const char *file, bool *ret_e
 	char *real = realpath(file, NULL);
 	if (!real) {
 		int err = -errno;
-		return ik_diag_file(d, file, ik_fail(d, err, "cannot open layout file: %s",
-						     strerror(-err)));
+		ik_fail(d, err, "cannot open layout file: %s", strerror(-err));
+		return ik_diag_file(d, file, ik_io_err(err)); /* a link loop is I/O, not an include cycle */
 	}
 	*ret = real;
 	*ret_embedded = false;

@@ -54,11 +54,17 @@ static int sha256_file(const char *path, size_t max, uint8_t out[32], struct ik_
 	uint8_t chunk[1 << 16];
 	_cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
 	size_t total = 0;
+	struct stat st;
 	int fd, r = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ik_diag_file(d, path, ik_fail(d, -errno, "cannot open: %s", strerror(errno)));
+	if (fd < 0) {
+		r = -errno;
+		ik_fail(d, r, "cannot open: %s", strerror(-r));
+		return ik_diag_file(d, path, ik_io_err(r));
+	}
+	if (fstat(fd, &st) == 0)
+		ik_input_note(path, &st); /* no output of the run may replace it */
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		close(fd);

@@ -63,6 +63,23 @@ bool vars_sniff(const uint8_t *p, size_t len)
 	return vars_detect(p, len) != VARS_FORMAT_NONE;
 }
 
+bool vars_sniff_prefix(const uint8_t *p, size_t len)
+{
+	struct ik_guid first;
+	size_t i = 0;
+
+	if (vars_store_sniff(p, len) || vars_auth_sniff(p, len))
+		return true;
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	if (i < len && p[i] == '{')
+		return true;
+	if (len < sizeof(first.b))
+		return false;
+	memcpy(first.b, p, sizeof(first.b));
+	return vars_sig_type_by_guid(&first) != NULL;
+}
+
 /* Output sink: text lines or JSON values, so each format is described once. */
 struct out {
 	bool json;
@@ -556,7 +573,7 @@ static int describe(struct out *o, const uint8_t *p, size_t len, struct ik_diag 
 	case VARS_FORMAT_NONE:
 		break;
 	}
-	return ik_fail(d, -EMEDIUMTYPE,
+	return ik_fail(d, -EBADMSG, /* no format recognised: malformed input, exit 3 as for inspect */
 		       "not a signature list, .auth file, edk2 variable store or QEMU JSON store");
 }
 
@@ -567,7 +584,7 @@ int vars_describe_json(const uint8_t *p, size_t len, struct ik_json *j, const ch
 	int r;
 
 	if (vars_detect(p, len) == VARS_FORMAT_NONE)
-		return ik_fail(d, -EMEDIUMTYPE,
+		return ik_fail(d, -EBADMSG, /* no format recognised: malformed input, exit 3 as for inspect */
 			       "not a signature list, .auth file, edk2 variable store or QEMU JSON store");
 	ik_json_object_begin(j, key);
 	r = describe(&o, p, len, d);
@@ -581,7 +598,7 @@ int vars_inspect(const uint8_t *p, size_t len, bool json, struct ik_buf *out, st
 	int r;
 
 	if (vars_detect(p, len) == VARS_FORMAT_NONE)
-		return ik_fail(d, -EMEDIUMTYPE,
+		return ik_fail(d, -EBADMSG, /* no format recognised: malformed input, exit 3 as for inspect */
 			       "not a signature list, .auth file, edk2 variable store or QEMU JSON store");
 	ik_buf_init(&tmp, 0);
 	if (json) {

@@ -29,6 +29,14 @@ enum vars_format {
 /* Which of the formats the bytes are (cheap; a store or .auth by its header, an ESL by parsing). */
 enum vars_format vars_detect(const uint8_t *p, size_t len);
 bool vars_sniff(const uint8_t *p, size_t len);
+/*
+ * Whether the first LEN bytes of an input (VARS_SNIFF_PREFIX_SIZE, or all of
+ * a shorter one) could begin one of those formats: a variable store or an
+ * .auth by its header, QEMU JSON by its '{', a signature list by its
+ * SignatureType GUID.  For giving up on a stream early (inspect - < /dev/zero).
+ */
+#define VARS_SNIFF_PREFIX_SIZE 4096
+bool vars_sniff_prefix(const uint8_t *p, size_t len);
 
 /*
  * Appends a text or JSON description to out.  -EMEDIUMTYPE when the bytes

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <zlib.h>
 
@@ -110,6 +111,12 @@ int vars_store_geometry_parse(const char *size, const struct vars_store_geometry
 {
 	uint64_t bytes;
 
+	/* a build's name in any case first: "4M" names OVMF_VARS_4M.fd, not 4 MiB */
+	for (size_t i = 0; i < IK_ARRAY_SIZE(geometries); i++)
+		if (strcasecmp(size, geometries[i].name) == 0) {
+			*ret = &geometries[i];
+			return 0;
+		}
 	if (ik_parse_u64(size, &bytes) == 0)
 		return vars_store_geometry_find(bytes, NULL, ret, d);
 	return vars_store_geometry_find(0, size, ret, d);

@@ -113,10 +113,10 @@ def main():
         # regen: the IGVM is renamed before its measurements JSON, whose target is a directory.
         with open('r.igvm', 'w') as f:
             f.write('old\n')
-        os.makedirs('r.measurements.json')
+        os.makedirs('r.igvm.measurements.json')
         rc, err = run('regen', '--dbx-hash', 'ab' * 32, '-o', 'r.igvm', igvm)
         check(rc == 4, f'regen into a directory JSON target: exit {rc}, expected 4: {err.strip()}')
-        check('r.measurements.json' in err, f'regen: message does not name the output: {err.strip()}')
+        check('r.igvm.measurements.json' in err, f'regen: message does not name the output: {err.strip()}')
         check(read('r.igvm') == b'old\n', 'regen: r.igvm was replaced by a failing run')
         check(not leftovers(), f'regen: temporary files left: {leftovers()}')
     finally:

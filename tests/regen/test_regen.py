@@ -253,7 +253,7 @@ def case_igvm(tmp):
     news = re.findall(r"^  new ([0-9a-f]+)$", r.stdout, re.M)
     check(len(olds) == len(news) == 3, "old/new pairs: %s" % r.stdout)
     # the measurements JSON beside the output, recomputed by `igvmkit measure` independently
-    meas = os.path.join(tmp, "customer.measurements.json")
+    meas = os.path.join(tmp, "customer.igvm.measurements.json")
     check(os.path.exists(meas), "measurements JSON written")
     new = digests(meas)
     ref = run(["measure", "--json", "--platform", "sev-snp", out])
@@ -302,7 +302,7 @@ def case_igvm(tmp):
     check(os.path.exists(out2) and open(out2, "rb").read() ==
           open(os.path.join(tmp, "seeded", "ovmf.igvm"), "rb").read(),
           "regen output is byte-identical to building the same seeds into the layout")
-    m2 = digests(os.path.join(tmp, "regen-all.measurements.json"))
+    m2 = digests(os.path.join(tmp, "regen-all.igvm.measurements.json"))
     seeded = digests(os.path.join(tmp, "seeded", "ovmf.measurements.json"))
     check(m2.get(("sev-snp", 2, "EPYC-Milan")) == seeded.get(("sev-snp", 2, "EPYC-Milan")) and
           ("sev-snp", 1, "EPYC-v4") not in m2, "--vcpus/--vcpu-type choose the measurements")
@@ -310,7 +310,7 @@ def case_igvm(tmp):
     _, extra = make_cert(tmp, "extra")
     out3 = os.path.join(tmp, "appended.igvm")
     r = run(["regen", "--append", "--db", extra, "--no-measurements", "-o", out3, out])
-    check(r.returncode == 0 and not os.path.exists(os.path.join(tmp, "appended.measurements.json")),
+    check(r.returncode == 0 and not os.path.exists(os.path.join(tmp, "appended.igvm.measurements.json")),
           "--append, --no-measurements: " + r.stderr)
     if r.returncode == 0:
         rom, subjects = store_certs(tmp, out3, "SEV_SNP")
@@ -337,7 +337,7 @@ def case_fuki(tmp):
     if r.returncode != 0:
         return
     check(sha(vfuki) == before, "input FUKI untouched")
-    check(os.path.exists(os.path.join(tmp, "customer.measurements.json")), "measurements JSON")
+    check(os.path.exists(os.path.join(tmp, "customer.efi.measurements.json")), "measurements JSON")
     if shutil.which("sbverify"):
         v = subprocess.run(["sbverify", "--cert", ccert, out], capture_output=True, text=True)
         check(v.returncode == 0, "sbverify --cert customer: " + v.stdout + v.stderr)
@@ -369,7 +369,7 @@ def case_fuki(tmp):
     mout = os.path.join(tmp, "multi-new.efi")
     r = run(["regen", "--db", cust, "--unsigned", "-o", mout, multi])
     check(r.returncode == 0 and r.stdout.count("variable store (") == 2, "two payloads regenerated: " + r.stderr)
-    check(all(os.path.exists(os.path.join(tmp, "multi-new.%s.measurements.json" % f)) for f in ("ovmf", "snp")),
+    check(all(os.path.exists(os.path.join(tmp, "multi-new.efi.%s.measurements.json" % f)) for f in ("ovmf", "snp")),
           "one measurements JSON per firmware id")
     d = run(["diff", multi, mout]).stdout
     check("firmware 'ovmf'" in d and "firmware 'snp'" in d, "both payloads changed")
@@ -456,7 +456,7 @@ def case_addon(tmp):
     for fwid, p in new:
         check("CN=regen test customer-db" in enrolled(tmp, p, "addon-" + fwid), "%s enrols the new db" % fwid)
     check(len(new) == 2 and new[0][1] == new[1][1], "both payloads regenerated alike")
-    check(all(os.path.exists(os.path.join(tmp, "customer-addon.%s.measurements.json" % f))
+    check(all(os.path.exists(os.path.join(tmp, "customer-addon.efi.%s.measurements.json" % f))
               for f in ("vendor-a", "vendor-b")), "one measurements JSON per firmware id")
     verify_signed(out, ccert, vcert, "addon")
     # regenerated again: the output is a FUKI like any other, and the same seeds give the same bytes

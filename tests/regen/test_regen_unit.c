@@ -287,7 +287,7 @@ static void test_run_igvm(void)
 	char hex[2 * MEASURE_DIGEST_MAX + 1];
 
 	path_in_tmp(out, sizeof(out), "new.igvm");
-	path_in_tmp(json, sizeof(json), "new.measurements.json");
+	path_in_tmp(json, sizeof(json), "new.igvm.measurements.json");
 	base_opts(&o, vendor_path, out);
 	ik_diag_init(&d);
 	IK_CHECK_EQ_U64((uint64_t)(int64_t)regen_run(&o, &res, &d), 0);

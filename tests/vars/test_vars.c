@@ -594,8 +594,8 @@ static void test_detect(void)
 	IK_CHECK(!vars_sniff(junk, sizeof(junk)));
 	ik_buf_init(&out, 0);
 	ik_diag_init(&d);
-	IK_CHECK(vars_inspect(junk, sizeof(junk), false, &out, &d) == -EMEDIUMTYPE);
-	IK_CHECK(vars_inspect(junk, 0, true, &out, NULL) == -EMEDIUMTYPE);
+	IK_CHECK(vars_inspect(junk, sizeof(junk), false, &out, &d) == -EBADMSG);
+	IK_CHECK(vars_inspect(junk, 0, true, &out, NULL) == -EBADMSG);
 	IK_CHECK(out.len == 0);
 	ik_buf_release(&out);
 }

@@ -43,9 +43,9 @@ expect_fail 3 s.fd "duplicate variable 'Foo'" -- \
 cat PK.crt KEK.crt >two.pem
 expect_fail 3 s.fd "PK must hold exactly one X.509 certificate, found 2" -- "$IGVMKIT" vars store --pk two.pem -o s.fd
 
-# Store sizes matching no OVMF build; a store too small for its variables.
-expect_fail 3 s.fd "matches no OVMF build" -- "$IGVMKIT" vars store --size 0x40000 -o s.fd
-expect_fail 3 s.fd "matches no OVMF build" -- "$IGVMKIT" vars store --size 1m -o s.fd
+# Store sizes matching no OVMF build (a bad --size value: usage, exit 2); a store too small for its variables.
+expect_fail 2 s.fd "matches no OVMF build" -- "$IGVMKIT" vars store --size 0x40000 -o s.fd
+expect_fail 2 s.fd "matches no OVMF build" -- "$IGVMKIT" vars store --size 1m -o s.fd
 head -c 65536 /dev/zero | tr '\0' 'x' >big.bin
 expect_fail 6 s.fd "need [0-9]+ bytes \(1 variable\) but the 2m store holds only 57244" -- \
 	"$IGVMKIT" vars store --size 2m --set Big:zero:NV,BS:big.bin -o s.fd
@@ -104,7 +104,7 @@ expect_fail 2 x.auth "'2024-13-01 00:00:00' is not a valid date" -- \
 expect_fail 3 x.auth "no well-known namespace" -- "$IGVMKIT" vars auth Foo -t 0 --unsigned -o x.auth one.bin
 "$IGVMKIT" vars auth KEK -t "2024-01-01 00:00:00" -k PK.key -c PK.crt -o kek.auth PK.esl || fail "auth"
 head -c 30 kek.auth >short.auth
-expect_fail 7 - "not a signature list, .auth file, edk2 variable store or QEMU JSON store" -- "$IGVMKIT" vars list short.auth
+expect_fail 3 - "not a signature list, .auth file, edk2 variable store or QEMU JSON store" -- "$IGVMKIT" vars list short.auth
 expect_fail 1 - "signature does not verify" -- "$IGVMKIT" vars verify kek.auth KEK --cert KEK.crt
 expect_fail 1 - "signature does not verify" -- "$IGVMKIT" vars verify kek.auth db --cert PK.crt
 
