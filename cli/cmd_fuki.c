@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/buf.h"
+#include "common/digest.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki.h"
@@ -44,6 +45,10 @@ static const char usage_text[] =
 	"  --arch x64|aa64        machine of the generated add-on (default x64)\n"
 	"  --any-payload          accept firmware files that are not IGVM (e.g. OVMF.fd)\n"
 	CLI_SIGN_HELP
+	"  -q, --quiet            print nothing but warnings and errors (no digest)\n"
+	"  -v, --verbose          also print each '.efifw' entry: firmware id, file, size\n"
+	"                         and SHA-256\n"
+	"  --max-input-size N     refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"TimeDateStamp is SOURCE_DATE_EPOCH when set, else 0.  Prints the Authenticode\n"
@@ -210,7 +215,16 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	r = authenticode_digest_layout(&out, EVP_sha256(), digest, &d);
 	if (r >= 0)
 		r = pe_layout_write_file(&out, c->out, &d);
-	if (r >= 0) {
+	for (size_t i = 0; r >= 0 && cli_verbose() && i < n_inputs; i++) {
+		uint8_t sha[IK_SHA256_LEN];
+
+		if (ik_sha256(fw[i].data, fw[i].len, sha) >= 0) {
+			ik_hex_encode(sha, sizeof(sha), hex);
+			fprintf(stderr, "igvmkit fuki: .efifw '%s': %s (%zu bytes, sha256 %s)\n", ids[i],
+				inputs[i], fw[i].len, hex);
+		}
+	}
+	if (r >= 0 && !cli_quiet()) {
 		ik_hex_encode(digest, sizeof(digest), hex);
 		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
 			s->key ? "signed" : "unsigned", c->out, out.len, n_inputs);
@@ -251,11 +265,14 @@ int cmd_fuki(int argc, char **argv)
 	};
 	struct fuki_cli c = { 0 };
 	struct cli_sign s = { 0 };
+	static const char *const repeatable[] = { "fwid", "hwids", "addcert", NULL };
+	struct cli_parser p;
 	size_t n_inputs;
 	int opt, ret;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "o:h", longopts, repeatable, NULL);
+	while ((opt = cli_next_option(&p, argc, argv)) != -1) {
 		int h = cli_sign_option(CMD, &s, opt, optarg);
 		if (h < 0)
 			return -h;
@@ -311,7 +328,7 @@ int cmd_fuki(int argc, char **argv)
 			c.any_payload = true;
 			break;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	n_inputs = (size_t)(argc - optind);
