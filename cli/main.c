@@ -93,10 +93,22 @@ static void usage(FILE *out)
  */
 static int cmd_help(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_parser p;
 	char *args[4];
+	int c;
 
-	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
+	optind = 1;
+	cli_parser_init(&p, "help", "h", longopts, NULL, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1)
+		if (c != 'h')
+			return p.exit;
+	argc -= optind - 1; /* the words after 'help' */
+	argv += optind - 1;
+	if (argc < 2 || strcmp(argv[1], "help") == 0) {
 		if (argc > 2)
 			return cli_usage_error("help", "expected at most one COMMAND");
 		usage(stdout);
