@@ -55,7 +55,7 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t mi
 		  uint64_t *ret);
 
 /*
- * One option convention for every command (docs/igvmkit.1, OPTIONS COMMON TO
+ * One option convention for every command (cli/options.c; igvmkit(1), OPTIONS OF
  * EVERY COMMAND).  A command describes its own options (a getopt_long table,
  * its short letters, which value options may be repeated and which options
  * exclude each other) and reads them with cli_next_option(), which also takes
@@ -78,7 +78,7 @@ struct cli_conflict {
 struct cli_parser {
 	const char *cmd;
 	int exit; /* the exit code once cli_next_option() returned CLI_OPTION_FAILED */
-	/* private to cli.c */
+	/* private to cli/options.c */
 	const char *const *repeatable;
 	const struct cli_conflict *conflicts;
 	struct option all[CLI_OPTIONS_MAX + 1];
@@ -86,9 +86,9 @@ struct cli_parser {
 	size_t n_seen;
 	struct cli_seen {
 		int val;
-		char spelling[48]; /* "-o" or "--output", as typed */
+		char spelling[48]; /* "-o" or "--output", as typed (never a value) */
 	} seen[CLI_OPTIONS_MAX];
-	bool overflow;
+	bool overflow; /* OWN has more than CLI_OPTIONS_MAX - 3 options */
 };
 
 /* Returned by cli_next_option() after printing why; return parser.exit. */
@@ -111,9 +111,6 @@ void cli_parser_init(struct cli_parser *p, const char *cmd, const char *shorts,
  * IGVMKIT_MAX_INPUT_SIZE), or CLI_OPTION_FAILED after printing a usage error.
  */
 int cli_next_option(struct cli_parser *p, int argc, char **argv);
-
-/* Whether a command option was given (by its long name), once cli_next_option() saw it. */
-bool cli_option_given(const struct cli_parser *p, const char *name);
 
 /*
  * The common options given before the command name ("igvmkit -q build"):

@@ -138,6 +138,17 @@ static int option_val(const struct cli_parser *p, const char *name)
 	return 0;
 }
 
+/* Notes that option VAL was given, typed as SPELLING (without any "=value"). */
+static int seen_add(struct cli_parser *p, int val, const char *spelling)
+{
+	if (p->n_seen == CLI_OPTIONS_MAX)
+		return IK_EXIT_INTERNAL;
+	p->seen[p->n_seen].val = val;
+	copy_spelling(p->seen[p->n_seen].spelling, sizeof(p->seen[0].spelling), spelling);
+	p->n_seen++;
+	return 0;
+}
+
 void cli_parser_init(struct cli_parser *p, const char *cmd, const char *shorts,
 		     const struct option *own, const char *const *repeatable,
 		     const struct cli_conflict *conflicts)
@@ -160,12 +171,9 @@ void cli_parser_init(struct cli_parser *p, const char *cmd, const char *shorts,
 		p->all[n++] = common_options[i];
 	/* given before the command name: conflicts with the command's options apply to them too */
 	if (common.quiet[0])
-		p->seen[p->n_seen++] = (struct cli_seen){ 'q', "" };
+		seen_add(p, 'q', common.quiet);
 	if (common.verbose[0])
-		p->seen[p->n_seen++] = (struct cli_seen){ 'v', "" };
-	for (size_t i = 0; i < p->n_seen; i++)
-		copy_spelling(p->seen[i].spelling, sizeof(p->seen[i].spelling),
-			      p->seen[i].val == 'q' ? common.quiet : common.verbose);
+		seen_add(p, 'v', common.verbose);
 	/* ':' first: a missing value is reported as such (cli_option_error) */
 	snprintf(p->shorts, sizeof(p->shorts), ":%sqv", shorts[0] == ':' ? shorts + 1 : shorts);
 }
@@ -200,22 +208,7 @@ static int record_option(struct cli_parser *p, const struct option *o, const cha
 				return cli_usage_error(p->cmd, "'%s' conflicts with '%s': give one of them",
 						       spelling, p->seen[i].spelling);
 	}
-	if (p->n_seen == CLI_OPTIONS_MAX)
-		return IK_EXIT_INTERNAL;
-	p->seen[p->n_seen].val = o->val;
-	copy_spelling(p->seen[p->n_seen].spelling, sizeof(p->seen[0].spelling), spelling);
-	p->n_seen++;
-	return 0;
-}
-
-bool cli_option_given(const struct cli_parser *p, const char *name)
-{
-	int val = option_val(p, name);
-
-	for (size_t i = 0; val && i < p->n_seen; i++)
-		if (p->seen[i].val == val)
-			return true;
-	return false;
+	return seen_add(p, o->val, spelling);
 }
 
 int cli_next_option(struct cli_parser *p, int argc, char **argv)
