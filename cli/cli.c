@@ -105,11 +105,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "igvmkit %s: error: ", cmd);
+	/* CMD NULL: an option before the command name */
+	fprintf(stderr, "igvmkit%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see 'igvmkit %s --help')\n", cmd);
+	fprintf(stderr, "\n(see 'igvmkit%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
 	return IK_EXIT_USAGE;
 }
 

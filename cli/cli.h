@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/diag.h"
@@ -101,5 +102,82 @@ void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* Parses an unsigned number for option OPT ("--vcpus"), range-checked. */
 int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
 		  uint64_t *ret);
+
+/*
+ * One option convention for every command (cli/options.c; igvmkit(1), OPTIONS OF
+ * EVERY COMMAND).  A command describes its own options (a getopt_long table,
+ * its short letters, which value options may be repeated and which options
+ * exclude each other) and reads them with cli_next_option(), which also takes
+ * the options every command has -- -q/--quiet, -v/--verbose and the global
+ * --max-input-size, wherever they appear -- and refuses, as usage errors
+ * naming both options:
+ *  - an option taking a value given twice (also under an alias, -o and
+ *    --output), unless it is listed as repeatable;
+ *  - two options listed as excluding each other;
+ *  - --quiet with --verbose.
+ * Option names in the lists are long names without "--"; a name the table
+ * does not have is ignored, so one list can serve several tables.
+ */
+#define CLI_OPTIONS_MAX 72
+
+struct cli_conflict {
+	const char *a, *b;
+};
+
+struct cli_parser {
+	const char *cmd;
+	int exit; /* the exit code once cli_next_option() returned CLI_OPTION_FAILED */
+	/* private to cli/options.c */
+	const char *const *repeatable;
+	const struct cli_conflict *conflicts;
+	struct option all[CLI_OPTIONS_MAX + 1];
+	char shorts[2 * CLI_OPTIONS_MAX + 8];
+	size_t n_seen;
+	struct cli_seen {
+		int val;
+		char spelling[48]; /* "-o" or "--output", as typed (never a value) */
+	} seen[CLI_OPTIONS_MAX];
+	bool overflow; /* OWN has more than CLI_OPTIONS_MAX - 3 options */
+};
+
+/* Returned by cli_next_option() after printing why; return parser.exit. */
+#define CLI_OPTION_FAILED (-2)
+
+/*
+ * Starts reading argv[1..] for command CMD: SHORTS as getopt's optstring (no
+ * "q" or "v", which are common), OWN the command's table without the common
+ * options (NULL-terminated), REPEATABLE the value options that may be given
+ * more than once (NULL-terminated; NULL: none), CONFLICTS pairs that exclude
+ * each other ({NULL, NULL}-terminated; NULL: none).
+ */
+void cli_parser_init(struct cli_parser *p, const char *cmd, const char *shorts,
+		     const struct option *own, const char *const *repeatable,
+		     const struct cli_conflict *conflicts);
+
+/*
+ * The next of the command's own options (getopt_long's value; optarg set),
+ * -1 after the last one (the input size cap is then final: the option, else
+ * IGVMKIT_MAX_INPUT_SIZE), or CLI_OPTION_FAILED after printing a usage error.
+ */
+int cli_next_option(struct cli_parser *p, int argc, char **argv);
+
+/*
+ * The common options given before the command name ("igvmkit -q build"):
+ * consumes them from ARGV[1..]; stops at the first other argument.  Returns
+ * an exit code (0: fine).
+ */
+int cli_leading_options(int *argc, char ***argv);
+
+/* -q/--quiet: only warnings and errors.  -v/--verbose: each command's extra detail. */
+bool cli_quiet(void);
+bool cli_verbose(void);
+
+/*
+ * -v: "igvmkit CMD: VERB PATH (N bytes, sha256 HEX)" on standard error, for a
+ * file read or just written (nothing for "-", standard input or output).
+ */
+void cli_verbose_file(const char *cmd, const char *verb, const char *path);
+/* cli_verbose_file(CMD, "wrote", PATH) */
+void cli_verbose_written(const char *cmd, const char *path);
 
 #endif

@@ -68,6 +68,9 @@ static void usage(FILE *out)
 		"                           every output is byte-identical, 1 otherwise (the\n"
 		"                           differences are explained per header, page or section)\n"
 		"  -q, --quiet              print nothing but warnings and errors\n"
+		"  -v, --verbose            print the progress lines (one per variant) on standard\n"
+		"                           error even when it is not a terminal\n"
+		"      --max-input-size N   refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 		"  -h, --help               show this help\n"
 		"\n"
 		"See igvmkit-layout(5) for the layout language and docs/cmd/build.md.\n");
@@ -234,10 +237,16 @@ int cmd_build(int argc, char **argv)
 		{ "fuki-all", required_argument, NULL, OPT_FUKI_ALL },
 		{ "hwids", required_argument, NULL, OPT_HWIDS },
 		{ "descriptor", required_argument, NULL, OPT_DESCRIPTOR },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const repeatable[] = { "define", "hwids", NULL };
+	static const struct cli_conflict conflicts[] = {
+		{ "variant", "all-variants" },	{ "list-variants", "print-layout" },
+		{ "list-variants", "check" },	{ "print-layout", "check" },
+		{ "print-layout", "all-variants" }, { NULL, NULL },
+	};
+	struct cli_parser p;
 	struct layout_define defines[DEFINES_MAX];
 	size_t n_defines = 0;
 	const char *variant = NULL, *outdir = ".";
@@ -254,7 +263,8 @@ int cmd_build(int argc, char **argv)
 
 	memset(&bo, 0, sizeof(bo));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "D:o:qh", options, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "D:o:h", options, repeatable, conflicts);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'D': {
 			char *eq = strchr(optarg, '=');
@@ -319,20 +329,16 @@ int cmd_build(int argc, char **argv)
 						       optarg);
 			bo.descriptor_dir = optarg;
 			break;
-		case 'q':
-			quiet = true;
-			break;
 		case 'h':
 			usage(stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, options);
+			return p.exit;
 		}
 	}
+	quiet = cli_quiet();
 	if (argc - optind > 1)
 		return cli_usage_error(CMD, "expected at most one LAYOUT argument, got %d", argc - optind);
-	if (variant && all_variants)
-		return cli_usage_error(CMD, "--variant and --all-variants exclude each other");
 
 	memset(&lo, 0, sizeof(lo));
 	if (optind < argc) {
@@ -355,8 +361,6 @@ int cmd_build(int argc, char **argv)
 		_cleanup_(layout_freep) struct layout *l = NULL;
 		struct ik_buf out;
 
-		if (all_variants)
-			return cli_usage_error(CMD, "--print-layout shows one layout: use --variant");
 		lo.variant = variant;
 		ik_diag_init(&d);
 		r = layout_load(&lo, &l, &d);
@@ -383,7 +387,7 @@ int cmd_build(int argc, char **argv)
 		return IK_EXIT_OK;
 	}
 
-	struct build_cli ui = { .progress = !quiet && isatty(STDERR_FILENO) };
+	struct build_cli ui = { .progress = cli_verbose() || (!quiet && isatty(STDERR_FILENO)) };
 	bo.load = lo;
 	bo.all_variants = all_variants;
 	bo.base = base;

@@ -44,6 +44,10 @@ static const char usage_text[] =
 	"  --tdx                 also advertise intel-tdx for a TDX platform (QEMU's IGVM\n"
 	"                        loader does not handle TDX, so it is left out by default)\n"
 	"  --tag TEXT            add a tag (ignored by management software); repeatable\n"
+	"  -q, --quiet           print nothing but warnings and errors (the default already)\n"
+	"  -v, --verbose         print the features written and the file written, with its\n"
+	"                        size and SHA-256, on standard error\n"
+	"  --max-input-size N    refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"Exit codes: 0 written, 2 usage, 3 invalid IGVM or option value, 4 I/O,\n"
@@ -119,6 +123,11 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const repeatable[] = { "interface", "target", "feature", "tag", NULL };
+	/* --tdx adds to the derived features: without them it would do nothing */
+	static const struct cli_conflict conflicts[] = { { "tdx", "no-platform-features" },
+							 { NULL, NULL } };
+	struct cli_parser p;
 	const char *features[FWDESC_LIST_MAX], *interfaces[FWDESC_LIST_MAX], *tags[FWDESC_LIST_MAX];
 	struct fwdesc_target targets[TARGETS_MAX];
 	size_t n_features = 0, n_interfaces = 0, n_tags = 0, n_targets = 0;
@@ -133,7 +142,8 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 
 	ik_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "ho:", longopts, repeatable, conflicts);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -187,7 +197,7 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 			fputs(usage_text, stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	if (optind + 1 != argc)
@@ -261,6 +271,9 @@ static int run(int argc, char **argv, struct target_arg *target_args)
 	ik_buf_release(&out);
 	if (r < 0)
 		return cli_error_diag(CMD, &d, r);
+	for (size_t i = 0; cli_verbose() && i < n_features; i++)
+		fprintf(stderr, "igvmkit %s: feature %s\n", CMD, features[i]);
+	cli_verbose_written(CMD, output);
 	return IK_EXIT_OK;
 }
 

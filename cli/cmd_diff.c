@@ -33,7 +33,10 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  --json             print the report as JSON (always complete)\n"
-	"  -q, --quiet        print nothing; the exit code is the answer\n"
+	"  -q, --quiet        print nothing; the exit code is the answer (not with --json\n"
+	"                     or --output)\n"
+	"  -v, --verbose      list every item (as --max-items 0) and the file --output wrote\n"
+	"  --max-input-size N refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  --semantic         exit 0 when the files are equivalent (not only identical)\n"
 	"  --max-items N      list at most N items per class in text (default 50, 0 = all)\n"
 	"  --no-measure       skip the launch-measurement comparison\n"
@@ -56,7 +59,6 @@ int cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
 		{ "semantic", no_argument, NULL, 's' },
 		{ "max-items", required_argument, NULL, 'm' },
 		{ "no-measure", no_argument, NULL, 'n' },
@@ -65,26 +67,28 @@ int cmd_diff(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct cli_conflict conflicts[] = {
+		{ "quiet", "json" }, { "quiet", "output" }, { "verbose", "max-items" }, { NULL, NULL },
+	};
+	struct cli_parser p;
 	struct diff_opts o = { 0 };
 	struct diff_report *report = NULL;
 	struct diff_dir_report *dir_report = NULL;
 	enum diff_verdict verdict;
 	struct ik_diag d;
 	struct ik_buf out;
-	bool json = false, quiet = false, semantic = false;
+	bool json = false, quiet, semantic = false;
 	const char *output = NULL;
 	uint64_t max_items = DEFAULT_MAX_ITEMS;
 	int c, r, ret, dirs;
 
 	ik_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hqo:", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "ho:", longopts, NULL, conflicts);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
-			break;
-		case 'q':
-			quiet = true;
 			break;
 		case 's':
 			semantic = true;
@@ -108,14 +112,15 @@ int cmd_diff(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
+	quiet = cli_quiet();
+	if (cli_verbose())
+		max_items = 0; /* every item */
 	if (optind + 2 != argc)
 		return cli_usage_error(CMD, "expected exactly two files A and B, got %d",
 				       argc - optind);
-	if (quiet && (json || output))
-		return cli_usage_error(CMD, "--quiet cannot be combined with --json or --output");
 
 	dirs = is_dir(argv[optind]) + is_dir(argv[optind + 1]);
 	if (dirs == 1)
@@ -156,6 +161,7 @@ int cmd_diff(int argc, char **argv)
 			ik_buf_release(&out);
 			return cli_error_diag(CMD, &d, r);
 		}
+		cli_verbose_written(CMD, output);
 	} else if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
 		r = errno ? -errno : -EIO;
 		ik_buf_release(&out);

@@ -25,6 +25,9 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  --hash ALG   sha256 (default), sha384 or sha512\n"
+	"  -q, --quiet  print nothing: only check that FILE is a PE image (exit 0 or 3)\n"
+	"  -v, --verbose  also print FILE, its size and the algorithm on standard error\n"
+	"  --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help   show this help\n"
 	"\n"
 	"Exit codes: 0 printed, 2 usage, 3 not a valid PE image, 4 I/O.\n";
@@ -40,12 +43,14 @@ int cmd_digest(int argc, char **argv)
 	struct ik_file_bytes in = { 0 };
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	struct cli_parser p;
 	struct ik_diag d;
 	int c, r;
 
 	ik_diag_init(&d);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "h", longopts, NULL, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'H':
 			if (strcmp(optarg, "sha256") == 0)
@@ -62,7 +67,7 @@ int cmd_digest(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	if (optind + 1 != argc)
@@ -76,7 +81,12 @@ int cmd_digest(int argc, char **argv)
 		return cli_error_diag(CMD, &d, r);
 	}
 	ik_hex_encode(digest, (size_t)EVP_MD_get_size(md), hex);
+	if (cli_verbose())
+		fprintf(stderr, "igvmkit %s: %s: PE image, %zu bytes, Authenticode %s\n", CMD,
+			argv[optind], in.len, EVP_MD_get0_name(md));
 	ik_file_release(&in);
+	if (cli_quiet())
+		return IK_EXIT_OK;
 	/* The digest is the output: losing it (a full disk, a closed pipe) is an error. */
 	errno = 0;
 	if (printf("%s\n", hex) < 0 || fflush(stdout) != 0) {

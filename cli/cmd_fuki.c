@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/buf.h"
+#include "common/digest.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki.h"
@@ -52,6 +53,10 @@ static const char usage_text[] =
 	"  --list                 print each '.efifw' entry of FUKI: fwid, bytes, SHA-256\n"
 	"  --extract FWID         write the payload packed under FWID, byte for byte, to -o\n"
 	CLI_SIGN_HELP
+	"  -q, --quiet            print nothing but warnings and errors (no digest)\n"
+	"  -v, --verbose          also print each '.efifw' entry: firmware id, file, size\n"
+	"                         and SHA-256\n"
+	"  --max-input-size N     refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"TimeDateStamp is SOURCE_DATE_EPOCH when set, else 0.  Prints the Authenticode\n"
@@ -214,13 +219,23 @@ static int build(struct fuki_cli *c, struct cli_sign *s, char **inputs, size_t n
 	r = authenticode_digest_layout(&out, EVP_sha256(), digest, &d);
 	if (r >= 0)
 		r = ik_output_check(c->out, &d); /* before anything is printed */
+	for (size_t i = 0; r >= 0 && cli_verbose() && i < n_inputs; i++) {
+		uint8_t sha[IK_SHA256_LEN];
+
+		if (ik_sha256(fw[i].data, fw[i].len, sha) >= 0) {
+			ik_hex_encode(sha, sizeof(sha), hex);
+			fprintf(stderr, "igvmkit fuki: .efifw '%s': %s (%zu bytes, sha256 %s)\n", ids[i],
+				cli_name(inputs[i]), fw[i].len, hex);
+		}
+	}
 	if (r >= 0) {
 		/* the digest is printed before the add-on is committed (docs/exit-codes.md) */
 		ik_hex_encode(digest, sizeof(digest), hex);
-		printf("%s\n", hex);
+		if (!cli_quiet())
+			printf("%s\n", hex);
 		r = pe_layout_write_file(&out, c->out, &d);
 	}
-	if (r >= 0)
+	if (r >= 0 && !cli_quiet())
 		fprintf(stderr, "igvmkit fuki: wrote %s '%s' (%zu bytes, %zu firmware section(s))\n",
 			s->key ? "signed" : "unsigned", cli_name(c->out), out.len, n_inputs);
 out:
@@ -293,11 +308,14 @@ int cmd_fuki(int argc, char **argv)
 	};
 	struct fuki_cli c = { 0 };
 	struct cli_sign s = { 0 };
+	static const char *const repeatable[] = { "fwid", "hwids", "addcert", NULL };
+	struct cli_parser p;
 	size_t n_inputs;
 	int opt, ret;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "o:h", longopts, repeatable, NULL);
+	while ((opt = cli_next_option(&p, argc, argv)) != -1) {
 		int h = cli_sign_option(CMD, &s, opt, optarg);
 		if (h < 0)
 			return -h;
@@ -361,7 +379,7 @@ int cmd_fuki(int argc, char **argv)
 			c.extract = optarg;
 			break;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	n_inputs = (size_t)(argc - optind);

@@ -19,7 +19,9 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/buf.h"
+#include "common/digest.h"
 #include "common/fileio.h"
+#include "common/hex.h"
 #include "fuki/fuki_inspect.h"
 #include "measure/kvm_check.h"
 #include "measure/measurements_inspect.h"
@@ -146,6 +148,9 @@ static void help(FILE *out)
 		"  --check-kvm  list what QEMU/KVM refuse (errors) and which igvmmeasure -c\n"
 		"               rules QEMU/KVM do not have (notes), each with its source;\n"
 		"               exit 3 when QEMU/KVM would refuse the file\n"
+		"  -q, --quiet  print nothing: only check that FILE reads (exit 0) or not\n"
+		"  -v, --verbose  also print FILE's format, size and SHA-256 on standard error\n"
+		"  --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 		"  -h, --help   show this help\n"
 		"\n"
 		"exit codes: 0 ok, 2 usage, 3 malformed input (or --check-kvm errors), 4 cannot\n"
@@ -184,10 +189,12 @@ int cmd_inspect(int argc, char **argv)
 	struct ik_buf out;
 	const char *path;
 	inspect_fn fn;
+	struct cli_parser p;
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "h", options, NULL, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -205,7 +212,7 @@ int cmd_inspect(int argc, char **argv)
 			help(stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, options);
+			return p.exit;
 		}
 	}
 	if (argc - optind != 1)
@@ -227,12 +234,23 @@ int cmd_inspect(int argc, char **argv)
 	}
 	fn = fl.lenient && fmt->inspect_lenient ? fmt->inspect_lenient : fmt->inspect;
 
+	if (cli_verbose()) {
+		uint8_t sha[IK_SHA256_LEN];
+		char hex[2 * IK_SHA256_LEN + 1] = "";
+
+		if (ik_sha256(in.data, in.len, sha) >= 0)
+			ik_hex_encode(sha, sizeof(sha), hex);
+		fprintf(stderr, "igvmkit %s: %s: %s, %zu bytes, sha256 %s\n", CMD, cli_name(path), fmt->name,
+			in.len, hex);
+	}
 	ik_buf_init(&out, 0);
 	if (fmt == &formats[0])
 		r = inspect_igvm_with(in.data, in.len, json, &fl, &out, &d);
 	else
 		r = fn(in.data, in.len, json, &out, &d);
 	ik_file_release(&in);
+	if (r >= 0 && cli_quiet())
+		out.len = 0;
 	if (r < 0) {
 		ik_buf_release(&out);
 		return cli_error_diag(CMD, &d, ik_diag_file(&d, path, r));
@@ -246,7 +264,7 @@ int cmd_inspect(int argc, char **argv)
 		return cli_stdout_error(CMD, r);
 	if (fl.kvm_errors) {
 		fprintf(stderr, "igvmkit " CMD ": error: %s: QEMU/KVM would refuse the file (%zu"
-			" finding%s under \"QEMU/KVM checks\")\n", path, fl.kvm_errors,
+			" finding%s under \"QEMU/KVM checks\")\n", cli_name(path), fl.kvm_errors,
 			fl.kvm_errors == 1 ? "" : "s");
 		return IK_EXIT_INVALID;
 	}

@@ -24,7 +24,7 @@
 enum {
 	OPT_PLATFORM = 0x100, OPT_VCPUS, OPT_VCPU_TYPE, OPT_VCPU_SIG, OPT_VCPU_FAMILY, OPT_VCPU_MODEL,
 	OPT_VCPU_STEPPING, OPT_VMM, OPT_GUEST_FEATURES, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_MAX_INPUT, OPT_LIST_VCPU_TYPES,
+	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK, OPT_NATIVE_ZERO, OPT_SNP_OVMF_HASH, OPT_PRINT_SNP_OVMF_HASH,
 };
 
@@ -47,66 +47,32 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "output", required_argument, NULL, 'o' },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
-	{ "max-input-size", required_argument, NULL, OPT_MAX_INPUT },
 	{ "list-vcpu-types", no_argument, NULL, OPT_LIST_VCPU_TYPES },
 	{ "ignore-id-block", no_argument, NULL, OPT_IGNORE_ID_BLOCK },
 	{ "native-zero", no_argument, NULL, OPT_NATIVE_ZERO },
 	{ "snp-ovmf-hash", required_argument, NULL, OPT_SNP_OVMF_HASH },
 	{ "print-snp-ovmf-hash", no_argument, NULL, OPT_PRINT_SNP_OVMF_HASH },
-	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static void usage(FILE *out)
-{
-	fputs("usage: igvmkit measure [options] FILE\n"
-	      "\n"
-	      "Computes the launch measurement a confidential VM platform reports for FILE: an IGVM\n"
-	      "file (measured by IGVM semantics under a loader model) or a raw OVMF ROM (measured as\n"
-	      "QEMU/KVM launch it with -bios).  The last line printed is the digest in lowercase hex.\n"
-	      "\n"
-	      "options:\n"
-	      "  --platform P          sev-snp (default), sev-es, sev or tdx\n"
-	      "  --vcpus N             vCPUs at launch, 1-512 (default 1; SEV-ES/SNP)\n"
-	      "  --vcpu-type NAME      QEMU -cpu model giving the vCPU signature, e.g. EPYC-v4, EPYC-Milan\n"
-	      "  --vcpu-sig HEX        vCPU signature (CPUID 1 EAX) instead of a type\n"
-	      "  --vcpu-family N, --vcpu-model N, --vcpu-stepping N\n"
-	      "                        vCPU signature from family, model and stepping\n"
-	      "  --vmm NAME            qemu (default), ec2 or gce: VMM whose initial VMSA to model (ROMs)\n"
-	      "  --guest-features HEX  SEV-SNP SEV_FEATURES of the VMSAs (default 0x1; ROMs)\n"
-	      "  --kernel F            kernel for QEMU kernel-hashes=on (ROMs with a hashes area)\n"
-	      "  --initrd F            initrd for the kernel hashes (needs --kernel)\n"
-	      "  --append S            kernel command line for the kernel hashes (needs --kernel)\n"
-	      "  --tdx-order O         single (default: KVM upstream) or two-pass (TDX ROMs)\n"
-	      "  --snp-ovmf-hash HEX   SEV-SNP LD after the firmware pages, precomputed (ROMs)\n"
-	      "  --print-snp-ovmf-hash print that LD for the ROM instead of the full measurement\n"
-	      "  --loader L            IGVM loader model: qemu (default), igvm-crate (Hyper-V/OpenVMM)\n"
-	      "                        or igvmmeasure (coconut-svsm's calculator)\n"
-	      "  --native-zero         igvmmeasure model: zero pages as SNP ZERO pages\n"
-	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
-	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
-	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
-	      "  --ignore-id-block     do not check an IGVM file's SNP_ID_BLOCK against the digest\n"
-	      "  --max-input-size N    refuse inputs larger than N bytes (default 1G)\n"
-	      "  --list-vcpu-types     list the known vCPU types and their signatures\n"
-	      "  -v, --verbose         print what was measured before the digest\n"
-	      "  -h, --help            show this help\n"
-	      "\n"
-	      "exit codes: 0 ok, 1 --expect mismatch, 2 usage, 3 invalid input or missing metadata,\n"
-	      "4 I/O, 6 limit, 7 unsupported by the loader model, 8 internal (docs/exit-codes.md)\n",
-	      out);
-}
+/* One source of the vCPU signature; a digest both snapshots and the precomputed hash. */
+static const struct cli_conflict conflicts[] = {
+	{ "vcpu-type", "vcpu-sig" },	  { "vcpu-type", "vcpu-family" },
+	{ "vcpu-type", "vcpu-model" },	  { "vcpu-type", "vcpu-stepping" },
+	{ "vcpu-sig", "vcpu-family" },	  { "vcpu-sig", "vcpu-model" },
+	{ "vcpu-sig", "vcpu-stepping" },  { "snp-ovmf-hash", "print-snp-ovmf-hash" },
+	{ "quiet", "json" },		  { NULL, NULL },
+};
 
 struct measure_args {
 	struct measure_opts o;
 	const char *kernel, *initrd, *append;
 	bool has_family, has_model, has_stepping;
 	uint64_t family, model, stepping;
-	bool json, verbose, ignore_id_block;
+	bool json, ignore_id_block;
 	const char *output;
 	const char *expect;
-	uint64_t max_input;
 };
 
 static int list_vcpu_types(void)
@@ -122,12 +88,14 @@ static int list_vcpu_types(void)
 
 static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_now)
 {
+	struct cli_parser p;
 	int c, r;
 	uint64_t v;
 
 	measure_opts_init(&a->o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:vh", options, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "o:h", options, NULL, conflicts);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_PLATFORM:
 			if (measure_platform_from_name(optarg, &a->o.platform) < 0)
@@ -158,7 +126,6 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 				return r;
 			a->o.has_vcpu_signature = true;
 			a->o.vcpu_signature = (uint32_t)v;
-			a->o.vcpu_type = NULL;
 			break;
 		case OPT_VCPU_FAMILY:
 			r = cli_parse_u64(CMD, "--vcpu-family", optarg, 0, 0xFF + 0xF, &a->family);
@@ -218,11 +185,6 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 		case OPT_EXPECT:
 			a->expect = optarg;
 			break;
-		case OPT_MAX_INPUT:
-			r = cli_parse_u64(CMD, "--max-input-size", optarg, 1, SIZE_MAX, &a->max_input);
-			if (r)
-				return r;
-			break;
 		case OPT_LIST_VCPU_TYPES:
 			*exit_now = true;
 			return list_vcpu_types();
@@ -240,15 +202,12 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 		case OPT_PRINT_SNP_OVMF_HASH:
 			a->o.snp_ovmf_hash_only = true;
 			break;
-		case 'v':
-			a->verbose = true;
-			break;
 		case 'h':
-			usage(stdout);
+			measure_cli_usage(stdout);
 			*exit_now = true;
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, options);
+			return p.exit;
 		}
 	}
 	if (a->has_family || a->has_model || a->has_stepping) {
@@ -257,7 +216,6 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 		a->o.has_vcpu_signature = true;
 		a->o.vcpu_signature = vcpu_signature((uint32_t)a->family, (uint32_t)a->model,
 						     (uint32_t)a->stepping);
-		a->o.vcpu_type = NULL;
 	}
 	if (a->o.has_guest_features && a->o.platform != IGVM_PLATFORM_SEV_SNP)
 		cli_warn(CMD, "--guest-features applies to SEV-SNP only; %s VMSAs carry no features",
@@ -269,28 +227,29 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 	return 0;
 }
 
-static void print_summary(const char *path, const struct measure_result *res)
+/* -v: what was measured (on standard error when standard output carries JSON). */
+static void print_summary(FILE *out, const char *path, const struct measure_result *res)
 {
-	printf("file: %s (%s)\n", cli_name(path), res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
-	printf("platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
+	fprintf(out, "file: %s (%s)\n", cli_name(path), res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
+	fprintf(out, "platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
 	       measure_loader_name(res->loader), measure_digest_algorithm(res->platform),
 	       measure_digest_field(res->platform));
 	if (res->platform == IGVM_PLATFORM_SEV_SNP || res->platform == IGVM_PLATFORM_SEV_ES) {
-		printf("vcpus: %u", res->vcpus);
+		fprintf(out, "vcpus: %u", res->vcpus);
 		if (res->vcpu_type[0])
-			printf(", type %s", res->vcpu_type);
+			fprintf(out, ", type %s", res->vcpu_type);
 		if (res->has_vcpu_signature)
-			printf(", signature 0x%08x", res->vcpu_signature);
-		printf(", vmm %s", vmm_type_name(res->vmm));
+			fprintf(out, ", signature 0x%08x", res->vcpu_signature);
+		fprintf(out, ", vmm %s", vmm_type_name(res->vmm));
 		if (res->has_sev_features)
-			printf(", guest features 0x%llx", (unsigned long long)res->sev_features);
-		printf("\n");
+			fprintf(out, ", guest features 0x%llx", (unsigned long long)res->sev_features);
+		fprintf(out, "\n");
 	}
 	if (res->platform == IGVM_PLATFORM_TDX)
-		printf("tdx order: %s\n", tdx_order_name(res->tdx_order));
+		fprintf(out, "tdx order: %s\n", tdx_order_name(res->tdx_order));
 	if (res->has_policy)
-		printf("policy: 0x%llx\n", (unsigned long long)res->policy);
-	printf("pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
+		fprintf(out, "policy: 0x%llx\n", (unsigned long long)res->policy);
+	fprintf(out, "pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
 	       (unsigned long long)res->measured_bytes, res->vmsas);
 }
 
@@ -349,12 +308,12 @@ int cmd_measure(int argc, char **argv)
 	ik_buf_init(&json, 0);
 
 	if (a.kernel) {
-		r = kernel_hashes_compute_files(a.kernel, a.initrd, a.append, (size_t)a.max_input, &hashes, &d);
+		r = kernel_hashes_compute_files(a.kernel, a.initrd, a.append, 0, &hashes, &d);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
 		a.o.kernel_hashes = &hashes;
 	}
-	r = ik_file_load(path, (size_t)a.max_input, &in, &d);
+	r = ik_file_load(path, 0, &in, &d);
 	if (r >= 0 && a.output)
 		r = ik_output_check(a.output, &d); /* before anything is printed */
 	if (r < 0) {
@@ -389,11 +348,13 @@ int cmd_measure(int argc, char **argv)
 		goto out;
 	}
 
-	if (a.verbose)
-		print_summary(path, &res);
+	if (cli_verbose())
+		print_summary(a.json ? stderr : stdout, path, &res);
+	if (a.output)
+		cli_verbose_written(CMD, a.output);
 	if (a.json)
 		fwrite(json.data, 1, json.len, stdout);
-	else {
+	else if (!cli_quiet()) {
 		ik_hex_encode(res.digest, res.digest_len, hex);
 		printf("%s\n", hex);
 	}

@@ -68,6 +68,10 @@ static const char usage_text[] =
 	"                          is enrolled) and exit; no seeds needed\n"
 	"\n"
 	"signing (FUKI input):\n" CLI_SIGN_HELP
+	"\n"
+	"  -q, --quiet             print nothing but warnings and errors\n"
+	"  -v, --verbose           also print each file written, its size and SHA-256\n"
+	"  --max-input-size N      refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"exit codes: 0 ok, 2 usage, 3 malformed input or no variable store, 4 cannot\n"
@@ -154,22 +158,25 @@ static void print_changes(const char *label, const struct regen_payload_report *
 	}
 }
 
-static void print_payload(const char *input, const struct regen_payload_report *rep)
+/* QUIET: only the warning. */
+static void print_payload(const char *input, const struct regen_payload_report *rep, bool quiet)
 {
 	const struct regen_store *st = &rep->store;
 	char label[300] = "";
 
 	if (rep->fwid[0])
 		snprintf(label, sizeof(label), "[%s] ", rep->fwid);
-	printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
-	       label, cli_name(input), st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
-	       st->pages_changed);
+	if (!quiet)
+		printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
+		       label, cli_name(input), st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
+		       st->pages_changed);
 	if (st->setup_mode_warning)
-		cli_warn(CMD, "%s: %s", input, VARS_SETUP_MODE_WARNING);
+		cli_warn(CMD, "%s: %s", cli_name(input), VARS_SETUP_MODE_WARNING);
 	if (st->dropped_id_block)
 		cli_warn(CMD, "%s: SNP_ID_BLOCK dropped: sign the new launch digest with 'igvmkit sign-id-block'",
 			 cli_name(input));
-	print_changes(label, rep);
+	if (!quiet)
+		print_changes(label, rep);
 }
 
 /* The failure of regen_run(): a request that does not fit is a usage error. */
@@ -202,7 +209,9 @@ static void print_run(void *data)
 	const struct regen_result *res = sm->res;
 
 	for (size_t i = 0; i < res->n_done; i++)
-		print_payload(sm->c->run.input, &res->payloads[i]);
+		print_payload(sm->c->run.input, &res->payloads[i], cli_quiet());
+	if (cli_quiet())
+		return;
 	printf("%s: %zu bytes%s\n", cli_name(sm->c->run.output), res->output_len,
 	       res->fuki ? (res->signed_output ? ", signed" : ", unsigned") : "");
 	for (size_t i = 0; !sm->c->run.no_measurements && i < res->n_payloads; i++)
@@ -227,10 +236,13 @@ static int run(struct regen_cli *c, struct cli_sign *s)
 	r = regen_run(&c->run, &res, &d);
 	if (r >= 0) {
 		cli_summary_flush();
+		cli_verbose_written(CMD, c->run.output);
+		for (size_t i = 0; !c->run.no_measurements && i < res.n_payloads; i++)
+			cli_verbose_written(CMD, res.payloads[i].measurements_file);
 	} else if (cli_summary_cancel()) {
 		/* what was done before the failure */
 		for (size_t i = 0; i < res.n_done; i++)
-			print_payload(c->run.input, &res.payloads[i]);
+			print_payload(c->run.input, &res.payloads[i], cli_quiet());
 	}
 	if (res.stage >= REGEN_STAGE_WRITE && res.was_signed && !s->key)
 		cli_warn(CMD, "'%s' was signed; '%s' is written unsigned", cli_name(c->run.input),
@@ -251,7 +263,9 @@ static void print_rom(void *data)
 {
 	const struct rom_summary *sm = data;
 
-	printf("%s: ROM image, 0x%zx bytes at gpa 0x%" PRIx64 "\n", cli_name(sm->path), *sm->len, *sm->gpa);
+	if (!cli_quiet())
+		printf("%s: ROM image, 0x%zx bytes at gpa 0x%" PRIx64 "\n", cli_name(sm->path), *sm->len,
+		       *sm->gpa);
 }
 
 /* --extract-rom: the ROM image of an IGVM (or of a FUKI's first '.efifw'), for inspection. */
@@ -273,6 +287,7 @@ static int extract_rom(const struct regen_cli *c)
 		return cli_error_diag(CMD, &d, r);
 	}
 	cli_summary_flush();
+	cli_verbose_written(CMD, c->extract_rom);
 	return IK_EXIT_OK;
 }
 
@@ -303,6 +318,11 @@ int cmd_regen(int argc, char **argv)
 		CLI_SIGN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const repeatable[] = { "db", "dbx", "kek", "db-hash", "dbx-hash",
+						  "vcpus", "vcpu-type", "addcert", NULL };
+	static const struct cli_conflict conflicts[] = { { "secure-boot", "no-secure-boot" },
+							 { NULL, NULL } };
+	struct cli_parser p;
 	struct regen_cli c;
 	struct cli_sign s = { 0 };
 	int opt, ret = IK_EXIT_OK;
@@ -313,7 +333,8 @@ int cmd_regen(int argc, char **argv)
 	c.run.vcpus = c.vcpus;
 	c.run.vcpu_types = c.vcpu_types;
 	optind = 1;
-	while (ret == IK_EXIT_OK && (opt = getopt_long(argc, argv, "o:g:h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "o:g:h", longopts, repeatable, conflicts);
+	while (ret == IK_EXIT_OK && (opt = cli_next_option(&p, argc, argv)) != -1) {
 		int h = cli_sign_option(CMD, &s, opt, optarg);
 		if (h < 0)
 			return -h;
@@ -386,7 +407,7 @@ int cmd_regen(int argc, char **argv)
 				return IK_EXIT_USAGE;
 			break;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	if (ret != IK_EXIT_OK)

@@ -34,6 +34,10 @@ static const char usage_text[] =
 	"  --signed-attrs TBS      with --signature: the bytes --prepare-offline wrote\n"
 	"  --signature SIG         raw signature over TBS made elsewhere, e.g.\n"
 	"                          'openssl dgst -sha256 -sign KEY -out SIG TBS'\n"
+	"  -q, --quiet             print nothing but warnings and errors (no --prepare-offline\n"
+	"                          hint)\n"
+	"  -v, --verbose           print the file written, its size and SHA-256\n"
+	"  --max-input-size N      refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"A signed input is refused unless --replace or --append is given.\n"
@@ -235,7 +239,9 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 		r = ik_write_file_atomic(prepare, out.data, out.len, &d);
 	else if (r >= 0)
 		r = pe_layout_write_file(&pe, out_path, &d);
-	if (r >= 0 && prepare)
+	if (r >= 0)
+		cli_verbose_written(CMD, prepare ? prepare : out_path);
+	if (r >= 0 && prepare && !cli_quiet())
 		fprintf(stderr,
 			"igvmkit sign: wrote %zu bytes to be signed to '%s'; sign them with the key and "
 			"%s, then run igvmkit sign --signed-attrs '%s' --signature SIG --cert CERT -o OUT "
@@ -266,11 +272,14 @@ int cmd_sign(int argc, char **argv)
 	};
 	struct cli_sign s = { 0 };
 	const char *out = NULL, *prepare = NULL, *attrs = NULL, *sigf = NULL;
+	static const char *const repeatable[] = { "addcert", NULL };
+	struct cli_parser p;
 	bool replace = false, append = false;
 	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "o:h", longopts, repeatable, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		int h = cli_sign_option(CMD, &s, c, optarg);
 		if (h < 0)
 			return -h;
@@ -303,7 +312,7 @@ int cmd_sign(int argc, char **argv)
 			sigf = optarg;
 			break;
 		default:
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	if (optind + 1 != argc)

@@ -82,6 +82,10 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const struct cli_conflict conflicts[] = {
+	{ "vcpu-type", "vcpu-sig" }, { NULL, NULL },
+};
+
 static void usage(FILE *out)
 {
 	fputs("usage: igvmkit sign-id-block --id-key KEY [options] -o OUT.igvm IN.igvm\n"
@@ -109,6 +113,9 @@ static void usage(FILE *out)
 	      "  --id-block-out FILE    write QEMU's id-block= value (base64 of the 96-byte block)\n"
 	      "  --id-auth-out FILE     write QEMU's id-auth= value (base64 of the 4096-byte ID_AUTH)\n"
 	      "  -o, --output FILE      the signed IGVM file\n"
+	      "  -q, --quiet            print nothing but warnings and errors (no digest)\n"
+	      "  -v, --verbose          also print each file written, its size and SHA-256\n"
+	      "  --max-input-size N     refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	      "  -h, --help             show this help\n"
 	      "\n"
 	      "exit codes: 0 ok, 2 usage, 3 invalid input, 4 I/O, 5 key problem (e.g. not P-384),\n"
@@ -181,13 +188,15 @@ int cmd_sign_id_block(int argc, char **argv)
 	struct ik_diag d;
 	uint8_t ld[48];
 	char hex[97];
+	struct cli_parser p;
 	uint64_t v;
 	int c, r;
 
 	memset(&o, 0, sizeof(o));
 	measure_opts_init(&o.measure);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "o:h", options, NULL, conflicts);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_ID_KEY:
 			o.id_key = optarg;
@@ -270,7 +279,7 @@ int cmd_sign_id_block(int argc, char **argv)
 			usage(stdout);
 			return IK_EXIT_OK;
 		default:
-			return cli_option_error(CMD, argv, options);
+			return p.exit;
 		}
 	}
 	if (!o.id_key)
@@ -362,11 +371,18 @@ int cmd_sign_id_block(int argc, char **argv)
 		}
 		/* the digest is printed before the outputs are committed (docs/exit-codes.md) */
 		ik_hex_encode(ld, 48, hex);
-		printf("%s\n", hex);
+		if (!cli_quiet())
+			printf("%s\n", hex);
 		r = write_outputs(ld_hex ? NULL : output, &out, block_out, block, auth_out, auth, &d);
 		ik_buf_release(&out);
 		if (r < 0)
 			return cli_error_diag(CMD, &d, r);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		const char *path = (const char *[]){ ld_hex ? NULL : output, block_out, auth_out }[i];
+
+		if (path)
+			cli_verbose_written(CMD, path);
 	}
 	return fflush(stdout) == 0 ? IK_EXIT_OK : IK_EXIT_IO;
 }

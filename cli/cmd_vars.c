@@ -50,6 +50,7 @@ int vars_cli_write_out(const char *path, const struct ik_buf *b)
 	r = ik_write_file_atomic(path, b->data, b->len, &d);
 	if (r < 0)
 		return vars_cli_fail_file(path, &d, r);
+	cli_verbose_written(CMD, path);
 	return 0;
 }
 
@@ -108,6 +109,7 @@ enum action {
 	SET_STR,   /* field = optarg */
 	SET_TRUE,  /* field = true */
 	SET_GUID,  /* field = the GUID optarg names */
+	SET_OWNER, /* the same, for the inputs after it: repeatable */
 	ADD_INPUT, /* an input of kind value, in command-line order */
 	SET_SB,	   /* secure_boot = value */
 	SHOW_HELP,
@@ -128,7 +130,7 @@ struct opt_row {
 #define ENTRY(kind) ADD_INPUT, 0, (kind), 0
 #define SIGDB(w) ADD_INPUT, 0, VARS_SEED_IN_SIGDB, (w)
 static const struct opt_row opt_rows[] = {
-	{ "owner", 'g', required_argument, SET_GUID, F(owner), 0, 0, M(SUB_ESL) | M_SEED },
+	{ "owner", 'g', required_argument, SET_OWNER, F(owner), 0, 0, M(SUB_ESL) | M_SEED },
 	{ "owner", 0, required_argument, SET_GUID, F(owner), 0, 0, M(SUB_AUTH) },
 	{ "guid", 'g', required_argument, SET_GUID, F(guid), 0, 0,
 	  M(SUB_AUTH) | M(SUB_VERIFY) | M(SUB_EXTRACT) },
@@ -231,6 +233,7 @@ static int apply_option(struct vars_args *a, const struct subcommand *sc,
 		*(bool *)(void *)field = true;
 		return 0;
 	case SET_GUID:
+	case SET_OWNER:
 		snprintf(opt, sizeof(opt), "--%s", row->name);
 		((struct vars_opt_guid *)(void *)field)->set = true;
 		return parse_guid_opt(opt, arg, &((struct vars_opt_guid *)(void *)field)->g);
@@ -261,10 +264,13 @@ static void args_release(struct vars_args *a)
  */
 static int parse_args(int argc, char **argv, const struct subcommand *sc, struct vars_args *a)
 {
+	static const struct cli_conflict conflicts[] = { { "secure-boot", "no-secure-boot" }, { 0 } };
 	struct option longs[IK_ARRAY_SIZE(opt_rows) + 1];
 	const struct opt_row *rows[IK_ARRAY_SIZE(opt_rows)];
+	const char *repeatable[IK_ARRAY_SIZE(opt_rows) + 1];
 	char shorts[2 * IK_ARRAY_SIZE(opt_rows) + 1];
-	size_t n = 0, ns = 0;
+	size_t n = 0, ns = 0, nr = 0;
+	struct cli_parser p;
 	int c, r = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -283,21 +289,28 @@ static int parse_args(int argc, char **argv, const struct subcommand *sc, struct
 			if (row->has_arg == required_argument)
 				shorts[ns++] = ':';
 		}
+		/* the entries of a list are repeatable; PK holds one certificate */
+		if ((row->action == ADD_INPUT &&
+		     !(row->value == VARS_SEED_IN_SIGDB && row->which == VARS_SIGDB_PK)) ||
+		    row->action == SET_OWNER)
+			repeatable[nr++] = row->name;
 		n++;
 	}
 	longs[n] = (struct option){ 0 };
 	shorts[ns] = '\0';
+	repeatable[nr] = NULL;
 	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	cli_parser_init(&p, CMD, shorts, longs, repeatable, conflicts);
+	while (r == 0 && (c = cli_next_option(&p, argc, argv)) != -1) {
 		const struct opt_row *row = NULL;
 
 		if (c >= 256)
 			row = rows[c - 256];
-		for (size_t i = 0; !row && c != '?' && c != ':' && i < n; i++)
+		for (size_t i = 0; !row && c >= 0 && i < n; i++)
 			if (rows[i]->short_name == c)
 				row = rows[i];
 		if (!row)
-			return cli_option_error(CMD, argv, longs);
+			return p.exit;
 		r = apply_option(a, sc, row, optarg);
 	}
 	if (r)
@@ -372,6 +385,10 @@ static int run_subcommand(const struct subcommand *sc, int argc, char **argv)
 
 int cmd_vars(int argc, char **argv)
 {
+	int r = cli_leading_options(&argc, &argv); /* igvmkit vars -v store ... */
+
+	if (r)
+		return r;
 	if (argc < 2) {
 		vars_usage(stderr);
 		return IK_EXIT_USAGE;

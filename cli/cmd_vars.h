@@ -40,6 +40,12 @@ struct vars_args {
 	int n_pos;
 };
 
+/* -q, -v and --max-input-size as the subcommands that write a file take them. */
+#define VARS_WRITER_COMMON_HELP                                                               \
+	"  -q, --quiet             print nothing but warnings and errors (the default already)\n" \
+	"  -v, --verbose           print the file written, its size and SHA-256\n"                \
+	"      --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
+
 /* Writes B to PATH ('-': standard output); 0 or the exit code (printed). */
 int vars_cli_write_out(const char *path, const struct ik_buf *b);
 

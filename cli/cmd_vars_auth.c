@@ -36,6 +36,7 @@ const char vars_auth_help[] =
 	"      --signed-attrs      add PKCS#9 signed attributes (signingTime = TimeStamp)\n"
 	"      --content-info      emit a PKCS#7 ContentInfo instead of bare SignedData\n"
 	"  -o, --output FILE       output file ('-' for standard output)\n"
+	VARS_WRITER_COMMON_HELP
 	"  -h, --help              show this help\n";
 
 /* The options that exclude or need each other; 0 or the exit code (printed). */
@@ -102,6 +103,9 @@ const char vars_verify_help[] =
 	"  -c, --cert FILE   trusted certificate(s), PEM or DER, or an .esl (repeatable)\n"
 	"  -g, --guid GUID   VendorGuid (needed for names other than PK/KEK/db/dbx/dbt)\n"
 	"  -A, --append      the update was signed as APPEND_WRITE (attributes 0x67)\n"
+	"  -q, --quiet       print nothing but errors: the exit code is the answer\n"
+	"  -v, --verbose     also print AUTH's size and SHA-256 on standard error\n"
+	"  --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help        show this help\n";
 
 int vars_cli_verify(const struct vars_args *a)
@@ -119,9 +123,11 @@ int vars_cli_verify(const struct vars_args *a)
 	int r;
 
 	ik_diag_init(&d);
+	cli_verbose_file(CMD, "read", req.auth);
 	r = vars_auth_verify_file(&req, &fail, &d);
 	if (r < 0)
 		return vars_cli_report("verify", &fail, &d, r);
-	printf("%s: signature verified for '%s'\n", req.auth, req.name);
+	if (!cli_quiet())
+		printf("%s: signature verified for '%s'\n", req.auth, req.name);
 	return IK_EXIT_OK;
 }

@@ -30,6 +30,7 @@ const char vars_esl_help[] =
 	"  -a, --add FILE          entries of an existing .esl, .auth, certificate or PE file\n"
 	"      --allow-non-rsa     accept non-RSA certificates (edk2 rejects them)\n"
 	"  -o, --output FILE       output file ('-' for standard output)\n"
+	VARS_WRITER_COMMON_HELP
 	"  -h, --help              show this help\n";
 
 int vars_cli_esl(const struct vars_args *a)
@@ -54,7 +55,13 @@ const char vars_list_help[] =
 	"Describes a signature list (.esl), an authenticated update (.auth), an\n"
 	"edk2 variable store (OVMF_VARS*.fd, or OVMF.fd) or a QEMU JSON store:\n"
 	"variables,\n"
-	"certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n";
+	"certificates (subject, issuer, SHA-256 fingerprint) and hashes.\n"
+	"\n"
+	"  -j, --json              print JSON\n"
+	"  -q, --quiet             print nothing: only check that FILE reads (exit 0) or not\n"
+	"  -v, --verbose           also print FILE's size and SHA-256 on standard error\n"
+	"      --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
+	"  -h, --help              show this help\n";
 
 int vars_cli_list(const struct vars_args *a)
 {
@@ -71,6 +78,9 @@ int vars_cli_list(const struct vars_args *a)
 	ik_buf_init(&out, 0);
 	r = vars_inspect(f.data, f.len, a->json, &out, &d);
 	ik_file_release(&f);
+	cli_verbose_file(CMD, "read", path);
+	if (r >= 0 && cli_quiet())
+		out.len = 0;
 	r = r < 0 ? vars_cli_fail_file(path, &d, r) : vars_cli_write_out("-", &out);
 	ik_buf_release(&out);
 	return r;
@@ -79,7 +89,12 @@ int vars_cli_list(const struct vars_args *a)
 const char vars_extract_help[] =
 	"usage: igvmkit vars extract FILE [NAME] [--guid GUID] -o OUT\n\n"
 	"Writes the data of variable NAME of a store image or JSON store, or the payload\n"
-	"(signature lists) of an .auth file (no NAME).\n";
+	"(signature lists) of an .auth file (no NAME).\n"
+	"\n"
+	"  -g, --guid GUID         VendorGuid of NAME (when several variables share the name)\n"
+	"  -o, --output FILE       output file ('-' for standard output)\n"
+	VARS_WRITER_COMMON_HELP
+	"  -h, --help              show this help\n";
 
 int vars_cli_extract(const struct vars_args *a)
 {

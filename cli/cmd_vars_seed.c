@@ -41,6 +41,7 @@ void vars_cli_seed_help(FILE *out, const char *sub)
 		"                          or 0; default: .auth TimeStamp, else SOURCE_DATE_EPOCH,\n"
 		"                          else zero\n"
 		"  -o, --output FILE       output file%s\n"
+		VARS_WRITER_COMMON_HELP
 		"  -h, --help              show this help\n",
 		sub,
 		json ? "Writes a QEMU uefi-vars JSON variable store (-device "

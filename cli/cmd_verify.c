@@ -26,6 +26,9 @@ static const char usage_text[] =
 	"options:\n"
 	"  --cert CERT   trusted certificate, PEM (may hold several) or DER; repeatable\n"
 	"  --all         require every signature to verify (default: at least one)\n"
+	"  -q, --quiet   print nothing but errors: the exit code is the answer\n"
+	"  -v, --verbose also print FILE's size and how many certificates are trusted\n"
+	"  --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help    show this help\n"
 	"\n"
 	"Prints one line per signature.  Exit codes: 0 verified, 1 not verified or\n"
@@ -55,6 +58,8 @@ int cmd_verify(int argc, char **argv)
 	STACK_OF(X509) *trusted = sk_X509_new_null();
 	struct ik_file_bytes in = { 0 };
 	struct ik_diag d;
+	static const char *const repeatable[] = { "cert", NULL };
+	struct cli_parser p;
 	bool all = false;
 	int c, r, ncert = 0, ret;
 
@@ -62,7 +67,8 @@ int cmd_verify(int argc, char **argv)
 	if (!trusted)
 		return cli_error_diag(CMD, NULL, -ENOMEM);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, CMD, "h", longopts, repeatable, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'c':
 			r = sign_certs_load(optarg, trusted, &d);
@@ -81,7 +87,7 @@ int cmd_verify(int argc, char **argv)
 			return IK_EXIT_OK;
 		default:
 			sk_X509_pop_free(trusted, X509_free);
-			return cli_option_error(CMD, argv, longopts);
+			return p.exit;
 		}
 	}
 	if (optind + 1 != argc || ncert == 0) {
@@ -89,9 +95,12 @@ int cmd_verify(int argc, char **argv)
 		return cli_usage_error(CMD, "expected --cert CERT and exactly one input FILE");
 	}
 	r = ik_file_load(argv[optind], 0, &in, &d);
+	if (r >= 0 && cli_verbose())
+		printf("%s: %zu bytes, %d trusted certificate(s) from %d --cert option(s)\n",
+		       argv[optind], in.len, sk_X509_num(trusted), ncert);
 	if (r >= 0)
 		r = authenticode_verify(in.data, in.len, argv[optind], trusted, all, &report, &d);
-	for (size_t i = 0; i < report.n; i++) {
+	for (size_t i = 0; !cli_quiet() && i < report.n; i++) {
 		const struct authenticode_signature_info *s = &report.sig[i];
 		char hex[2 * EVP_MAX_MD_SIZE + 1];
 
@@ -108,7 +117,7 @@ int cmd_verify(int argc, char **argv)
 		if (!s->edk2_layout && s->status != AUTHENTICODE_BAD_FORMAT)
 			printf("  note: the DER layout differs from what edk2 expects\n");
 	}
-	if (r >= 0)
+	if (r >= 0 && !cli_quiet())
 		printf("verification OK\n");
 	ret = r < 0 ? cli_error_diag(CMD, &d, r == -ENOKEY ? -EBADE : r) : IK_EXIT_OK;
 	ik_file_release(&in);

@@ -3,6 +3,8 @@
 #ifndef IGVMKIT_CLI_COMMANDS_H
 #define IGVMKIT_CLI_COMMANDS_H
 
+#include <stdio.h>
+
 int cmd_inspect(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_vars(int argc, char **argv);
@@ -11,6 +13,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+void measure_cli_usage(FILE *out); /* cli/measure_help.c */
 int cmd_sign_id_block(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_descriptor(int argc, char **argv);

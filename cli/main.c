@@ -9,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/fileio.h"
-#include "common/hex.h"
 
 static int cmd_version(int argc, char **argv)
 {
@@ -20,20 +21,31 @@ static int cmd_version(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_parser p;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_parser_init(&p, "version", "h", longopts, NULL, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		if (c != 'h')
-			return cli_option_error("version", argv, longopts);
-		printf("usage: igvmkit version\n\nPrints the igvmkit version.\n");
+			return p.exit;
+		printf("usage: igvmkit version [options]\n\nPrints the igvmkit version.\n\noptions:\n"
+		       "  -q, --quiet         print nothing\n"
+		       "  -v, --verbose       also print the version of the OpenSSL it runs with\n"
+		       "  --max-input-size N  accepted, as by every command\n"
+		       "  -h, --help          show this help\n");
 		return IK_EXIT_OK;
 	}
 	if (optind != argc)
 		return cli_usage_error("version", "takes no arguments");
-	printf("igvmkit %s\n", IGVMKIT_VERSION);
+	if (!cli_quiet())
+		printf("igvmkit %s\n", IGVMKIT_VERSION);
+	if (cli_verbose())
+		printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
 	return IK_EXIT_OK;
 }
+
+static int cmd_help(int argc, char **argv);
 
 struct command {
 	const char *name;
@@ -56,70 +68,66 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "explain how two IGVM files, FUKI/PE images or output directories differ" },
 	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },
 	{ "version", cmd_version, "print the igvmkit version" },
+	{ "help", cmd_help, "show this help, or 'help COMMAND' (as 'COMMAND --help')" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: igvmkit [--max-input-size N] <command> [options] [args]\n\ncommands:\n");
+	fprintf(out, "usage: igvmkit [-q | -v] [--max-input-size N] <command> [options] [args]\n"
+		     "\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nglobal options (before the command):\n"
+	fprintf(out, "\noptions of every command (before or after the command name):\n"
+		     "  -q, --quiet         print only warnings and errors\n"
+		     "  -v, --verbose       print more detail (what each command adds: its --help)\n"
 		     "  --max-input-size N  refuse input files larger than N bytes (K, M, G suffixes;\n"
-		     "                      default 1G; also IGVMKIT_MAX_INPUT_SIZE); exit 6 when exceeded\n");
-	fprintf(out, "\n'igvmkit <command> --help' describes a command; see also igvmkit(1).\n");
-}
-
-/* Sets the input size cap from one source (the option, else the environment). */
-static int set_input_max(const char *what, const char *value)
-{
-	uint64_t v;
-
-	if (ik_parse_u64(value, &v) < 0 || v == 0 || v > SIZE_MAX) {
-		fprintf(stderr,
-			"igvmkit: error: %s expects a size in bytes greater than 0 (suffix K, M or G "
-			"allowed), got '%s'\n",
-			what, value);
-		return IK_EXIT_USAGE;
-	}
-	ik_set_input_max((size_t)v);
-	return IK_EXIT_OK;
+		     "                      default 1G; overrides IGVMKIT_MAX_INPUT_SIZE); exit 6 when\n"
+		     "                      exceeded\n");
+	fprintf(out, "\n'igvmkit help <command>' (or 'igvmkit <command> --help') describes a command;\n"
+		     "see also igvmkit(1).\n");
 }
 
 /*
- * Global options, before the command name: --max-input-size N[K|M|G] (or the
- * environment variable IGVMKIT_MAX_INPUT_SIZE) caps every input file any
- * command reads (docs/exit-codes.md, exit 6).  Consumes them from ARGC and ARGV.
+ * igvmkit help [COMMAND [SUBCOMMAND]]: the main help, or what COMMAND --help
+ * (vars SUBCOMMAND --help) shows.
  */
-static int global_options(int *argc, char ***argv)
+static int cmd_help(int argc, char **argv)
 {
-	const char *env = getenv("IGVMKIT_MAX_INPUT_SIZE");
-	bool given = false; /* the option wins over the environment, also over an invalid value */
-	int r;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_parser p;
+	char *args[4];
+	int c;
 
-	while (*argc >= 2) {
-		const char *a = (*argv)[1];
-
-		if (strncmp(a, "--max-input-size=", 17) == 0) {
-			r = set_input_max("--max-input-size", a + 17);
-			*argc -= 1;
-			*argv += 1;
-		} else if (strcmp(a, "--max-input-size") == 0) {
-			if (*argc < 3) {
-				fprintf(stderr, "igvmkit: error: --max-input-size needs a size\n");
-				return IK_EXIT_USAGE;
-			}
-			r = set_input_max("--max-input-size", (*argv)[2]);
-			*argc -= 2;
-			*argv += 2;
-		} else
-			break;
-		if (r != IK_EXIT_OK)
-			return r;
-		given = true;
+	optind = 1;
+	cli_parser_init(&p, "help", "h", longopts, NULL, NULL);
+	while ((c = cli_next_option(&p, argc, argv)) != -1)
+		if (c != 'h')
+			return p.exit;
+	argc -= optind - 1; /* the words after 'help' */
+	argv += optind - 1;
+	if (argc < 2 || strcmp(argv[1], "help") == 0) {
+		if (argc > 2)
+			return cli_usage_error("help", "expected at most one COMMAND");
+		usage(stdout);
+		return IK_EXIT_OK;
 	}
-	if (!given && env && *env)
-		return set_input_max("IGVMKIT_MAX_INPUT_SIZE", env);
-	return IK_EXIT_OK;
+	if (argc > (strcmp(argv[1], "vars") == 0 ? 3 : 2))
+		return cli_usage_error("help", "expected COMMAND (or 'vars SUBCOMMAND'), got %d "
+				       "arguments", argc - 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			int n = 0;
+
+			for (int k = 1; k < argc; k++)
+				args[n++] = argv[k];
+			args[n++] = (char *)"--help";
+			args[n] = NULL;
+			return commands[i].run(n, args);
+		}
+	return cli_usage_error("help", "unknown command '%s'", argv[1]);
 }
 
 /*
@@ -175,8 +183,7 @@ static int dispatch(int argc, char **argv)
 		usage(stderr);
 		return IK_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return IK_EXIT_OK;
 	}
@@ -197,7 +204,7 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int r = global_options(&argc, &argv);
+	int r = cli_leading_options(&argc, &argv);
 
 	catch_fatal_signals();
 	/* no output of a run may replace one of its inputs; the summary is out before any commit */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The help of `igvmkit measure` (cli/cmd_measure.c reads the options): kept
+ * apart so that the command stays short, and so that what a raw ROM needs is
+ * written down once, next to the options (docs/cmd/measure.md says the same).
+ */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+void measure_cli_usage(FILE *out)
+{
+	fputs("usage: igvmkit measure [options] FILE\n"
+	      "\n"
+	      "Computes the launch measurement a confidential VM platform reports for FILE: an IGVM\n"
+	      "file (measured by IGVM semantics under a loader model) or a raw OVMF ROM (measured as\n"
+	      "QEMU/KVM launch it with -bios).  The last line printed is the digest in lowercase hex.\n"
+	      "\n"
+	      "options:\n"
+	      "  --platform P          sev-snp (default; also snp), sev-es (also seves), sev or tdx\n"
+	      "  --vcpus N             vCPUs at launch, 1-512 (default 1; SEV-ES/SNP)\n"
+	      "  --vcpu-type NAME      QEMU -cpu model giving the vCPU signature, e.g. EPYC-v4, EPYC-Milan\n"
+	      "  --vcpu-sig HEX        vCPU signature (CPUID 1 EAX) instead of a type\n"
+	      "  --vcpu-family N, --vcpu-model N, --vcpu-stepping N\n"
+	      "                        vCPU signature from family, model and stepping (all three);\n"
+	      "                        --vcpu-type, --vcpu-sig and these exclude each other\n"
+	      "  --vmm NAME, --vmm-type NAME\n"
+	      "                        qemu (default), ec2 or gce: VMM whose initial VMSA to model (ROMs)\n"
+	      "  --guest-features HEX  SEV-SNP SEV_FEATURES of the VMSAs (default 0x1; ROMs)\n"
+	      "  --kernel F            kernel for QEMU kernel-hashes=on (ROMs with a hashes area)\n"
+	      "  --initrd F            initrd for the kernel hashes (needs --kernel)\n"
+	      "  --append S            kernel command line for the kernel hashes (needs --kernel)\n"
+	      "  --tdx-order O         single (default: KVM upstream) or two-pass (TDX ROMs)\n"
+	      "  --snp-ovmf-hash HEX   SEV-SNP LD after the firmware pages, precomputed (ROMs)\n"
+	      "  --print-snp-ovmf-hash print that LD for the ROM instead of the full measurement\n"
+	      "  --loader L            IGVM loader model: qemu (default), igvm-crate (Hyper-V/OpenVMM;\n"
+	      "                        also igvm, hyper-v, openvmm) or igvmmeasure (coconut-svsm's\n"
+	      "                        calculator; also coconut)\n"
+	      "  --native-zero         igvmmeasure model: zero pages as SNP ZERO pages\n"
+	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
+	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
+	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
+	      "  --ignore-id-block     do not check an IGVM file's SNP_ID_BLOCK against the digest\n"
+	      "  --list-vcpu-types     list the known vCPU types and their signatures\n"
+	      "  -q, --quiet           print no digest (use with --expect or -o; not with --json)\n"
+	      "  -v, --verbose         print what was measured before the digest (on standard error\n"
+	      "                        with --json), and the file -o wrote with its size and SHA-256\n"
+	      "  --max-input-size N    refuse inputs larger than N bytes (see 'igvmkit --help')\n"
+	      "  -h, --help            show this help\n"
+	      "\n"
+	      "A raw OVMF ROM needs, besides FILE:\n"
+	      "  sev-snp, sev-es  with --vmm qemu (the default): the vCPU signature QEMU puts in RDX,\n"
+	      "                   from --vcpu-type, --vcpu-sig or --vcpu-family/-model/-stepping\n"
+	      "                   (ec2 and gce use a fixed RDX; --print-snp-ovmf-hash needs none);\n"
+	      "                   the ROM's SEV-ES reset block, and for sev-snp its 'ASEV' sections\n"
+	      "  tdx              the ROM's 'TDVF' metadata; --tdx-order if the host is not KVM\n"
+	      "                   upstream; no --kernel (TDX measures the kernel into RTMRs)\n"
+	      "  sev              nothing more\n"
+	      "  --kernel         a ROM with the SEV hash-table area (and, for sev-snp, an\n"
+	      "                   SNP_KERNEL_HASHES section)\n"
+	      "--vmm, --guest-features, --kernel, --initrd, --append, --tdx-order and the\n"
+	      "--snp-ovmf-hash options apply to raw ROMs only; --loader, --native-zero and\n"
+	      "--ignore-id-block to IGVM files, which need a vCPU signature only when --vcpus\n"
+	      "exceeds the VMSAs they carry.\n"
+	      "\n"
+	      "exit codes: 0 ok, 1 --expect mismatch, 2 usage, 3 invalid input or missing metadata,\n"
+	      "4 I/O, 6 limit, 7 unsupported by the loader model, 8 internal (docs/exit-codes.md)\n",
+	      out);
+}
