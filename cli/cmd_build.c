@@ -240,7 +240,7 @@ int cmd_build(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const repeatable[] = { "define", "hwids", NULL };
+	static const char *const repeatable[] = { "define", "allow-env", "hwids", NULL };
 	static const struct cli_conflict conflicts[] = {
 		{ "variant", "all-variants" },	{ "list-variants", "print-layout" },
 		{ "list-variants", "check" },	{ "print-layout", "check" },

@@ -213,7 +213,7 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run("inspect", "-q", blob)
     check(rc == 3 and out == "" and "error" in err, f"inspect -q of a bad file: exit {rc}")
     rc, out, err = run("inspect", "--verbose", "s.fd")
-    check(rc == 0 and f"s.fd: uefi-vars, {os.path.getsize('s.fd')} bytes, sha256 {sha}" in err
+    check(rc == 0 and f"s.fd: UEFI variable data, {os.path.getsize('s.fd')} bytes, sha256 {sha}" in err
           and "variable store" in out, f"inspect -v: exit {rc}: {err.strip()}")
     rc, out, err = run("vars", "list", "-q", "s.fd")
     check(rc == 0 and out == "", f"vars list -q: exit {rc}, output {out[:80]!r}")
