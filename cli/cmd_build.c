@@ -286,6 +286,7 @@ int cmd_build(int argc, char **argv)
 	lo.n_defines = n_defines;
 	lo.environ = use_env ? environ : NULL;
 	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH"); /* dates 'variables:' seeds, --no-env or not */
+	lo.data_dir = cli_data_dir();
 
 	if (print_layout) {
 		_cleanup_(layout_freep) struct layout *l = NULL;
