@@ -42,6 +42,13 @@ if command -v bash >/dev/null 2>&1; then
 	got=$(bash -c '. "$1" && complete -p igvmkit' sh "$share/bash-completion/completions/igvmkit") ||
 		bad "completion does not load"
 	[ "$got" = "complete -o default -F _igvmkit igvmkit" ] || bad "completion registers: '$got'"
+	# generated from the option tables: every long option `build --help` lists is offered
+	comp=$(bash -c '. "$1"; COMP_WORDS=(igvmkit build --); COMP_CWORD=2; _igvmkit 2>/dev/null
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$share/bash-completion/completions/igvmkit")
+	for o in $("$ik" build --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		printf '%s\n' "$comp" | grep -Eq -- "^$o=?\$" || bad "completion of build lacks $o"
+	done
+	printf '%s\n' "$comp" | grep -qx -- '--output-dir=' || bad "completion: no --output-dir="
 fi
 
 # a layout of the user's, including a shipped template by its documented path
