@@ -161,10 +161,28 @@ static void list_candidates(const struct option *longopts, const char *name, siz
 		}
 }
 
+const char *cli_data_dir(void)
+{
+	const char *env = getenv("IGVMKIT_DATADIR");
+
+	return env && *env ? env : IGVMKIT_DATADIR;
+}
+
+/* CLI_LIST_OPTIONS: the table's long options, one a line, then exit (cli.h). */
+static _Noreturn void list_options(const struct option *longopts)
+{
+	for (const struct option *o = longopts; o && o->name; o++)
+		printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
+	exit(fflush(stdout) == 0 ? IK_EXIT_OK : IK_EXIT_IO);
+}
+
 int cli_option_error(const char *cmd, char *const argv[], const struct option *longopts)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
 	int c = optopt;
+
+	if (arg && strcmp(arg, CLI_LIST_OPTIONS) == 0)
+		list_options(longopts);
 
 	/*
 	 * A long option ("--name" or "--name=value") when getopt gave no option

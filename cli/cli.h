@@ -96,6 +96,26 @@ int cli_source_date_epoch(const char *cmd, uint64_t max, uint64_t *ret);
  */
 int cli_output_arg(const char *cmd, const char *opt, const char *arg);
 
+/*
+ * Hidden options for cli/gen_completion.sh, which builds the bash completion
+ * from the same getopt tables --help documents: `igvmkit CMD [SUB]
+ * --list-options` reaches cli_option_error() as an unknown option, which then
+ * prints LONGOPTS ("--name", "--name=" when it takes a value) and exits 0;
+ * `igvmkit --list-commands` and `igvmkit vars --list-commands` print the
+ * command and subcommand names.
+ */
+/* `git describe` of the checkout igvmkit was built from, "" outside git (generated). */
+extern const char cli_git_revision[];
+
+/*
+ * Where the shipped layouts and templates are: $IGVMKIT_DATADIR when set (tests, a DESTDIR
+ * install), else DATADIR/igvmkit of the install prefix, compiled in (cli/CMakeLists.txt).
+ */
+const char *cli_data_dir(void);
+
+#define CLI_LIST_OPTIONS "--list-options"
+#define CLI_LIST_COMMANDS "--list-commands"
+
 /* Prints "igvmkit CMD: warning: <message>". */
 void cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -353,6 +353,7 @@ int cmd_build(int argc, char **argv)
 	char *allowed[DEFINES_MAX + 1];
 	lo.environ = use_env ? environ : allowed_environment(allow_env, n_allow_env, allowed);
 	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH"); /* dates 'variables:' seeds, --no-env or not */
+	lo.data_dir = cli_data_dir();
 	r = cli_source_date_epoch(CMD, CLI_EPOCH_MAX_YEAR_9999, NULL);
 	if (r != IK_EXIT_OK)
 		return r;

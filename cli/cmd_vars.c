@@ -397,6 +397,11 @@ int cmd_vars(int argc, char **argv)
 		vars_usage(stdout);
 		return IK_EXIT_OK;
 	}
+	if (strcmp(argv[1], CLI_LIST_COMMANDS) == 0) {
+		for (size_t i = 0; i < IK_ARRAY_SIZE(subcommands); i++)
+			printf("%s\n", subcommands[i].name);
+		return IK_EXIT_OK;
+	}
 	for (size_t i = 0; i < IK_ARRAY_SIZE(subcommands); i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
 			return run_subcommand(&subcommands[i], argc - 1, argv + 1);

@@ -38,8 +38,12 @@ static int cmd_version(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("version", "takes no arguments");
-	if (!cli_quiet())
-		printf("igvmkit %s\n", IGVMKIT_VERSION);
+	if (!cli_quiet()) {
+		if (cli_git_revision[0])
+			printf("igvmkit %s (git %s)\n", IGVMKIT_VERSION, cli_git_revision);
+		else
+			printf("igvmkit %s\n", IGVMKIT_VERSION);
+	}
 	if (cli_verbose())
 		printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
 	return IK_EXIT_OK;
@@ -189,6 +193,13 @@ static int dispatch(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(argc - 1, argv + 1);
+	if (strcmp(argv[1], CLI_LIST_COMMANDS) == 0) {
+		/* hidden, for cli/gen_completion.sh: the command names, then the global options */
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			printf("%s\n", commands[i].name);
+		printf("--max-input-size=\n--help\n--version\n");
+		return IK_EXIT_OK;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

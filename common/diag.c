@@ -25,7 +25,7 @@ static void set_msg(struct ik_diag *d, int err, const char *fmt, va_list ap)
 		vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 }
 
-int ik_fail(struct ik_diag *d, int err, const char *fmt, ...)
+int (ik_fail)(struct ik_diag *d, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,7 +37,7 @@ int ik_fail(struct ik_diag *d, int err, const char *fmt, ...)
 	return err;
 }
 
-int ik_fail_at(struct ik_diag *d, int err, const char *place, const char *fmt, ...)
+int (ik_fail_at)(struct ik_diag *d, int err, const char *place, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -15,6 +15,7 @@
 #ifndef IGVMKIT_COMMON_DIAG_H
 #define IGVMKIT_COMMON_DIAG_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #define IK_DIAG_FILE_MAX 512
@@ -50,6 +51,19 @@ int ik_diag_place(struct ik_diag *d, int err, const char *fmt, ...)
  * WHAT, and returns err.  Use after a failed OpenSSL call.
  */
 int ik_fail_openssl(struct ik_diag *d, int err, const char *what);
+
+/*
+ * A failure result is negative: ik_fail() and ik_fail_at() return their ERR, which must be < 0.
+ * These wrappers tell the optimiser so (a non-negative ERR, a caller's bug, becomes -EIO); else
+ * gcc -O2/-O3 cannot see that `if (r < 0) return r;` follows every failure and warns
+ * (-Wmaybe-uninitialized) about outputs a callee sets only on success.
+ */
+static inline int ik_failure(int err)
+{
+	return err < 0 ? err : -EIO;
+}
+#define ik_fail(...) ik_failure((ik_fail)(__VA_ARGS__))
+#define ik_fail_at(...) ik_failure((ik_fail_at)(__VA_ARGS__))
 
 /* "file:place: message" (parts that are empty are left out). */
 void ik_diag_format(const struct ik_diag *d, char *out, size_t out_len);

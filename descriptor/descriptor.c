@@ -188,6 +188,12 @@ int fwdesc_write_json(const struct fwdesc *fw, struct ik_buf *out, struct ik_dia
 	ik_json_array_begin(&j, "tags");
 	for (size_t i = 0; i < fw->n_tags; i++)
 		ik_json_string(&j, NULL, fw->tags[i]);
+	/*
+	 * Which igvmkit wrote the file.  The schema has no member for it; 'tags' is the
+	 * free-form list management software ignores, so recording it there keeps the
+	 * descriptor valid and leaves 'description' to the user.
+	 */
+	ik_json_string(&j, NULL, FWDESC_GENERATOR_TAG);
 	ik_json_array_end(&j);
 	ik_json_object_end(&j);
 	r = ik_json_finish(&j);

@@ -7,7 +7,8 @@
  * The mapping uses FirmwareDevice 'igvm' with FirmwareMappingIgvm
  * { 'filename' } (QEMU 10.1 and later; "-object igvm-cfg,file=FILENAME").
  * Every member of 'Firmware' is mandatory in the schema: description,
- * interface-types, mapping, targets, features and tags (possibly empty).
+ * interface-types, mapping, targets, features and tags; tags always end with
+ * FWDESC_GENERATOR_TAG, naming the igvmkit release that wrote the file.
  *
  * Output is deterministic: features are deduplicated and emitted in the
  * schema's enum order whatever order they were given in; interface types,
@@ -18,6 +19,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define FWDESC_GENERATOR_TAG "generator=igvmkit " IGVMKIT_VERSION
 
 #include "igvm/igvm.h"
 #include "common/buf.h"

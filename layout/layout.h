@@ -73,6 +73,11 @@ struct layout_load_opts {
 	/* SOURCE_DATE_EPOCH as the caller found it (even with environ NULL), or NULL:
 	 * the TimeStamp of 'variables:' seeds no 'time:' or .auth input dates. */
 	const char *source_date_epoch;
+	/* Where the shipped layouts and templates are installed (igvmkit: DATADIR/igvmkit), or
+	 * NULL.  A relative include not found beside the including file, and not starting with
+	 * "./" or "../", is looked up here: `include: templates/ovmf-debian.yaml` works from any
+	 * directory (docs/layout.md, "Includes"). */
+	const char *data_dir;
 };
 
 /* A variable the layout used whose value came from outside it. */
@@ -349,5 +354,7 @@ void layout_mark_place(const struct layout_mark *m, char *out, size_t len);
 /* Fails with ERR at mark M (sets file and place). */
 int layout_fail_at(struct ik_diag *d, int err, const struct layout_mark *m, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Negative for the optimiser too (ik_failure(), common/diag.h). */
+#define layout_fail_at(...) ik_failure((layout_fail_at)(__VA_ARGS__))
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -27,7 +28,7 @@ void layout_mark_place(const struct layout_mark *m, char *out, size_t len)
 	snprintf(out, len, "line %u, column %u", m->line, m->column);
 }
 
-int layout_fail_at(struct ik_diag *d, int err, const struct layout_mark *m, const char *fmt, ...)
+int (layout_fail_at)(struct ik_diag *d, int err, const struct layout_mark *m, const char *fmt, ...)
 {
 	char msg[IK_DIAG_MSG_MAX];
 	va_list ap;
@@ -505,6 +506,31 @@ static int canonical_name(struct layout_reader *r, const char *file, bool *ret_e
 	return 0;
 }
 
+/*
+ * The file an include names: NAME beside FILE (the including file); failing that, for a file
+ * on disk and a NAME that is neither absolute nor starts with "./" or "../", the shipped copy
+ * in opts->data_dir when there is one.  Returns a malloc'd path, NULL when out of memory.
+ */
+static char *include_path(const struct layout_reader *r, const char *file, const char *name)
+{
+	char *beside = layout_path_join_dir(file, name);
+	const char *dir = r->opts->data_dir;
+	char *shipped;
+
+	if (!beside || r->opts->embedded || !dir || !*dir || name[0] == '/' ||
+	    strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0 ||
+	    access(beside, F_OK) == 0 || errno != ENOENT)
+		return beside;
+	if (asprintf(&shipped, "%s/%s", dir, name) < 0)
+		shipped = NULL;
+	if (shipped && access(shipped, F_OK) == 0) {
+		free(beside);
+		return shipped;
+	}
+	free(shipped);
+	return beside; /* the error names the file beside the includer */
+}
+
 static int process_includes(struct layout_reader *r, const char *file, struct lnode **tree,
 			    struct ik_diag *d)
 {
@@ -537,7 +563,7 @@ static int process_includes(struct layout_reader *r, const char *file, struct ln
 			return layout_fail_at(d, -EINVAL, &item->mark,
 					      "'include' entries must be file names, found %s",
 					      lnode_kind_name(item));
-		_cleanup_free_ char *path = layout_path_join_dir(file, item->value);
+		_cleanup_free_ char *path = include_path(r, file, item->value);
 		if (!path) {
 			lnode_free(merged);
 			return -ENOMEM;

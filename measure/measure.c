@@ -479,6 +479,11 @@ int measure_json_document(const struct measure_image *img, const struct measure_
 	ik_json_init(&j, out);
 	ik_json_object_begin(&j, NULL);
 	ik_json_string(&j, "schema", MEASURE_JSON_SCHEMA);
+	/* Which igvmkit wrote it: a verifier can tell values from a fixed release apart. */
+	ik_json_object_begin(&j, "generator");
+	ik_json_string(&j, "name", "igvmkit");
+	ik_json_string(&j, "version", IGVMKIT_VERSION);
+	ik_json_object_end(&j);
 	ik_json_object_begin(&j, "image");
 	ik_json_string(&j, "file", img->file ? img->file : "");
 	ik_json_string(&j, "format", img->format == MEASURE_INPUT_IGVM ? "igvm" : "ovmf-rom");

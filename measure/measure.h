@@ -262,7 +262,7 @@ int measure_image_describe(const char *file, enum measure_input format, const ui
 void measure_json_result(struct ik_json *j, const char *key, const struct measure_result *r);
 
 /*
- * The whole reference-values document: {"schema", "image",
+ * The whole reference-values document: {"schema", "generator", "image",
  * "measurements": [...]}, stable key order, no timestamps.
  */
 int measure_json_document(const struct measure_image *img, const struct measure_result *results,

@@ -146,6 +146,7 @@ static uint64_t page_size_of(const struct igvm_vhs_page_data *p)
 
 static int parameter_area_size(struct igvm_measure *m, size_t insert, uint32_t index, uint64_t *ret)
 {
+	*ret = 0; /* gcc -O3 cannot see that fail_header() (varargs, not inlined) returns < 0 */
 	for (size_t i = 0; i < m->f->n_headers; i++) {
 		const struct igvm_header *h = &m->f->headers[i];
 

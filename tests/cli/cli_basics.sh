@@ -14,7 +14,10 @@ check 2 "no command" "$ik"
 check 2 "unknown command" "$ik" frobnicate
 msg=$("$ik" frobnicate 2>&1)
 case "$msg" in *"unknown command 'frobnicate'"*) ;; *) echo "FAIL: message: $msg"; fail=1 ;; esac
-"$ik" --version | grep -Eq '^igvmkit [0-9]+\.[0-9]+\.[0-9]+$' || { echo "FAIL: version format"; fail=1; }
+# "igvmkit X.Y.Z", with " (git REVISION)" when built from a checkout; the same for 'version'
+"$ik" --version | grep -Eq '^igvmkit [0-9]+\.[0-9]+\.[0-9]+( \(git [0-9a-z.+-]+\))?$' ||
+	{ echo "FAIL: version format: $("$ik" --version)"; fail=1; }
+[ "$("$ik" --version)" = "$("$ik" version)" ] || { echo "FAIL: --version differs from version"; fail=1; }
 # A result lost on standard output is exit 4 with a message, whichever command
 # printed it (docs/exit-codes.md); /dev/full fails every write with ENOSPC.
 if [ -w /dev/full ]; then

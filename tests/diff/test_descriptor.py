@@ -129,7 +129,11 @@ def main():
         check(doc['targets'] == [{'architecture': 'x86_64', 'machines': ['pc-q35-*']}],
               'base: default target x86_64 pc-q35-*')
         check(doc['description'] == 'IGVM firmware (SEV_SNP, NATIVE)', 'base: description')
-        check(doc['tags'] == [], 'base: tags present and empty')
+        # the one tag igvmkit always adds: the release that wrote the file
+        version = subprocess.run([IK, '--version'], stdout=subprocess.PIPE, text=True,
+                                 check=True).stdout.split()[1]
+        gen = f'generator=igvmkit {version}'
+        check(doc['tags'] == [gen], f'base: tags hold only the generator: {doc["tags"]}')
 
         # every platform: TDX only on request (QEMU's IGVM loader has no TDX support)
         rc, out, _ = descriptor(allp, '-o', '-')
@@ -164,7 +168,8 @@ def main():
         check(doc['features'] == ['amd-sev-snp', 'enrolled-keys', 'secure-boot',
                                   'verbose-dynamic'], f'options: features {doc["features"]}')
         check(doc['targets'][0]['machines'] == ['pc-q35-*', 'pc-i440fx-*'], 'options: machines')
-        check(doc['tags'] == ['layout=qemu', 'SOURCE_DATE_EPOCH=0'], 'options: tags in order')
+        check(doc['tags'] == ['layout=qemu', 'SOURCE_DATE_EPOCH=0', gen],
+              'options: tags in order, the generator last')
         check(doc['mapping']['filename'] == '/usr/share/igvmkit/qemu-snp.igvm',
               'options: --filename')
         rc, out, _ = descriptor(base, '--no-platform-features', '-o', '-')

@@ -216,7 +216,9 @@ static void test_descriptor(void)
 		"    \"amd-sev-snp\",\n"
 		"    \"secure-boot\"\n"
 		"  ],\n"
-		"  \"tags\": []\n"
+		"  \"tags\": [\n"
+		"    \"" FWDESC_GENERATOR_TAG "\"\n"
+		"  ]\n"
 		"}\n";
 	struct fwdesc fw = { 0 };
 	struct ik_buf out;

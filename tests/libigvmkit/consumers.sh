@@ -27,7 +27,9 @@ ovmf=/usr/share/ovmf/OVMF.fd
 [ -f "$ovmf" ] || { echo "SKIP: $ovmf is absent (package ovmf)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-unset SOURCE_DATE_EPOCH PKG_CONFIG_LIBDIR || true
+# a package build's flags (dpkg-buildpackage exports CFLAGS with -ffile-prefix-map=SRC=.) are
+# not the example's: its compile lines must hold no in-tree path of their own
+unset SOURCE_DATE_EPOCH PKG_CONFIG_LIBDIR CFLAGS CPPFLAGS LDFLAGS || true
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pc=$(find "$prefix" -name igvmkit.pc)
