@@ -335,6 +335,18 @@ static mode_t current_umask(void)
 	return m;
 }
 
+/*
+ * Whether PATH (following symbolic links) exists and is a device, FIFO or
+ * socket: /dev/null, /dev/stdout, a named pipe.  Such a target is written
+ * through; a rename over it would replace the node (as root, /dev/null).
+ */
+static bool is_device_or_fifo(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 {
 	size_t n = strlen(path);
@@ -360,6 +372,18 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 		out_free_tmp(o);
 		ik_out_abort(o);
 		return r;
+	}
+	if (is_device_or_fifo(path)) {
+		out_free_tmp(o);
+		o->direct = true;
+		o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (o->fd < 0) {
+			r = -errno;
+			ik_out_abort(o);
+			ik_fail(d, r, "cannot open output: %s", strerror(-r));
+			return ik_diag_file(d, path, ik_io_err(r));
+		}
+		return 0;
 	}
 	memcpy(o->tmp_path, path, n);
 	memcpy(o->tmp_path + n, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
@@ -416,6 +440,11 @@ int ik_out_commit(struct ik_out *o, struct ik_diag *d)
 	r = before_commit(&o, 1, d);
 	if (r < 0)
 		return r;
+	if (o->direct) {
+		free(o->path);
+		o->path = NULL;
+		return 0;
+	}
 	if (rename(o->tmp_path, o->path) < 0) {
 		r = -errno;
 		return ik_diag_file(d, o->path, ik_fail(d, r, "cannot rename into place: %s", strerror(-r)));
@@ -573,6 +602,12 @@ int ik_out_commit_all(struct ik_out *const *outs, size_t n, struct ik_diag *d)
 
 		if (!outs[k])
 			continue;
+		if (outs[k]->direct) {
+			/* written already, and no old content to put back: not all or none */
+			r = ik_diag_file(d, outs[k]->path,
+					 ik_fail(d, -EIO, "cannot replace it: not a regular file"));
+			break;
+		}
 		if (lstat(outs[k]->path, &st) < 0) {
 			if (errno == ENOENT)
 				continue;

@@ -65,7 +65,14 @@ void ik_file_evict(const struct ik_file_bytes *f);
 struct ik_out {
 	int fd;
 	char *path;	/* final path (owned) */
-	char *tmp_path; /* temporary path (owned) */
+	char *tmp_path; /* temporary path (owned); NULL when written through */
+	/*
+	 * The target exists and is no regular file (a device such as /dev/null,
+	 * a FIFO): it is opened and written directly, since renaming a file over
+	 * it would replace the node itself.  Nothing is renamed on commit, and
+	 * ik_out_commit_all refuses it (it cannot be put back).
+	 */
+	bool direct;
 };
 
 int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d);
