@@ -291,6 +291,21 @@ void ik_file_evict(const struct ik_file_bytes *f)
 }
 
 /*
+ * The fatal signals a front end catches (cli/main.c).  They are held back
+ * while targets are replaced, so a signal cannot split a commit: one that
+ * arrives meanwhile rolls the commit back like a failed rename, and is
+ * delivered (and kills the run) once every target is as it was.
+ */
+static void commit_signals(sigset_t *set)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(set, sigs[i]);
+}
+
+/*
  * Temporary files not yet renamed into place or removed, for
  * ik_out_remove_temps() in a fatal-signal handler: a fixed table (nothing to
  * allocate in a handler), written only outside it, a slot cleared before its
@@ -387,15 +402,22 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 	}
 	memcpy(o->tmp_path, path, n);
 	memcpy(o->tmp_path + n, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
+	/* created and registered for ik_out_remove_temps with the fatal signals held, so an
+	 * interrupt can never find the temporary on disk but not yet in the table */
+	sigset_t held, saved;
+	commit_signals(&held);
+	pthread_sigmask(SIG_BLOCK, &held, &saved);
 	o->fd = mkostemp(o->tmp_path, O_CLOEXEC);
-	if (o->fd < 0) {
-		r = -errno;
+	r = o->fd < 0 ? -errno : 0;
+	if (o->fd >= 0)
+		temps_add(o->tmp_path);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (r < 0) {
 		out_free_tmp(o);
 		ik_out_abort(o);
 		ik_fail(d, r, "cannot create output: %s", strerror(-r));
 		return ik_diag_file(d, path, ik_io_err(r));
 	}
-	temps_add(o->tmp_path);
 	/* mkstemp makes 0600; give the file the mode an ordinary create would. */
 	if (fchmod(o->fd, 0666 & ~current_umask()) < 0) {
 		r = -errno;
@@ -551,20 +573,6 @@ static const char *roll_back(struct ik_out *const *outs, size_t done, char **old
 	return kept;
 }
 
-/*
- * The fatal signals a front end catches (cli/main.c).  They are held back
- * while targets are replaced, so a signal cannot split a commit: one that
- * arrives meanwhile rolls the commit back like a failed rename, and is
- * delivered (and kills the run) once every target is as it was.
- */
-static void commit_signals(sigset_t *set)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE };
-
-	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaddset(set, sigs[i]);
-}
 
 static bool signal_pending_in(const sigset_t *set)
 {
