@@ -391,10 +391,21 @@ int ik_out_open(struct ik_out *o, const char *path, struct ik_diag *d)
 	if (is_device_or_fifo(path)) {
 		out_free_tmp(o);
 		o->direct = true;
-		o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		/* without a reader a FIFO is refused (ENXIO) rather than waited for */
+		o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (o->fd >= 0) {
+			int fl = fcntl(o->fd, F_GETFL);
+
+			if (fl < 0 || fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+				close(o->fd);
+				o->fd = -1;
+			}
+		}
 		if (o->fd < 0) {
 			r = -errno;
 			ik_out_abort(o);
+			if (r == -ENXIO) /* an I/O failure of this output, not a missing device */
+				r = ik_fail(d, -EIO, "cannot open output: a FIFO nobody reads");
 			ik_fail(d, r, "cannot open output: %s", strerror(-r));
 			return ik_diag_file(d, path, ik_io_err(r));
 		}

@@ -58,5 +58,15 @@ if [ $rc -ne 4 ] || [ ! -c null ] || ! grep -q "not a regular file" err; then
 else
 	echo "ok: regen -o device refused, node kept"
 fi
+# A FIFO nobody reads is refused (exit 4) rather than waited for, and stays a FIFO.
+mkfifo pipe
+"$ik" measure --vcpu-type EPYC-v4 --json -o pipe out/ovmf.igvm >/dev/null 2>err
+rc=$?
+if [ $rc -ne 4 ] || [ ! -p pipe ] || ! grep -q "FIFO nobody reads" err; then
+	echo "FAIL: measure -o FIFO without reader: exit $rc (expected 4): $(head -c 300 err)"
+	fail=1
+else
+	echo "ok: FIFO without a reader refused, kept"
+fi
 ls -a | grep -q 'tmp-' && { echo "FAIL: temporary files left: $(ls -a)"; fail=1; }
 exit $fail
