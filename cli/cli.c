@@ -101,15 +101,30 @@ int cli_stdout_error(const char *cmd, int err)
 	return IK_EXIT_IO;
 }
 
+/*
+ * FMT formatted into OUT with every control character and byte that is not
+ * UTF-8 escaped (ik_escape_text): a name a caller forgot to pass through
+ * cli_name still cannot break the line.  Names already escaped are kept.
+ */
+__attribute__((format(printf, 3, 0))) static void format_escaped(char *out, size_t size,
+								  const char *fmt, va_list ap)
+{
+	char raw[IK_DIAG_MSG_MAX];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	ik_escape_text(raw, out, size);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
 	/* CMD NULL: an option before the command name */
-	fprintf(stderr, "igvmkit%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
+	char text[2 * IK_DIAG_MSG_MAX];
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	format_escaped(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "igvmkit%s%s: error: %s", cmd ? " " : "", cmd ? cmd : "", text);
 	fprintf(stderr, "\n(see 'igvmkit%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
 	return IK_EXIT_USAGE;
 }
@@ -227,11 +242,12 @@ void cli_warn(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "igvmkit %s: warning: ", cmd);
+	char text[2 * IK_DIAG_MSG_MAX];
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	format_escaped(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "igvmkit %s: warning: %s\n", cmd, text);
 }
 
 int cli_parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,

@@ -97,7 +97,7 @@ static void on_step(const struct build_step *s, void *userdata)
 		if (c->progress)
 			fprintf(stderr, "igvmkit build: [%zu/%zu] %s%s: assembling, measuring%s\n",
 				s->index + 1, s->count, s->variant ? "variant " : "",
-				s->variant ? s->variant : base_name(s->layout_path),
+				cli_name(s->variant ? s->variant : base_name(s->layout_path)),
 				s->describing ? ", describing" : "");
 		break;
 	case BUILD_STEP_VARIANT_DONE:
@@ -107,7 +107,7 @@ static void on_step(const struct build_step *s, void *userdata)
 	case BUILD_STEP_FUKI_ALL:
 		if (c->progress)
 			fprintf(stderr, "igvmkit build: packing %zu IGVM file%s into %s%s\n", s->count,
-				s->count == 1 ? "" : "s", s->fuki_all, s->signing ? " and signing it" : "");
+				s->count == 1 ? "" : "s", cli_name(s->fuki_all), s->signing ? " and signing it" : "");
 		break;
 	}
 }
@@ -125,16 +125,16 @@ static void print_checks(const struct build_result *res, bool quiet)
 		switch (c->verdict) {
 		case BUILD_IDENTICAL:
 			if (!quiet)
-				printf("%s: identical\n", c->path);
+				printf("%s: identical\n", cli_name(c->path));
 			break;
 		case BUILD_MISSING:
-			printf("%s: missing (the rebuild has %zu bytes)\n", c->path, c->rebuilt_len);
+			printf("%s: missing (the rebuild has %zu bytes)\n", cli_name(c->path), c->rebuilt_len);
 			break;
 		case BUILD_UNREADABLE:
-			printf("%s: different (%s)\n", c->path, c->explanation);
+			printf("%s: different (%s)\n", cli_name(c->path), c->explanation);
 			break;
 		case BUILD_DIFFERS:
-			printf("%s: differs from the rebuild\n%s", c->path, c->explanation);
+			printf("%s: differs from the rebuild\n%s", cli_name(c->path), c->explanation);
 			break;
 		}
 	}
@@ -384,7 +384,7 @@ int cmd_build(int argc, char **argv)
 		return cli_error_diag(CMD, &d, r);
 	if (list_variants) {
 		for (size_t i = 0; i < base->n_variants; i++)
-			printf("%s\n", base->variants[i]);
+			printf("%s\n", cli_name(base->variants[i]));
 		return IK_EXIT_OK;
 	}
 
@@ -422,11 +422,11 @@ int cmd_build(int argc, char **argv)
 	if (check) {
 		if (res->n_mismatches) {
 			fprintf(stderr, "igvmkit build: %zu of %zu outputs in '%s' do not match the rebuild\n",
-				res->n_mismatches, res->n_outputs, outdir);
+				res->n_mismatches, res->n_outputs, cli_name(outdir));
 			return IK_EXIT_MISMATCH;
 		}
 		if (!quiet)
-			printf("%zu outputs in '%s' are reproduced byte for byte\n", res->n_outputs, outdir);
+			printf("%zu outputs in '%s' are reproduced byte for byte\n", res->n_outputs, cli_name(outdir));
 	}
 	return IK_EXIT_OK;
 }

@@ -83,7 +83,7 @@ int cmd_digest(int argc, char **argv)
 	ik_hex_encode(digest, (size_t)EVP_MD_get_size(md), hex);
 	if (cli_verbose())
 		fprintf(stderr, "igvmkit %s: %s: PE image, %zu bytes, Authenticode %s\n", CMD,
-			argv[optind], in.len, EVP_MD_get0_name(md));
+			cli_name(argv[optind]), in.len, EVP_MD_get0_name(md));
 	ik_file_release(&in);
 	if (cli_quiet())
 		return IK_EXIT_OK;

@@ -264,8 +264,12 @@ static int id_block_refused(const struct measure_id_block_failure *fail, const s
 			" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
 			" skips the check)\n", CMD, fail->header, hex);
 	} else {
-		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s: %s\n", CMD, fail->header,
-			d->place, d->msg);
+		struct ik_diag where = *d; /* "place: message", escaped by ik_diag_format */
+		char line[2 * IK_DIAG_MSG_MAX];
+
+		where.file[0] = '\0';
+		ik_diag_format(&where, line, sizeof(line));
+		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s\n", CMD, fail->header, line);
 	}
 	return IK_EXIT_MISMATCH;
 }

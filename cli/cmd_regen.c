@@ -165,7 +165,7 @@ static void print_payload(const char *input, const struct regen_payload_report *
 	char label[300] = "";
 
 	if (rep->fwid[0])
-		snprintf(label, sizeof(label), "[%s] ", rep->fwid);
+		snprintf(label, sizeof(label), "[%s] ", cli_name(rep->fwid));
 	if (!quiet)
 		printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
 		       label, cli_name(input), st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,

@@ -246,7 +246,8 @@ static int run(struct cli_sign *s, const char *in_path, const char *out_path, bo
 			"igvmkit sign: wrote %zu bytes to be signed to '%s'; sign them with the key and "
 			"%s, then run igvmkit sign --signed-attrs '%s' --signature SIG --cert CERT -o OUT "
 			"'%s'\n",
-			out.len, prepare, EVP_MD_get0_name(s->opts.md), prepare, in_path);
+			out.len, cli_name(prepare), EVP_MD_get0_name(s->opts.md), cli_name(prepare),
+			cli_name(in_path));
 	pe_layout_release(&pe);
 	ik_file_release(&in);
 	ik_file_release(&tbs);

@@ -128,6 +128,6 @@ int vars_cli_verify(const struct vars_args *a)
 	if (r < 0)
 		return vars_cli_report("verify", &fail, &d, r);
 	if (!cli_quiet())
-		printf("%s: signature verified for '%s'\n", req.auth, req.name);
+		printf("%s: signature verified for '%s'\n", cli_name(req.auth), cli_name(req.name));
 	return IK_EXIT_OK;
 }

@@ -97,7 +97,7 @@ int cmd_verify(int argc, char **argv)
 	r = ik_file_load(argv[optind], 0, &in, &d);
 	if (r >= 0 && cli_verbose())
 		printf("%s: %zu bytes, %d trusted certificate(s) from %d --cert option(s)\n",
-		       argv[optind], in.len, sk_X509_num(trusted), ncert);
+		       cli_name(argv[optind]), in.len, sk_X509_num(trusted), ncert);
 	if (r >= 0)
 		r = authenticode_verify(in.data, in.len, argv[optind], trusted, all, &report, &d);
 	for (size_t i = 0; !cli_quiet() && i < report.n; i++) {

@@ -208,7 +208,7 @@ static int dispatch(int argc, char **argv)
 		fprintf(stderr, "igvmkit: error: unknown option '%.*s' (options go after the command)\n",
 			(int)strcspn(argv[1], "="), argv[1]);
 	else
-		fprintf(stderr, "igvmkit: error: unknown command '%s'\n", argv[1]);
+		fprintf(stderr, "igvmkit: error: unknown command '%s'\n", cli_name(argv[1]));
 	usage(stderr);
 	return IK_EXIT_USAGE;
 }

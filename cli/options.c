@@ -272,13 +272,13 @@ void cli_verbose_file(const char *cmd, const char *verb, const char *path)
 		return;
 	ik_diag_init(&d);
 	if (ik_file_load(path, 0, &f, &d) < 0) {
-		fprintf(stderr, "igvmkit %s: %s %s\n", cmd, verb, path);
+		fprintf(stderr, "igvmkit %s: %s %s\n", cmd, verb, cli_name(path));
 		return;
 	}
 	if (ik_sha256(f.data, f.len, sha) < 0)
 		hex[0] = '\0';
 	else
 		ik_hex_encode(sha, sizeof(sha), hex);
-	fprintf(stderr, "igvmkit %s: %s %s (%zu bytes, sha256 %s)\n", cmd, verb, path, f.len, hex);
+	fprintf(stderr, "igvmkit %s: %s %s (%zu bytes, sha256 %s)\n", cmd, verb, cli_name(path), f.len, hex);
 	ik_file_release(&f);
 }

@@ -94,18 +94,25 @@ int ik_fail_openssl(struct ik_diag *d, int err, const char *what)
 
 void ik_diag_format(const struct ik_diag *d, char *out, size_t out_len)
 {
-	const char *msg = d->msg[0] ? d->msg : strerror(d->err < 0 ? -d->err : EIO);
 	char file[IK_DIAG_FILE_MAX];
+	char place[2 * IK_DIAG_PLACE_MAX];
+	char msg[2 * IK_DIAG_MSG_MAX];
 
-	/* a file name may hold a newline or bytes that are not UTF-8: shown escaped */
+	/*
+	 * A file name may hold a newline or bytes that are not UTF-8: shown
+	 * escaped.  Names embedded in the place or the message ("cannot open
+	 * 'a\nb'") are escaped here too, once for every message built anywhere.
+	 */
 	ik_escape_name(d->file, file, sizeof(file));
+	ik_escape_text(d->place, place, sizeof(place));
+	ik_escape_text(d->msg[0] ? d->msg : strerror(d->err < 0 ? -d->err : EIO), msg, sizeof(msg));
 
 	if (d->file[0] && d->place[0])
-		snprintf(out, out_len, "%s:%s: %s", file, d->place, msg);
+		snprintf(out, out_len, "%s:%s: %s", file, place, msg);
 	else if (d->file[0])
 		snprintf(out, out_len, "%s: %s", file, msg);
 	else if (d->place[0])
-		snprintf(out, out_len, "%s: %s", d->place, msg);
+		snprintf(out, out_len, "%s: %s", place, msg);
 	else
 		snprintf(out, out_len, "%s", msg);
 }

@@ -45,7 +45,7 @@ static bool is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-char *ik_escape_name(const char *name, char *out, size_t size)
+static char *escape(const char *name, char *out, size_t size, bool backslash)
 {
 	const unsigned char *p = (const unsigned char *)name;
 	size_t o = 0;
@@ -56,7 +56,7 @@ char *ik_escape_name(const char *name, char *out, size_t size)
 		char esc[8];
 		size_t n = utf8_len(p), len;
 
-		if (n == 1 && (is_control(*p) || *p == '\\')) {
+		if (n == 1 && (is_control(*p) || (backslash && *p == '\\'))) {
 			const char *named = *p == '\n' ? "\\n" : *p == '\t' ? "\\t" : *p == '\r' ? "\\r"
 					  : *p == '\\' ? "\\\\" : NULL;
 			if (named)
@@ -81,6 +81,16 @@ char *ik_escape_name(const char *name, char *out, size_t size)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *ik_escape_name(const char *name, char *out, size_t size)
+{
+	return escape(name, out, size, true);
+}
+
+char *ik_escape_text(const char *text, char *out, size_t size)
+{
+	return escape(text, out, size, false);
 }
 
 bool ik_name_has_control(const char *name)

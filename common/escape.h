@@ -18,6 +18,13 @@
  */
 char *ik_escape_name(const char *name, char *out, size_t size);
 
+/*
+ * Copies TEXT (a message that may embed names) into OUT like ik_escape_name
+ * but keeps backslashes: text already escaped, or a message quoting "\\0",
+ * comes out unchanged, so a message may pass through it more than once.
+ */
+char *ik_escape_text(const char *text, char *out, size_t size);
+
 /* True when NAME holds a control character (C0 or DEL): no output may be named so. */
 bool ik_name_has_control(const char *name);
 

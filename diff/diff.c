@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "common/digest.h"
+#include "common/escape.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "common/json.h"
@@ -438,9 +439,11 @@ static int text_class(const struct diff_report *r, enum diff_class cls, const ch
 static int text_file(const char *label, const struct diff_file_info *fi, struct ik_buf *out)
 {
 	char h[65];
+	char name[IK_DIAG_FILE_MAX];
 
 	ik_hex_encode(fi->sha256, 32, h);
-	return ik_buf_printf(out, "%s: %s: %s; %" PRIu64 " bytes, sha256 %s\n", label, fi->name,
+	return ik_buf_printf(out, "%s: %s: %s; %" PRIu64 " bytes, sha256 %s\n", label,
+			     ik_escape_name(fi->name, name, sizeof(name)),
 			     fi->summary ? fi->summary : format_name(fi->format), fi->size, h);
 }
 

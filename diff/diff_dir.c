@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "diff/diff_internal.h"
 
 struct name_list {
@@ -242,20 +243,23 @@ static const char *presence_name(enum diff_dir_presence p)
 
 int diff_dir_report_text(const struct diff_dir_report *r, size_t max_items, struct ik_buf *out)
 {
+	char a[IK_DIAG_FILE_MAX], b[IK_DIAG_FILE_MAX], name[IK_DIAG_FILE_MAX];
 	int err;
 
+	/* names shown escaped: a newline in one would break the report's lines */
 	err = diff_dir_report_verdict_line(r, out);
 	if (err >= 0)
-		err = ik_buf_printf(out, "\nA: %s\nB: %s\n\n", r->name_a, r->name_b);
+		err = ik_buf_printf(out, "\nA: %s\nB: %s\n\n", ik_escape_name(r->name_a, a, sizeof(a)),
+				    ik_escape_name(r->name_b, b, sizeof(b)));
 	for (size_t i = 0; err >= 0 && i < r->n_entries; i++) {
 		const struct diff_dir_entry *e = &r->entries[i];
 
 		if (e->presence != DIFF_DIR_BOTH) {
-			err = ik_buf_printf(out, "  %s: only in %s\n", e->name,
+			err = ik_buf_printf(out, "  %s: only in %s\n", ik_escape_name(e->name, name, sizeof(name)),
 					    e->presence == DIFF_DIR_ONLY_A ? "A" : "B");
 			continue;
 		}
-		err = ik_buf_printf(out, "  %s: ", e->name);
+		err = ik_buf_printf(out, "  %s: ", ik_escape_name(e->name, name, sizeof(name)));
 		if (err >= 0)
 			err = diff_report_verdict_line(e->report, out);
 		if (err >= 0)
@@ -266,7 +270,7 @@ int diff_dir_report_text(const struct diff_dir_report *r, size_t max_items, stru
 
 		if (e->presence != DIFF_DIR_BOTH || e->report->verdict == DIFF_IDENTICAL)
 			continue;
-		err = ik_buf_printf(out, "\n== %s ==\n", e->name);
+		err = ik_buf_printf(out, "\n== %s ==\n", ik_escape_name(e->name, name, sizeof(name)));
 		if (err >= 0)
 			err = diff_report_text(e->report, max_items, out);
 	}

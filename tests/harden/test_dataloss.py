@@ -193,6 +193,36 @@ def main():
         rc, out, err = run('measure', '--platform', 'sev', odd)
         check(rc != 0 and 'in\\nx\\xff.igvm' in err and '\n' not in err.strip(),
               f'a name with a newline and a non-UTF-8 byte is shown escaped: {err!r}')
+        # every command naming an input shows it escaped, on stdout and stderr alike
+        stem = 'in\nx\xff'
+        odd_efi, odd_crt, odd_fd, odd_yaml = ((stem + ext).encode('latin-1')
+                                              for ext in ('.efi', '.crt', '.fd', '.yaml'))
+        shutil.copy('addon.efi', odd_efi)
+        shutil.copy('db.crt', odd_crt)
+        shutil.copy('vars.fd', odd_fd)
+        with open(odd_yaml, 'w') as f:
+            f.write(read('l.yaml').decode())
+        for name, args in (
+                ('measure -v', ['measure', '-v', '--platform', 'sev-snp', '--vcpu-type', 'EPYC-v4', odd]),
+                ('inspect -v', ['inspect', '-v', odd]),
+                ('verify -v', ['verify', '-v', '--cert', 'db.crt', odd_efi]),
+                ('digest -v', ['digest', '-v', odd_efi]),
+                ('sign --prepare-offline', ['sign', '--prepare-offline', 'tbs14.bin', odd_efi]),
+                ('sign (not a PE)', ['sign', '--key', 'db.key', '--cert', 'db.crt', '-o', 's14.efi', odd_crt]),
+                ('fuki -v', ['fuki', '-v', '-o', 'f14.efi', odd]),
+                ('vars esl', ['vars', 'esl', '--cert', odd_efi, '-o', 'e14.esl']),
+                ('vars store', ['vars', 'store', '--db', (stem + '.missing').encode('latin-1'), '-o', 's14.fd']),
+                ('vars list', ['vars', 'list', odd_crt]),
+                ('descriptor', ['descriptor', '--filename', '/x.igvm', '-o', 'd14.json', odd_crt]),
+                ('diff', ['diff', odd, 'src/o.igvm']),
+                ('diff (directories)', ['diff', '.', 'src']),
+                ('regen', ['regen', '--dbx-hash', 'ab' * 32, '-o', 'r14.igvm', odd]),
+                ('build', ['build', '-v', '-o', 'b14', odd_yaml]),
+                ('unknown command', [odd])):
+            rc, out, err = run(*args)
+            both = out + err
+            check('in\\nx\\xff' in both and 'in\nx' not in both and '\ufffd' not in both,
+                  f'{name}: the name shows escaped (exit {rc}): {both!r}'[:600])
         for args in (['measure', '--platform', 'sev-snp', '--vcpu-type', 'EPYC-v4', '-o', 'a\nb.json', 'in.igvm'],
                      ['regen', '--dbx-hash', 'ab' * 32, '-o', 'a\nb.igvm', 'in.igvm'],
                      ['regen', '--dbx-hash', 'ab' * 32, '-o', 'ok.igvm', '--measurements', 'a\tb.json', 'in.igvm'],
@@ -207,7 +237,7 @@ def main():
         rc, _, err = run('build', '-q', '-o', 'ctl', 'ctl.yaml')
         check(rc == 3 and 'ctl.yaml:line 5, column' in err and 'a\\nb.igvm' in err,
               f'layout outputs.igvm with a newline: exit {rc} at its line and column: {err.strip()}')
-        check(not any(('\n' in n or '\t' in n or '\x1b' in n) and n != os.fsdecode(odd) for n in os.listdir('.'))
+        check(not any(('\n' in n or '\t' in n or '\x1b' in n) and not n.startswith(os.fsdecode(stem.encode('latin-1'))) for n in os.listdir('.'))
               and not os.path.exists('ctl'),
               'no file with a control character in its name was written')
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "common/escape.h"
 #include "common/fileio.h"
 #include "tests/ik_test.h"
@@ -37,6 +38,28 @@ static void escapes(void)
 	IK_CHECK_STR(ik_escape_name("ab\n", out, 4), "ab");    /* an escape is never cut in half */
 	IK_CHECK(ik_name_has_control("a\nb"));
 	IK_CHECK(!ik_name_has_control("caf\xc3\xa9 \xff"));
+}
+
+/* A message embedding a name ("cannot open 'a\nb'") is escaped when formatted, once. */
+static void messages(void)
+{
+	char out[256];
+	struct ik_diag d;
+
+	/* backslashes kept: text escaped before, or quoting "PE\0\0", passes unchanged */
+	IK_CHECK_STR(ik_escape_text("expected 'PE\\0\\0' in a\\nb", out, sizeof(out)),
+		     "expected 'PE\\0\\0' in a\\nb");
+	IK_CHECK_STR(ik_escape_text("cannot open 'a\nb\xff'", out, sizeof(out)), "cannot open 'a\\nb\\xff'");
+
+	ik_diag_init(&d);
+	ik_fail_at(&d, -ENOENT, "line 1\x1b", "cannot open 'in\nx\xff.igvm'");
+	snprintf(d.file, sizeof(d.file), "l\n.yaml");
+	ik_diag_format(&d, out, sizeof(out));
+	IK_CHECK_STR(out, "l\\n.yaml:line 1\\x1b: cannot open 'in\\nx\\xff.igvm'");
+	ik_diag_init(&d);
+	ik_fail(&d, -EINVAL, "plain 'a.igvm' (\\ kept)");
+	ik_diag_format(&d, out, sizeof(out));
+	IK_CHECK_STR(out, "plain 'a.igvm' (\\ kept)"); /* ordinary text byte for byte */
 }
 
 static void put(const char *path, const char *text)
@@ -116,6 +139,7 @@ int main(void)
 	char dir[] = "/tmp/ik-test-names-XXXXXX";
 
 	escapes();
+	messages();
 	if (!mkdtemp(dir) || chdir(dir) < 0)
 		return 1;
 	clashes();
