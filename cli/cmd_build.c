@@ -32,50 +32,6 @@ extern char **environ;
 IK_DEFINE_CLEANUP(struct layout, layout_free)
 IK_DEFINE_CLEANUP(struct build_result, build_result_free)
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: igvmkit build [options] [LAYOUT.yaml]\n"
-		"\n"
-		"Assemble the IGVM file(s) a layout describes, with a measurements JSON beside each.\n"
-		"Without LAYOUT, build the built-in default layout (Debian's OVMF.fd for sev-snp,\n"
-		"tdx, sev-es and native).\n"
-		"\n"
-		"options:\n"
-		"  -D, --define NAME=VALUE  set layout variable NAME (repeatable; beats the\n"
-		"                           environment and the layout's defaults)\n"
-		"      --allow-env NAME     let ${NAME} take its value from the environment\n"
-		"                           (repeatable; by default a build reads none)\n"
-		"      --env                let every ${NAME} read the environment\n"
-		"      --no-env             the default, kept for compatibility: no environment\n"
-		"      --variant NAME       apply variant NAME of the layout\n"
-		"      --all-variants       build every variant the layout defines\n"
-		"  -o, --output-dir DIR     write outputs into DIR (created if missing; default .)\n"
-		"      --no-measurements    do not compute or write the measurements JSON\n"
-		"      --list-variants      print the layout's variants and exit\n"
-		"      --print-layout       print the effective layout (includes, variant, defines\n"
-		"                           and defaults applied) as YAML and exit\n"
-		"      --fuki-all NAME      also pack every built IGVM into one FUKI add-on NAME, one\n"
-		"                           '.efifw' per variant (firmware id = variant name);\n"
-		"                           signed like the layout's outputs.sign\n"
-		"      --hwids PATH         '.hwids' of the --fuki-all add-on: a CHID JSON file (as\n"
-		"                           ukify takes) or a directory of them; repeatable\n"
-		"      --descriptor DIR     write a QEMU firmware descriptor NAME.firmware.json beside\n"
-		"                           each IGVM NAME.igvm, naming DIR/NAME.igvm (where the IGVM\n"
-		"                           is installed; absolute)\n"
-		"      --check              rebuild in memory and compare with the outputs already in\n"
-		"                           the output directory (-o); write nothing; exit 0 when\n"
-		"                           every output is byte-identical, 1 otherwise (the\n"
-		"                           differences are explained per header, page or section)\n"
-		"  -q, --quiet              print nothing but warnings and errors\n"
-		"  -v, --verbose            print the progress lines (one per variant) on standard\n"
-		"                           error even when it is not a terminal\n"
-		"      --max-input-size N   refuse inputs larger than N bytes (see 'igvmkit --help')\n"
-		"  -h, --help               show this help\n"
-		"\n"
-		"See igvmkit-layout(5) for the layout language and docs/cmd/build.md.\n");
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -330,7 +286,7 @@ int cmd_build(int argc, char **argv)
 			bo.descriptor_dir = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			build_cli_usage(stdout);
 			return IK_EXIT_OK;
 		default:
 			return p.exit;

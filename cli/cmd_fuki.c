@@ -25,44 +25,6 @@
 #define CMD "fuki"
 #define TEXT_FILE_MAX ((size_t)1 << 20)
 
-static const char usage_text[] =
-	"usage: igvmkit fuki [options] -o OUT.efi IGVM...\n"
-	"       igvmkit fuki --list FUKI\n"
-	"       igvmkit fuki --extract FWID -o OUT.igvm FUKI\n"
-	"\n"
-	"Wraps each IGVM file in an '.efifw' section (systemd >= 258 layout) of a UKI\n"
-	"add-on PE that igvmkit generates itself, or adds them to an existing UKI or stub\n"
-	"(--into).  Optionally signs the result (--key/--cert).\n"
-	"\n"
-	"options:\n"
-	"  -o, --output OUT.efi   output PE (written atomically)\n"
-	"  --into PE              add the sections to this UKI/stub instead of a new add-on\n"
-	"  --unsign               with --into: drop a signature of PE instead of refusing it\n"
-	"  --fwid ID              firmware id of the next IGVM, in order (repeatable;\n"
-	"                         default: the file name without its extension)\n"
-	"  --hwids PATH           CHID JSON file or directory of them, as ukify takes\n"
-	"                         (repeatable); uefi-fw entries must name a firmware id\n"
-	"  --sbat TEXT|@FILE      .sbat contents (default: ukify's add-on SBAT)\n"
-	"  --no-sbat              write no .sbat section\n"
-	"  --cmdline TEXT|@FILE   add a .cmdline section (needed for systemd-stub to\n"
-	"                         accept the file as an add-on)\n"
-	"  --osrel TEXT|@FILE     add an .osrel section\n"
-	"  --uname TEXT           add a .uname section\n"
-	"  --arch x64|aa64        machine of the generated add-on (default x64)\n"
-	"  --any-payload          accept firmware files that are not IGVM (e.g. OVMF.fd)\n"
-	"  --list                 print each '.efifw' entry of FUKI: fwid, bytes, SHA-256\n"
-	"  --extract FWID         write the payload packed under FWID, byte for byte, to -o\n"
-	CLI_SIGN_HELP
-	"  -q, --quiet            print nothing but warnings and errors (no digest)\n"
-	"  -v, --verbose          also print each '.efifw' entry: firmware id, file, size\n"
-	"                         and SHA-256\n"
-	"  --max-input-size N     refuse inputs larger than N bytes (see 'igvmkit --help')\n"
-	"  -h, --help             show this help\n"
-	"\n"
-	"TimeDateStamp is SOURCE_DATE_EPOCH when set, else 0.  Prints the Authenticode\n"
-	"SHA-256 of the output as the last line.\n"
-	"Exit codes: 0 written, 2 usage, 3 invalid input, 4 I/O, 5 key problem, 6 limits.\n";
-
 enum {
 	OPT_INTO = 0x2000,
 	OPT_UNSIGN,
@@ -328,7 +290,7 @@ int cmd_fuki(int argc, char **argv)
 				return IK_EXIT_USAGE;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			fuki_cli_usage(stdout);
 			return IK_EXIT_OK;
 		case OPT_INTO:
 			c.into = optarg;

@@ -24,59 +24,6 @@
 #define CMD "regen"
 #define REGEN_LIST_MAX 64
 
-static const char usage_text[] =
-	"usage: igvmkit regen [options] -o OUTPUT INPUT\n"
-	"\n"
-	"Regenerates a vendor IGVM file, or a FUKI (an add-on or a UKI holding IGVM\n"
-	"files), with your own Secure Boot seeds: finds the variable store in the IGVM's\n"
-	"OVMF ROM pages (the PAGE_DATA run ending at 4 GiB), replaces PK/KEK/db/dbx in\n"
-	"the same geometry for every platform, re-measures every platform, writes the\n"
-	"new file and its measurements JSON atomically, re-wraps and re-signs a FUKI,\n"
-	"and prints the old and new measurement of each platform.\n"
-	"\n"
-	"seeds (FILE: X.509 certificate PEM/DER, .esl, .auth, or a PE image to hash):\n"
-	"  --db FILE               db entries (repeatable; replace the store's db)\n"
-	"  --dbx FILE              dbx entries (repeatable)\n"
-	"  --kek FILE              KEK entries (repeatable)\n"
-	"  --pk FILE               PK (one certificate)\n"
-	"  --db-hash HEX           db EFI_CERT_SHA256 entry (repeatable; also --dbx-hash)\n"
-	"  --dbx-hash HEX          dbx EFI_CERT_SHA256 entry (repeatable)\n"
-	"  --append                add the entries to the store's KEK/db/dbx instead of\n"
-	"                          replacing them\n"
-	"  -g, --owner GUID        SignatureOwner of the entries (default: zero GUID)\n"
-	"  --secure-boot           also set SecureBootEnable=1 (placeholder dbx if none)\n"
-	"  --no-secure-boot        also set SecureBootEnable=0\n"
-	"  --time T                TimeStamp: 'YYYY-MM-DD HH:MM:SS', '@SECONDS' or '0'\n"
-	"                          (default: latest .auth time, else SOURCE_DATE_EPOCH, else 0)\n"
-	"\n"
-	"measurement:\n"
-	"  --vcpus N               vCPU count (repeatable; default 1)\n"
-	"  --vcpu-type NAME        QEMU -cpu model (repeatable; default EPYC-v4)\n"
-	"  --loader NAME           qemu (default), igvm-crate or igvmmeasure\n"
-	"\n"
-	"output:\n"
-	"  -o, --output FILE       new IGVM (or FUKI for a FUKI input)\n"
-	"  --measurements FILE     measurements JSON (default: OUTPUT + .measurements.json,\n"
-	"                          so ms.igvm and ms.efi get their own; one per IGVM of a\n"
-	"                          FUKI: + .FWID.measurements.json when it holds several)\n"
-	"  --no-measurements       write no measurements JSON\n"
-	"  --drop-id-block         remove an SNP_ID_BLOCK (it signs the old digest)\n"
-	"  --unsigned              write a FUKI unsigned (otherwise --key/--cert are needed)\n"
-	"  --extract-rom FILE      only write the OVMF ROM image the IGVM loads (the run of\n"
-	"                          PAGE_DATA ending at 4 GiB of the first platform whose ROM\n"
-	"                          holds a variable store; 'igvmkit vars list FILE' shows what\n"
-	"                          is enrolled) and exit; no seeds needed\n"
-	"\n"
-	"signing (FUKI input):\n" CLI_SIGN_HELP
-	"\n"
-	"  -q, --quiet             print nothing but warnings and errors\n"
-	"  -v, --verbose           also print each file written, its size and SHA-256\n"
-	"  --max-input-size N      refuse inputs larger than N bytes (see 'igvmkit --help')\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"exit codes: 0 ok, 2 usage, 3 malformed input or no variable store, 4 cannot\n"
-	"read or write, 5 key/certificate problem, 6 too large, 7 unsupported input\n";
-
 struct regen_cli {
 	struct regen_run_opts run;
 	const char *extract_rom, *time;
@@ -347,7 +294,7 @@ int cmd_regen(int argc, char **argv)
 				return IK_EXIT_USAGE;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			regen_cli_usage(stdout);
 			return IK_EXIT_OK;
 		case 'g':
 			if (ik_guid_parse(optarg, &c.run.seed.owner) < 0)

@@ -14,6 +14,10 @@ int cmd_verify(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 void measure_cli_usage(FILE *out); /* cli/measure_help.c */
+/* cli/help_texts.c */
+void build_cli_usage(FILE *out);
+void regen_cli_usage(FILE *out);
+void fuki_cli_usage(FILE *out);
 int cmd_sign_id_block(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_descriptor(int argc, char **argv);
