@@ -41,6 +41,7 @@ int fuki_entries(const struct pe_image *pe, struct fuki_entry ret[PE_SECTIONS_MA
 {
 	size_t n = 0;
 
+	*ret_n = 0; /* also on failure: callers loop over what was found */
 	for (size_t i = 0; i < pe->NumberOfSections; i++) {
 		const struct pe_section *s = &pe->sections[i];
 		const uint8_t *p;
