@@ -31,6 +31,7 @@ import stat
 import subprocess
 import sys
 
+from common import shared_dir
 from efifw import efifw_payloads
 
 SKIP = 77
@@ -197,7 +198,7 @@ def main():
         print(__doc__)
         sys.exit(2)
     igvmkit, src, out = (os.path.abspath(a) for a in sys.argv[1:4])
-    shared = os.path.join(os.environ.get("IGVMKIT_SHARED_DIR") or os.path.join(src, "..", "shared"), "data")
+    shared = os.path.join(shared_dir(src), "data")
     if not os.path.exists("/usr/share/ovmf/OVMF.fd"):
         print("SKIP: Debian's /usr/share/ovmf/OVMF.fd (package ovmf) is not installed")
         sys.exit(SKIP)

@@ -29,7 +29,8 @@ import shutil
 import subprocess
 import sys
 
-SKIP = 77
+from common import CORIM_ERROR, check, exit_status, manifest, run, shared_dir, skip
+
 # platform type (inspect) -> [(igvmmeasure args, igvmkit args, label)]
 RUNS = {
     "SEV_SNP": [(["-p", "sev-snp"], ["--platform", "sev-snp"], "sev-snp"),
@@ -45,30 +46,8 @@ CHECK_KVM_TEXT = {
     "qemu-vmsa-gpa": "The GPA for the VMSA",
 }
 
-CORIM_ERROR = "InvalidVariableHeaderType"
 ID_BLOCK_MISMATCH = "An ID block has been provided in the IGVM file but the calculated measurement"
 
-failed = False
-
-
-def check(cond, msg):
-    global failed
-    if not cond:
-        failed = True
-        print("FAIL " + msg)
-    return cond
-
-
-def skip(reason):
-    if os.environ.get("IGVMKIT_TEST_NO_SKIP") == "1":
-        print("FAIL (IGVMKIT_TEST_NO_SKIP=1): " + reason)
-        sys.exit(1)
-    print("SKIP: " + reason)
-    sys.exit(SKIP)
-
-
-def run(cmd):
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 def must(cmd):
@@ -245,24 +224,22 @@ def main():
         print(__doc__)
         sys.exit(2)
     igvmkit, src, fileset, work = sys.argv[1:5]
-    shared = os.environ.get("IGVMKIT_SHARED_DIR") or os.path.join(src, "..", "shared")
+    shared = shared_dir(src)
     im = os.path.join(shared, "tools", "bin", "igvmmeasure")
     if not os.access(im, os.X_OK):
         skip("%s is absent (set IGVMKIT_SHARED_DIR)" % im)
     if not shutil.which("openssl"):
         skip("openssl is not installed (package openssl)")
-    manifest = os.path.join(fileset, "manifest.tsv")
-    if not os.path.exists(manifest):
-        skip("%s is absent: the consumer_fileset test did not build the set" % manifest)
+    if not os.path.exists(os.path.join(fileset, "manifest.tsv")):
+        skip("%s/manifest.tsv is absent: the consumer_fileset test did not build the set" % fileset)
     if os.path.exists(work):
         shutil.rmtree(work)
     os.makedirs(work)
     t = Tools(igvmkit, im)
 
     files = []
-    for line in open(manifest):
-        rel, origin, plats, corim = line.rstrip("\n").split("\t")
-        files.append((os.path.join(fileset, rel), origin, plats.split(","), corim == "corim"))
+    for rel, origin, plats, corim in manifest(fileset):
+        files.append((os.path.join(fileset, rel), origin, plats, corim))
     for path, origin in extra_files(t, src, work, shared):
         _, doc = t.inspect(path)
         files.append((path, origin, [p["platform_type"] for p in doc["platforms"]], False))
@@ -281,7 +258,7 @@ def main():
     if check(snp is not None, "layout:default:snp is not in the file set"):
         id_blocks(t, work, snp)
     print("igvmmeasure: %d (file, platform, option) digest pairs" % pairs)
-    sys.exit(1 if failed else 0)
+    sys.exit(exit_status())
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ SRC/../shared/tools; absent: exit 77 with the reason (a failure under IGVMKIT_TE
 """
 import os
 import re
-import subprocess
 import sys
 
-SKIP = 77
+from common import CORIM_ERROR, check, exit_status, manifest, run, shared_dir, skip
+
 PLATFORMS = {"SEV_SNP": ("snp", "sev-snp"), "TDX": ("tdx", "tdx")}
 # Where igvmkit refuses what the crate measures: (key, igvmkit's message pattern, recheck args).
 # With recheck args, igvmkit must give the crate's digest once they are added.
@@ -28,40 +28,17 @@ DIFFERENCES = [
     ("SNP_ID_BLOCK digest", r"SNP_ID_BLOCK\) expects launch digest [0-9a-f]{96}, which is not the one"
      r" measured", ["--ignore-id-block"]),
 ]
-CORIM_ERROR = "InvalidVariableHeaderType"
 
-failed = False
-
-
-def check(cond, msg):
-    global failed
-    if not cond:
-        failed = True
-        print("FAIL " + msg)
-    return cond
-
-
-def skip(reason):
-    if os.environ.get("IGVMKIT_TEST_NO_SKIP") == "1":
-        print("FAIL (IGVMKIT_TEST_NO_SKIP=1): " + reason)
-        sys.exit(1)
-    print("SKIP: " + reason)
-    sys.exit(SKIP)
-
-
-def run(cmd):
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 def main():
     igvmkit, src, fileset = sys.argv[1:4]
-    tools = os.path.join(os.environ.get("IGVMKIT_SHARED_DIR") or os.path.join(src, "..", "shared"), "tools")
+    tools = os.path.join(shared_dir(src), "tools")
     igvmval, igvmmeas = os.path.join(tools, "bin", "igvmval"), os.path.join(tools, "bin", "igvmmeas")
     if not (os.access(igvmval, os.X_OK) and os.access(igvmmeas, os.X_OK)):
         skip("%s/bin/igvmval and igvmmeas are absent (set IGVMKIT_SHARED_DIR)" % tools)
-    manifest = os.path.join(fileset, "manifest.tsv")
-    if not os.path.exists(manifest):
-        skip("no file set at %s (the consumer_fileset test skipped or failed)" % manifest)
+    if not os.path.exists(os.path.join(fileset, "manifest.tsv")):
+        skip("no file set at %s/manifest.tsv (the consumer_fileset test skipped or failed)" % fileset)
     docs = open(os.path.join(src, "docs", "measure.md")).read()
     section = docs.split("### Upstream igvm crate", 1)
     check(len(section) == 2, "docs/measure.md has no '### Upstream igvm crate' section")
@@ -69,13 +46,13 @@ def main():
         check(len(section) == 2 and key in section[1].split("\n## ", 1)[0],
               "docs/measure.md, Upstream igvm crate: difference '%s' not listed" % key)
 
-    entries = [line.rstrip("\n").split("\t") for line in open(manifest)]
+    entries = list(manifest(fileset))
     counts = {"ok": 0, "corim": 0, "equal": 0, "refused": 0}
     for rel, origin, plats, corim in entries:
         path = os.path.join(fileset, rel)
         r = run([igvmval, path])
         out = r.stdout.strip()
-        if corim == "corim":
+        if corim:
             check(r.returncode == 1 and CORIM_ERROR in out,
                   "%s: igvmval should fail only for its missing CoRIM support: %s" % (rel, out))
             print("igvmval CORIM (not parsable by this igvmval build) %s [%s]" % (rel, origin))
@@ -84,7 +61,7 @@ def main():
             check(r.returncode == 0 and out == "OK " + path, "%s: igvmval: %s%s" % (rel, out, r.stderr))
             print("igvmval %s %s [%s]" % ("OK" if r.returncode == 0 else "ERR", rel, origin))
             counts["ok"] += r.returncode == 0
-        for plat in plats.split(","):
+        for plat in plats:
             if plat not in PLATFORMS:
                 continue
             crate_name, ik_name = PLATFORMS[plat]
@@ -94,7 +71,7 @@ def main():
             up_digest = up.stdout.strip().splitlines()[-1] if up.returncode == 0 else None
             ik_digest = ik.stdout.strip().splitlines()[-1] if ik.returncode == 0 else None
             if up_digest is None:
-                check(corim == "corim", "%s %s: igvmmeas fails: %s" % (rel, plat, up.stderr.strip()))
+                check(corim, "%s %s: igvmmeas fails: %s" % (rel, plat, up.stderr.strip()))
             if ik_digest is not None:
                 if up_digest is not None:
                     check(ik_digest == up_digest, "%s %s: igvmkit %s != igvmmeas %s" %
@@ -121,7 +98,7 @@ def main():
             print("measure %s %s igvmkit REFUSED (%s%s) igvmmeas=%s" % (plat, rel, key, note, up_digest))
     print("summary: %d files, igvmval OK %d, CORIM %d; digest pairs equal %d, igvmkit refusals %d"
           % (len(entries), counts["ok"], counts["corim"], counts["equal"], counts["refused"]))
-    sys.exit(1 if failed else 0)
+    sys.exit(exit_status())
 
 
 if __name__ == "__main__":
