@@ -241,44 +241,15 @@ class Checker:
         return ", ".join(below + [PUBLIC_HEADERS + "/"]) if below else PUBLIC_HEADERS + "/"
 
     def check_file_cycles(self, graph):
-        """Tarjan's strongly connected components over include edges inside a folder."""
-        index, low, on_stack, stack, comps = {}, {}, set(), [], []
-        counter = [0]
-
-        def strong(v):
-            index[v] = low[v] = counter[0]
-            counter[0] += 1
-            stack.append(v)
-            on_stack.add(v)
-            for _, w in graph.get(v, []):
-                if w not in index:
-                    strong(w)
-                    low[v] = min(low[v], low[w])
-                elif w in on_stack:
-                    low[v] = min(low[v], index[w])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                comps.append(comp)
-
-        sys.setrecursionlimit(max(1000, 4 * len(graph) + 100))
-        for v in sorted(graph):
-            if v not in index:
-                strong(v)
-        for comp in comps:
+        """Include cycles inside a folder (a file including itself counts)."""
+        edges = {v: [w for _, w in graph[v]] for v in graph}
+        for comp in strongly_connected(graph, edges):
             members = set(comp)
-            if len(comp) == 1 and not any(w == comp[0] for _, w in graph[comp[0]]):
-                continue
             # Name each edge of the cycle by file:line so it can be cut.
-            edges = ["%s:%d -> %s" % (v, line, w)
-                     for v in sorted(comp) for line, w in graph[v] if w in members]
+            cut = ["%s:%d -> %s" % (v, line, w)
+                   for v in sorted(comp) for line, w in graph[v] if w in members]
             self.error(sorted(comp)[0], "include cycle between %s (%s)"
-                       % (", ".join(sorted(comp)), "; ".join(edges)))
+                       % (", ".join(sorted(comp)), "; ".join(cut)))
 
     def cmake_module(self, folder):
         """(module name or None, [(line, ik_ target)]) named by FOLDER/CMakeLists.txt."""
@@ -420,7 +391,8 @@ KNOWN_CALL_CIRCLES = {}
 
 
 def strongly_connected(nodes, edges):
-    """Tarjan: the components of more than one node (EDGES: node -> iterable of nodes)."""
+    """Tarjan: the cycles among NODES (EDGES: node -> iterable of nodes), each a sorted list:
+    components of more than one node, and single nodes with an edge to themselves."""
     index, low, on_stack, stack, comps = {}, {}, set(), [], []
     counter = [0]
 
@@ -443,7 +415,7 @@ def strongly_connected(nodes, edges):
                 comp.append(w)
                 if w == v:
                     break
-            if len(comp) > 1:
+            if len(comp) > 1 or v in edges.get(v, ()):
                 comps.append(sorted(comp))
 
     sys.setrecursionlimit(max(1000, 4 * len(nodes) + 100))
