@@ -36,7 +36,9 @@ except ImportError:
 
 ik, src = sys.argv[1], sys.argv[2]
 here = os.path.join(src, "tests", "measure")
-shared_tools = os.path.join(src, "..", "shared", "tools", "bin")
+# the steering repo's shared/: $IGVMKIT_SHARED_DIR, else beside the checkout (tests/consumer/common.py)
+shared_tools = os.path.join(os.environ.get("IGVMKIT_SHARED_DIR") or os.path.join(src, "..", "shared"),
+                            "tools", "bin")
 LAUNCH = "tag:microsoft.com,2026:launch-measurement/v1"
 MATRIX = "tag:igvmkit.org,2026:reference-matrix/v1"
 # igvm/src/corim/launch_measurement/mod.rs TAG_ID_NAMESPACE
