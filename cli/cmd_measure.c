@@ -83,17 +83,6 @@ struct measure_args {
 	bool has_profile, has_svn;
 };
 
-static int list_vcpu_types(void)
-{
-	for (size_t i = 0; i < vcpu_type_count(); i++) {
-		const struct vcpu_type *t = vcpu_type_at(i);
-
-		printf("%-16s family %-3u model %-3u stepping %-2u signature 0x%08x\n", t->name, t->family,
-		       t->model, t->stepping, vcpu_signature(t->family, t->model, t->stepping));
-	}
-	return IK_EXIT_OK;
-}
-
 static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_now)
 {
 	struct cli_parser p;
@@ -196,7 +185,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			break;
 		case OPT_LIST_VCPU_TYPES:
 			*exit_now = true;
-			return list_vcpu_types();
+			return measure_list_vcpu_types();
 		case OPT_IGNORE_ID_BLOCK:
 			a->ignore_id_block = true;
 			break;

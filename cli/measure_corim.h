@@ -44,5 +44,7 @@ int measure_outputs_commit(const char *json_path, const struct ik_buf *json,
 
 /* -v: what was measured (cli/measure_help.c; kept apart so that cmd_measure.c stays short). */
 void measure_print_summary(FILE *out, const char *path, const struct measure_result *res);
+/* --list-vcpu-types: the table of vCPU types (cli/measure_help.c); returns IK_EXIT_OK. */
+int measure_list_vcpu_types(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/measure_corim.h"
 #include "measure/measure.h"
+#include "measure/vmsa.h"
 
 void measure_cli_usage(FILE *out)
 {
@@ -104,4 +105,16 @@ void measure_print_summary(FILE *out, const char *path, const struct measure_res
 		fprintf(out, "policy: 0x%llx\n", (unsigned long long)res->policy);
 	fprintf(out, "pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
 	       (unsigned long long)res->measured_bytes, res->vmsas);
+}
+
+/* --list-vcpu-types */
+int measure_list_vcpu_types(void)
+{
+	for (size_t i = 0; i < vcpu_type_count(); i++) {
+		const struct vcpu_type *t = vcpu_type_at(i);
+
+		printf("%-16s family %-3u model %-3u stepping %-2u signature 0x%08x\n", t->name, t->family,
+		       t->model, t->stepping, vcpu_signature(t->family, t->model, t->stepping));
+	}
+	return IK_EXIT_OK;
 }
