@@ -129,6 +129,9 @@ int measure_outputs_commit(const char *json_path, const struct ik_buf *json,
 	size_t n = 0;
 	int r = 0;
 
+	/* -o alone is one file: written through when it names a device (docs/exit-codes.md) */
+	if (files->n == 0)
+		return json_path ? ik_write_file_atomic(json_path, json->data, json->len, d) : 0;
 	if (json_path) {
 		r = ik_out_open(&outs[n], json_path, d);
 		if (r >= 0)

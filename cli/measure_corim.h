@@ -38,7 +38,11 @@ int measure_corim_prepare(const struct measure_corim_req *q, const struct igvm_f
 			  struct ik_diag *d);
 void measure_corim_files_release(struct measure_corim_files *f);
 
-/* Writes JSON to JSON_PATH (if not NULL) and FILES, committing all of them or none. */
+/*
+ * Writes JSON to JSON_PATH (if not NULL) and FILES, committing all of them or none (a device
+ * target is then refused, as by every command committing several outputs); JSON alone is
+ * written as ik_write_file_atomic() writes one file (through a device).
+ */
 int measure_outputs_commit(const char *json_path, const struct ik_buf *json,
 			   const struct measure_corim_files *files, struct ik_diag *d);
 
