@@ -91,6 +91,10 @@ mkdir "$tmp/g-tdx.cbor"
 rc=$?
 [ $rc -ne 0 ] && [ ! -e "$tmp/g-snp.cbor" ] && [ ! -e "$tmp/g.json" ] && [ ! -e "$tmp/g-matrix.cbor" ] &&
 	pass all-or-none || bad "all-or-none: exit $rc $(cat "$tmp/err")"
-"$ik" measure -q --corim "$tmp/st.igvm" "$tmp/st.igvm" >/dev/null 2>&1
-[ -s "$tmp/st.igvm" ] && pass input-kept || bad input-kept
+# an output naming the input (PREFIX-snp.cbor is the IGVM): exit 2, nothing written, input kept
+cp "$tmp/st.igvm" "$tmp/h-snp.cbor"
+"$ik" measure -q --corim "$tmp/h" "$tmp/h-snp.cbor" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "output is the input" "$tmp/err" && cmp -s "$tmp/st.igvm" "$tmp/h-snp.cbor" &&
+	[ ! -e "$tmp/h-matrix.cbor" ] && pass output-is-input || bad "output-is-input: exit $rc $(cat "$tmp/err")"
 exit $fail
