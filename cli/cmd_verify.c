@@ -62,10 +62,14 @@ static const char *status_name(enum authenticode_status s)
 /* verify_cose(): a detached COSE_Sign1 and no --payload, a usage error. */
 #define IK_E_NEED_PAYLOAD (-10000)
 
-/* A COSE_Sign1 starts with tag 18 (0xd2) or, untagged, a 4-element array (0x84); a PE with "MZ". */
+/*
+ * CBOR that starts with a tag or an array (major types 6 and 4: COSE_Sign1 is
+ * tag 18, 0xd2, or untagged a 4-element array, 0x84) is read as a COSE_Sign1,
+ * so a wrong tag is reported as such; a PE image starts with "MZ" (0x4d).
+ */
 static bool is_cose_sign1(const struct ik_file_bytes *in)
 {
-	return in->len > 0 && (in->data[0] == 0xd2 || in->data[0] == 0x84);
+	return in->len > 0 && (in->data[0] >> 5 == 6 || in->data[0] >> 5 == 4);
 }
 
 static void print_validity(const char *what, bool has, int64_t t)

@@ -310,7 +310,8 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 	if (it.kind != CBR_ARRAY || it.v != 4)
 		return it.kind == CBR_ARRAY ? cbr_fail(d, it.off, "COSE_Sign1 array", "%" PRIu64
 						       " elements; COSE_Sign1 has 4", it.v)
-					    : cbr_expected(&it, "COSE_Sign1", "tag 18 or a 4-element array", d);
+					    : cbr_expected(&it, s.tagged ? "COSE_Sign1 array" : "COSE_Sign1",
+							   "tag 18 or a 4-element array", d);
 
 	rr = cbr_next(&r, &it, "COSE_Sign1 protected [0]", d);
 	if (rr < 0)
