@@ -248,6 +248,7 @@ def main():
     bad_inputs(doc)
     header_options()
     chain_and_untagged()
+    igvm_checks()
     pkcs11_tests()
 
 
@@ -390,6 +391,38 @@ def chain_and_untagged():
     open('untagged.cose', 'wb').write(cbor2.dumps(msg))
     rc, o, err = ik('verify', '--cert', 'p384.crt', 'untagged.cose')
     check(rc == 0 and 'untagged' in o, f'untagged COSE_Sign1 verifies: {o} {err}')
+
+
+def igvm_checks():
+    """verify --igvm: the signed CoRIM's digests against the IGVM's own measurements (measure/corim.h)."""
+    mk = os.path.join(HERE, '..', 'measure', 'mkigvm.py')
+    for variant in ('snp-tdx-small', 'snp-small'):
+        rc, _, err = sh(sys.executable, mk, variant, variant + '.igvm')
+        check(rc == 0, f'mkigvm {variant}: {err}')
+    rc, _, err = ik('measure', '-q', '--corim', 'c', '--svn', '3', 'snp-tdx-small.igvm')
+    check(rc == 0, f'measure --corim: {err}')
+    ik('corim', 'sign', '--key', 'p384.key', '--cert', 'p384.crt', '-o', 'c-snp.signed', 'c-snp.cbor')
+    rc, o, err = ik('verify', '--cert', 'p384.crt', '--igvm', 'snp-tdx-small.igvm', 'c-snp.signed')
+    check(rc == 0 and 'reference value 0 (sev-snp, igvm-crate, svn 3)' in o and 'equals' in o,
+          f'verify --igvm: launch-measurement CoRIM equals the IGVM: {o} {err}')
+    ik('corim', 'sign', '--key', 'p384.key', '--cert', 'p384.crt', '--detached', '-o', 'c-matrix.sig', 'c-matrix.cbor')
+    rc, o, err = ik('verify', '--cert', 'p384.crt', '--payload', 'c-matrix.cbor', '--igvm', 'snp-tdx-small.igvm',
+                    'c-matrix.sig')
+    check(rc == 0 and o.count(' equals ') == 13, f'verify --igvm: detached matrix CoRIM, 13 reference values: {o} {err}')
+    # A CoRIM whose first digest is not the file's, signed: the signature verifies, the check does not.
+    b = bytearray(open('c-matrix.cbor', 'rb').read())
+    b[b.index(bytes.fromhex('82075830')) + 4 + 47] ^= 1
+    open('wrong.cbor', 'wb').write(b)
+    ik('corim', 'sign', '--key', 'p384.key', '--cert', 'p384.crt', '-o', 'wrong.signed', 'wrong.cbor')
+    expect_fail(['verify', '--cert', 'p384.crt', '--igvm', 'snp-tdx-small.igvm', 'wrong.signed'], 1,
+                ['snp-tdx-small.igvm', 'reference value 0 (sev-snp, qemu', 'the CoRIM says'], 'verify --igvm: digest differs')
+    ik('corim', 'sign', '--key', 'p384.key', '--cert', 'p384.crt', '-o', 'c-tdx.signed', 'c-tdx.cbor')
+    expect_fail(['verify', '--cert', 'p384.crt', '--igvm', 'snp-small.igvm', 'c-tdx.signed'], 3,
+                ['snp-small.igvm', 'reference value 0 (tdx', 'no tdx platform'], 'verify --igvm: platform missing')
+    expect_fail(['verify', '--cert', 'p384.crt', '--igvm', 'snp-tdx-small.igvm', 'ES384.cose'], 3,
+                ['ES384.cose', 'profile'], 'verify --igvm: a payload that is no igvmkit CoRIM profile')
+    expect_fail(['verify', '--cert', 'p384.crt', '--igvm', 'snp-tdx-small.igvm', 'tampered.cose'], 1,
+                ['does not verify'], 'verify --igvm: the signature is checked first')
 
 
 def pkcs11_tests():
