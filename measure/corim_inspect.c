@@ -69,7 +69,7 @@ static int inspect_json(const struct corim_doc *doc, size_t len, struct ik_buf *
 	ik_json_object_begin(&j, NULL);
 	ik_json_string(&j, "format", "corim");
 	ik_json_u64(&j, "schema_version", CORIM_INSPECT_SCHEMA_VERSION);
-	ik_json_u64(&j, "size", len);
+	ik_json_u64(&j, "file_size", len);
 	ik_json_string(&j, "profile", profile_uri(doc->profile));
 	ik_json_string(&j, "profile_name", corim_profile_name(doc->profile));
 	ik_json_string(&j, "id", doc->id);

@@ -6,7 +6,8 @@
  * Invariants beyond "no crash, no leak, no UB":
  *  - a rejection explains itself (negative errno, a message and a place);
  *  - an accepted document describes itself in text and JSON;
- *  - an accepted launch-measurement document with the builder's corim-id is
+ *  - an accepted launch-measurement document with the builder's corim-id and
+ *    the lowercase tag-id (the profile compares tag-ids case-insensitively) is
  *    byte for byte what corim_launch_build() writes for what was decoded (the
  *    profile and deterministic encoding leave no other valid form).
  * Seeds: tests/fuzz/corpus/corim.
@@ -25,11 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void rebuilds_exactly(const struct corim_doc *doc, const uint8_t *data, size_t size)
 {
 	const struct corim_ref *r = &doc->refs[0];
-	char id[128];
+	char id[128], tag_id[37];
 	struct ik_buf b;
 
 	snprintf(id, sizeof(id), "%s/%s/launch-measurement", r->cls->vendor, r->cls->model);
-	if (strcmp(id, doc->id) != 0)
+	if (strcmp(id, doc->id) != 0 || corim_launch_tag_id(r->platform, tag_id, NULL) < 0 ||
+	    strcmp(tag_id, r->tag_id) != 0)
 		return;
 	ik_buf_init(&b, 0);
 	if (corim_launch_build(&(struct corim_launch_input){ r->platform, r->svn, r->digest, r->digest_len },
