@@ -143,6 +143,11 @@ static int verify_cose(const struct ik_file_bytes *in, const char *name, const c
 		if (r >= 0)
 			printf("  verified with: %s%s\n", res.signer_subject,
 			       res.via_x5chain ? " (x5chain, chains to a trusted certificate)" : "");
+		if (s.kid && s.kid_len <= COSE_KID_MAX) {
+			char hex[2 * COSE_KID_MAX + 1];
+			ik_hex_encode(s.kid, s.kid_len, hex);
+			printf("  kid: %s\n", hex);
+		}
 		print_validity("not before", s.has_not_before, s.not_before);
 		print_validity("not after", s.has_not_after, s.not_after);
 	}

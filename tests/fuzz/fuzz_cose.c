@@ -8,8 +8,9 @@
  *  - an accepted input has every borrowed slice inside the input and a
  *    supported algorithm, and verification with no trusted certificate never
  *    succeeds (whatever its x5chain holds).
- * Seeds: tests/fuzz/corpus/cose (Ed25519, ES384 and PS256 signed CoRIMs,
- * attached and detached, and the upstream igvm crate's test signature bytes).
+ * Seeds: tests/fuzz/corpus/cose (Ed25519 attached, Ed25519 detached with kid
+ * and validity, ES384 attached, and the upstream igvm crate's test signature
+ * bytes, a truncated COSE_Sign1).
  */
 #include <errno.h>
 #include <stdint.h>

@@ -377,7 +377,8 @@ def header_options():
     check(prot[15] == {1: 'igvmkit test CoRIM signer', 4: 1900000000, 5: 1700000000}, f'CWT exp/nbf: {prot[15]}')
     check(cbor2.dumps(cbor2.loads(raw), canonical=True) == raw, 'with kid and validity: deterministic encoding')
     rc, o, err = ik('verify', '--cert', 'p384.crt', 'hdr.cose')
-    check(rc == 0 and 'not before: 1700000000' in o and 'not after: 1900000000' in o, f'verify shows validity: {o}')
+    check(rc == 0 and 'not before: 1700000000' in o and 'not after: 1900000000' in o and 'kid: 0a0b0c' in o,
+          f'verify shows kid and validity: {o}')
     check(ruby_verify('hdr.cose', 'p384.crt')[0], 'ruby-cose verifies the header with kid and validity')
 
 
@@ -387,6 +388,14 @@ def chain_and_untagged():
     rc, o, err = ik('verify', '--cert', 'ca.crt', 'leaf.cose')
     check(rc == 0 and 'x5chain, chains to a trusted certificate' in o, f'x5chain leaf chains to the trusted CA: {o} {err}')
     expect_fail(['verify', '--cert', 'p384.crt', 'leaf.cose'], 1, ['untrusted signer'], 'leaf of an untrusted CA')
+    # A COSE_Sign1 made here (cbor2 + openssl), the certificate in x5bag (32) as OpenVMM accepts it.
+    prot = cbor2.dumps({1: -35, 3: 'application/rim+cbor', 15: {1: 'python'}, 32: cert_der('leaf')})
+    open('bag.tbs', 'wb').write(sig_structure(prot, b'\xa0'))
+    openssl_sign('ES384', 'sha384', None, 'leaf.key', 'bag.tbs', 'bag.der')
+    open('bag.cose', 'wb').write(cose_bytes(prot, b'\xa0', der_to_raw(open('bag.der', 'rb').read(), 48)))
+    rc, o, err = ik('verify', '--cert', 'ca.crt', 'bag.cose')
+    check(rc == 0 and 'signer: python' in o and 'chains to a trusted' in o,
+          f'a COSE_Sign1 built by python with x5bag verifies: {o} {err}')
     msg = cbor2.loads(open('ES384.cose', 'rb').read()).value
     open('untagged.cose', 'wb').write(cbor2.dumps(msg))
     rc, o, err = ik('verify', '--cert', 'p384.crt', 'untagged.cose')
