@@ -37,9 +37,10 @@ struct boot_predict_inputs {
 };
 
 /*
- * Prediction for the image P (FILE names it in messages).  -ENOENT when the
- * image holds no variable store (an IGVM from OVMF_CODE alone, an OVMF ROM
- * without one); *RET is filled only on success.
+ * Prediction for the image P (FILE names it in messages).  -EINVAL when an
+ * IGVM holds no variable store (built from OVMF_CODE alone), -EMEDIUMTYPE
+ * for bytes of no such kind (an OVMF_CODE ROM); *RET is filled only on
+ * success.
  */
 int boot_predict_bytes(const uint8_t *p, size_t len, const char *file,
 		       const struct boot_predict_inputs *in, struct measure_boot_prediction *ret,

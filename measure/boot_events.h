@@ -115,4 +115,13 @@ void measure_boot_json(struct ik_json *j, const char *key, const struct measure_
 /* Text for `igvmkit measure`: one line per event, then the registers and the notes. */
 int measure_boot_text(const struct measure_boot_prediction *p, struct ik_buf *out);
 
+/*
+ * Old versus new (regen's report): PCR 7 in both banks, the RTMR[0] Secure
+ * Boot chain and CFV digest, each with "(unchanged)" when equal, then which
+ * events (by name) changed, appeared or went away.  LABEL starts each line.
+ */
+int measure_boot_diff_text(const struct measure_boot_prediction *old,
+			   const struct measure_boot_prediction *new, const char *label,
+			   struct ik_buf *out);
+
 #endif

@@ -92,7 +92,7 @@ int vars_uefi_variable_data(const struct ik_guid *guid, const char *name, const 
  * defaults, separator included, no authority), in edk2's order, with their
  * digests and the registers (measure_boot_prediction_finish).  *RET is
  * filled only on success; release it with measure_boot_prediction_release.
- * An authority that is not an entry of the store's db is refused (-ENOENT,
+ * An authority that is not an entry of the store's db is refused (-EINVAL,
  * naming it): the firmware could not have verified an image with it.  With
  * SecureBoot measured 0 authorities are refused too (-EINVAL): nothing is
  * verified.
@@ -116,8 +116,8 @@ int vars_sb_events_from_store(const uint8_t *p, size_t len, const struct vars_sb
  * PE image (the EFI_CERT_SHA256 entry holding its Authenticode SHA-256), a
  * signature list (its first entry), or the text "sha256:HEX" / 64 hex
  * digits (an EFI_CERT_SHA256 entry).  The whole EFI_SIGNATURE_DATA of the
- * store's db (its owner GUID included) is appended to OUT.  -ENOENT when db
- * holds no such entry, -EINVAL for an input of no known kind.
+ * store's db (its owner GUID included) is appended to OUT.  -EINVAL when db
+ * holds no such entry, -EBADMSG for an input of no known kind.
  */
 int vars_sb_authority_find(const struct vars_list *vars, const uint8_t *input, size_t len,
 			   struct ik_buf *out, struct ik_diag *d);
