@@ -126,7 +126,8 @@ EOF
 			fail "FUKI prediction differs"
 	fi
 	"$IGVMKIT" regen --db DB2.crt -o re.igvm out/t.igvm >regen.out 2>&1 || fail "regen: $(cat regen.out)"
-	grep -A2 '^PCR 7 sha256' regen.out | grep -q '^  new ' && grep -q 'changed: db;' regen.out &&
+	grep -A1 '^  PCR 7 sha256  *old ' regen.out | grep -Eq '^ +new [0-9a-f]{64}$' &&
+		grep -q 'RTMR\[0\] SB event chain' regen.out && grep -q 'changed: db;' regen.out &&
 		grep -q 'MRTD loader=igvm-crate (unchanged)' regen.out &&
 		ok "regen reports old/new PCR 7, db changed, MRTD unchanged" || fail "regen report: $(cat regen.out)"
 	"$IGVMKIT" measure --boot --json --platform tdx re.igvm >re.json
