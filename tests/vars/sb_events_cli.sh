@@ -25,6 +25,8 @@ pcr=$(json_get empty.json 'd["boot"]["pcr7"]["sha256"]')
 [ "$(json_get empty.json 'd["boot"]["pcr7"]["complete"]')" = True ] || fail "empty store: PCR 7 not complete"
 [ "$(json_get empty.json 'd["image"]["format"]+" "+str(len(d["measurements"]))')" = "vars-store 0" ] ||
 	fail "empty store: image.format / measurements"
+"$IGVMKIT" inspect empty.json | grep -q '^boot: 6 Secure Boot events, PCR 7 sha256 65caf8dd1e0ea7a6347b635d2b379c93b9a1351edc2afc3ecda700e534eb3068 sha384 [0-9a-f]\{96\} (complete)$' &&
+	ok "inspect shows the boot line" || fail "inspect of the boot JSON: $("$IGVMKIT" inspect empty.json)"
 python3 "$REF" check "$IGVMKIT" "$EMPTY" >ref.out 2>&1 && ok "model agrees: empty store" ||
 	fail "model: $(grep -v '^ok' ref.out)"
 
