@@ -101,7 +101,7 @@ const char *measure_boot_pcr7_note(const struct measure_boot_prediction *p)
 
 const char *measure_boot_rtmr0_note(void)
 {
-	return "RTMR[0] also holds the TD HOB (the VM's memory layout), ACPI tables and boot variables from outside the image: only the CFV and Secure Boot digests are predicted";
+	return "RTMR[0] (TDVF, or OVMF built with CC_MEASUREMENT_ENABLE) also holds the TD HOB, ACPI tables and boot variables from outside the image: only the CFV and Secure Boot digests are predicted";
 }
 
 static void json_event(struct ik_json *j, const struct measure_boot_event *e)
