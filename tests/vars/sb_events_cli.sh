@@ -30,6 +30,14 @@ pcr=$(json_get empty.json 'd["boot"]["pcr7"]["sha256"]')
 python3 "$REF" check "$IGVMKIT" "$EMPTY" >ref.out 2>&1 && ok "model agrees: empty store" ||
 	fail "model: $(grep -v '^ok' ref.out)"
 
+# the CFV TDVF measures into RTMR[0]: SHA-384 of the whole VARS region (PcdCfvRawDataSize)
+cfv=$(python3 -c 'import hashlib,sys; print(hashlib.sha384(open(sys.argv[1],"rb").read()[:0x84000]).hexdigest())' "$EMPTY")
+[ "$(json_get empty.json 'd["boot"]["rtmr0"]["cfv_sha384"]')" = "$cfv" ] &&
+	[ "$(json_get empty.json 'd["boot"]["rtmr0"]["cfv_size"]')" = 540672 ] && ok "CFV digest" || fail "CFV digest"
+# a damaged store: refused naming the file, exit 3
+head -c 70000 "$EMPTY" >short.fd
+expect_fail 3 - 'short.fd' -- "$IGVMKIT" measure --boot short.fd
+
 # ---- Debian's Microsoft store, the UEFI CA 2011 (second db certificate) as the authority
 "$IGVMKIT" vars extract "$MS" db -o db.esl || fail "vars extract db"
 python3 - db.esl <<'EOF' || fail "split db.esl"
