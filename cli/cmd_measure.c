@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/measure_corim.h"
+#include "cli/measure_boot.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "sign/snp_id_sign.h"
@@ -29,6 +30,7 @@ enum {
 	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK, OPT_NATIVE_ZERO, OPT_SNP_OVMF_HASH, OPT_PRINT_SNP_OVMF_HASH,
 	OPT_CORIM, OPT_CORIM_PROFILE, OPT_SVN,
+	OPT_BOOT, OPT_SB_AUTHORITY,
 };
 
 static const struct option options[] = {
@@ -58,6 +60,8 @@ static const struct option options[] = {
 	{ "corim", required_argument, NULL, OPT_CORIM },
 	{ "corim-profile", required_argument, NULL, OPT_CORIM_PROFILE },
 	{ "svn", required_argument, NULL, OPT_SVN },
+	{ "boot", no_argument, NULL, OPT_BOOT },
+	{ "sb-authority", required_argument, NULL, OPT_SB_AUTHORITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,7 +85,10 @@ struct measure_args {
 	const char *expect;
 	struct measure_corim_req corim; /* corim.prefix NULL: no --corim */
 	bool has_profile, has_svn;
+	struct measure_boot_cli boot;
 };
+
+static const char *const repeatable[] = { "sb-authority", NULL };
 
 static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_now)
 {
@@ -91,7 +98,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 
 	measure_opts_init(&a->o);
 	optind = 1;
-	cli_parser_init(&p, CMD, "o:h", options, NULL, conflicts);
+	cli_parser_init(&p, CMD, "o:h", options, repeatable, conflicts);
 	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_PLATFORM:
@@ -222,6 +229,13 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			if (r)
 				return r;
 			a->has_svn = true;
+		case OPT_BOOT:
+			a->boot.boot = true;
+			break;
+		case OPT_SB_AUTHORITY:
+			r = measure_boot_cli_add_authority(&a->boot, CMD, optarg);
+			if (r)
+				return r;
 			break;
 		case 'h':
 			measure_cli_usage(stdout);
@@ -300,6 +314,7 @@ int cmd_measure(int argc, char **argv)
 	struct kernel_hashes hashes;
 	struct measure_result res;
 	struct measure_image img;
+	struct measure_boot_prediction boot;
 	struct ik_buf json;
 	struct ik_diag d;
 	const char *path;
@@ -311,6 +326,7 @@ int cmd_measure(int argc, char **argv)
 	if (r || exit_now)
 		return r;
 	path = argv[optind];
+	measure_boot_prediction_init(&boot);
 	ik_diag_init(&d);
 	ik_buf_init(&json, 0);
 
@@ -327,6 +343,12 @@ int cmd_measure(int argc, char **argv)
 		ik_file_release(&in);
 		return cli_error_diag(CMD, &d, r);
 	}
+	if (a.boot.boot && measure_boot_cli_format(in.data, in.len)) { /* a store or FUKI */
+		rc = a.expect ? cli_usage_error(CMD, "--expect needs a launch digest: an IGVM file or OVMF ROM")
+			      : measure_boot_cli_only(&a.boot, CMD, in.data, in.len, path, a.json, a.output);
+		ik_file_release(&in);
+		return rc;
+	}
 	if (measure_opts_lack_vcpu_signature(&a.o, measure_input_kind(in.data, in.len))) {
 		ik_file_release(&in);
 		return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
@@ -341,6 +363,8 @@ int cmd_measure(int argc, char **argv)
 	}
 	if (r >= 0)
 		r = measure_input_measure(&input, &a.o, &res, &d);
+	if (r >= 0 && a.boot.boot)
+		r = measure_boot_cli_predict(&a.boot, in.data, in.len, path, &boot, &d);
 	if (r >= 0 && (a.json || a.output || a.corim.prefix)) {
 		char **warnings = NULL;
 		size_t n_warnings = 0;
@@ -350,6 +374,7 @@ int cmd_measure(int argc, char **argv)
 			r = policy_warnings_of_igvm(input.igvm, &warnings, &n_warnings, &d);
 		img.warnings = warnings;
 		img.n_warnings = n_warnings;
+		img.boot = a.boot.boot ? &boot : NULL;
 		if (r >= 0)
 			r = measure_json_document(&img, &res, 1, &json, &d);
 		if (r >= 0 && a.corim.prefix) /* encoded and checked before anything is printed */
@@ -371,6 +396,8 @@ int cmd_measure(int argc, char **argv)
 	if (a.json)
 		fwrite(json.data, 1, json.len, stdout);
 	else if (!cli_quiet()) {
+		if (a.boot.boot) /* before the digest, which stays the last line */
+			measure_boot_cli_print(&boot);
 		ik_hex_encode(res.digest, res.digest_len, hex);
 		printf("%s\n", hex);
 	}
@@ -397,6 +424,7 @@ int cmd_measure(int argc, char **argv)
 	}
 out:
 	measure_corim_files_release(&corims);
+	measure_boot_prediction_release(&boot);
 	measure_input_close(&input);
 	ik_buf_release(&json);
 	ik_file_release(&in);
