@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "assemble/igvm_corim.h"
 #include "assemble/regen.h"
 #include "common/diag.h"
 #include "common/guid.h"
@@ -77,6 +78,20 @@ struct regen_run_opts {
 	enum regen_signing signing;
 	/* REGEN_SIGNING_SIGN: loaded key and certificates (authenticode_sign_in_place()). */
 	const struct authenticode_sign_opts *sign;
+	/*
+	 * The input's CORIM_DOCUMENT/CORIM_SIGNATURE headers (docs/corim.md): the
+	 * documents are regenerated for the new image (same platforms, the vendor's
+	 * SVN unless has_corim_svn).  Signatures the input carries sign the vendor's
+	 * values, so one of these must say what becomes of them: CORIM_SIGN re-signs
+	 * with the customer's key, CORIM_UNSIGNED keeps the documents unsigned,
+	 * CORIM_DROP removes every CoRIM header.  Without any, an input with
+	 * signatures is refused (-EKEYREJECTED) rather than keeping a stale one.
+	 */
+	const struct igvm_corim_sign_spec *corim_sign;
+	bool corim_unsigned;
+	bool corim_drop;
+	bool has_corim_svn;
+	uint64_t corim_svn;
 };
 
 /* No seeds, Secure Boot state unchanged, the QEMU loader model, an IGVM input: fill in the rest. */
@@ -106,6 +121,9 @@ struct regen_payload_report {
 	struct regen_change *changes; /* owned; in measure_igvm_matrix() order */
 	size_t n_changes;
 	char *measurements_file;      /* owned; NULL with no_measurements */
+	size_t corim_documents;	      /* CORIM_DOCUMENT headers written (regenerated) */
+	size_t corim_signatures;      /* CORIM_SIGNATURE headers written (re-signed) */
+	size_t corim_removed;	      /* CoRIM headers of the input not carried over */
 };
 
 struct regen_result {
