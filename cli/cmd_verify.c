@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* igvmkit verify: check Authenticode signatures against trusted certificates. */
+/*
+ * igvmkit verify: check Authenticode signatures, or a signed CoRIM (COSE_Sign1,
+ * sign/cose.h), against trusted certificates.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -11,28 +14,38 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "sign/authenticode.h"
+#include "sign/cose.h"
 #include "sign/key.h"
 
 #define CMD "verify"
 
 static const char usage_text[] =
 	"usage: igvmkit verify --cert CERT [--cert CERT]... [--all] FILE\n"
+	"       igvmkit verify --cert CERT [--cert CERT]... [--payload DOC] SIGNED.cbor\n"
 	"\n"
 	"Verifies the Authenticode signatures of the PE/COFF image FILE the way UEFI\n"
 	"Secure Boot does: the signed digest must match the image, the PKCS#7 signature\n"
 	"must verify, and the signer must be one of the CERTs or chain up to one\n"
 	"(validity periods and key usages are not enforced, as in UEFI).\n"
 	"\n"
+	"A FILE that is a COSE_Sign1 (a signed CoRIM, 'igvmkit corim sign') is checked\n"
+	"instead: its algorithm must be one igvmkit accepts (ES256, ES384, EdDSA, PS256,\n"
+	"PS384) and its signature must verify over the Sig_structure with a CERT's key,\n"
+	"or with its x5chain certificate when that is a CERT or chains up to one.  A\n"
+	"detached signature (payload nil) needs --payload with the CoRIM document.\n"
+	"\n"
 	"options:\n"
 	"  --cert CERT   trusted certificate, PEM (may hold several) or DER; repeatable\n"
 	"  --all         require every signature to verify (default: at least one)\n"
+	"  --payload DOC the CoRIM document a detached COSE_Sign1 signs (or must carry)\n"
 	"  -q, --quiet   print nothing but errors: the exit code is the answer\n"
 	"  -v, --verbose also print FILE's size and how many certificates are trusted\n"
 	"  --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help    show this help\n"
 	"\n"
-	"Prints one line per signature.  Exit codes: 0 verified, 1 not verified or\n"
-	"unsigned, 2 usage, 3 invalid input, 4 I/O, 5 certificate problem.\n";
+	"Prints one line per signature.  Exit codes: 0 verified, 1 not verified,\n"
+	"unsigned or signed by an untrusted key, 2 usage, 3 invalid input (a malformed\n"
+	"COSE_Sign1: the message names the byte offset), 4 I/O, 5 certificate problem.\n";
 
 static const char *status_name(enum authenticode_status s)
 {
@@ -46,11 +59,64 @@ static const char *status_name(enum authenticode_status s)
 	return names[s];
 }
 
+/* verify_cose(): a detached COSE_Sign1 and no --payload, a usage error. */
+#define IK_E_NEED_PAYLOAD (-10000)
+
+/* A COSE_Sign1 starts with tag 18 (0xd2) or, untagged, a 4-element array (0x84); a PE with "MZ". */
+static bool is_cose_sign1(const struct ik_file_bytes *in)
+{
+	return in->len > 0 && (in->data[0] == 0xd2 || in->data[0] == 0x84);
+}
+
+static void print_validity(const char *what, bool has, int64_t t)
+{
+	if (has)
+		printf("  %s: %lld\n", what, (long long)t);
+}
+
+/* Verifies the COSE_Sign1 IN (NAME) with TRUSTED; PAYLOAD (may be NULL) the document. */
+static int verify_cose(const struct ik_file_bytes *in, const char *name, const char *payload,
+		       STACK_OF(X509) *trusted, struct ik_diag *d)
+{
+	struct ik_file_bytes doc = { 0 };
+	struct cose_verify_result res;
+	struct cose_sign1 s;
+	int r;
+
+	r = cose_sign1_parse(in->data, in->len, &s, d);
+	if (r < 0)
+		return ik_diag_file(d, name, r);
+	if (s.detached && !payload)
+		return IK_E_NEED_PAYLOAD;
+	if (payload) {
+		r = ik_file_load(payload, 0, &doc, d);
+		if (r < 0)
+			return r;
+	}
+	r = cose_sign1_verify(&s, payload ? doc.data : NULL, doc.len, trusted, &res, d);
+	if (r < 0)
+		ik_diag_file(d, name, r);
+	if (!cli_quiet()) {
+		printf("COSE_Sign1: %s, %s%s, payload %zu bytes: %s\n", cose_alg_name(s.alg),
+		       s.tagged ? "tag 18" : "untagged", s.detached ? ", detached" : "",
+		       s.detached ? doc.len : s.payload_len, r < 0 ? "not verified" : "ok");
+		printf("  signer: %s\n", s.signer[0] ? s.signer : "(not named)");
+		if (r >= 0)
+			printf("  verified with: %s%s\n", res.signer_subject,
+			       res.via_x5chain ? " (x5chain, chains to a trusted certificate)" : "");
+		print_validity("not before", s.has_not_before, s.not_before);
+		print_validity("not after", s.has_not_after, s.not_after);
+	}
+	ik_file_release(&doc);
+	return r;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "cert", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "payload", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,6 +126,7 @@ int cmd_verify(int argc, char **argv)
 	struct ik_diag d;
 	static const char *const repeatable[] = { "cert", NULL };
 	struct cli_parser p;
+	const char *payload = NULL;
 	bool all = false;
 	int c, r, ncert = 0, ret;
 
@@ -81,6 +148,9 @@ int cmd_verify(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
+		case 'p':
+			payload = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			sk_X509_pop_free(trusted, X509_free);
@@ -98,7 +168,12 @@ int cmd_verify(int argc, char **argv)
 	if (r >= 0 && cli_verbose())
 		printf("%s: %zu bytes, %d trusted certificate(s) from %d --cert option(s)\n",
 		       cli_name(argv[optind]), in.len, sk_X509_num(trusted), ncert);
-	if (r >= 0)
+	if (r >= 0 && is_cose_sign1(&in))
+		r = verify_cose(&in, argv[optind], payload, trusted, &d);
+	else if (r >= 0 && payload)
+		r = ik_fail(&d, -EINVAL, "--payload applies to a COSE_Sign1 (signed CoRIM); %s is not one",
+			    cli_name(argv[optind]));
+	else if (r >= 0)
 		r = authenticode_verify(in.data, in.len, argv[optind], trusted, all, &report, &d);
 	for (size_t i = 0; !cli_quiet() && i < report.n; i++) {
 		const struct authenticode_signature_info *s = &report.sig[i];
@@ -116,6 +191,12 @@ int cmd_verify(int argc, char **argv)
 		}
 		if (!s->edk2_layout && s->status != AUTHENTICODE_BAD_FORMAT)
 			printf("  note: the DER layout differs from what edk2 expects\n");
+	}
+	if (r == IK_E_NEED_PAYLOAD) {
+		ik_file_release(&in);
+		sk_X509_pop_free(trusted, X509_free);
+		return cli_usage_error(CMD, "%s is a detached COSE_Sign1 (payload nil): give the CoRIM"
+				       " document it signs with --payload DOC", cli_name(argv[optind]));
 	}
 	if (r >= 0 && !cli_quiet())
 		printf("verification OK\n");

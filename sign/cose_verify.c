@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading and verifying COSE_Sign1 (signed CoRIM, attached or detached). */
+#include "sign/cose.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include "common/cleanup.h"
+#include "sign/cose_internal.h"
+
+IK_DEFINE_CLEANUP(X509, X509_free)
+IK_DEFINE_CLEANUP(X509_STORE, X509_STORE_free)
+IK_DEFINE_CLEANUP(X509_STORE_CTX, X509_STORE_CTX_free)
+
+/* An int (major type 0 or 1) that fits int64_t into *ret. */
+static int read_int(const struct cbr_item *it, const char *what, int64_t *ret, struct ik_diag *d)
+{
+	if ((it->kind != CBR_UINT && it->kind != CBR_NEGINT) || it->v > INT64_MAX)
+		return it->kind == CBR_UINT || it->kind == CBR_NEGINT
+			       ? cbr_fail(d, it->off, what, "integer out of range")
+			       : cbr_expected(it, what, "an integer", d);
+	*ret = it->kind == CBR_UINT ? (int64_t)it->v : -1 - (int64_t)it->v;
+	return 0;
+}
+
+/* A text string into OUT (NUL-free, fits SIZE). */
+static int read_text(const struct cbr_item *it, const char *what, char *out, size_t size,
+		     struct ik_diag *d)
+{
+	if (it->kind != CBR_TEXT)
+		return cbr_expected(it, what, "a text string", d);
+	if (it->len >= size || memchr(it->data, 0, it->len))
+		return cbr_fail(d, it->off, what, "text of %zu bytes: longer than %zu or holding NUL",
+				it->len, size - 1);
+	memcpy(out, it->data, it->len);
+	out[it->len] = '\0';
+	return 0;
+}
+
+/* A time: int, or #6.1(int) as corim-meta writes it. */
+static int read_time(struct cbr *r, const char *what, int64_t *ret, struct ik_diag *d)
+{
+	struct cbr_item it;
+	int rr = cbr_next(r, &it, what, d);
+
+	if (rr >= 0 && it.kind == CBR_TAG) {
+		if (it.v != 1)
+			return cbr_fail(d, it.off, what, "tag %" PRIu64 "; a time is tagged 1", it.v);
+		rr = cbr_next(r, &it, what, d);
+	}
+	return rr < 0 ? rr : read_int(&it, what, ret, d);
+}
+
+/* corim-meta-map (bstr content): signer-name and signature-validity. */
+static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, struct ik_diag *d)
+{
+	struct cbr r;
+	struct cbr_item it, key;
+	int64_t label;
+	int rr;
+
+	cbr_init(&r, bstr->data, bstr->len, bstr->data_off);
+	rr = cbr_next(&r, &it, "corim-meta", d);
+	if (rr < 0)
+		return rr;
+	if (it.kind != CBR_MAP)
+		return cbr_expected(&it, "corim-meta", "a map (corim-meta-map)", d);
+	for (uint64_t i = 0; i < it.v; i++) {
+		rr = cbr_next(&r, &key, "corim-meta key", d);
+		rr = rr < 0 ? rr : read_int(&key, "corim-meta key", &label, d);
+		if (rr < 0)
+			return rr;
+		if (label == 0) { /* signer: { 0 => name, ? 1 => uri, ... } */
+			struct cbr_item m;
+			rr = cbr_next(&r, &m, "corim-meta signer", d);
+			if (rr < 0)
+				return rr;
+			if (m.kind != CBR_MAP)
+				return cbr_expected(&m, "corim-meta signer", "a map (corim-signer-map)", d);
+			for (uint64_t j = 0; j < m.v; j++) {
+				struct cbr_item k2, v2;
+				int64_t l2;
+				rr = cbr_next(&r, &k2, "corim-signer-map key", d);
+				rr = rr < 0 ? rr : read_int(&k2, "corim-signer-map key", &l2, d);
+				rr = rr < 0 ? rr : cbr_next(&r, &v2, "corim-signer-map value", d);
+				if (rr >= 0 && l2 == 0)
+					rr = read_text(&v2, "corim-meta signer-name", s->signer, sizeof(s->signer), d);
+				else if (rr >= 0)
+					rr = cbr_skip(&r, &v2, d);
+				if (rr < 0)
+					return rr;
+			}
+		} else if (label == 1) { /* signature-validity: { ? 0 => time, 1 => time } */
+			struct cbr_item m;
+			rr = cbr_next(&r, &m, "corim-meta signature-validity", d);
+			if (rr < 0)
+				return rr;
+			if (m.kind != CBR_MAP)
+				return cbr_expected(&m, "corim-meta signature-validity", "a map (validity-map)", d);
+			for (uint64_t j = 0; j < m.v; j++) {
+				struct cbr_item k2;
+				int64_t l2;
+				rr = cbr_next(&r, &k2, "validity-map key", d);
+				rr = rr < 0 ? rr : read_int(&k2, "validity-map key", &l2, d);
+				if (rr >= 0 && l2 == 0) {
+					rr = read_time(&r, "validity-map not-before", &s->not_before, d);
+					s->has_not_before = true;
+				} else if (rr >= 0 && l2 == 1) {
+					rr = read_time(&r, "validity-map not-after", &s->not_after, d);
+					s->has_not_after = true;
+				} else if (rr >= 0) {
+					struct cbr_item v2;
+					rr = cbr_next(&r, &v2, "validity-map value", d);
+					rr = rr < 0 ? rr : cbr_skip(&r, &v2, d);
+				}
+				if (rr < 0)
+					return rr;
+			}
+		} else {
+			struct cbr_item v;
+			rr = cbr_next(&r, &v, "corim-meta value", d);
+			rr = rr < 0 ? rr : cbr_skip(&r, &v, d);
+			if (rr < 0)
+				return rr;
+		}
+	}
+	if (r.pos != r.len)
+		return cbr_fail(d, r.base + r.pos, "corim-meta", "%zu bytes after the corim-meta-map",
+				r.len - r.pos);
+	return 0;
+}
+
+/* CWT-Claims: iss is the signer when corim-meta named none; exp/nbf the validity. */
+static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cose_sign1 *s,
+			   bool have_meta, struct ik_diag *d)
+{
+	for (uint64_t i = 0; i < map->v; i++) {
+		struct cbr_item k, v;
+		int64_t label, t;
+		int rr = cbr_next(r, &k, "CWT-Claims key", d);
+
+		rr = rr < 0 ? rr : read_int(&k, "CWT-Claims key", &label, d);
+		if (rr < 0)
+			return rr;
+		if (label == 1 && !have_meta) {
+			rr = cbr_next(r, &v, "CWT-Claims iss", d);
+			rr = rr < 0 ? rr : read_text(&v, "CWT-Claims iss", s->signer, sizeof(s->signer), d);
+		} else if ((label == 4 || label == 5) && !have_meta) {
+			rr = read_time(r, label == 4 ? "CWT-Claims exp" : "CWT-Claims nbf", &t, d);
+			if (rr >= 0 && label == 4)
+				s->has_not_after = true, s->not_after = t;
+			else if (rr >= 0)
+				s->has_not_before = true, s->not_before = t;
+		} else {
+			rr = cbr_next(r, &v, "CWT-Claims value", d);
+			rr = rr < 0 ? rr : cbr_skip(r, &v, d);
+		}
+		if (rr < 0)
+			return rr;
+	}
+	return 0;
+}
+
+/* The first certificate of x5chain: a bstr, or an array of bstr (RFC 9360 §2). */
+static int read_x5chain(struct cbr *r, struct cose_sign1 *s, struct ik_diag *d)
+{
+	struct cbr_item it;
+	int rr = cbr_next(r, &it, "x5chain", d);
+
+	if (rr < 0)
+		return rr;
+	if (it.kind == CBR_ARRAY) {
+		struct cbr_item c;
+		for (uint64_t i = 0; i < it.v; i++) {
+			rr = cbr_next(r, &c, "x5chain certificate", d);
+			if (rr < 0)
+				return rr;
+			if (c.kind != CBR_BYTES)
+				return cbr_expected(&c, "x5chain certificate", "a byte string (DER)", d);
+			if (i == 0)
+				s->x5chain_leaf = c.data, s->x5chain_leaf_len = c.len;
+		}
+		if (it.v == 0)
+			return cbr_fail(d, it.off, "x5chain", "an empty certificate chain");
+		return 0;
+	}
+	if (it.kind != CBR_BYTES)
+		return cbr_expected(&it, "x5chain", "a byte string or an array of them", d);
+	s->x5chain_leaf = it.data;
+	s->x5chain_leaf_len = it.len;
+	return 0;
+}
+
+/* Protected header map from the bstr content at BASE (offset in the input). */
+static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
+{
+	struct cbr r;
+	struct cbr_item map, k, v;
+	bool seen_alg = false, have_meta = false;
+	int64_t label;
+	int rr;
+
+	cbr_init(&r, s->protected_hdr, s->protected_len, base);
+	rr = cbr_next(&r, &map, "protected header", d);
+	if (rr < 0)
+		return rr;
+	if (map.kind != CBR_MAP)
+		return cbr_expected(&map, "protected header", "a map", d);
+	for (uint64_t i = 0; i < map.v; i++) {
+		rr = cbr_next(&r, &k, "protected header label", d);
+		if (rr < 0)
+			return rr;
+		if (k.kind == CBR_TEXT) { /* a text label: allowed (RFC 9052 §3), not used here */
+			rr = cbr_next(&r, &v, "protected header value", d);
+			rr = rr < 0 ? rr : cbr_skip(&r, &v, d);
+			if (rr < 0)
+				return rr;
+			continue;
+		}
+		rr = read_int(&k, "protected header label", &label, d);
+		if (rr < 0)
+			return rr;
+		switch (label) {
+		case 1:
+			rr = cbr_next(&r, &v, "protected header alg (1)", d);
+			rr = rr < 0 ? rr : read_int(&v, "protected header alg (1)", &s->alg, d);
+			if (rr >= 0 && !cose_alg_info(s->alg))
+				rr = cbr_fail(d, v.off, "protected header alg (1)", "COSE algorithm %" PRId64
+					      " is not one igvmkit accepts (%s)", s->alg, cose_alg_names());
+			seen_alg = true;
+			break;
+		case 3:
+			rr = cbr_next(&r, &v, "protected header content-type (3)", d);
+			if (rr >= 0 && v.kind == CBR_UINT)
+				snprintf(s->content_type, sizeof(s->content_type), "%" PRIu64, v.v);
+			else if (rr >= 0)
+				rr = read_text(&v, "protected header content-type (3)", s->content_type,
+					       sizeof(s->content_type), d);
+			s->has_content_type = true;
+			break;
+		case 4:
+			rr = cbr_next(&r, &v, "protected header kid (4)", d);
+			if (rr >= 0 && v.kind != CBR_BYTES)
+				rr = cbr_expected(&v, "protected header kid (4)", "a byte string", d);
+			s->kid = v.data;
+			s->kid_len = v.len;
+			break;
+		case 8:
+			rr = cbr_next(&r, &v, "protected header corim-meta (8)", d);
+			if (rr >= 0 && v.kind != CBR_BYTES)
+				rr = cbr_expected(&v, "protected header corim-meta (8)",
+						  "a byte string (bstr .cbor corim-meta-map)", d);
+			rr = rr < 0 ? rr : read_corim_meta(&v, s, d);
+			have_meta = true;
+			break;
+		case 15:
+			rr = cbr_next(&r, &v, "protected header CWT-Claims (15)", d);
+			if (rr >= 0 && v.kind != CBR_MAP)
+				rr = cbr_expected(&v, "protected header CWT-Claims (15)", "a map", d);
+			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, have_meta, d);
+			break;
+		case 33:
+			rr = read_x5chain(&r, s, d);
+			break;
+		default:
+			rr = cbr_next(&r, &v, "protected header value", d);
+			rr = rr < 0 ? rr : cbr_skip(&r, &v, d);
+		}
+		if (rr < 0)
+			return rr;
+	}
+	if (r.pos != r.len)
+		return cbr_fail(d, base + r.pos, "protected header", "%zu bytes after the map",
+				r.len - r.pos);
+	if (!seen_alg)
+		return cbr_fail(d, map.off, "protected header", "no alg (label 1): the algorithm must be"
+				" protected");
+	if (s->has_content_type && strcmp(s->content_type, COSE_CORIM_CONTENT_TYPE) != 0)
+		return cbr_fail(d, map.off, "protected header content-type (3)", "'%s'; a signed CoRIM"
+				" has '%s'", s->content_type, COSE_CORIM_CONTENT_TYPE);
+	return 0;
+}
+
+int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, struct ik_diag *d)
+{
+	struct cose_sign1 s;
+	struct cbr r;
+	struct cbr_item it;
+	int rr;
+
+	memset(&s, 0, sizeof(s));
+	cbr_init(&r, data, len, 0);
+	rr = cbr_next(&r, &it, "COSE_Sign1", d);
+	if (rr < 0)
+		return rr;
+	if (it.kind == CBR_TAG) {
+		if (it.v != COSE_SIGN1_TAG)
+			return cbr_fail(d, it.off, "COSE_Sign1", "tag %" PRIu64 "; COSE_Sign1 is tag 18"
+					"%s", it.v, it.v == 501 ? " (this is an unsigned CoRIM)" : "");
+		s.tagged = true;
+		rr = cbr_next(&r, &it, "COSE_Sign1 array", d);
+		if (rr < 0)
+			return rr;
+	}
+	if (it.kind != CBR_ARRAY || it.v != 4)
+		return it.kind == CBR_ARRAY ? cbr_fail(d, it.off, "COSE_Sign1 array", "%" PRIu64
+						       " elements; COSE_Sign1 has 4", it.v)
+					    : cbr_expected(&it, "COSE_Sign1", "tag 18 or a 4-element array", d);
+
+	rr = cbr_next(&r, &it, "COSE_Sign1 protected [0]", d);
+	if (rr < 0)
+		return rr;
+	if (it.kind != CBR_BYTES)
+		return cbr_expected(&it, "COSE_Sign1 protected [0]", "a byte string", d);
+	s.protected_hdr = it.data;
+	s.protected_len = it.len;
+	s.protected_off = it.data_off;
+	if (it.len == 0)
+		return cbr_fail(d, it.off, "COSE_Sign1 protected [0]", "empty: the algorithm must be in"
+				" the protected header");
+
+	rr = cbr_next(&r, &it, "COSE_Sign1 unprotected [1]", d);
+	if (rr < 0)
+		return rr;
+	if (it.kind != CBR_MAP)
+		return cbr_expected(&it, "COSE_Sign1 unprotected [1]", "a map", d);
+	rr = cbr_skip(&r, &it, d);
+	if (rr < 0)
+		return rr;
+
+	rr = cbr_next(&r, &it, "COSE_Sign1 payload [2]", d);
+	if (rr < 0)
+		return rr;
+	if (it.kind == CBR_NULL) {
+		s.detached = true;
+		s.payload_off = it.off;
+	} else if (it.kind == CBR_BYTES) {
+		s.payload = it.data;
+		s.payload_len = it.len;
+		s.payload_off = it.data_off;
+	} else {
+		return cbr_expected(&it, "COSE_Sign1 payload [2]", "a byte string or nil (detached)", d);
+	}
+
+	rr = cbr_next(&r, &it, "COSE_Sign1 signature [3]", d);
+	if (rr < 0)
+		return rr;
+	if (it.kind != CBR_BYTES)
+		return cbr_expected(&it, "COSE_Sign1 signature [3]", "a byte string", d);
+	s.signature = it.data;
+	s.signature_len = it.len;
+	s.signature_off = it.data_off;
+	if (r.pos != len)
+		return cbr_fail(d, r.pos, "after COSE_Sign1", "%zu bytes follow the COSE_Sign1",
+				len - r.pos);
+
+	rr = read_protected(&s, s.protected_off, d);
+	if (rr < 0)
+		return rr;
+	*ret = s;
+	return 0;
+}
+
+/* ---- verification ---- */
+
+static void subject_of(X509 *cert, char *out, size_t size)
+{
+	X509_NAME_oneline(X509_get_subject_name(cert), out, (int)size);
+}
+
+/* True when CERT is one of TRUSTED or chains up to one (no time check, as for Authenticode). */
+static bool chains_to_trusted(X509 *cert, STACK_OF(X509) *trusted)
+{
+	_cleanup_(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
+	_cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	bool ok;
+
+	if (!store || !ctx)
+		return false;
+	for (int i = 0; i < sk_X509_num(trusted); i++)
+		if (X509_STORE_add_cert(store, sk_X509_value(trusted, i)) != 1)
+			return false;
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
+	if (X509_STORE_CTX_init(ctx, store, cert, NULL) != 1)
+		return false;
+	ok = X509_verify_cert(ctx) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+/* Checks the signature length against what A makes; PSS: a 2048- to 8192-bit key's size. */
+static int check_sig_len(const struct cose_sign1 *s, const struct cose_alg_info *a, struct ik_diag *d)
+{
+	size_t n = s->signature_len;
+
+	if (a->salt ? (n < 256 || n > 1024) : n != cose_sig_len(a, NULL))
+		return cbr_fail(d, s->signature_off, "COSE_Sign1 signature [3]", "%zu bytes; a %s"
+				" signature is %s", n, a->name, a->coord == 48 ? "96 bytes (r||s)" :
+				a->coord == 32 ? "64 bytes (r||s)" : a->salt ? "256 to 1024 bytes (the RSA"
+				" modulus size)" : "64 bytes");
+	return 0;
+}
+
+int cose_sign1_verify(const struct cose_sign1 *s, const uint8_t *detached_payload,
+		      size_t detached_len, STACK_OF(X509) *trusted, struct cose_verify_result *ret,
+		      struct ik_diag *d)
+{
+	const struct cose_alg_info *a = cose_alg_info(s->alg);
+	_cleanup_(X509_freep) X509 *leaf = NULL;
+	const uint8_t *payload = s->payload;
+	size_t payload_len = s->payload_len;
+	struct cose_verify_result res;
+	struct ik_buf tbs;
+	int r, tried = 0;
+
+	memset(&res, 0, sizeof(res));
+	if (!a)
+		return ik_fail(d, -EBADMSG, "COSE algorithm %" PRId64 " is not supported", s->alg);
+	if (s->detached && !detached_payload)
+		return ik_fail(d, -EINVAL, "the COSE_Sign1 is detached (payload nil): give the CoRIM"
+			       " document it signs");
+	if (!s->detached && detached_payload &&
+	    (detached_len != s->payload_len || memcmp(detached_payload, s->payload, detached_len) != 0))
+		return ik_fail(d, -EBADE, "the document given is not the payload the COSE_Sign1 carries"
+			       " (%zu and %zu bytes)", detached_len, s->payload_len);
+	if (s->detached) {
+		payload = detached_payload;
+		payload_len = detached_len;
+	}
+	r = check_sig_len(s, a, d);
+	if (r < 0)
+		return r;
+	ik_buf_init(&tbs, IK_BUF_DEFAULT_MAX);
+	r = cose_sig_structure(s->protected_hdr, s->protected_len, NULL, 0, payload, payload_len, &tbs);
+	if (r < 0)
+		return ik_fail(d, r, "cannot encode the Sig_structure");
+
+	for (int i = 0; i < sk_X509_num(trusted) && r == 0; i++) {
+		X509 *c = sk_X509_value(trusted, i);
+		EVP_PKEY *k = X509_get0_pubkey(c);
+		if (!k || cose_alg_check_key(a->alg, k, "", NULL) < 0)
+			continue;
+		tried++;
+		r = cose_verify_raw(a, k, tbs.data, tbs.len, s->signature, s->signature_len, d);
+		if (r == 1)
+			subject_of(c, res.signer_subject, sizeof(res.signer_subject));
+	}
+	if (r == 0 && s->x5chain_leaf) {
+		const unsigned char *p = s->x5chain_leaf;
+		leaf = d2i_X509(NULL, &p, (long)s->x5chain_leaf_len);
+		if (!leaf || p != s->x5chain_leaf + s->x5chain_leaf_len) {
+			ik_buf_release(&tbs);
+			ERR_clear_error();
+			return cbr_fail(d, (size_t)(s->x5chain_leaf - s->protected_hdr) + s->protected_off,
+					"protected header x5chain (33)", "not a DER X.509 certificate");
+		}
+		r = X509_get0_pubkey(leaf) ? cose_verify_raw(a, X509_get0_pubkey(leaf), tbs.data, tbs.len,
+							     s->signature, s->signature_len, d) : 0;
+		if (r == 1) {
+			subject_of(leaf, res.signer_subject, sizeof(res.signer_subject));
+			if (!chains_to_trusted(leaf, trusted)) {
+				ik_buf_release(&tbs);
+				return ik_fail(d, -EBADE, "untrusted signer: the signature verifies with the"
+					       " x5chain certificate '%s', which is not a trusted certificate"
+					       " and does not chain up to one", res.signer_subject);
+			}
+			res.via_x5chain = true;
+		}
+	}
+	ik_buf_release(&tbs);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return ik_fail(d, -EBADE, "the %s signature does not verify with any trusted certificate"
+			       " (%d with a key for %s)%s: the document or the signature was altered, or"
+			       " another key signed it", a->name, tried, a->name,
+			       s->x5chain_leaf ? " nor with the x5chain certificate" : "");
+	if (ret)
+		*ret = res;
+	return 0;
+}
