@@ -102,6 +102,10 @@ static const char regen_usage_text[] =
 	"\n"
 	"  -q, --quiet             print nothing but warnings and errors\n"
 	"  -v, --verbose           also print each file written, its size and SHA-256\n"
+	;
+
+/* Split from regen_usage_text: C99 compilers need take only 4095-byte literals. */
+static const char regen_usage_corim_text[] =
 	"  --corim-key KEY         re-sign the IGVM's embedded CoRIMs (CORIM_SIGNATURE),\n"
 	"                          regenerated for the new image, with this key (PEM or\n"
 	"                          pkcs11: URI; --passphrase-file/--passphrase-env apply)\n"
@@ -121,6 +125,7 @@ static const char regen_usage_text[] =
 void regen_cli_usage(FILE *out)
 {
 	fputs(regen_usage_text, out);
+	fputs(regen_usage_corim_text, out);
 }
 
 static const char fuki_usage_text[] =
