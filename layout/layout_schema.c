@@ -1537,7 +1537,7 @@ static int default_name(char ***list, size_t *n, const char *value)
  * outputs.corim: resolves 'enabled' and the default profiles, and refuses
  * what cannot be written: a key without its certificate, embedding without
  * the launch-measurement documents or without 'allow-non-qemu-headers'
- * (QEMU refuses such a file: docs/corim.md "Loaders"), launch-measurement
+ * (QEMU refuses such a file: docs/corim-igvm.md "Loaders"), launch-measurement
  * documents for a layout without a platform that has them.
  */
 static int finish_corim(struct ctx *c, struct layout *l)
@@ -1574,7 +1574,7 @@ static int finish_corim(struct ctx *c, struct layout *l)
 				      "'outputs.corim.embed' embeds the launch-measurement documents: add launch-measurement to 'profile'");
 	if (!l->allow_non_qemu)
 		return layout_fail_at(c->d, -ENOTSUP, &cr->embed_mark,
-				      "'outputs.corim.embed': QEMU's IGVM loader refuses a file with CORIM_DOCUMENT/CORIM_SIGNATURE headers ('Unable to parse IGVM file ...: -10'), as does the igvm crate without its 'corim' feature; set 'igvm: {allow-non-qemu-headers: true}' to write one anyway (docs/corim.md)");
+				      "'outputs.corim.embed': QEMU's IGVM loader refuses a file with CORIM_DOCUMENT/CORIM_SIGNATURE headers ('Unable to parse IGVM file ...: -10'), as does the igvm crate without its 'corim' feature; set 'igvm: {allow-non-qemu-headers: true}' to write one anyway (docs/corim-igvm.md)");
 	return 0;
 }
 
