@@ -24,21 +24,6 @@
 
 IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
 
-/* The part of a CoRIM file name that names platform P. */
-static const char *platform_part(enum igvm_platform_type p)
-{
-	switch (p) {
-	case IGVM_PLATFORM_SEV_SNP:
-		return "sev-snp";
-	case IGVM_PLATFORM_TDX:
-		return "tdx";
-	case IGVM_PLATFORM_VSM_ISOLATION:
-		return "vbs";
-	default:
-		return "other";
-	}
-}
-
 /* The file-name prefix: outputs.corim.file, else the IGVM name without '.igvm'. */
 static char *corim_prefix(const struct layout *l)
 {
@@ -236,7 +221,7 @@ int build_corim_prepare(const struct layout *l, struct igvm_file *f, const char 
 		struct igvm_corim_entry *e = &w->launch.v[i];
 		_cleanup_free_ char *name = NULL;
 
-		if (asprintf(&name, "%s.%s.corim.cose", prefix, platform_part(e->platform)) < 0)
+		if (asprintf(&name, "%s.%s.corim.cose", prefix, igvm_corim_platform_part(e->platform)) < 0)
 			return -ENOMEM;
 		r = sign_or_reuse(w, &e->doc, true, check_dir, name, &e->sig, d);
 		if (r < 0)
@@ -345,7 +330,7 @@ int build_corim_finish(const struct layout *l, const struct measure_image *img, 
 		const struct igvm_corim_entry *e = &w->launch.v[i];
 		_cleanup_free_ char *stem = NULL, *kind = NULL;
 
-		if (asprintf(&stem, "%s.%s", prefix, platform_part(e->platform)) < 0 ||
+		if (asprintf(&stem, "%s.%s", prefix, igvm_corim_platform_part(e->platform)) < 0 ||
 		    asprintf(&kind, "launch-measurement (%s)", igvm_platform_name(e->platform)) < 0)
 			return -ENOMEM;
 		r = add_document(l, w, stem, kind, &e->doc, cr->attached ? NULL : &e->sig, check_dir, d);

@@ -135,6 +135,97 @@ int igvm_corim_launch_set(const struct igvm_file *f, uint64_t svn, const struct 
 	return 0;
 }
 
+bool igvm_corim_has_launch_platform(const struct igvm_file *f)
+{
+	for (size_t i = 0; i < f->n_headers; i++)
+		if (f->headers[i].type == IGVM_VHT_SUPPORTED_PLATFORM &&
+		    corim_launch_class(f->headers[i].u.supported_platform.platform_type))
+			return true;
+	return false;
+}
+
+/* ---- standalone files ---- */
+
+const char *igvm_corim_platform_part(enum igvm_platform_type p)
+{
+	switch (p) {
+	case IGVM_PLATFORM_SEV_SNP:
+		return "sev-snp";
+	case IGVM_PLATFORM_TDX:
+		return "tdx";
+	case IGVM_PLATFORM_VSM_ISOLATION:
+		return "vbs";
+	default:
+		return "other";
+	}
+}
+
+void igvm_corim_files_release(struct igvm_corim_files *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->v[i].name);
+		ik_buf_release(&fs->v[i].bytes);
+	}
+	free(fs->v);
+	fs->v = NULL;
+	fs->n = 0;
+}
+
+/* Appends file NAME (taken over) with a copy of B, or (SIGN) B's detached signature. */
+static int add_file(struct igvm_corim_files *fs, char *name, const struct ik_buf *b,
+		    const struct igvm_corim_signer *sign, struct ik_diag *d)
+{
+	struct igvm_corim_file *v;
+	int r;
+
+	if (!name)
+		return -ENOMEM;
+	v = realloc(fs->v, (fs->n + 1) * sizeof(*v));
+	if (!v) {
+		free(name);
+		return -ENOMEM;
+	}
+	fs->v = v;
+	v[fs->n].name = name;
+	ik_buf_init(&v[fs->n].bytes, CORIM_SIZE_MAX);
+	fs->n++;
+	if (sign)
+		r = igvm_corim_sign(sign, b->data, b->len, true, &v[fs->n - 1].bytes, d);
+	else
+		r = ik_buf_append(&v[fs->n - 1].bytes, b->data, b->len);
+	return r;
+}
+
+static char *name_of(const char *prefix, const char *part, const char *ext)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "%s.%s.%s", prefix, part, ext) < 0 ? NULL : s;
+}
+
+int igvm_corim_files_make(const char *prefix, const struct igvm_corim_set *launch, const struct ik_buf *matrix,
+			  const struct igvm_corim_signer *signer, struct igvm_corim_files *fs, struct ik_diag *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && launch && i < launch->n; i++) {
+		const struct igvm_corim_entry *e = &launch->v[i];
+		const char *part = igvm_corim_platform_part(e->platform);
+
+		r = add_file(fs, name_of(prefix, part, "corim.cbor"), &e->doc, NULL, d);
+		if (r >= 0 && e->sig.len)
+			r = add_file(fs, name_of(prefix, part, "corim.cose"), &e->sig, NULL, d);
+		else if (r >= 0 && signer)
+			r = add_file(fs, name_of(prefix, part, "corim.cose"), &e->doc, signer, d);
+	}
+	if (r >= 0 && matrix) {
+		r = add_file(fs, name_of(prefix, "matrix", "corim.cbor"), matrix, NULL, d);
+		if (r >= 0 && signer)
+			r = add_file(fs, name_of(prefix, "matrix", "corim.cose"), matrix, signer, d);
+	}
+	return r;
+}
+
 /* ---- the headers ---- */
 
 static bool is_corim(uint32_t type)

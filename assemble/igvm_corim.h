@@ -93,6 +93,34 @@ void igvm_corim_set_release(struct igvm_corim_set *s);
 int igvm_corim_launch_set(const struct igvm_file *f, uint64_t svn, const struct measure_result *results,
 			  size_t n, struct igvm_corim_set *set, struct ik_diag *d);
 
+/* Standalone CoRIM outputs: a name (a path, for regen) and the bytes. */
+struct igvm_corim_file {
+	char *name;
+	struct ik_buf bytes;
+};
+
+struct igvm_corim_files {
+	struct igvm_corim_file *v;
+	size_t n;
+};
+
+void igvm_corim_files_release(struct igvm_corim_files *fs);
+
+/*
+ * Appends to FS the files for PREFIX: each entry of LAUNCH as
+ * PREFIX.sev-snp|tdx|vbs.corim.cbor, MATRIX (when not NULL) as
+ * PREFIX.matrix.corim.cbor, and with SIGNER (or an entry's own detached
+ * signature) each one's detached COSE_Sign1 as NAME.corim.cose.
+ */
+int igvm_corim_files_make(const char *prefix, const struct igvm_corim_set *launch, const struct ik_buf *matrix,
+			  const struct igvm_corim_signer *signer, struct igvm_corim_files *fs, struct ik_diag *d);
+
+/* The part of a CoRIM file name that names platform P: "sev-snp", "tdx", "vbs". */
+const char *igvm_corim_platform_part(enum igvm_platform_type p);
+
+/* True when F has a platform the launch-measurement profile has a class for. */
+bool igvm_corim_has_launch_platform(const struct igvm_file *f);
+
 /* Removes every CORIM_DOCUMENT and CORIM_SIGNATURE header of F; returns how many. */
 size_t igvm_corim_strip(struct igvm_file *f);
 

@@ -92,6 +92,14 @@ struct regen_run_opts {
 	bool corim_drop;
 	bool has_corim_svn;
 	uint64_t corim_svn;
+	/*
+	 * Also write standalone CoRIMs of the new image (the reference values of the
+	 * measurements JSON, as `igvmkit build` writes them): CORIM_OUT.sev-snp|tdx|vbs.corim.cbor
+	 * (launch-measurement, SVN as above), CORIM_OUT.matrix.corim.cbor (reference-matrix), and
+	 * with corim_sign each one's detached COSE_Sign1 (.corim.cose).  A FUKI with several
+	 * payloads adds ".FWID" to the prefix.  NULL = none.
+	 */
+	const char *corim_out;
 };
 
 /* No seeds, Secure Boot state unchanged, the QEMU loader model, an IGVM input: fill in the rest. */
@@ -124,6 +132,7 @@ struct regen_payload_report {
 	size_t corim_documents;	      /* CORIM_DOCUMENT headers written (regenerated) */
 	size_t corim_signatures;      /* CORIM_SIGNATURE headers written (re-signed) */
 	size_t corim_removed;	      /* CoRIM headers of the input not carried over */
+	struct igvm_corim_files corim_files; /* owned: corim_out's files (names are paths) */
 };
 
 struct regen_result {

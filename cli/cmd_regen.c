@@ -38,7 +38,7 @@ enum {
 	OPT_DB = 256, OPT_DBX, OPT_KEK, OPT_PK, OPT_DB_HASH, OPT_DBX_HASH, OPT_APPEND, OPT_SB,
 	OPT_NO_SB, OPT_TIME, OPT_VCPUS, OPT_VCPU_TYPE, OPT_LOADER, OPT_MEAS, OPT_NO_MEAS,
 	OPT_DROP_ID, OPT_UNSIGNED, OPT_EXTRACT, OPT_CORIM_KEY, OPT_CORIM_CERT, OPT_CORIM_ALG,
-	OPT_CORIM_SVN, OPT_CORIM_UNSIGNED, OPT_CORIM_DROP,
+	OPT_CORIM_SVN, OPT_CORIM_UNSIGNED, OPT_CORIM_DROP, OPT_CORIM_OUT,
 };
 
 /* The seed options: the database each adds to, from a file or as a hash. */
@@ -168,6 +168,9 @@ static void print_run(void *data)
 	       res->fuki ? (res->signed_output ? ", signed" : ", unsigned") : "");
 	for (size_t i = 0; !sm->c->run.no_measurements && i < res->n_payloads; i++)
 		printf("%s: measurements\n", cli_name(res->payloads[i].measurements_file));
+	for (size_t i = 0; i < res->n_payloads; i++)
+		for (size_t k = 0; k < res->payloads[i].corim_files.n; k++)
+			printf("%s: CoRIM\n", cli_name(res->payloads[i].corim_files.v[k].name));
 }
 
 static int run(struct regen_cli *c, struct cli_sign *s)
@@ -275,6 +278,7 @@ int cmd_regen(int argc, char **argv)
 		{ "corim-svn", required_argument, NULL, OPT_CORIM_SVN },
 		{ "corim-unsigned", no_argument, NULL, OPT_CORIM_UNSIGNED },
 		{ "corim-drop", no_argument, NULL, OPT_CORIM_DROP },
+		{ "corim-out", required_argument, NULL, OPT_CORIM_OUT },
 		CLI_SIGN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -381,6 +385,9 @@ int cmd_regen(int argc, char **argv)
 			break;
 		case OPT_CORIM_DROP:
 			c.run.corim_drop = true;
+			break;
+		case OPT_CORIM_OUT:
+			c.run.corim_out = optarg;
 			break;
 		case OPT_EXTRACT:
 			c.extract_rom = optarg;

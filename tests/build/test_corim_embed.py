@@ -281,6 +281,13 @@ def case_embedded(tmp):
     check(d.returncode == 1 and "(CORIM_DOCUMENT) for SEV_SNP: reference value 0" in d.stdout and
           "signer: A vendor, B customer" in d.stdout and "algorithm: A ES384, B PS256" in d.stdout,
           "diff decodes the CoRIM differences:\n" + d.stdout[:2500])
+    # --corim-out: the customer's standalone CoRIMs of the new image, signed, written with it
+    prefix = os.path.join(tmp, "cust")
+    out2 = os.path.join(tmp, "customer2.igvm")
+    r = run(["regen", "--db", ccrt, "--corim-key", ckey, "--corim-cert", ccrt, "--corim-out", prefix, "-o", out2, igvm])
+    check(r.returncode == 0 and os.path.exists(prefix + ".matrix.corim.cose"), "regen --corim-out: " + r.stderr)
+    v = run(["verify", "--cert", ccrt, "--payload", prefix + ".sev-snp.corim.cbor", prefix + ".sev-snp.corim.cose"])
+    check(v.returncode == 0, "the customer's standalone SNP CoRIM verifies: " + v.stdout + v.stderr)
     # the regenerated digests are the new file's own (measured without the CoRIM headers)
     r = run(["regen", "--db", ccrt, "--corim-drop", "-o", drop, igvm])
     check(r.returncode == 0, "regen --corim-drop: " + r.stderr)
@@ -288,6 +295,9 @@ def case_embedded(tmp):
     check(not [h for h in dj["headers"] if h["type"].startswith("CORIM_")], "--corim-drop removes them")
     new_snp = measure(drop, "sev-snp")
     check(new_snp is not None and new_snp in text, "the re-signed document carries the regenerated SNP digest")
+    tree = cbor_decode(prefix + ".sev-snp.corim.cbor")
+    if tree is not None:
+        check(doc_digest(tree) == new_snp, "the --corim-out SNP document carries it too")
     # a second build signs afresh (ECDSA): diff says the same signature was made twice
     r = run(["build", "-q", "-o", b] + defs)
     d = run(["diff", "--semantic", igvm, os.path.join(b, "ovmf.igvm")])
