@@ -3,7 +3,8 @@
 # Every shipped layout and variant (and the IGVM of distro's signed FUKI) in QEMU's own IGVM
 # loader, from the consumer file set (fileset.py): a file that declares the native platform boots
 # and OVMF starts efitools' HelloWorld.efi (STARTED); any other file is refused by QEMU, with its
-# message that the file describes no compatible platform (REFUSED).
+# message that the file describes no compatible platform (REFUSED); a file with embedded CoRIM
+# headers (manifest: corim) is refused before that, as QEMU cannot parse it (-10).
 # usage: boot_layouts.sh IGVMKIT SRC FILESET-DIR
 set -u
 . "$(dirname "$0")/lib.sh"
