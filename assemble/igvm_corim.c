@@ -13,6 +13,7 @@
 #include "assemble/igvm_corim.h"
 #include "common/cleanup.h"
 #include "common/hex.h"
+#include "common/json.h"
 #include "measure/corim.h"
 
 IK_DEFINE_CLEANUP(struct igvm_file, igvm_file_free)
@@ -444,4 +445,132 @@ int igvm_corim_describe_bytes(const uint8_t *p, size_t len, struct ik_buf *out, 
 	if (igvm_read(p, len, &lenient, &f, &ignored) < 0)
 		return 0; /* inspect has said what is wrong with it */
 	return igvm_corim_describe(f, out, d);
+}
+
+/* ---- inspect --json ---- */
+
+static void json_error(struct ik_json *j, const struct ik_diag *why)
+{
+	char msg[IK_DIAG_PLACE_MAX + IK_DIAG_MSG_MAX + 4];
+
+	snprintf(msg, sizeof(msg), "%s%s%s", why->place, why->place[0] ? ": " : "", why->msg);
+	ik_json_string(j, "error", msg);
+}
+
+static void json_document(struct ik_json *j, const struct igvm_blob *b)
+{
+	struct corim_doc doc;
+	struct ik_diag why;
+
+	ik_diag_init(&why);
+	if (corim_decode(b->bytes, b->len, &doc, &why) < 0) {
+		json_error(j, &why);
+		return;
+	}
+	ik_json_string(j, "profile", corim_profile_name(doc.profile));
+	ik_json_string(j, "corim_id", doc.id);
+	ik_json_array_begin(j, "reference_values");
+	for (size_t i = 0; i < doc.n_refs; i++) {
+		const struct corim_ref *ref = &doc.refs[i];
+		ik_json_object_begin(j, NULL);
+		ik_json_string(j, "vendor", ref->cls ? ref->cls->vendor : "?");
+		ik_json_string(j, "model", ref->cls ? ref->cls->model : "?");
+		ik_json_string(j, "mkey", ref->cls ? ref->cls->mkey : "?");
+		ik_json_string(j, "digest_alg", ref->digest_alg == CORIM_ALG_SHA384 ? "sha384" : "sha256");
+		ik_json_hex_bytes(j, "digest", ref->digest, ref->digest_len);
+		if (ref->has_svn)
+			ik_json_u64(j, "svn", ref->svn);
+		else
+			ik_json_null(j, "svn");
+		ik_json_string(j, "tag_id", ref->tag_id);
+		ik_json_object_end(j);
+	}
+	ik_json_array_end(j);
+	corim_doc_free(&doc);
+}
+
+static void json_signature(struct ik_json *j, const struct igvm_blob *b, const struct igvm_blob *doc)
+{
+	struct cose_verify_result vr;
+	struct cose_sign1 s;
+	struct ik_diag why;
+	const unsigned char *der;
+	STACK_OF(X509) *trusted = sk_X509_new_null();
+	X509 *cert = NULL;
+	bool verifies = false;
+
+	ik_diag_init(&why);
+	if (cose_sign1_parse(b->bytes, b->len, &s, &why) < 0) {
+		json_error(j, &why);
+		sk_X509_free(trusted);
+		return;
+	}
+	ik_json_string(j, "alg", cose_alg_name(s.alg) ? cose_alg_name(s.alg) : "?");
+	ik_json_string(j, "signer", s.signer);
+	ik_json_bool(j, "detached", s.detached);
+	der = s.x5chain_leaf;
+	if (der)
+		cert = d2i_X509(NULL, &der, (long)s.x5chain_leaf_len);
+	if (trusted && cert && sk_X509_push(trusted, cert)) {
+		cert = NULL;
+		ik_diag_init(&why);
+		verifies = doc && cose_sign1_verify(&s, s.detached ? doc->bytes : NULL, s.detached ? doc->len : 0,
+						    trusted, &vr, &why) >= 0;
+	}
+	/* with its own x5chain certificate: trust is `igvmkit verify`'s question */
+	ik_json_bool(j, "verifies_with_x5chain", verifies);
+	X509_free(cert);
+	sk_X509_pop_free(trusted, X509_free);
+}
+
+int igvm_corim_json_append(const uint8_t *p, size_t len, struct ik_buf *out, struct ik_diag *d)
+{
+	const struct igvm_read_opts lenient = { .lenient = true };
+	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
+	struct ik_diag ignored;
+	struct ik_json j;
+
+	ik_diag_init(&ignored);
+	if (igvm_read(p, len, &lenient, &f, &ignored) < 0 || !igvm_corim_present(f))
+		return 0;
+	if (out->len < 3 || memcmp(out->data + out->len - 3, "\n}\n", 3) != 0)
+		return ik_fail(d, -EINVAL, "internal error: the inspect document does not end its object");
+	/* Reopen the top-level object: one level deep, after its other keys. */
+	out->len -= 3;
+	ik_json_init(&j, out);
+	j.depth = 1;
+	j.has_items[1] = true;
+	ik_json_array_begin(&j, "corim");
+	for (size_t i = 0; i < f->n_headers; i++) {
+		const struct igvm_header *h = &f->headers[i];
+		const struct igvm_blob *b = igvm_blob_get(f, h->data);
+		const struct igvm_vhs_supported_platform *plat;
+		uint32_t mask = h->u.corim.compatibility_mask;
+
+		if (!is_corim(h->type))
+			continue;
+		plat = igvm_platform_by_mask(f, mask);
+		ik_json_object_begin(&j, NULL);
+		ik_json_u64(&j, "header_index", i);
+		ik_json_string(&j, "type", igvm_header_name(h->type));
+		ik_json_hex_u64(&j, "compatibility_mask", mask);
+		if (plat)
+			ik_json_string(&j, "platform", igvm_platform_name(plat->platform_type));
+		else
+			ik_json_null(&j, "platform");
+		if (b && h->type == IGVM_VHT_CORIM_DOCUMENT) {
+			json_document(&j, b);
+		} else if (b) {
+			const struct igvm_blob *doc = NULL;
+			for (size_t k = 0; k < i; k++)
+				if (f->headers[k].type == IGVM_VHT_CORIM_DOCUMENT &&
+				    f->headers[k].u.corim.compatibility_mask == mask)
+					doc = igvm_blob_get(f, f->headers[k].data);
+			json_signature(&j, b, doc);
+		}
+		ik_json_object_end(&j);
+	}
+	ik_json_array_end(&j);
+	ik_json_object_end(&j);
+	return ik_json_finish(&j);
 }

@@ -146,6 +146,15 @@ int igvm_corim_embed(struct igvm_file *f, const struct igvm_corim_set *set, stru
  */
 int igvm_corim_describe(const struct igvm_file *f, struct ik_buf *out, struct ik_diag *d);
 
+/*
+ * inspect --json: OUT holds the IGVM's inspect document (one JSON object ending
+ * in "}\n"); when the IGVM P has CoRIM headers, a last key "corim" is added to
+ * it: per header its index, type, mask, platform and, decoded, the document
+ * (profile, corim-id, reference values) or the signature (alg, signer,
+ * detached, verifies) -- or "error" with the reader's message.
+ */
+int igvm_corim_json_append(const uint8_t *p, size_t len, struct ik_buf *out, struct ik_diag *d);
+
 /* igvm_corim_describe for the IGVM bytes P (read leniently); nothing for other data. */
 int igvm_corim_describe_bytes(const uint8_t *p, size_t len, struct ik_buf *out, struct ik_diag *d);
 

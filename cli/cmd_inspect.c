@@ -60,7 +60,9 @@ static int inspect_igvm_with(const uint8_t *p, size_t len, bool json, struct igv
 
 	if (r >= 0 && !json)
 		r = regen_store_text(p, len, &opts, out);
-	return r < 0 || json ? r : igvm_corim_describe_bytes(p, len, out, d);
+	if (r < 0)
+		return r;
+	return json ? igvm_corim_json_append(p, len, out, d) : igvm_corim_describe_bytes(p, len, out, d);
 }
 
 /* IGVM with strict checks (the table's row; the command passes its flags instead). */
@@ -71,7 +73,9 @@ static int inspect_igvm(const uint8_t *p, size_t len, bool json, struct ik_buf *
 
 	if (r >= 0 && !json)
 		r = regen_store_text(p, len, NULL, out);
-	return r < 0 || json ? r : igvm_corim_describe_bytes(p, len, out, d);
+	if (r < 0)
+		return r;
+	return json ? igvm_corim_json_append(p, len, out, d) : igvm_corim_describe_bytes(p, len, out, d);
 }
 
 typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf *out,

@@ -259,6 +259,10 @@ def case_embedded(tmp):
     check(types[4:10] == ["GUEST_POLICY", "GUEST_POLICY", "CORIM_DOCUMENT", "CORIM_SIGNATURE", "CORIM_DOCUMENT",
                           "CORIM_SIGNATURE"], "CoRIM headers after the initialization headers: %s" % types)
     check(j["format_version"] == 2 if "format_version" in j else True, "the layout's format version is kept")
+    corim = j.get("corim", [])
+    check([c["type"] for c in corim] == ["CORIM_DOCUMENT", "CORIM_SIGNATURE"] * 2 and
+          corim[0]["reference_values"][0]["mkey"] == "MEASUREMENT" and corim[1]["verifies_with_x5chain"] and
+          corim[3]["signer"] == "vendor" and corim[2]["platform"] == "TDX", "inspect --json decodes: %s" % corim)
     text = run(["inspect", igvm]).stdout
     check("CORIM_DOCUMENT mask 0x1 (SEV_SNP)" in text and "AMD/SEV-SNP MEASUREMENT sha384" in text and
           "Intel/TDX MRTD sha384" in text and 'signer "vendor"' in text and
