@@ -408,7 +408,8 @@ int cmd_regen(int argc, char **argv)
 		 * believe the regenerated outputs were written too */
 		if (c.run.output || c.run.measurements || c.run.seed.n_args ||
 		    c.run.seed.secure_boot != VARS_SB_UNCHANGED || s.key || c.run.append ||
-		    c.run.drop_id_block || c.unsigned_out || c.run.n_vcpus || c.run.n_vcpu_types)
+		    c.run.drop_id_block || c.unsigned_out || c.run.n_vcpus || c.run.n_vcpu_types ||
+		    c.corim.key || c.run.corim_out || c.run.corim_drop || c.run.corim_unsigned || c.run.has_corim_svn)
 			return cli_usage_error(CMD, "--extract-rom only extracts the ROM; drop the "
 						    "regeneration options, or run regen twice");
 		return extract_rom(&c);
