@@ -24,6 +24,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "fuki/fuki_inspect.h"
+#include "measure/corim_inspect.h"
 #include "measure/kvm_check.h"
 #include "measure/measurements_inspect.h"
 #include "measure/ovmf_inspect.h"
@@ -101,6 +102,7 @@ static const struct format {
 	{ "OVMF ROM", ovmf_rom_sniff, vars_rom_inspect, NULL },
 	{ "measurements JSON", measurements_json_sniff, measurements_json_inspect, NULL },
 	{ "UEFI variable data", vars_sniff, vars_inspect, NULL },
+	{ "CoRIM", corim_sniff, corim_inspect, NULL },
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -144,6 +146,9 @@ static void help(FILE *out)
 		"  measurements  an igvmkit measurements JSON, as a table\n"
 		"  UEFI vars     EFI signature lists, .auth files, edk2 variable stores\n"
 		"                (OVMF_VARS*.fd) and QEMU uefi-vars JSON\n"
+		"  CoRIM         an unsigned CoRIM (#6.501) of the launch-measurement or\n"
+		"                reference-matrix profile, validated, one line per reference\n"
+		"                value (docs/corim.md)\n"
 		"FILE '-' reads standard input.\n"
 		"\n"
 		"options:\n"
@@ -176,6 +181,7 @@ static void help(FILE *out)
 static bool any_format_prefix(const uint8_t *p, size_t len)
 {
 	return igvm_sniff(p, len) || vars_sniff_prefix(p, len) || elf_inspect_sniff(p, len) ||
+	       corim_sniff(p, len) ||
 	       (len >= 2 && p[0] == 'M' && p[1] == 'Z') ||
 	       (len >= 44 && memcmp(p + 40, "_FVH", 4) == 0);
 }

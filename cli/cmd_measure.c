@@ -9,12 +9,14 @@
 #include <string.h>
 
 #include "igvm/igvm.h"
+#include "measure/corim.h"
 #include "measure/guest_policy.h"
 #include "measure/kernel_hashes.h"
 #include "measure/measure.h"
 #include "measure/vmsa.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/measure_corim.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "sign/snp_id_sign.h"
@@ -26,6 +28,7 @@ enum {
 	OPT_VCPU_STEPPING, OPT_VMM, OPT_GUEST_FEATURES, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK, OPT_NATIVE_ZERO, OPT_SNP_OVMF_HASH, OPT_PRINT_SNP_OVMF_HASH,
+	OPT_CORIM, OPT_CORIM_PROFILE, OPT_SVN,
 };
 
 static const struct option options[] = {
@@ -52,6 +55,9 @@ static const struct option options[] = {
 	{ "native-zero", no_argument, NULL, OPT_NATIVE_ZERO },
 	{ "snp-ovmf-hash", required_argument, NULL, OPT_SNP_OVMF_HASH },
 	{ "print-snp-ovmf-hash", no_argument, NULL, OPT_PRINT_SNP_OVMF_HASH },
+	{ "corim", required_argument, NULL, OPT_CORIM },
+	{ "corim-profile", required_argument, NULL, OPT_CORIM_PROFILE },
+	{ "svn", required_argument, NULL, OPT_SVN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -73,18 +79,9 @@ struct measure_args {
 	bool json, ignore_id_block;
 	const char *output;
 	const char *expect;
+	struct measure_corim_req corim; /* corim.prefix NULL: no --corim */
+	bool has_profile, has_svn;
 };
-
-static int list_vcpu_types(void)
-{
-	for (size_t i = 0; i < vcpu_type_count(); i++) {
-		const struct vcpu_type *t = vcpu_type_at(i);
-
-		printf("%-16s family %-3u model %-3u stepping %-2u signature 0x%08x\n", t->name, t->family,
-		       t->model, t->stepping, vcpu_signature(t->family, t->model, t->stepping));
-	}
-	return IK_EXIT_OK;
-}
 
 static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_now)
 {
@@ -107,6 +104,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			if (r)
 				return r;
 			a->o.vcpus = (uint32_t)v;
+			a->corim.has_vcpus = true;
 			break;
 		case OPT_VCPU_TYPE: {
 			const struct vcpu_type *t;
@@ -187,7 +185,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			break;
 		case OPT_LIST_VCPU_TYPES:
 			*exit_now = true;
-			return list_vcpu_types();
+			return measure_list_vcpu_types();
 		case OPT_IGNORE_ID_BLOCK:
 			a->ignore_id_block = true;
 			break;
@@ -201,6 +199,29 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			break;
 		case OPT_PRINT_SNP_OVMF_HASH:
 			a->o.snp_ovmf_hash_only = true;
+			break;
+		case OPT_CORIM:
+			a->corim.prefix = optarg;
+			if (cli_output_arg(CMD, "--corim", optarg))
+				return IK_EXIT_USAGE;
+			break;
+		case OPT_CORIM_PROFILE: {
+			enum corim_profile cp;
+			bool all = strcmp(optarg, "all") == 0;
+
+			if (!all && corim_profile_from_name(optarg, &cp) < 0)
+				return cli_usage_error(CMD, "--corim-profile must be launch-measurement, "
+						       "reference-matrix or all, got '%s'", optarg);
+			a->corim.launch = all || cp == CORIM_PROFILE_LAUNCH;
+			a->corim.matrix = all || cp == CORIM_PROFILE_MATRIX;
+			a->has_profile = true;
+			break;
+		}
+		case OPT_SVN:
+			r = cli_parse_u64(CMD, "--svn", optarg, 0, UINT64_MAX, &a->corim.svn);
+			if (r)
+				return r;
+			a->has_svn = true;
 			break;
 		case 'h':
 			measure_cli_usage(stdout);
@@ -220,37 +241,18 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 	if (a->o.has_guest_features && a->o.platform != IGVM_PLATFORM_SEV_SNP)
 		cli_warn(CMD, "--guest-features applies to SEV-SNP only; %s VMSAs carry no features",
 			 measure_platform_name(a->o.platform));
+	if ((a->has_profile || a->has_svn) && !a->corim.prefix)
+		return cli_usage_error(CMD, "--corim-profile and --svn need --corim PREFIX");
+	if (a->corim.prefix && !a->has_profile)
+		a->corim.launch = a->corim.matrix = true; /* all */
+	if (a->corim.prefix && a->o.has_vcpu_signature && !a->o.vcpu_type)
+		return cli_usage_error(CMD, "--corim names vCPU types: use --vcpu-type, not a signature");
+	a->corim.o = &a->o;
 	if ((a->initrd || a->append) && !a->kernel)
 		return cli_usage_error(CMD, "--initrd and --append need --kernel");
 	if (optind != argc - 1)
 		return cli_usage_error(CMD, optind >= argc ? "missing FILE" : "exactly one FILE expected");
 	return 0;
-}
-
-/* -v: what was measured (on standard error when standard output carries JSON). */
-static void print_summary(FILE *out, const char *path, const struct measure_result *res)
-{
-	fprintf(out, "file: %s (%s)\n", cli_name(path), res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
-	fprintf(out, "platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
-	       measure_loader_name(res->loader), measure_digest_algorithm(res->platform),
-	       measure_digest_field(res->platform));
-	if (res->platform == IGVM_PLATFORM_SEV_SNP || res->platform == IGVM_PLATFORM_SEV_ES) {
-		fprintf(out, "vcpus: %u", res->vcpus);
-		if (res->vcpu_type[0])
-			fprintf(out, ", type %s", res->vcpu_type);
-		if (res->has_vcpu_signature)
-			fprintf(out, ", signature 0x%08x", res->vcpu_signature);
-		fprintf(out, ", vmm %s", vmm_type_name(res->vmm));
-		if (res->has_sev_features)
-			fprintf(out, ", guest features 0x%llx", (unsigned long long)res->sev_features);
-		fprintf(out, "\n");
-	}
-	if (res->platform == IGVM_PLATFORM_TDX)
-		fprintf(out, "tdx order: %s\n", tdx_order_name(res->tdx_order));
-	if (res->has_policy)
-		fprintf(out, "policy: 0x%llx\n", (unsigned long long)res->policy);
-	fprintf(out, "pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
-	       (unsigned long long)res->measured_bytes, res->vmsas);
 }
 
 /* Prints why the ID block check refused the launch; returns the exit code. */
@@ -294,6 +296,7 @@ int cmd_measure(int argc, char **argv)
 	struct measure_args a = { 0 };
 	struct ik_file_bytes in = { 0 };
 	struct measure_input_file input = { 0 };
+	struct measure_corim_files corims = { 0 };
 	struct kernel_hashes hashes;
 	struct measure_result res;
 	struct measure_image img;
@@ -331,9 +334,14 @@ int cmd_measure(int argc, char **argv)
 				       measure_platform_name(a.o.platform));
 	}
 	r = measure_input_open(in.data, in.len, path, &input, &d);
+	if (r >= 0 && a.corim.prefix && !input.igvm) {
+		measure_input_close(&input);
+		ik_file_release(&in);
+		return cli_usage_error(CMD, "--corim needs an IGVM file; %s is a raw ROM", cli_name(path));
+	}
 	if (r >= 0)
 		r = measure_input_measure(&input, &a.o, &res, &d);
-	if (r >= 0 && (a.json || a.output)) {
+	if (r >= 0 && (a.json || a.output || a.corim.prefix)) {
 		char **warnings = NULL;
 		size_t n_warnings = 0;
 
@@ -344,6 +352,8 @@ int cmd_measure(int argc, char **argv)
 		img.n_warnings = n_warnings;
 		if (r >= 0)
 			r = measure_json_document(&img, &res, 1, &json, &d);
+		if (r >= 0 && a.corim.prefix) /* encoded and checked before anything is printed */
+			r = measure_corim_prepare(&a.corim, input.igvm, &img, &corims, &d);
 		policy_warnings_free(warnings, n_warnings);
 	}
 	if (r < 0) {
@@ -353,9 +363,11 @@ int cmd_measure(int argc, char **argv)
 	}
 
 	if (cli_verbose())
-		print_summary(a.json ? stderr : stdout, path, &res);
+		measure_print_summary(a.json ? stderr : stdout, path, &res);
 	if (a.output)
 		cli_verbose_written(CMD, a.output);
+	for (size_t i = 0; i < corims.n; i++)
+		cli_verbose_written(CMD, corims.file[i].path);
 	if (a.json)
 		fwrite(json.data, 1, json.len, stdout);
 	else if (!cli_quiet()) {
@@ -366,10 +378,10 @@ int cmd_measure(int argc, char **argv)
 	errno = 0;
 	if (fflush(stdout) != 0) {
 		rc = cli_stdout_error(CMD, errno ? -errno : -EIO);
-	} else if (a.output) {
-		/* written only once the printed result is out (docs/exit-codes.md) */
+	} else if (a.output || corims.n) {
+		/* written only once the printed result is out (docs/exit-codes.md), all or none */
 		ik_diag_init(&d);
-		r = ik_write_file_atomic(a.output, json.data, json.len, &d);
+		r = measure_outputs_commit(a.output, &json, &corims, &d);
 		if (r < 0)
 			rc = cli_error_diag(CMD, &d, r);
 	}
@@ -384,6 +396,7 @@ int cmd_measure(int argc, char **argv)
 			rc = id_block_refused(&fail, &d);
 	}
 out:
+	measure_corim_files_release(&corims);
 	measure_input_close(&input);
 	ik_buf_release(&json);
 	ik_file_release(&in);

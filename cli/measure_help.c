@@ -6,7 +6,11 @@
  */
 #include <stdio.h>
 
+#include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/measure_corim.h"
+#include "measure/measure.h"
+#include "measure/vmsa.h"
 
 void measure_cli_usage(FILE *out)
 {
@@ -39,6 +43,14 @@ void measure_cli_usage(FILE *out)
 	      "  --native-zero         igvmmeasure model: zero pages as SNP ZERO pages\n"
 	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
 	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
+	      "  --corim PREFIX        also write CoRIM reference values of the IGVM file (docs/corim.md):\n"
+	      "                        PREFIX-snp.cbor and PREFIX-tdx.cbor (launch-measurement profile,\n"
+	      "                        igvm-crate model, per platform the file declares) and\n"
+	      "                        PREFIX-matrix.cbor (reference-matrix: every platform x vCPU count\n"
+	      "                        x type; --vcpus/--vcpu-type narrow it, else 1,2,4,8 x EPYC-v4,\n"
+	      "                        EPYC-Milan, EPYC-Genoa), committed with -o all or none\n"
+	      "  --corim-profile P     launch-measurement, reference-matrix or all (default)\n"
+	      "  --svn N               SVN the launch-measurement documents endorse (default 0)\n"
 	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
 	      "  --ignore-id-block     do not check an IGVM file's SNP_ID_BLOCK against the digest\n"
 	      "  --list-vcpu-types     list the known vCPU types and their signatures\n"
@@ -47,8 +59,9 @@ void measure_cli_usage(FILE *out)
 	      "                        with --json), and the file -o wrote with its size and SHA-256\n"
 	      "  --max-input-size N    refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	      "  -h, --help            show this help\n"
-	      "\n"
-	      "A raw OVMF ROM needs, besides FILE:\n"
+	      "\n",
+	      out);
+	fputs("A raw OVMF ROM needs, besides FILE:\n"
 	      "  sev-snp, sev-es  with --vmm qemu (the default): the vCPU signature QEMU puts in RDX,\n"
 	      "                   from --vcpu-type, --vcpu-sig or --vcpu-family/-model/-stepping\n"
 	      "                   (ec2 and gce use a fixed RDX; --print-snp-ovmf-hash needs none);\n"
@@ -66,4 +79,42 @@ void measure_cli_usage(FILE *out)
 	      "exit codes: 0 ok, 1 --expect mismatch, 2 usage, 3 invalid input or missing metadata,\n"
 	      "4 I/O, 6 limit, 7 unsupported by the loader model, 8 internal (docs/exit-codes.md)\n",
 	      out);
+}
+
+/* -v: what was measured (on standard error when standard output carries JSON). */
+void measure_print_summary(FILE *out, const char *path, const struct measure_result *res)
+{
+	fprintf(out, "file: %s (%s)\n", cli_name(path), res->input == MEASURE_INPUT_IGVM ? "IGVM" : "raw OVMF ROM");
+	fprintf(out, "platform: %s, loader model %s, %s %s\n", measure_platform_name(res->platform),
+	       measure_loader_name(res->loader), measure_digest_algorithm(res->platform),
+	       measure_digest_field(res->platform));
+	if (res->platform == IGVM_PLATFORM_SEV_SNP || res->platform == IGVM_PLATFORM_SEV_ES) {
+		fprintf(out, "vcpus: %u", res->vcpus);
+		if (res->vcpu_type[0])
+			fprintf(out, ", type %s", res->vcpu_type);
+		if (res->has_vcpu_signature)
+			fprintf(out, ", signature 0x%08x", res->vcpu_signature);
+		fprintf(out, ", vmm %s", vmm_type_name(res->vmm));
+		if (res->has_sev_features)
+			fprintf(out, ", guest features 0x%llx", (unsigned long long)res->sev_features);
+		fprintf(out, "\n");
+	}
+	if (res->platform == IGVM_PLATFORM_TDX)
+		fprintf(out, "tdx order: %s\n", tdx_order_name(res->tdx_order));
+	if (res->has_policy)
+		fprintf(out, "policy: 0x%llx\n", (unsigned long long)res->policy);
+	fprintf(out, "pages: %llu, measured bytes: %llu, vmsas: %u\n", (unsigned long long)res->pages,
+	       (unsigned long long)res->measured_bytes, res->vmsas);
+}
+
+/* --list-vcpu-types */
+int measure_list_vcpu_types(void)
+{
+	for (size_t i = 0; i < vcpu_type_count(); i++) {
+		const struct vcpu_type *t = vcpu_type_at(i);
+
+		printf("%-16s family %-3u model %-3u stepping %-2u signature 0x%08x\n", t->name, t->family,
+		       t->model, t->stepping, vcpu_signature(t->family, t->model, t->stepping));
+	}
+	return IK_EXIT_OK;
 }

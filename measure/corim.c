@@ -103,9 +103,10 @@ const struct corim_platform_class *corim_class_by_name(enum corim_profile prof, 
 
 /* ---- UUIDv5 (RFC 9562 §5.5): SHA-1 of namespace || name, version 5, variant 10 ---- */
 
-int corim_uuid_v5(const uint8_t ns[16], const char *name, char out[37])
+/* The 16 bytes of UUIDv5(NS, NAME). */
+static int uuid_v5_bytes(const uint8_t ns[16], const char *name, uint8_t u[16])
 {
-	uint8_t h[EVP_MAX_MD_SIZE], u[16];
+	uint8_t h[EVP_MAX_MD_SIZE];
 	unsigned int hl = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int ok;
@@ -120,6 +121,16 @@ int corim_uuid_v5(const uint8_t ns[16], const char *name, char out[37])
 	memcpy(u, h, 16);
 	u[6] = (uint8_t)((u[6] & 0x0f) | 0x50);
 	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	return 0;
+}
+
+int corim_uuid_v5(const uint8_t ns[16], const char *name, char out[37])
+{
+	uint8_t u[16];
+	int r = uuid_v5_bytes(ns, name, u);
+
+	if (r < 0)
+		return r;
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
 		 u[14], u[15]);
@@ -128,16 +139,9 @@ int corim_uuid_v5(const uint8_t ns[16], const char *name, char out[37])
 
 void corim_matrix_namespace(uint8_t out[16])
 {
-	char s[37];
-
-	/* cannot fail but for OpenSSL running out of memory: then all zero, and tag-ids differ */
-	memset(out, 0, 16);
-	if (corim_uuid_v5(uuid_namespace_url, CORIM_PROFILE_MATRIX_URI, s) == 0)
-		for (size_t i = 0, k = 0; i < 16; i++, k += 2) {
-			if (s[k] == '-')
-				k++;
-			ik_hex_decode(s + k, out + i, 1);
-		}
+	/* fails only when OpenSSL runs out of memory: then all zero, and tag-ids do not verify */
+	if (uuid_v5_bytes(uuid_namespace_url, CORIM_PROFILE_MATRIX_URI, out) < 0)
+		memset(out, 0, 16);
 }
 
 int corim_launch_tag_id(enum igvm_platform_type p, char out[37], struct ik_diag *d)

@@ -672,7 +672,17 @@ static int read_profile(struct rd *rd, const cbor_item_t *map)
 	if (!p)
 		return fail(rd, map, "corim-map has no profile (key 3); both profiles require one");
 	at = path_push(rd, "profile");
-	r = need_tag(rd, p, CORIM_TAG_URI, "a URI", &uri);
+	/*
+	 * Written as #6.32(tstr), the draft's uri.  Azure/corim's decoder also takes a bare tstr
+	 * ("documents emitted by older versions of this crate", types/uri.rs), which the igvm
+	 * crate's corim ^0.1.2 may be: read both, as it does.
+	 */
+	if (cbor_isa_string(p)) {
+		uri = p;
+		r = 0;
+	} else {
+		r = need_tag(rd, p, CORIM_TAG_URI, "a URI", &uri);
+	}
 	if (r >= 0)
 		r = need_text(rd, uri, text, sizeof(text), "profile URI");
 	if (r < 0)

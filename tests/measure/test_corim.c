@@ -353,6 +353,18 @@ static void test_bad_input(void)
 	expect_bad_hex("profile", patch(g, "6c61756e63682d6d6561737572656d656e742f7631",
 					"6c61756e63682d6d6561737572656d656e742f7632"), -EBADMSG,
 		       "corim 501 / profile", "unknown profile");
+	{ /* a bare tstr profile, as older Azure/corim versions wrote it, is read (docs/corim.md) */
+		size_t n = 0;
+		uint8_t *q = unhex(patch(g, "03d820782c", "03782c"), &n);
+		struct corim_doc doc;
+
+		IK_CHECK(q && corim_decode(q, n, &doc, NULL) == 0 && doc.profile == CORIM_PROFILE_LAUNCH);
+		if (q)
+			corim_doc_free(&doc);
+		free(q);
+	}
+	expect_bad_hex("profile-oid", patch(g, "03d820782c", "03d86f582c"), -EBADMSG, "corim 501 / profile",
+		       "found tag 111");
 	expect_bad_hex("extra-key", patch(patch(g, "d901f5a3", "d901f5a4"), "2f7631", "2f76310400"),
 		       -EBADMSG, "corim 501", "key 4, which the profile does not define");
 	expect_bad_hex("cose", "d28443a10126a04040", -EBADMSG, "offset 0x0", "COSE_Sign1");

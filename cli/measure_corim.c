@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * igvmkit measure --corim PREFIX: the CoRIM documents of an IGVM file
+ * (measure/corim.h, docs/corim.md), and the commit of every output of the
+ * command (-o JSON and the CoRIMs) all at once.
+ */
+#include "cli/measure_corim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "measure/corim.h"
+
+/*
+ * The reference matrix when the command line names no vCPU count or type:
+ * templates/measure-qemu.yaml's, which the default layout's measurements JSON
+ * holds (tests/measure/corim_crosscheck.py compares the two).
+ */
+static const uint32_t default_vcpus[] = { 1, 2, 4, 8 };
+static const char *const default_vcpu_types[] = { "EPYC-v4", "EPYC-Milan", "EPYC-Genoa" };
+
+void measure_corim_files_release(struct measure_corim_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->file[i].path);
+		ik_buf_release(&f->file[i].bytes);
+	}
+	f->n = 0;
+}
+
+static int add_file(struct measure_corim_files *f, const char *prefix, const char *suffix,
+		    struct ik_buf **ret)
+{
+	struct measure_corim_file *m = &f->file[f->n];
+	size_t n = strlen(prefix) + strlen(suffix) + 1;
+
+	m->path = malloc(n);
+	if (!m->path)
+		return -ENOMEM;
+	snprintf(m->path, n, "%s%s", prefix, suffix);
+	ik_buf_init(&m->bytes, CORIM_SIZE_MAX);
+	f->n++;
+	*ret = &m->bytes;
+	return 0;
+}
+
+/* PREFIX-snp.cbor, PREFIX-tdx.cbor: the launch-measurement document of each platform F declares. */
+static int launch_files(const struct measure_corim_req *q, const struct igvm_file *f,
+			struct measure_corim_files *ret, struct ik_diag *d)
+{
+	static const struct {
+		enum igvm_platform_type platform;
+		const char *suffix;
+	} rows[] = { { IGVM_PLATFORM_SEV_SNP, "-snp.cbor" }, { IGVM_PLATFORM_TDX, "-tdx.cbor" } };
+	size_t before = ret->n;
+
+	for (size_t i = 0; i < IK_ARRAY_SIZE(rows); i++) {
+		struct ik_buf *b;
+		int r;
+
+		if (!igvm_find_platform(f, rows[i].platform))
+			continue;
+		r = add_file(ret, q->prefix, rows[i].suffix, &b);
+		if (r >= 0)
+			r = corim_launch_from_igvm(f, rows[i].platform, q->svn, b, d);
+		if (r < 0)
+			return r;
+	}
+	if (ret->n == before)
+		return ik_fail(d, -EINVAL, "the launch-measurement profile needs a SEV-SNP or TDX platform; "
+			       "the file declares neither");
+	return 0;
+}
+
+/* PREFIX-matrix.cbor: every platform x loader x VMM x vCPU type x count, as build measures them. */
+static int matrix_file(const struct measure_corim_req *q, const struct igvm_file *f,
+		       const struct measure_image *img, struct measure_corim_files *ret,
+		       struct ik_diag *d)
+{
+	const struct measure_opts *o = q->o;
+	const char *one_type = o->vcpu_type;
+	struct measure_matrix mx = {
+		.loaders = &o->loader, .n_loaders = 1,
+		.vmms = &o->vmm, .n_vmms = 1,
+		.vcpu_types = one_type ? &one_type : default_vcpu_types,
+		.n_vcpu_types = one_type ? 1 : IK_ARRAY_SIZE(default_vcpu_types),
+		.vcpus = q->has_vcpus ? &o->vcpus : default_vcpus,
+		.n_vcpus = q->has_vcpus ? 1 : IK_ARRAY_SIZE(default_vcpus),
+		.native_zero = o->native_zero,
+		.tdx_order = o->tdx_order,
+	};
+	_cleanup_free_ struct measure_result *res = NULL;
+	size_t n = 0;
+	struct ik_buf *b;
+	int r;
+
+	r = measure_igvm_matrix(f, &mx, &res, &n, d);
+	if (r >= 0)
+		r = add_file(ret, q->prefix, "-matrix.cbor", &b);
+	if (r >= 0)
+		r = corim_matrix_build(img, res, n, b, d);
+	return r;
+}
+
+int measure_corim_prepare(const struct measure_corim_req *q, const struct igvm_file *f,
+			  const struct measure_image *img, struct measure_corim_files *ret,
+			  struct ik_diag *d)
+{
+	int r = 0;
+
+	if (q->launch)
+		r = launch_files(q, f, ret, d);
+	if (r >= 0 && q->matrix)
+		r = matrix_file(q, f, img, ret, d);
+	for (size_t i = 0; r >= 0 && i < ret->n; i++)
+		r = ik_output_check(ret->file[i].path, d);
+	return r;
+}
+
+int measure_outputs_commit(const char *json_path, const struct ik_buf *json,
+			   const struct measure_corim_files *files, struct ik_diag *d)
+{
+	struct ik_out outs[1 + MEASURE_CORIM_FILES_MAX] = { 0 };
+	struct ik_out *list[1 + MEASURE_CORIM_FILES_MAX];
+	size_t n = 0;
+	int r = 0;
+
+	/* -o alone is one file: written through when it names a device (docs/exit-codes.md) */
+	if (files->n == 0)
+		return json_path ? ik_write_file_atomic(json_path, json->data, json->len, d) : 0;
+	if (json_path) {
+		r = ik_out_open(&outs[n], json_path, d);
+		if (r >= 0)
+			r = ik_out_write(&outs[n], json->data, json->len, d);
+		list[n] = &outs[n];
+		n++;
+	}
+	for (size_t i = 0; r >= 0 && i < files->n; i++) {
+		r = ik_out_open(&outs[n], files->file[i].path, d);
+		if (r >= 0)
+			r = ik_out_write(&outs[n], files->file[i].bytes.data, files->file[i].bytes.len, d);
+		list[n] = &outs[n];
+		n++;
+	}
+	if (r >= 0 && n)
+		r = ik_out_commit_all(list, n, d);
+	for (size_t i = 0; i < n; i++)
+		ik_out_abort(&outs[i]);
+	return r;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* igvmkit measure --corim: the CoRIM outputs (cli/measure_corim.c, docs/cmd/measure.md). */
+#ifndef IGVMKIT_CLI_MEASURE_CORIM_H
+#define IGVMKIT_CLI_MEASURE_CORIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/buf.h"
+#include "common/diag.h"
+#include "igvm/igvm.h"
+#include "measure/measure.h"
+
+#define MEASURE_CORIM_FILES_MAX 3u /* -snp, -tdx, -matrix */
+
+struct measure_corim_req {
+	const char *prefix;	     /* PREFIX of PREFIX-snp.cbor ... */
+	bool launch, matrix;	     /* --corim-profile */
+	uint64_t svn;		     /* --svn (launch-measurement) */
+	const struct measure_opts *o; /* the command's options: loader, VMM, vCPU count and type */
+	bool has_vcpus;		     /* --vcpus given: the matrix has that count only */
+};
+
+struct measure_corim_file {
+	char *path;
+	struct ik_buf bytes;
+};
+
+struct measure_corim_files {
+	struct measure_corim_file file[MEASURE_CORIM_FILES_MAX];
+	size_t n;
+};
+
+/* Encodes the documents Q asks for from F (IMG: F's bytes described), into *RET (empty before). */
+int measure_corim_prepare(const struct measure_corim_req *q, const struct igvm_file *f,
+			  const struct measure_image *img, struct measure_corim_files *ret,
+			  struct ik_diag *d);
+void measure_corim_files_release(struct measure_corim_files *f);
+
+/*
+ * Writes JSON to JSON_PATH (if not NULL) and FILES, committing all of them or none (a device
+ * target is then refused, as by every command committing several outputs); JSON alone is
+ * written as ik_write_file_atomic() writes one file (through a device).
+ */
+int measure_outputs_commit(const char *json_path, const struct ik_buf *json,
+			   const struct measure_corim_files *files, struct ik_diag *d);
+
+/* -v: what was measured (cli/measure_help.c; kept apart so that cmd_measure.c stays short). */
+void measure_print_summary(FILE *out, const char *path, const struct measure_result *res);
+/* --list-vcpu-types: the table of vCPU types (cli/measure_help.c); returns IK_EXIT_OK. */
+int measure_list_vcpu_types(void);
+
+#endif
