@@ -13,6 +13,8 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "igvm/igvm.h"
+#include "measure/corim.h"
 #include "sign/authenticode.h"
 #include "sign/cose.h"
 #include "sign/key.h"
@@ -21,7 +23,8 @@
 
 static const char usage_text[] =
 	"usage: igvmkit verify --cert CERT [--cert CERT]... [--all] FILE\n"
-	"       igvmkit verify --cert CERT [--cert CERT]... [--payload DOC] SIGNED.cbor\n"
+	"       igvmkit verify --cert CERT [--cert CERT]... [--payload DOC] [--igvm FILE]\n"
+	"                      SIGNED.cbor\n"
 	"\n"
 	"Verifies the Authenticode signatures of the PE/COFF image FILE the way UEFI\n"
 	"Secure Boot does: the signed digest must match the image, the PKCS#7 signature\n"
@@ -33,11 +36,14 @@ static const char usage_text[] =
 	"PS384) and its signature must verify over the Sig_structure with a CERT's key,\n"
 	"or with its x5chain certificate when that is a CERT or chains up to one.  A\n"
 	"detached signature (payload nil) needs --payload with the CoRIM document.\n"
+	"With --igvm, the signed CoRIM's reference values must also equal what igvmkit\n"
+	"measures for that IGVM file (each with the launch parameters it records).\n"
 	"\n"
 	"options:\n"
 	"  --cert CERT   trusted certificate, PEM (may hold several) or DER; repeatable\n"
 	"  --all         require every signature to verify (default: at least one)\n"
 	"  --payload DOC the CoRIM document a detached COSE_Sign1 signs (or must carry)\n"
+	"  --igvm FILE   also check the CoRIM's digests against FILE's own measurements\n"
 	"  -q, --quiet   print nothing but errors: the exit code is the answer\n"
 	"  -v, --verbose also print FILE's size and how many certificates are trusted\n"
 	"  --max-input-size N  refuse inputs larger than N bytes (see 'igvmkit --help')\n"
@@ -62,10 +68,14 @@ static const char *status_name(enum authenticode_status s)
 /* verify_cose(): a detached COSE_Sign1 and no --payload, a usage error. */
 #define IK_E_NEED_PAYLOAD (-10000)
 
-/* A COSE_Sign1 starts with tag 18 (0xd2) or, untagged, a 4-element array (0x84); a PE with "MZ". */
+/*
+ * CBOR that starts with a tag or an array (major types 6 and 4: COSE_Sign1 is
+ * tag 18, 0xd2, or untagged a 4-element array, 0x84) is read as a COSE_Sign1,
+ * so a wrong tag is reported as such; a PE image starts with "MZ" (0x4d).
+ */
 static bool is_cose_sign1(const struct ik_file_bytes *in)
 {
-	return in->len > 0 && (in->data[0] == 0xd2 || in->data[0] == 0x84);
+	return in->len > 0 && (in->data[0] >> 5 == 6 || in->data[0] >> 5 == 4);
 }
 
 static void print_validity(const char *what, bool has, int64_t t)
@@ -74,9 +84,38 @@ static void print_validity(const char *what, bool has, int64_t t)
 		printf("  %s: %lld\n", what, (long long)t);
 }
 
+/* The signed CoRIM document DOC (NAME in messages) against IGVM's measurements. */
+static int check_igvm(const uint8_t *doc, size_t len, const char *name, const char *igvm,
+		      struct ik_diag *d)
+{
+	struct corim_doc cd;
+	struct igvm_file *f = NULL;
+	char what[160];
+	int r;
+
+	r = corim_decode(doc, len, &cd, d);
+	if (r < 0)
+		return ik_diag_file(d, name, r);
+	r = igvm_read_file(igvm, NULL, &f, d);
+	if (r >= 0) {
+		r = corim_check_igvm(&cd, f, d);
+		if (r < 0)
+			ik_diag_file(d, igvm, r);
+	}
+	for (size_t i = 0; r >= 0 && !cli_quiet() && i < cd.n_refs; i++) {
+		char hex[2 * MEASURE_DIGEST_MAX + 1];
+		corim_ref_describe(&cd.refs[i], what, sizeof(what));
+		ik_hex_encode(cd.refs[i].digest, cd.refs[i].digest_len, hex);
+		printf("  reference value %zu (%s): %s equals %s\n", i, what, hex, cli_name(igvm));
+	}
+	igvm_file_free(f);
+	corim_doc_free(&cd);
+	return r;
+}
+
 /* Verifies the COSE_Sign1 IN (NAME) with TRUSTED; PAYLOAD (may be NULL) the document. */
 static int verify_cose(const struct ik_file_bytes *in, const char *name, const char *payload,
-		       STACK_OF(X509) *trusted, struct ik_diag *d)
+		       const char *igvm, STACK_OF(X509) *trusted, struct ik_diag *d)
 {
 	struct ik_file_bytes doc = { 0 };
 	struct cose_verify_result res;
@@ -104,9 +143,17 @@ static int verify_cose(const struct ik_file_bytes *in, const char *name, const c
 		if (r >= 0)
 			printf("  verified with: %s%s\n", res.signer_subject,
 			       res.via_x5chain ? " (x5chain, chains to a trusted certificate)" : "");
+		if (s.kid && s.kid_len <= COSE_KID_MAX) {
+			char hex[2 * COSE_KID_MAX + 1];
+			ik_hex_encode(s.kid, s.kid_len, hex);
+			printf("  kid: %s\n", hex);
+		}
 		print_validity("not before", s.has_not_before, s.not_before);
 		print_validity("not after", s.has_not_after, s.not_after);
 	}
+	if (r >= 0 && igvm)
+		r = check_igvm(s.detached ? doc.data : s.payload, s.detached ? doc.len : s.payload_len,
+			       s.detached ? payload : name, igvm, d);
 	ik_file_release(&doc);
 	return r;
 }
@@ -117,6 +164,7 @@ int cmd_verify(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "payload", required_argument, NULL, 'p' },
+		{ "igvm", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -126,7 +174,7 @@ int cmd_verify(int argc, char **argv)
 	struct ik_diag d;
 	static const char *const repeatable[] = { "cert", NULL };
 	struct cli_parser p;
-	const char *payload = NULL;
+	const char *payload = NULL, *igvm = NULL;
 	bool all = false;
 	int c, r, ncert = 0, ret;
 
@@ -151,6 +199,9 @@ int cmd_verify(int argc, char **argv)
 		case 'p':
 			payload = optarg;
 			break;
+		case 'i':
+			igvm = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			sk_X509_pop_free(trusted, X509_free);
@@ -169,10 +220,10 @@ int cmd_verify(int argc, char **argv)
 		printf("%s: %zu bytes, %d trusted certificate(s) from %d --cert option(s)\n",
 		       cli_name(argv[optind]), in.len, sk_X509_num(trusted), ncert);
 	if (r >= 0 && is_cose_sign1(&in))
-		r = verify_cose(&in, argv[optind], payload, trusted, &d);
-	else if (r >= 0 && payload)
-		r = ik_fail(&d, -EINVAL, "--payload applies to a COSE_Sign1 (signed CoRIM); %s is not one",
-			    cli_name(argv[optind]));
+		r = verify_cose(&in, argv[optind], payload, igvm, trusted, &d);
+	else if (r >= 0 && (payload || igvm))
+		r = ik_fail(&d, -EINVAL, "%s applies to a COSE_Sign1 (signed CoRIM); %s is not one",
+			    payload ? "--payload" : "--igvm", cli_name(argv[optind]));
 	else if (r >= 0)
 		r = authenticode_verify(in.data, in.len, argv[optind], trusted, all, &report, &d);
 	for (size_t i = 0; !cli_quiet() && i < report.n; i++) {

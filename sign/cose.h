@@ -179,8 +179,9 @@ struct cose_sign1 {
 	int64_t not_after, not_before;
 	const uint8_t *kid;		/* label 4, NULL if absent */
 	size_t kid_len;
-	const uint8_t *x5chain_leaf;	/* label 33: the (first) certificate, DER; NULL if absent */
-	size_t x5chain_leaf_len;
+	const uint8_t *x5chain_leaf;	/* label 33: the (first) certificate, DER, else label 32's */
+	size_t x5chain_leaf_len;	/* (x5bag, RFC 9360); NULL if neither */
+	bool x5chain_is_chain;		/* x5chain_leaf is from x5chain (33), not x5bag (32) */
 };
 
 /*

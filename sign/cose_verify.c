@@ -56,83 +56,104 @@ static int read_time(struct cbr *r, const char *what, int64_t *ret, struct ik_di
 	return rr < 0 ? rr : read_int(&it, what, ret, d);
 }
 
-/* corim-meta-map (bstr content): signer-name and signature-validity. */
+/* Reads and skips the value of a label igvmkit does not use. */
+static int skip_value(struct cbr *r, const char *what, struct ik_diag *d)
+{
+	struct cbr_item v;
+	int rr = cbr_next(r, &v, what, d);
+
+	return rr < 0 ? rr : cbr_skip(r, &v, d);
+}
+
+/* The next item: a map (its pair count in *pairs), else -EBADMSG naming WHAT and EXPECTED. */
+static int read_map(struct cbr *r, const char *what, const char *expected, uint64_t *pairs,
+		    struct ik_diag *d)
+{
+	struct cbr_item m;
+	int rr = cbr_next(r, &m, what, d);
+
+	if (rr < 0)
+		return rr;
+	if (m.kind != CBR_MAP)
+		return cbr_expected(&m, what, expected, d);
+	*pairs = m.v;
+	return 0;
+}
+
+/* The next item: an integer map key. */
+static int read_label(struct cbr *r, const char *what, int64_t *label, struct ik_diag *d)
+{
+	struct cbr_item k;
+	int rr = cbr_next(r, &k, what, d);
+
+	return rr < 0 ? rr : read_int(&k, what, label, d);
+}
+
+/* corim-signer-map: { 0 (signer-name) => text, ? 1 (signer-uri) => uri, * extensions }. */
+static int read_signer_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag *d)
+{
+	uint64_t pairs = 0;
+	int64_t label;
+	int rr = read_map(r, "corim-meta signer", "a map (corim-signer-map)", &pairs, d);
+
+	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
+		struct cbr_item v;
+		rr = read_label(r, "corim-signer-map key", &label, d);
+		if (rr >= 0 && label == 0) {
+			rr = cbr_next(r, &v, "corim-meta signer-name", d);
+			rr = rr < 0 ? rr : read_text(&v, "corim-meta signer-name", s->signer, sizeof(s->signer), d);
+		} else if (rr >= 0) {
+			rr = skip_value(r, "corim-signer-map value", d);
+		}
+	}
+	return rr;
+}
+
+/* validity-map: { ? 0 (not-before) => time, 1 (not-after) => time }. */
+static int read_validity_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag *d)
+{
+	uint64_t pairs = 0;
+	int64_t label;
+	int rr = read_map(r, "corim-meta signature-validity", "a map (validity-map)", &pairs, d);
+
+	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
+		rr = read_label(r, "validity-map key", &label, d);
+		if (rr >= 0 && label == 0) {
+			rr = read_time(r, "validity-map not-before", &s->not_before, d);
+			s->has_not_before = true;
+		} else if (rr >= 0 && label == 1) {
+			rr = read_time(r, "validity-map not-after", &s->not_after, d);
+			s->has_not_after = true;
+		} else if (rr >= 0) {
+			rr = skip_value(r, "validity-map value", d);
+		}
+	}
+	return rr;
+}
+
+/* corim-meta-map (the bstr's content): { 0 (signer) => corim-signer-map, ? 1 => validity-map }. */
 static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, struct ik_diag *d)
 {
 	struct cbr r;
-	struct cbr_item it, key;
+	uint64_t pairs = 0;
 	int64_t label;
 	int rr;
 
 	cbr_init(&r, bstr->data, bstr->len, bstr->data_off);
-	rr = cbr_next(&r, &it, "corim-meta", d);
-	if (rr < 0)
-		return rr;
-	if (it.kind != CBR_MAP)
-		return cbr_expected(&it, "corim-meta", "a map (corim-meta-map)", d);
-	for (uint64_t i = 0; i < it.v; i++) {
-		rr = cbr_next(&r, &key, "corim-meta key", d);
-		rr = rr < 0 ? rr : read_int(&key, "corim-meta key", &label, d);
-		if (rr < 0)
-			return rr;
-		if (label == 0) { /* signer: { 0 => name, ? 1 => uri, ... } */
-			struct cbr_item m;
-			rr = cbr_next(&r, &m, "corim-meta signer", d);
-			if (rr < 0)
-				return rr;
-			if (m.kind != CBR_MAP)
-				return cbr_expected(&m, "corim-meta signer", "a map (corim-signer-map)", d);
-			for (uint64_t j = 0; j < m.v; j++) {
-				struct cbr_item k2, v2;
-				int64_t l2;
-				rr = cbr_next(&r, &k2, "corim-signer-map key", d);
-				rr = rr < 0 ? rr : read_int(&k2, "corim-signer-map key", &l2, d);
-				rr = rr < 0 ? rr : cbr_next(&r, &v2, "corim-signer-map value", d);
-				if (rr >= 0 && l2 == 0)
-					rr = read_text(&v2, "corim-meta signer-name", s->signer, sizeof(s->signer), d);
-				else if (rr >= 0)
-					rr = cbr_skip(&r, &v2, d);
-				if (rr < 0)
-					return rr;
-			}
-		} else if (label == 1) { /* signature-validity: { ? 0 => time, 1 => time } */
-			struct cbr_item m;
-			rr = cbr_next(&r, &m, "corim-meta signature-validity", d);
-			if (rr < 0)
-				return rr;
-			if (m.kind != CBR_MAP)
-				return cbr_expected(&m, "corim-meta signature-validity", "a map (validity-map)", d);
-			for (uint64_t j = 0; j < m.v; j++) {
-				struct cbr_item k2;
-				int64_t l2;
-				rr = cbr_next(&r, &k2, "validity-map key", d);
-				rr = rr < 0 ? rr : read_int(&k2, "validity-map key", &l2, d);
-				if (rr >= 0 && l2 == 0) {
-					rr = read_time(&r, "validity-map not-before", &s->not_before, d);
-					s->has_not_before = true;
-				} else if (rr >= 0 && l2 == 1) {
-					rr = read_time(&r, "validity-map not-after", &s->not_after, d);
-					s->has_not_after = true;
-				} else if (rr >= 0) {
-					struct cbr_item v2;
-					rr = cbr_next(&r, &v2, "validity-map value", d);
-					rr = rr < 0 ? rr : cbr_skip(&r, &v2, d);
-				}
-				if (rr < 0)
-					return rr;
-			}
-		} else {
-			struct cbr_item v;
-			rr = cbr_next(&r, &v, "corim-meta value", d);
-			rr = rr < 0 ? rr : cbr_skip(&r, &v, d);
-			if (rr < 0)
-				return rr;
-		}
+	rr = read_map(&r, "corim-meta", "a map (corim-meta-map)", &pairs, d);
+	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
+		rr = read_label(&r, "corim-meta key", &label, d);
+		if (rr >= 0 && label == 0)
+			rr = read_signer_map(&r, s, d);
+		else if (rr >= 0 && label == 1)
+			rr = read_validity_map(&r, s, d);
+		else if (rr >= 0)
+			rr = skip_value(&r, "corim-meta value", d);
 	}
-	if (r.pos != r.len)
-		return cbr_fail(d, r.base + r.pos, "corim-meta", "%zu bytes after the corim-meta-map",
-				r.len - r.pos);
-	return 0;
+	if (rr >= 0 && r.pos != r.len)
+		rr = cbr_fail(d, r.base + r.pos, "corim-meta", "%zu bytes after the corim-meta-map",
+			      r.len - r.pos);
+	return rr;
 }
 
 /* CWT-Claims: iss is the signer when corim-meta named none; exp/nbf the validity. */
@@ -157,8 +178,7 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 			else if (rr >= 0)
 				s->has_not_before = true, s->not_before = t;
 		} else {
-			rr = cbr_next(r, &v, "CWT-Claims value", d);
-			rr = rr < 0 ? rr : cbr_skip(r, &v, d);
+			rr = skip_value(r, "CWT-Claims value", d);
 		}
 		if (rr < 0)
 			return rr;
@@ -166,33 +186,41 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 	return 0;
 }
 
-/* The first certificate of x5chain: a bstr, or an array of bstr (RFC 9360 §2). */
-static int read_x5chain(struct cbr *r, struct cose_sign1 *s, struct ik_diag *d)
+/*
+ * The first certificate of x5chain (33) or x5bag (32): a bstr, or an array of
+ * bstr (RFC 9360 §2).  A chain's first is the signer's; a bag's is used only
+ * without a chain (CHAIN false), as OpenVMM's igvmfilegen does.
+ */
+static int read_x5chain(struct cbr *r, struct cose_sign1 *s, bool chain, struct ik_diag *d)
 {
 	struct cbr_item it;
-	int rr = cbr_next(r, &it, "x5chain", d);
+	const char *what = chain ? "x5chain" : "x5bag";
+	bool take = chain || !s->x5chain_is_chain;
+	int rr = cbr_next(r, &it, what, d);
 
 	if (rr < 0)
 		return rr;
 	if (it.kind == CBR_ARRAY) {
 		struct cbr_item c;
 		for (uint64_t i = 0; i < it.v; i++) {
-			rr = cbr_next(r, &c, "x5chain certificate", d);
+			rr = cbr_next(r, &c, what, d);
 			if (rr < 0)
 				return rr;
 			if (c.kind != CBR_BYTES)
-				return cbr_expected(&c, "x5chain certificate", "a byte string (DER)", d);
-			if (i == 0)
+				return cbr_expected(&c, what, "a byte string (DER)", d);
+			if (i == 0 && take)
 				s->x5chain_leaf = c.data, s->x5chain_leaf_len = c.len;
 		}
 		if (it.v == 0)
-			return cbr_fail(d, it.off, "x5chain", "an empty certificate chain");
-		return 0;
+			return cbr_fail(d, it.off, what, "no certificate");
+	} else if (it.kind != CBR_BYTES) {
+		return cbr_expected(&it, what, "a byte string or an array of them", d);
+	} else if (take) {
+		s->x5chain_leaf = it.data;
+		s->x5chain_leaf_len = it.len;
 	}
-	if (it.kind != CBR_BYTES)
-		return cbr_expected(&it, "x5chain", "a byte string or an array of them", d);
-	s->x5chain_leaf = it.data;
-	s->x5chain_leaf_len = it.len;
+	if (take)
+		s->x5chain_is_chain = chain;
 	return 0;
 }
 
@@ -216,8 +244,7 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 		if (rr < 0)
 			return rr;
 		if (k.kind == CBR_TEXT) { /* a text label: allowed (RFC 9052 §3), not used here */
-			rr = cbr_next(&r, &v, "protected header value", d);
-			rr = rr < 0 ? rr : cbr_skip(&r, &v, d);
+			rr = skip_value(&r, "protected header value", d);
 			if (rr < 0)
 				return rr;
 			continue;
@@ -264,12 +291,12 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 				rr = cbr_expected(&v, "protected header CWT-Claims (15)", "a map", d);
 			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, have_meta, d);
 			break;
+		case 32: /* x5bag (RFC 9360): its certificate serves when there is no x5chain */
 		case 33:
-			rr = read_x5chain(&r, s, d);
+			rr = read_x5chain(&r, s, label == 33, d);
 			break;
 		default:
-			rr = cbr_next(&r, &v, "protected header value", d);
-			rr = rr < 0 ? rr : cbr_skip(&r, &v, d);
+			rr = skip_value(&r, "protected header value", d);
 		}
 		if (rr < 0)
 			return rr;
@@ -310,7 +337,8 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 	if (it.kind != CBR_ARRAY || it.v != 4)
 		return it.kind == CBR_ARRAY ? cbr_fail(d, it.off, "COSE_Sign1 array", "%" PRIu64
 						       " elements; COSE_Sign1 has 4", it.v)
-					    : cbr_expected(&it, "COSE_Sign1", "tag 18 or a 4-element array", d);
+					    : cbr_expected(&it, s.tagged ? "COSE_Sign1 array" : "COSE_Sign1",
+							   "tag 18 or a 4-element array", d);
 
 	rr = cbr_next(&r, &it, "COSE_Sign1 protected [0]", d);
 	if (rr < 0)
@@ -457,7 +485,8 @@ int cose_sign1_verify(const struct cose_sign1 *s, const uint8_t *detached_payloa
 			ik_buf_release(&tbs);
 			ERR_clear_error();
 			return cbr_fail(d, (size_t)(s->x5chain_leaf - s->protected_hdr) + s->protected_off,
-					"protected header x5chain (33)", "not a DER X.509 certificate");
+					s->x5chain_is_chain ? "protected header x5chain (33)" : "protected header x5bag (32)",
+					"not a DER X.509 certificate");
 		}
 		r = X509_get0_pubkey(leaf) ? cose_verify_raw(a, X509_get0_pubkey(leaf), tbs.data, tbs.len,
 							     s->signature, s->signature_len, d) : 0;
@@ -466,7 +495,7 @@ int cose_sign1_verify(const struct cose_sign1 *s, const uint8_t *detached_payloa
 			if (!chains_to_trusted(leaf, trusted)) {
 				ik_buf_release(&tbs);
 				return ik_fail(d, -EBADE, "untrusted signer: the signature verifies with the"
-					       " x5chain certificate '%s', which is not a trusted certificate"
+					       " x5chain/x5bag certificate '%s', which is not a trusted certificate"
 					       " and does not chain up to one", res.signer_subject);
 			}
 			res.via_x5chain = true;

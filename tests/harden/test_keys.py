@@ -294,6 +294,13 @@ def options_never_echoed(needles):
     subs = commands_of(vhelp.split('subcommands:', 1)[-1])
     check(len(subs) >= 5, f'igvmkit vars --help lists only {len(subs)} subcommands')
     commands += [['vars', s] for s in subs]
+    # Other commands with subcommands (corim): each subcommand too; the command is a dispatcher.
+    dispatchers = [[], ['vars']]
+    for c in commands_of(top):
+        p = subprocess.run([IK, c, '--list-commands'], capture_output=True, text=True)
+        if c != 'vars' and p.returncode == 0 and p.stdout.split():
+            dispatchers.append([c])
+            commands += [[c, s] for s in p.stdout.split()]
     # Unknown ('--pin'), ambiguous on commands taking --passphrase-file/-env ('--pass'),
     # a flag given a value ('--help='), and a prefix of several options ('--h').
     bad = ['--passphrase', '--pass', '--password', '--pin', '--pin-value', '--secret', '--help', '--h']
@@ -309,7 +316,7 @@ def options_never_echoed(needles):
                 # The option as typed, or the one option it abbreviates ('--h' -> '--help').
                 check(re.search("'" + re.escape(opt) + "[a-z0-9-]*'", err) and 'error:' in err,
                       f"'{' '.join(args)}': the message does not name '{opt}': {err.strip()!r}")
-                if cmd in ([], ['vars']):  # dispatchers: only an option in the command's place
+                if cmd in dispatchers:  # only an option in the command's place
                     break
     # The three kinds of message getopt used to print, now without values.
     for args, want in ((['sign', f'--pass={SECRET}'], "option '--pass' is ambiguous (--passphrase-file, --passphrase-env)"),
