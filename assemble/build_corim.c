@@ -6,11 +6,12 @@
  * from the same results; their COSE_Sign1 signatures; and, with 'embed',
  * the IGVM's CORIM_DOCUMENT/CORIM_SIGNATURE headers.
  *
- * File names, for prefix P (the IGVM name without '.igvm' unless 'file:'):
- *   P.sev-snp.corim.cbor, P.tdx.corim.cbor, P.vbs.corim.cbor  launch-measurement
- *   P.matrix.corim.cbor                                        reference-matrix
- *   NAME.corim.cose  beside each: its detached COSE_Sign1 (signed), or with
- *                    'attached: true' the signed CoRIM alone (no .cbor)
+ * File names, for prefix P (the IGVM name without '.igvm' unless 'file:'),
+ * those of `igvmkit measure --corim P`:
+ *   P-snp.cbor, P-tdx.cbor, P-vbs.cbor  launch-measurement
+ *   P-matrix.cbor                       reference-matrix
+ *   STEM.cose  beside each STEM.cbor: its detached COSE_Sign1 (signed), or
+ *              with 'attached: true' the signed CoRIM alone (no .cbor)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -221,7 +222,7 @@ int build_corim_prepare(const struct layout *l, struct igvm_file *f, const char 
 		struct igvm_corim_entry *e = &w->launch.v[i];
 		_cleanup_free_ char *name = NULL;
 
-		if (asprintf(&name, "%s.%s.corim.cose", prefix, igvm_corim_platform_part(e->platform)) < 0)
+		if (asprintf(&name, "%s-%s.cose", prefix, igvm_corim_platform_part(e->platform)) < 0)
 			return -ENOMEM;
 		r = sign_or_reuse(w, &e->doc, true, check_dir, name, &e->sig, d);
 		if (r < 0)
@@ -279,7 +280,7 @@ static char *dup_printf(const char *fmt, ...)
 }
 
 /*
- * The files of one document DOC named STEM.corim.cbor (KIND says what it is):
+ * The files of one document DOC named STEM.cbor (KIND says what it is):
  * the document and its detached signature SIG (already made, or made here),
  * or the attached signed CoRIM alone.
  */
@@ -293,10 +294,10 @@ static int add_document(const struct layout *l, struct build_work *w, const char
 	struct ik_buf made;
 	int r;
 
-	if (asprintf(&cose_name, "%s.corim.cose", stem) < 0)
+	if (asprintf(&cose_name, "%s.cose", stem) < 0)
 		return -ENOMEM;
 	if (!w->has_signer || !cr->attached) {
-		r = add_output(w, dup_printf("%s.corim.cbor", stem), dup_printf("%s CoRIM", kind), doc);
+		r = add_output(w, dup_printf("%s.cbor", stem), dup_printf("%s CoRIM", kind), doc);
 		if (r < 0 || !w->has_signer)
 			return r;
 	}
@@ -308,7 +309,7 @@ static int add_document(const struct layout *l, struct build_work *w, const char
 	if (r >= 0)
 		r = add_output(w, TAKE_PTR(cose_name),
 			       cr->attached ? dup_printf("%s CoRIM, signed (COSE_Sign1 %s)", kind, alg ? alg : "?")
-					    : dup_printf("detached COSE_Sign1 %s of %s.corim.cbor", alg ? alg : "?", stem),
+					    : dup_printf("detached COSE_Sign1 %s of %s.cbor", alg ? alg : "?", stem),
 			       &made);
 	ik_buf_release(&made);
 	return r;
@@ -330,7 +331,7 @@ int build_corim_finish(const struct layout *l, const struct measure_image *img, 
 		const struct igvm_corim_entry *e = &w->launch.v[i];
 		_cleanup_free_ char *stem = NULL, *kind = NULL;
 
-		if (asprintf(&stem, "%s.%s", prefix, igvm_corim_platform_part(e->platform)) < 0 ||
+		if (asprintf(&stem, "%s-%s", prefix, igvm_corim_platform_part(e->platform)) < 0 ||
 		    asprintf(&kind, "launch-measurement (%s)", igvm_platform_name(e->platform)) < 0)
 			return -ENOMEM;
 		r = add_document(l, w, stem, kind, &e->doc, cr->attached ? NULL : &e->sig, check_dir, d);
@@ -339,7 +340,7 @@ int build_corim_finish(const struct layout *l, const struct measure_image *img, 
 		_cleanup_free_ char *stem = NULL;
 		struct ik_buf doc;
 
-		if (asprintf(&stem, "%s.matrix", prefix) < 0)
+		if (asprintf(&stem, "%s-matrix", prefix) < 0)
 			return -ENOMEM;
 		ik_buf_init(&doc, CORIM_SIZE_MAX);
 		r = corim_matrix_build(img, w->rec->results, w->rec->n_results, &doc, d);

@@ -151,7 +151,7 @@ const char *igvm_corim_platform_part(enum igvm_platform_type p)
 {
 	switch (p) {
 	case IGVM_PLATFORM_SEV_SNP:
-		return "sev-snp";
+		return "snp";
 	case IGVM_PLATFORM_TDX:
 		return "tdx";
 	case IGVM_PLATFORM_VSM_ISOLATION:
@@ -201,7 +201,7 @@ static char *name_of(const char *prefix, const char *part, const char *ext)
 {
 	char *s = NULL;
 
-	return asprintf(&s, "%s.%s.%s", prefix, part, ext) < 0 ? NULL : s;
+	return asprintf(&s, "%s-%s.%s", prefix, part, ext) < 0 ? NULL : s;
 }
 
 int igvm_corim_files_make(const char *prefix, const struct igvm_corim_set *launch, const struct ik_buf *matrix,
@@ -213,16 +213,16 @@ int igvm_corim_files_make(const char *prefix, const struct igvm_corim_set *launc
 		const struct igvm_corim_entry *e = &launch->v[i];
 		const char *part = igvm_corim_platform_part(e->platform);
 
-		r = add_file(fs, name_of(prefix, part, "corim.cbor"), &e->doc, NULL, d);
+		r = add_file(fs, name_of(prefix, part, "cbor"), &e->doc, NULL, d);
 		if (r >= 0 && e->sig.len)
-			r = add_file(fs, name_of(prefix, part, "corim.cose"), &e->sig, NULL, d);
+			r = add_file(fs, name_of(prefix, part, "cose"), &e->sig, NULL, d);
 		else if (r >= 0 && signer)
-			r = add_file(fs, name_of(prefix, part, "corim.cose"), &e->doc, signer, d);
+			r = add_file(fs, name_of(prefix, part, "cose"), &e->doc, signer, d);
 	}
 	if (r >= 0 && matrix) {
-		r = add_file(fs, name_of(prefix, "matrix", "corim.cbor"), matrix, NULL, d);
+		r = add_file(fs, name_of(prefix, "matrix", "cbor"), matrix, NULL, d);
 		if (r >= 0 && signer)
-			r = add_file(fs, name_of(prefix, "matrix", "corim.cose"), matrix, signer, d);
+			r = add_file(fs, name_of(prefix, "matrix", "cose"), matrix, signer, d);
 	}
 	return r;
 }

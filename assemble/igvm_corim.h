@@ -108,14 +108,15 @@ void igvm_corim_files_release(struct igvm_corim_files *fs);
 
 /*
  * Appends to FS the files for PREFIX: each entry of LAUNCH as
- * PREFIX.sev-snp|tdx|vbs.corim.cbor, MATRIX (when not NULL) as
- * PREFIX.matrix.corim.cbor, and with SIGNER (or an entry's own detached
- * signature) each one's detached COSE_Sign1 as NAME.corim.cose.
+ * PREFIX-snp|tdx|vbs.cbor, MATRIX (when not NULL) as PREFIX-matrix.cbor
+ * (the names of `igvmkit measure --corim PREFIX`), and with SIGNER (or an
+ * entry's own detached signature) each one's detached COSE_Sign1 as
+ * PREFIX-*.cose.
  */
 int igvm_corim_files_make(const char *prefix, const struct igvm_corim_set *launch, const struct ik_buf *matrix,
 			  const struct igvm_corim_signer *signer, struct igvm_corim_files *fs, struct ik_diag *d);
 
-/* The part of a CoRIM file name that names platform P: "sev-snp", "tdx", "vbs". */
+/* The part of a CoRIM file name that names platform P: "snp", "tdx", "vbs". */
 const char *igvm_corim_platform_part(enum igvm_platform_type p);
 
 /* True when F has a platform the launch-measurement profile has a class for. */

@@ -94,9 +94,9 @@ struct regen_run_opts {
 	uint64_t corim_svn;
 	/*
 	 * Also write standalone CoRIMs of the new image (the reference values of the
-	 * measurements JSON, as `igvmkit build` writes them): CORIM_OUT.sev-snp|tdx|vbs.corim.cbor
-	 * (launch-measurement, SVN as above), CORIM_OUT.matrix.corim.cbor (reference-matrix), and
-	 * with corim_sign each one's detached COSE_Sign1 (.corim.cose).  A FUKI with several
+	 * measurements JSON, as `igvmkit build` writes them): CORIM_OUT-snp|tdx|vbs.cbor
+	 * (launch-measurement, SVN as above), CORIM_OUT-matrix.cbor (reference-matrix), and
+	 * with corim_sign each one's detached COSE_Sign1 (.cose).  A FUKI with several
 	 * payloads adds ".FWID" to the prefix.  NULL = none.
 	 */
 	const char *corim_out;

@@ -163,10 +163,10 @@ def case_default_signed(tmp):
     r = run(["build", "-o", out, "-D", "CORIM_KEY=" + key, "-D", "CORIM_CERT=" + crt])
     if not check(r.returncode == 0, "build: " + r.stderr):
         return
-    want = ["ovmf.igvm", "ovmf.matrix.corim.cbor", "ovmf.matrix.corim.cose", "ovmf.measurements.json",
-            "ovmf.sev-snp.corim.cbor", "ovmf.sev-snp.corim.cose", "ovmf.tdx.corim.cbor", "ovmf.tdx.corim.cose"]
+    want = ["ovmf-matrix.cbor", "ovmf-matrix.cose", "ovmf-snp.cbor", "ovmf-snp.cose", "ovmf-tdx.cbor",
+            "ovmf-tdx.cose", "ovmf.igvm", "ovmf.measurements.json"]
     check(sorted(os.listdir(out)) == want, "outputs: %s" % sorted(os.listdir(out)))
-    check("detached COSE_Sign1 ES384 of ovmf.tdx.corim.cbor" in r.stdout, "summary names the signatures")
+    check("detached COSE_Sign1 ES384 of ovmf-tdx.cbor" in r.stdout, "summary names the signatures")
     # the default output is unchanged without the defines
     plain = os.path.join(tmp, "plain")
     r2 = run(["build", "-q", "-o", plain])
@@ -176,8 +176,8 @@ def case_default_signed(tmp):
           "the IGVM does not depend on the CoRIM outputs")
     igvm = os.path.join(out, "ovmf.igvm")
     js = json.load(open(os.path.join(out, "ovmf.measurements.json")))
-    for plat, stem in (("sev-snp", "ovmf.sev-snp"), ("tdx", "ovmf.tdx"), (None, "ovmf.matrix")):
-        doc, sig = os.path.join(out, stem + ".corim.cbor"), os.path.join(out, stem + ".corim.cose")
+    for plat, stem in (("sev-snp", "ovmf-snp"), ("tdx", "ovmf-tdx"), (None, "ovmf-matrix")):
+        doc, sig = os.path.join(out, stem + ".cbor"), os.path.join(out, stem + ".cose")
         v = run(["verify", "--cert", crt, "--payload", doc, sig])
         check(v.returncode == 0 and "verification OK" in v.stdout, "verify %s: %s%s" % (stem, v.stdout, v.stderr))
         tree = cbor_decode(doc)
@@ -188,7 +188,7 @@ def case_default_signed(tmp):
         check(doc_digest(tree) == measure(igvm, plat), "%s digest equals `measure --loader igvm-crate`" % stem)
     # one source: TDX's MRTD in the measurements JSON is the igvm-crate value the document carries
     tdx = [m for m in js["measurements"] if m["platform"] == "tdx"]
-    tree = cbor_decode(os.path.join(out, "ovmf.tdx.corim.cbor"))
+    tree = cbor_decode(os.path.join(out, "ovmf-tdx.cbor"))
     if tree is not None and tdx:
         check(tdx[0]["digest"] == doc_digest(tree), "TDX document and measurements JSON agree")
     t = tools()
@@ -196,7 +196,7 @@ def case_default_signed(tmp):
         for plat in ("snp", "tdx"):
             up = subprocess.run([os.path.join(t, "bin", "igvmmeas"), "--platform", plat, igvm],
                                 capture_output=True, text=True)
-            tree = cbor_decode(os.path.join(out, "ovmf.%s.corim.cbor" % ("sev-snp" if plat == "snp" else plat)))
+            tree = cbor_decode(os.path.join(out, "ovmf-%s.cbor" % plat))
             if tree is not None:
                 check(up.returncode == 0 and up.stdout.strip().splitlines()[-1] == doc_digest(tree),
                       "igvmmeas (igvm crate) %s equals the document's digest" % plat)
@@ -210,19 +210,19 @@ def case_default_signed(tmp):
     with open(lay, "w") as f:
         f.write("include: [%s]\noutputs:\n  corim:\n    svn: 7\n" % DEFAULT)
     c = run(["build", "--check", "-o", out, "-D", "CORIM_KEY=" + key, "-D", "CORIM_CERT=" + crt, lay])
-    check(c.returncode == 1 and "ovmf.sev-snp.corim.cbor: differs from the rebuild" in c.stdout and
-          "svn: A 0, B 7" in c.stdout and "ovmf.sev-snp.corim.cose: differs" in c.stdout and
-          "ovmf.igvm: identical" in c.stdout and "ovmf.matrix.corim.cbor: identical" in c.stdout,
+    check(c.returncode == 1 and "ovmf-snp.cbor: differs from the rebuild" in c.stdout and
+          "svn: A 0, B 7" in c.stdout and "ovmf-snp.cose: differs" in c.stdout and
+          "ovmf.igvm: identical" in c.stdout and "ovmf-matrix.cbor: identical" in c.stdout,
           "--check names the changed CoRIMs: " + c.stdout)
     # a CoRIM file altered on disk
-    with open(os.path.join(out, "ovmf.tdx.corim.cbor"), "r+b") as f:
+    with open(os.path.join(out, "ovmf-tdx.cbor"), "r+b") as f:
         data = bytearray(f.read())
         data[-1] ^= 1
         f.seek(0)
         f.write(data)
     c = run(["build", "--check", "-o", out, "-D", "CORIM_KEY=" + key, "-D", "CORIM_CERT=" + crt])
-    check(c.returncode == 1 and "ovmf.tdx.corim.cbor: differs from the rebuild" in c.stdout and
-          "ovmf.sev-snp.corim.cbor: identical" in c.stdout, "--check detects an altered CoRIM: " + c.stdout)
+    check(c.returncode == 1 and "ovmf-tdx.cbor: differs from the rebuild" in c.stdout and
+          "ovmf-snp.cbor: identical" in c.stdout, "--check detects an altered CoRIM: " + c.stdout)
 
 
 def case_attached(tmp):
@@ -233,11 +233,11 @@ def case_attached(tmp):
     out = os.path.join(tmp, "out")
     r = run(["build", "-o", out, lay])
     check(r.returncode == 0, "build: " + r.stderr)
-    check(sorted(os.listdir(out)) == ["att.igvm", "att.measurements.json", "att.sev-snp.corim.cose",
-                                      "att.tdx.corim.cose"], "attached outputs: %s" % os.listdir(out))
-    v = run(["verify", "--cert", crt, os.path.join(out, "att.tdx.corim.cose")])
+    check(sorted(os.listdir(out)) == ["att-snp.cose", "att-tdx.cose", "att.igvm", "att.measurements.json"],
+          "attached outputs: %s" % os.listdir(out))
+    v = run(["verify", "--cert", crt, os.path.join(out, "att-tdx.cose")])
     check(v.returncode == 0 and "PS256" in v.stdout, "verify attached: %s%s" % (v.stdout, v.stderr))
-    tree = cbor_decode(os.path.join(out, "att.tdx.corim.cose"))
+    tree = cbor_decode(os.path.join(out, "att-tdx.cose"))
     if tree is not None:
         check(tree.get("tag") == 18 and len(tree["value"]) == 4, "COSE_Sign1 (#6.18) of 4 items")
 
@@ -268,7 +268,7 @@ def case_embedded(tmp):
           "Intel/TDX MRTD sha384" in text and 'signer "vendor"' in text and
           "signature verifies over the document" in text, "inspect decodes the CoRIM headers:\n" + text[-1500:])
     # the embedded documents are the files beside the IGVM, and their digests are the file's own
-    doc = open(os.path.join(a, "ovmf.sev-snp.corim.cbor"), "rb").read()
+    doc = open(os.path.join(a, "ovmf-snp.cbor"), "rb").read()
     check(doc.hex() in open(igvm, "rb").read().hex(), "the SNP document is embedded byte for byte")
     drop = os.path.join(tmp, "dropped.igvm")
     # regen without a CoRIM choice keeps no stale vendor signature: refused, nothing written
@@ -289,8 +289,8 @@ def case_embedded(tmp):
     prefix = os.path.join(tmp, "cust")
     out2 = os.path.join(tmp, "customer2.igvm")
     r = run(["regen", "--db", ccrt, "--corim-key", ckey, "--corim-cert", ccrt, "--corim-out", prefix, "-o", out2, igvm])
-    check(r.returncode == 0 and os.path.exists(prefix + ".matrix.corim.cose"), "regen --corim-out: " + r.stderr)
-    v = run(["verify", "--cert", ccrt, "--payload", prefix + ".sev-snp.corim.cbor", prefix + ".sev-snp.corim.cose"])
+    check(r.returncode == 0 and os.path.exists(prefix + "-matrix.cose"), "regen --corim-out: " + r.stderr)
+    v = run(["verify", "--cert", ccrt, "--payload", prefix + "-snp.cbor", prefix + "-snp.cose"])
     check(v.returncode == 0, "the customer's standalone SNP CoRIM verifies: " + v.stdout + v.stderr)
     # the regenerated digests are the new file's own (measured without the CoRIM headers)
     r = run(["regen", "--db", ccrt, "--corim-drop", "-o", drop, igvm])
@@ -299,7 +299,7 @@ def case_embedded(tmp):
     check(not [h for h in dj["headers"] if h["type"].startswith("CORIM_")], "--corim-drop removes them")
     new_snp = measure(drop, "sev-snp")
     check(new_snp is not None and new_snp in text, "the re-signed document carries the regenerated SNP digest")
-    tree = cbor_decode(prefix + ".sev-snp.corim.cbor")
+    tree = cbor_decode(prefix + "-snp.cbor")
     if tree is not None:
         check(doc_digest(tree) == new_snp, "the --corim-out SNP document carries it too")
     # a second build signs afresh (ECDSA): diff says the same signature was made twice
@@ -309,7 +309,7 @@ def case_embedded(tmp):
           "two signings are a layout difference:\n" + d.stdout[:1500])
     c = run(["build", "--check", "-o", a] + defs)
     check(c.returncode == 0, "--check of the embedded build: " + c.stdout + c.stderr)
-    d = run(["diff", os.path.join(a, "ovmf.sev-snp.corim.cbor"), os.path.join(tmp, "nothing")])
+    d = run(["diff", os.path.join(a, "ovmf-snp.cbor"), os.path.join(tmp, "nothing")])
     check(d.returncode != 0, "diff of a missing file fails")
     # the file the build embeds for loaders that read it: igvmval and QEMU refuse it
     t = tools()
