@@ -372,6 +372,7 @@ static int map_igvm(struct build_work *w, struct ik_diag *d)
 struct build_ctx {
 	const struct build_opts *o;
 	const char *outdir; /* stream IGVM and FUKI files here; NULL = in memory (check mode) */
+	const char *check_dir; /* check mode: the output directory compared with */
 };
 
 /* Builds the layout LO describes into W (one variant). */
@@ -381,18 +382,35 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 	_cleanup_(layout_freep) struct layout *l = NULL;
 	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
 	struct build_product *p = w->rec;
-	bool measure;
+	const struct layout_corim *corim;
+	bool measure, matrix, measured = false;
 	int r;
 
 	r = layout_load(lo, &l, d);
 	if (r < 0)
 		return r;
+	corim = &l->outputs.corim;
 	r = layout_build(l, &f, &p->warnings, d);
 	if (r < 0)
 		return r;
 	if (l->platforms[LAYOUT_PLATFORM_SEV_SNP].enabled &&
 	    l->platforms[LAYOUT_PLATFORM_SEV_SNP].id_block.present) {
 		r = add_id_block(l, f, d);
+		if (r < 0)
+			return r;
+	}
+	measure = !c->o->no_measurements && l->outputs.measurements;
+	matrix = corim->enabled && (corim->profiles & LAYOUT_CORIM_MATRIX);
+	if (corim->enabled) {
+		/* Measured before the CoRIM headers go in: QEMU's model refuses a file with them,
+		 * and the launch documents take the igvm-crate values of these results. */
+		if (measure || matrix) {
+			r = measure_all(l, f, p, d);
+			if (r < 0)
+				return ik_diag_file(d, l->outputs.igvm, r);
+			measured = true;
+		}
+		r = build_corim_prepare(l, f, c->check_dir, w, d);
 		if (r < 0)
 			return r;
 	}
@@ -413,8 +431,7 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 			return r;
 	}
 	igvm_file_evict_sources(f); /* writing read the inputs; measuring reads them again */
-	measure = !c->o->no_measurements && l->outputs.measurements;
-	if (measure) {
+	if (measure && !measured) {
 		r = measure_all(l, f, p, d);
 		if (r < 0)
 			return ik_diag_file(d, l->outputs.igvm, r);
@@ -444,14 +461,16 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 		policy_warnings_free(policy_warnings, n_policy_warnings);
 		return r;
 	}
-	if (measure) {
+	if (measure || matrix) {
 		struct measure_image img;
 
 		struct measure_secure_boot sb;
 
 		r = measure_image_describe(l->outputs.igvm, MEASURE_INPUT_IGVM, w->igvm.data,
 					   w->igvm.len, &img, d);
-		if (r >= 0) {
+		if (r >= 0 && corim->enabled)
+			r = build_corim_finish(l, &img, c->check_dir, w, d);
+		if (r >= 0 && measure) {
 			img.warnings = policy_warnings;
 			img.n_warnings = n_policy_warnings;
 			if (p->warnings.has_secure_boot) {
@@ -465,9 +484,12 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 		policy_warnings_free(policy_warnings, n_policy_warnings);
 		if (r < 0)
 			return r;
-		p->files[BUILD_FILE_MEASUREMENTS].name = strdup(l->outputs.measurements);
-		if (!p->files[BUILD_FILE_MEASUREMENTS].name)
+		if (measure && !(p->files[BUILD_FILE_MEASUREMENTS].name = strdup(l->outputs.measurements)))
 			return -ENOMEM;
+	} else if (corim->enabled) {
+		r = build_corim_finish(l, NULL, c->check_dir, w, d);
+		if (r < 0)
+			return r;
 	}
 	if (l->outputs.fuki) {
 		r = build_fuki(l, lo->source_date_epoch, w, d);
@@ -713,6 +735,8 @@ int build_run(const struct build_opts *o, struct build_result **ret, struct ik_d
 	if (r < 0)
 		return r;
 	/* The IGVM files are streamed into the output directory as they are built. */
+	if (o->check)
+		c.check_dir = outdir;
 	if (!o->check) {
 		created_dir = build_first_missing_dir(outdir);
 		ik_diag_init(d);

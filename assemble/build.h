@@ -52,6 +52,12 @@ struct build_file {
 	uint8_t sha256[IK_SHA256_LEN]; /* of those bytes */
 };
 
+/* One CoRIM output (outputs.corim): a document, a signature or a signed document. */
+struct build_corim_file {
+	struct build_file file;
+	char *what; /* "launch-measurement CoRIM (SEV_SNP)", "detached COSE_Sign1 ES384 of NAME", ... */
+};
+
 /*
  * One variant's results (the base layout's when no variant applies), or the
  * fuki-all add-on, which has only files[BUILD_FILE_FUKI].
@@ -65,6 +71,10 @@ struct build_product {
 	size_t n_results;
 	/* The layout builder's warnings for this variant (layout_build). */
 	struct layout_warnings warnings;
+	/* outputs.corim: the CoRIM files, in the order written (after the files above) */
+	struct build_corim_file *corim;
+	size_t n_corim;
+	size_t n_corim_embedded; /* CORIM_DOCUMENT/CORIM_SIGNATURE headers put into the IGVM */
 };
 
 /* Check mode: how an existing output compares with its rebuild. */

@@ -27,6 +27,14 @@ void build_work_release(struct build_work *w)
 	ik_buf_release(&w->desc);
 	free(w->hwids);
 	w->hwids = NULL;
+	if (w->has_signer)
+		igvm_corim_signer_release(&w->signer);
+	w->has_signer = false;
+	igvm_corim_set_release(&w->launch);
+	for (size_t i = 0; w->corim_bytes && i < w->rec->n_corim; i++)
+		ik_buf_release(&w->corim_bytes[i]);
+	free(w->corim_bytes);
+	w->corim_bytes = NULL;
 }
 
 static void build_product_release(struct build_product *p)
@@ -36,6 +44,11 @@ static void build_product_release(struct build_product *p)
 		free(p->files[k].name);
 	free(p->results);
 	layout_warnings_release(&p->warnings);
+	for (size_t k = 0; k < p->n_corim; k++) {
+		free(p->corim[k].file.name);
+		free(p->corim[k].what);
+	}
+	free(p->corim);
 }
 
 void build_result_free(struct build_result *r)
@@ -67,11 +80,14 @@ char *build_join(const char *dir, const char *name)
 int build_list_outputs(struct build_work *w, size_t n, struct build_result *r,
 		       struct build_output **ret, struct ik_diag *d)
 {
-	struct build_output *outs = calloc(n * BUILD_FILE_KIND_COUNT + 1, sizeof(*outs));
-	size_t k = 0;
+	size_t max = n * BUILD_FILE_KIND_COUNT + 1, k = 0;
+	struct build_output *outs;
 
+	for (size_t i = 0; i < n; i++)
+		max += w[i].rec->n_corim;
+	outs = calloc(max, sizeof(*outs));
 	*ret = NULL;
-	r->outputs = calloc(n * BUILD_FILE_KIND_COUNT + 1, sizeof(*r->outputs));
+	r->outputs = calloc(max, sizeof(*r->outputs));
 	if (!outs || !r->outputs) {
 		free(outs);
 		return -ENOMEM;
@@ -93,6 +109,13 @@ int build_list_outputs(struct build_work *w, size_t n, struct build_result *r,
 				r->outputs[k] = files[kind].name;
 				outs[k++] = files[kind];
 			}
+		for (size_t c = 0; c < w[i].rec->n_corim; c++) {
+			const struct ik_buf *b = &w[i].corim_bytes[c];
+			struct build_output o = { w[i].rec->corim[c].file.name, b->data, b->len, NULL };
+
+			r->outputs[k] = o.name;
+			outs[k++] = o;
+		}
 	}
 	r->n_outputs = k;
 	*ret = outs;
@@ -263,6 +286,8 @@ void build_record_files(const struct build_work *w, size_t n)
 		}
 		if (f[BUILD_FILE_DESCRIPTOR].name)
 			record_file(&f[BUILD_FILE_DESCRIPTOR], w[i].desc.data, w[i].desc.len);
+		for (size_t c = 0; c < w[i].rec->n_corim; c++)
+			record_file(&w[i].rec->corim[c].file, w[i].corim_bytes[c].data, w[i].corim_bytes[c].len);
 	}
 }
 

@@ -8,6 +8,7 @@
 #define IGVMKIT_ASSEMBLE_BUILD_PRIV_H
 
 #include "assemble/build.h"
+#include "assemble/igvm_corim.h"
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "fuki/pe_layout.h"
@@ -32,7 +33,33 @@ struct build_work {
 	struct ik_buf fuki; /* check mode: its bytes */
 	struct ik_buf desc;
 	char *hwids; /* outputs.hwids of this variant (for the fuki-all add-on), or NULL */
+	/* outputs.corim (build_corim.c): the signer, the launch-measurement documents with their
+	 * detached signatures, and the bytes of each CoRIM output (rec->corim[i]) */
+	struct igvm_corim_signer signer;
+	bool has_signer;
+	struct igvm_corim_set launch;
+	struct ik_buf *corim_bytes;
 };
+
+/*
+ * outputs.corim, before the IGVM is written: loads the signer, builds the
+ * launch-measurement document of each SNP/TDX/VBS platform of F from the
+ * product's results (measured already) or F, signs them and, with 'embed',
+ * puts them into F's CORIM headers.  In check mode CHECK_DIR is the output
+ * directory: a signature there that still verifies over the rebuilt document
+ * with the same protected header is reused, since ECDSA and PSS signatures
+ * differ at every signing.
+ */
+int build_corim_prepare(const struct layout *l, struct igvm_file *f, const char *check_dir,
+			struct build_work *w, struct ik_diag *d);
+
+/*
+ * outputs.corim, after the IGVM is written (IMG describes it): the
+ * reference-matrix document from the product's results, its signature, and
+ * the list of CoRIM outputs with their bytes (rec->corim, corim_bytes).
+ */
+int build_corim_finish(const struct layout *l, const struct measure_image *img, const char *check_dir,
+		       struct build_work *w, struct ik_diag *d);
 
 /* Releases W's bytes and removes its uncommitted temporary files (not REC). */
 void build_work_release(struct build_work *w);

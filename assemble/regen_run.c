@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "igvm/igvm.h"
+#include "measure/corim.h"
 #include "measure/guest_policy.h"
 #include "vars/esl.h"
 #include "vars/varstore.h"
@@ -175,6 +176,134 @@ static int pair_changes(const struct measure_result *old, size_t n_old, const st
 	return 0;
 }
 
+/* ---- CoRIM headers ---- */
+
+/* What becomes of the input's CoRIM headers: refused when it would keep a stale signature. */
+static int corim_plan(const struct regen_run_opts *o, const struct igvm_file *f, struct ik_diag *d)
+{
+	size_t docs = 0, sigs = 0;
+
+	for (size_t i = 0; i < f->n_headers; i++) {
+		docs += f->headers[i].type == IGVM_VHT_CORIM_DOCUMENT;
+		sigs += f->headers[i].type == IGVM_VHT_CORIM_SIGNATURE;
+	}
+	if (!docs && !sigs && (o->corim_unsigned || ((o->corim_sign || o->has_corim_svn) && !o->corim_out)))
+		return ik_fail(d, -EINVAL,
+			       "the IGVM has no CoRIM headers to regenerate (--corim-key, --corim-unsigned and --corim-svn concern embedded CoRIMs, or the files of --corim-out)");
+	if (sigs && !o->corim_sign && !o->corim_unsigned && !o->corim_drop)
+		return ik_fail(d, -EKEYREJECTED,
+			       "the IGVM carries %zu CoRIM signature(s) over the vendor's reference values, which regeneration changes: re-sign them with --corim-key and --corim-cert, or give --corim-unsigned or --corim-drop",
+			       sigs);
+	return 0;
+}
+
+/* The SVN the vendor's first CORIM_DOCUMENT endorses (0 when none says). */
+static uint64_t vendor_svn(const struct igvm_file *f)
+{
+	for (size_t i = 0; i < f->n_headers; i++) {
+		const struct igvm_blob *b = igvm_blob_get(f, f->headers[i].data);
+		struct corim_doc doc;
+		struct ik_diag ignored;
+		uint64_t svn = 0;
+		bool found = false;
+
+		if (f->headers[i].type != IGVM_VHT_CORIM_DOCUMENT || !b)
+			continue;
+		ik_diag_init(&ignored);
+		if (corim_decode(b->bytes, b->len, &doc, &ignored) < 0)
+			continue;
+		for (size_t k = 0; k < doc.n_refs && !found; k++)
+			if (doc.refs[k].has_svn) {
+				svn = doc.refs[k].svn;
+				found = true;
+			}
+		corim_doc_free(&doc);
+		if (found)
+			return svn;
+	}
+	return 0;
+}
+
+/*
+ * The new documents for NEW (the regenerated model, without CoRIM headers)
+ * from its reference values RESULTS, for the masks VENDOR had documents for,
+ * signed with SIGNER (NULL: unsigned), embedded and written into *OUT (a new buffer).
+ */
+static int corim_regenerate(const struct regen_run_opts *o, const struct igvm_file *vendor,
+			    struct igvm_file *new, const struct measure_result *results, size_t n,
+			    const struct igvm_corim_signer *signer, struct regen_payload_report *rep,
+			    struct ik_buf *out, struct ik_diag *d)
+{
+	struct igvm_corim_set set = { 0 };
+	struct ik_buf bytes;
+	size_t kept = 0;
+	int r;
+
+	r = igvm_corim_launch_set(new, o->has_corim_svn ? o->corim_svn : vendor_svn(vendor), results, n,
+				  &set, d);
+	for (size_t i = 0; r >= 0 && i < set.n; i++) {
+		bool had = false;
+
+		for (size_t k = 0; k < vendor->n_headers; k++)
+			had |= vendor->headers[k].type == IGVM_VHT_CORIM_DOCUMENT &&
+			       vendor->headers[k].u.corim.compatibility_mask == set.v[i].mask;
+		if (!had) {
+			ik_buf_release(&set.v[i].doc);
+			ik_buf_release(&set.v[i].sig);
+			continue;
+		}
+		set.v[kept++] = set.v[i];
+		if (signer)
+			r = igvm_corim_sign(signer, set.v[kept - 1].doc.data, set.v[kept - 1].doc.len, true,
+					    &set.v[kept - 1].sig, d);
+	}
+	set.n = kept;
+	if (r >= 0)
+		r = igvm_corim_embed(new, &set, d);
+	ik_buf_init(&bytes, IK_BUF_DEFAULT_MAX);
+	if (r >= 0)
+		r = igvm_write(new, &bytes, d);
+	if (r >= 0) {
+		*out = bytes; /* NEW still borrows the caller's old bytes: it swaps them */
+		rep->corim_documents = kept;
+		rep->corim_signatures = signer ? kept : 0;
+	} else {
+		ik_buf_release(&bytes);
+	}
+	igvm_corim_set_release(&set);
+	return r;
+}
+
+/* --corim-out: the launch-measurement documents of NEW (stripped of CoRIM headers). */
+static int corim_launch_for_files(const struct regen_run_opts *o, const struct igvm_file *vendor,
+				  const struct igvm_file *new, const struct measure_result *results, size_t n,
+				  struct igvm_corim_set *set, struct ik_diag *d)
+{
+	if (!igvm_corim_has_launch_platform(new))
+		return 0;
+	return igvm_corim_launch_set(new, o->has_corim_svn ? o->corim_svn : vendor_svn(vendor), results, n, set,
+				     d);
+}
+
+/* --corim-out: the files of PREFIX for the new image BYTES (named NAME in the matrix). */
+static int corim_files(const struct igvm_corim_set *launch, const struct measure_result *results, size_t n,
+		       const struct igvm_corim_signer *signer, const char *prefix, const char *name,
+		       const struct ik_buf *bytes, struct regen_payload_report *rep, struct ik_diag *d)
+{
+	struct measure_image img;
+	struct ik_buf matrix;
+	int r;
+
+	ik_buf_init(&matrix, CORIM_SIZE_MAX);
+	r = measure_image_describe(name, MEASURE_INPUT_IGVM, bytes->data, bytes->len, &img, d);
+	if (r >= 0)
+		r = corim_matrix_build(&img, results, n, &matrix, d);
+	if (r >= 0)
+		r = igvm_corim_files_make(prefix, launch, &matrix, signer, &rep->corim_files, d);
+	ik_buf_release(&matrix);
+	return r;
+}
+
 /* ---- One IGVM ---- */
 
 /*
@@ -182,28 +311,43 @@ static int pair_changes(const struct measure_result *old, size_t n_old, const st
  * new file, JSON_OUT (NULL: none) its measurements JSON recording JSON_FILE_NAME.
  */
 static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_t len,
-			 struct vars_seed *seed, const char *json_file_name,
-			 struct regen_payload_report *rep, struct ik_buf *new_out, struct ik_buf *json_out,
-			 struct ik_diag *d)
+			 struct vars_seed *seed, const struct igvm_corim_signer *signer,
+			 const char *corim_prefix, const char *json_file_name, struct regen_payload_report *rep,
+			 struct ik_buf *new_out, struct ik_buf *json_out, struct ik_diag *d)
 {
+	struct igvm_corim_set corim_launch_model = { 0 };
 	struct igvm_file *f = NULL, *vendor = NULL;
 	struct regen_opts ro = { .seed = seed, .append = o->append, .drop_id_block = o->drop_id_block };
 	_cleanup_free_ struct measure_result *old = NULL;
 	_cleanup_free_ struct measure_result *new = NULL;
 	size_t n_old = 0, n_new = 0;
+	bool corim = false;
 	int r;
 
 	/* the store first (the error users most need), then the vendor's measurements */
 	r = igvm_read(p, len, NULL, &f, d);
 	if (r >= 0)
+		r = corim_plan(o, f, d);
+	if (r >= 0) {
+		/* measured and regenerated without them: no loader measures CoRIM headers */
+		corim = igvm_corim_present(f);
+		rep->corim_removed = igvm_corim_strip(f);
+	}
+	if (r >= 0)
 		r = regen_igvm(f, &ro, &rep->store, d);
 	if (r >= 0)
 		r = igvm_read(p, len, NULL, &vendor, d);
-	if (r >= 0)
-		r = measure_all(o, vendor, &old, &n_old, d);
+	if (r >= 0) {
+		struct igvm_file *stripped = NULL;
+		r = igvm_read(p, len, NULL, &stripped, d);
+		if (r >= 0) {
+			igvm_corim_strip(stripped);
+			r = measure_all(o, stripped, &old, &n_old, d);
+		}
+		igvm_file_free(stripped);
+	}
 	if (r >= 0) /* what the firmware will measure into PCR 7 / RTMR[0], before and after */
 		r = boot_predict_igvm(vendor, NULL, &rep->boot_old, d);
-	igvm_file_free(vendor);
 	if (r >= 0)
 		r = igvm_write(f, new_out, d);
 	igvm_file_free(f);
@@ -212,10 +356,32 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 		r = igvm_read(new_out->data, new_out->len, NULL, &f, d);
 	if (r >= 0)
 		r = measure_all(o, f, &new, &n_new, d);
+	/* --corim-out's launch documents come from the file without CoRIM headers */
+	if (r >= 0 && corim_prefix)
+		r = corim_launch_for_files(o, vendor, f, new, n_new, &corim_launch_model, d);
+	if (r >= 0 && corim && !o->corim_drop) {
+		struct ik_buf with_corim;
+
+		r = corim_regenerate(o, vendor, f, new, n_new, o->corim_unsigned ? NULL : signer, rep,
+				     &with_corim, d);
+		if (r >= 0) {
+			size_t written = rep->corim_documents + rep->corim_signatures;
+			rep->corim_removed = rep->corim_removed > written ? rep->corim_removed - written : 0;
+			igvm_file_free(f);
+			f = NULL;
+			ik_buf_release(new_out);
+			*new_out = with_corim;
+			r = igvm_read(new_out->data, new_out->len, NULL, &f, d);
+		}
+	}
+	if (r >= 0 && corim_prefix)
+		r = corim_files(&corim_launch_model, new, n_new, signer, corim_prefix, json_file_name, new_out, rep,
+				d);
 	if (r >= 0) {
 		r = boot_predict_igvm(f, NULL, &rep->boot_new, d);
 		rep->has_boot = r >= 0;
 	}
+	igvm_file_free(vendor);
 	if (r >= 0 && json_out) {
 		struct measure_image img;
 
@@ -236,6 +402,7 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 		policy_warnings_free(warnings, n_warnings);
 	}
 	igvm_file_free(f);
+	igvm_corim_set_release(&corim_launch_model);
 	if (r >= 0)
 		r = pair_changes(old, n_old, new, n_new, rep, d);
 	return r;
@@ -243,31 +410,48 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 
 /* ---- Writing ---- */
 
-/* OUT and every JSON: all temporary files first, then the renames, all or none. */
+/* Opens NAME as the next of O (*OPENED of them) and writes B into it. */
+static int write_one(struct ik_out *o, size_t *opened, const char *name, const uint8_t *p, size_t len,
+		     struct ik_diag *d)
+{
+	int r = ik_out_open(&o[*opened], name, d);
+
+	if (r < 0)
+		return r;
+	(*opened)++;
+	return ik_out_write(&o[*opened - 1], p, len, d);
+}
+
+/*
+ * OUT, every JSON and the N_PAYLOADS payloads' --corim-out files: all temporary
+ * files first, then the renames, all or none.
+ */
 static int write_outputs(const char *out, const struct ik_buf *bytes,
-			 const struct regen_payload_report *reps, const struct ik_buf *jsons,
+			 const struct regen_payload_report *reps, size_t n_payloads, const struct ik_buf *jsons,
 			 size_t n_json, struct ik_diag *d)
 {
-	struct ik_out o[1 + REGEN_FUKI_PAYLOADS_MAX];
-	size_t opened = 0;
+	size_t max = 1 + n_json, opened = 0;
+	struct ik_out *o, **all;
 	int r;
 
-	memset(o, 0, sizeof(o));
-	r = ik_out_open(&o[0], out, d);
-	if (r >= 0) {
-		opened = 1;
-		r = ik_out_write(&o[0], bytes->data, bytes->len, d);
+	for (size_t i = 0; i < n_payloads; i++)
+		max += reps[i].corim_files.n;
+	o = calloc(max, sizeof(*o));
+	all = calloc(max, sizeof(*all));
+	if (!o || !all) {
+		free(o);
+		free(all);
+		return -ENOMEM;
 	}
-	for (size_t i = 0; r >= 0 && i < n_json; i++) {
-		r = ik_out_open(&o[1 + i], reps[i].measurements_file, d);
-		if (r >= 0) {
-			opened++;
-			r = ik_out_write(&o[1 + i], jsons[i].data, jsons[i].len, d);
+	r = write_one(o, &opened, out, bytes->data, bytes->len, d);
+	for (size_t i = 0; r >= 0 && i < n_json; i++)
+		r = write_one(o, &opened, reps[i].measurements_file, jsons[i].data, jsons[i].len, d);
+	for (size_t i = 0; r >= 0 && i < n_payloads; i++)
+		for (size_t k = 0; r >= 0 && k < reps[i].corim_files.n; k++) {
+			const struct igvm_corim_file *cf = &reps[i].corim_files.v[k];
+			r = write_one(o, &opened, cf->name, cf->bytes.data, cf->bytes.len, d);
 		}
-	}
 	if (r >= 0) {
-		struct ik_out *all[1 + REGEN_FUKI_PAYLOADS_MAX];
-
 		for (size_t i = 0; i < opened; i++)
 			all[i] = &o[i];
 		r = ik_out_commit_all(all, opened, d);
@@ -275,6 +459,8 @@ static int write_outputs(const char *out, const struct ik_buf *bytes,
 	if (r < 0)
 		for (size_t i = 0; i < opened; i++)
 			ik_out_abort(&o[i]);
+	free(all);
+	free(o);
 	return r;
 }
 
@@ -295,6 +481,7 @@ static int check_signing(const struct regen_run_opts *o, bool fuki, struct ik_di
 /* Each payload of IN (FK: the FUKI, else IN is one IGVM) regenerated into OUT and RES. */
 static int run_payloads(const struct regen_run_opts *o, const struct ik_file_bytes *in,
 			const struct regen_fuki *fk, struct vars_seed *first_seed,
+			const struct igvm_corim_signer *signer,
 			struct regen_outputs *out, struct regen_result *res, struct ik_diag *d)
 {
 	for (size_t i = 0; i < res->n_payloads; i++) {
@@ -316,8 +503,12 @@ static int run_payloads(const struct regen_run_opts *o, const struct ik_file_byt
 		vars_seed_init(&seed);
 		if (i > 0)
 			r = seed_build(&o->seed, &seed, &bad_hash, d);
+		_cleanup_free_ char *corim_prefix = NULL;
+		if (o->corim_out && res->n_payloads > 1 && asprintf(&corim_prefix, "%s.%s", o->corim_out, rep->fwid) < 0)
+			return -ENOMEM;
 		if (r >= 0)
-			r = regen_payload(o, p, len, i > 0 ? &seed : first_seed,
+			r = regen_payload(o, p, len, i > 0 ? &seed : first_seed, signer,
+					  corim_prefix ? corim_prefix : o->corim_out,
 					  res->fuki ? rep->fwid : base_name(o->output), rep, &out->igvm[i],
 					  o->no_measurements ? NULL : &out->json[i], d);
 		vars_seed_release(&seed);
@@ -348,6 +539,7 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 	struct regen_outputs *out = NULL;
 	struct regen_fuki *fk = NULL;
 	struct ik_file_bytes in = { 0 };
+	struct igvm_corim_signer signer = { 0 };
 	const struct ik_buf *result;
 	struct vars_seed seed;
 	int r;
@@ -384,8 +576,13 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 	r = check_signing(o, ret->fuki, d);
 	if (r < 0)
 		goto out;
+	if (o->corim_sign) {
+		r = igvm_corim_signer_load(o->corim_sign, &signer, d);
+		if (r < 0)
+			goto out;
+	}
 	ret->stage = REGEN_STAGE_PAYLOADS;
-	r = run_payloads(o, &in, fk, &seed, out, ret, d);
+	r = run_payloads(o, &in, fk, &seed, o->corim_sign ? &signer : NULL, out, ret, d);
 	if (r < 0)
 		goto out;
 	ret->stage = REGEN_STAGE_WRAP;
@@ -403,7 +600,7 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 	/* known before the commit, so a front end's commit hook can show them (common/fileio.h) */
 	ret->output_len = result->len;
 	ret->signed_output = ret->fuki && o->signing == REGEN_SIGNING_SIGN;
-	r = write_outputs(o->output, result, ret->payloads, out->json,
+	r = write_outputs(o->output, result, ret->payloads, ret->n_payloads, out->json,
 			  o->no_measurements ? 0 : ret->n_payloads, d);
 	if (r < 0)
 		goto out;
@@ -415,6 +612,7 @@ out:
 	free(fk);
 	ik_file_release(&in);
 	vars_seed_release(&seed);
+	igvm_corim_signer_release(&signer);
 	return r;
 }
 
@@ -426,6 +624,7 @@ void regen_result_release(struct regen_result *r)
 		measure_boot_prediction_release(&r->payloads[i].boot_old);
 		measure_boot_prediction_release(&r->payloads[i].boot_new);
 		r->payloads[i].has_boot = false;
+		igvm_corim_files_release(&r->payloads[i].corim_files);
 		r->payloads[i].changes = NULL;
 		r->payloads[i].measurements_file = NULL;
 	}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "assemble/igvm_corim.h"
 #include "assemble/regen.h"
 #include "common/diag.h"
 #include "common/guid.h"
@@ -78,6 +79,28 @@ struct regen_run_opts {
 	enum regen_signing signing;
 	/* REGEN_SIGNING_SIGN: loaded key and certificates (authenticode_sign_in_place()). */
 	const struct authenticode_sign_opts *sign;
+	/*
+	 * The input's CORIM_DOCUMENT/CORIM_SIGNATURE headers (docs/corim.md): the
+	 * documents are regenerated for the new image (same platforms, the vendor's
+	 * SVN unless has_corim_svn).  Signatures the input carries sign the vendor's
+	 * values, so one of these must say what becomes of them: CORIM_SIGN re-signs
+	 * with the customer's key, CORIM_UNSIGNED keeps the documents unsigned,
+	 * CORIM_DROP removes every CoRIM header.  Without any, an input with
+	 * signatures is refused (-EKEYREJECTED) rather than keeping a stale one.
+	 */
+	const struct igvm_corim_sign_spec *corim_sign;
+	bool corim_unsigned;
+	bool corim_drop;
+	bool has_corim_svn;
+	uint64_t corim_svn;
+	/*
+	 * Also write standalone CoRIMs of the new image (the reference values of the
+	 * measurements JSON, as `igvmkit build` writes them): CORIM_OUT-snp|tdx|vbs.cbor
+	 * (launch-measurement, SVN as above), CORIM_OUT-matrix.cbor (reference-matrix), and
+	 * with corim_sign each one's detached COSE_Sign1 (.cose).  A FUKI with several
+	 * payloads adds ".FWID" to the prefix.  NULL = none.
+	 */
+	const char *corim_out;
 };
 
 /* No seeds, Secure Boot state unchanged, the QEMU loader model, an IGVM input: fill in the rest. */
@@ -110,6 +133,10 @@ struct regen_payload_report {
 	/* Boot-time Secure Boot events and PCR 7 / RTMR[0] of the vendor's and the new store. */
 	struct measure_boot_prediction boot_old, boot_new; /* owned */
 	bool has_boot;
+	size_t corim_documents;	      /* CORIM_DOCUMENT headers written (regenerated) */
+	size_t corim_signatures;      /* CORIM_SIGNATURE headers written (re-signed) */
+	size_t corim_removed;	      /* CoRIM headers of the input not carried over */
+	struct igvm_corim_files corim_files; /* owned: corim_out's files (names are paths) */
 };
 
 struct regen_result {

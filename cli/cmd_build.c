@@ -130,6 +130,11 @@ static void print_summary(const char *outdir, const struct build_product *p)
 	print_file_line(outdir, &p->files[BUILD_FILE_FUKI],
 			p->fuki_signed ? "FUKI add-on, Authenticode-signed" : "FUKI add-on");
 	print_file_line(outdir, &p->files[BUILD_FILE_DESCRIPTOR], "QEMU firmware descriptor");
+	for (size_t i = 0; i < p->n_corim; i++)
+		print_file_line(outdir, &p->corim[i].file, p->corim[i].what);
+	if (p->n_corim_embedded)
+		printf("%s/%s: %zu CoRIM header(s) embedded (not loadable by QEMU)\n", cli_name(outdir),
+		       cli_name(p->files[BUILD_FILE_IGVM].name), p->n_corim_embedded);
 }
 
 /* The environment entries --allow-env names, into OUT (NAMES + 1 slots, NULL-terminated). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assemble/elf_inspect.h"
+#include "assemble/igvm_corim.h"
 #include "assemble/regen.h"
 #include "igvm/igvm_inspect.h"
 #include "cli/cli.h"
@@ -58,7 +59,11 @@ static int inspect_igvm_with(const uint8_t *p, size_t len, bool json, struct igv
 	int r = igvm_inspect_checked(p, len, &opts, json, fl->check_kvm ? check_kvm_counting : NULL,
 				     &fl->kvm_errors, out, d);
 
-	return r < 0 || json ? r : regen_store_text(p, len, &opts, out);
+	if (r >= 0 && !json)
+		r = regen_store_text(p, len, &opts, out);
+	if (r < 0)
+		return r;
+	return json ? igvm_corim_json_append(p, len, out, d) : igvm_corim_describe_bytes(p, len, out, d);
 }
 
 /* IGVM with strict checks (the table's row; the command passes its flags instead). */
@@ -67,7 +72,11 @@ static int inspect_igvm(const uint8_t *p, size_t len, bool json, struct ik_buf *
 {
 	int r = igvm_inspect(p, len, NULL, json, out, d);
 
-	return r < 0 || json ? r : regen_store_text(p, len, NULL, out);
+	if (r >= 0 && !json)
+		r = regen_store_text(p, len, NULL, out);
+	if (r < 0)
+		return r;
+	return json ? igvm_corim_json_append(p, len, out, d) : igvm_corim_describe_bytes(p, len, out, d);
 }
 
 typedef int (*inspect_fn)(const uint8_t *p, size_t len, bool json, struct ik_buf *out,

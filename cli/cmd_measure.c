@@ -229,6 +229,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 			if (r)
 				return r;
 			a->has_svn = true;
+			break;
 		case OPT_BOOT:
 			a->boot.boot = true;
 			break;

@@ -28,6 +28,7 @@ struct regen_cli {
 	struct regen_run_opts run;
 	const char *extract_rom, *time;
 	bool unsigned_out;
+	struct igvm_corim_sign_spec corim; /* --corim-key/--corim-cert/--corim-alg */
 	struct regen_seed_arg seeds[REGEN_LIST_MAX];
 	uint32_t vcpus[REGEN_LIST_MAX];
 	const char *vcpu_types[REGEN_LIST_MAX];
@@ -36,7 +37,8 @@ struct regen_cli {
 enum {
 	OPT_DB = 256, OPT_DBX, OPT_KEK, OPT_PK, OPT_DB_HASH, OPT_DBX_HASH, OPT_APPEND, OPT_SB,
 	OPT_NO_SB, OPT_TIME, OPT_VCPUS, OPT_VCPU_TYPE, OPT_LOADER, OPT_MEAS, OPT_NO_MEAS,
-	OPT_DROP_ID, OPT_UNSIGNED, OPT_EXTRACT,
+	OPT_DROP_ID, OPT_UNSIGNED, OPT_EXTRACT, OPT_CORIM_KEY, OPT_CORIM_CERT, OPT_CORIM_ALG,
+	OPT_CORIM_SVN, OPT_CORIM_UNSIGNED, OPT_CORIM_DROP, OPT_CORIM_OUT,
 };
 
 /* The seed options: the database each adds to, from a file or as a hash. */
@@ -124,6 +126,9 @@ static void print_payload(const char *input, const struct regen_payload_report *
 			 cli_name(input));
 	if (!quiet)
 		print_changes(label, rep);
+	if (!quiet && (rep->corim_documents || rep->corim_removed))
+		printf("%sCoRIM headers: %zu document(s) regenerated, %zu re-signed, %zu removed\n", label,
+		       rep->corim_documents, rep->corim_signatures, rep->corim_removed);
 	if (!quiet && rep->has_boot) {
 		struct ik_buf text;
 
@@ -171,6 +176,9 @@ static void print_run(void *data)
 	       res->fuki ? (res->signed_output ? ", signed" : ", unsigned") : "");
 	for (size_t i = 0; !sm->c->run.no_measurements && i < res->n_payloads; i++)
 		printf("%s: measurements\n", cli_name(res->payloads[i].measurements_file));
+	for (size_t i = 0; i < res->n_payloads; i++)
+		for (size_t k = 0; k < res->payloads[i].corim_files.n; k++)
+			printf("%s: CoRIM\n", cli_name(res->payloads[i].corim_files.v[k].name));
 }
 
 static int run(struct regen_cli *c, struct cli_sign *s)
@@ -183,6 +191,8 @@ static int run(struct regen_cli *c, struct cli_sign *s)
 		return ret;
 	c->run.sign = cli_sign_output_opts(s, c->run.input);
 	c->run.signing = s->key ? REGEN_SIGNING_SIGN : c->unsigned_out ? REGEN_SIGNING_UNSIGNED : REGEN_SIGNING_NONE;
+	c->corim.secret = s->secret; /* --passphrase-file/--passphrase-env serve both keys */
+	c->run.corim_sign = c->corim.key ? &c->corim : NULL;
 	struct run_summary summary = { c, &res };
 
 	ik_diag_init(&d);
@@ -270,13 +280,21 @@ int cmd_regen(int argc, char **argv)
 		{ "drop-id-block", no_argument, NULL, OPT_DROP_ID },
 		{ "unsigned", no_argument, NULL, OPT_UNSIGNED },
 		{ "extract-rom", required_argument, NULL, OPT_EXTRACT },
+		{ "corim-key", required_argument, NULL, OPT_CORIM_KEY },
+		{ "corim-cert", required_argument, NULL, OPT_CORIM_CERT },
+		{ "corim-alg", required_argument, NULL, OPT_CORIM_ALG },
+		{ "corim-svn", required_argument, NULL, OPT_CORIM_SVN },
+		{ "corim-unsigned", no_argument, NULL, OPT_CORIM_UNSIGNED },
+		{ "corim-drop", no_argument, NULL, OPT_CORIM_DROP },
+		{ "corim-out", required_argument, NULL, OPT_CORIM_OUT },
 		CLI_SIGN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const repeatable[] = { "db", "dbx", "kek", "db-hash", "dbx-hash",
 						  "vcpus", "vcpu-type", "addcert", NULL };
-	static const struct cli_conflict conflicts[] = { { "secure-boot", "no-secure-boot" },
-							 { NULL, NULL } };
+	static const struct cli_conflict conflicts[] = {
+		{ "secure-boot", "no-secure-boot" }, { "corim-key", "corim-unsigned" },
+		{ "corim-key", "corim-drop" }, { "corim-unsigned", "corim-drop" }, { NULL, NULL } };
 	struct cli_parser p;
 	struct regen_cli c;
 	struct cli_sign s = { 0 };
@@ -356,6 +374,29 @@ int cmd_regen(int argc, char **argv)
 		case OPT_UNSIGNED:
 			c.unsigned_out = true;
 			break;
+		case OPT_CORIM_KEY:
+			c.corim.key = optarg;
+			break;
+		case OPT_CORIM_CERT:
+			c.corim.cert = optarg;
+			break;
+		case OPT_CORIM_ALG:
+			c.corim.alg = optarg;
+			break;
+		case OPT_CORIM_SVN:
+			if (ik_parse_u64(optarg, &c.run.corim_svn) < 0)
+				return cli_usage_error(CMD, "--corim-svn expects a number, got '%s'", optarg);
+			c.run.has_corim_svn = true;
+			break;
+		case OPT_CORIM_UNSIGNED:
+			c.run.corim_unsigned = true;
+			break;
+		case OPT_CORIM_DROP:
+			c.run.corim_drop = true;
+			break;
+		case OPT_CORIM_OUT:
+			c.run.corim_out = optarg;
+			break;
 		case OPT_EXTRACT:
 			c.extract_rom = optarg;
 			if (cli_output_arg(CMD, "--extract-rom", optarg))
@@ -375,7 +416,8 @@ int cmd_regen(int argc, char **argv)
 		 * believe the regenerated outputs were written too */
 		if (c.run.output || c.run.measurements || c.run.seed.n_args ||
 		    c.run.seed.secure_boot != VARS_SB_UNCHANGED || s.key || c.run.append ||
-		    c.run.drop_id_block || c.unsigned_out || c.run.n_vcpus || c.run.n_vcpu_types)
+		    c.run.drop_id_block || c.unsigned_out || c.run.n_vcpus || c.run.n_vcpu_types ||
+		    c.corim.key || c.run.corim_out || c.run.corim_drop || c.run.corim_unsigned || c.run.has_corim_svn)
 			return cli_usage_error(CMD, "--extract-rom only extracts the ROM; drop the "
 						    "regeneration options, or run regen twice");
 		return extract_rom(&c);
@@ -388,6 +430,8 @@ int cmd_regen(int argc, char **argv)
 		return cli_usage_error(CMD, "--measurements and --no-measurements exclude each other");
 	if (s.key && c.unsigned_out)
 		return cli_usage_error(CMD, "--unsigned and --key exclude each other");
+	if (!c.corim.key != !c.corim.cert || (c.corim.alg && !c.corim.key))
+		return cli_usage_error(CMD, "--corim-key and --corim-cert go together (--corim-alg with them)");
 	ret = cli_sign_load_optional(CMD, &s);
 	if (ret == IK_EXIT_OK)
 		ret = run(&c, &s);

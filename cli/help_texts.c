@@ -102,15 +102,33 @@ static const char regen_usage_text[] =
 	"\n"
 	"  -q, --quiet             print nothing but warnings and errors\n"
 	"  -v, --verbose           also print each file written, its size and SHA-256\n"
+	;
+
+/* Split from regen_usage_text: C99 compilers need take only 4095-byte literals. */
+static const char regen_usage_corim_text[] =
+	"  --corim-key KEY         re-sign the IGVM's embedded CoRIMs (CORIM_SIGNATURE),\n"
+	"                          regenerated for the new image, with this key (PEM or\n"
+	"                          pkcs11: URI; --passphrase-file/--passphrase-env apply)\n"
+	"  --corim-cert CERT       its certificate (goes into the COSE_Sign1 x5chain)\n"
+	"  --corim-alg ALG         ES384, ES256, PS256, PS384 or EdDSA (default: the key's)\n"
+	"  --corim-svn N           SVN the regenerated CoRIMs endorse (default: the vendor's)\n"
+	"  --corim-unsigned        regenerate the embedded CoRIMs without signatures\n"
+	"  --corim-drop            remove the embedded CoRIM headers (QEMU loads the result)\n"
+	"  --corim-out PREFIX      also write the new image's CoRIMs as files, as 'build'\n"
+	"                          does: PREFIX-snp|tdx.cbor, PREFIX-matrix.cbor (signed\n"
+	"                          with --corim-key: PREFIX-*.cose beside each)\n"
 	"  --max-input-size N      refuse inputs larger than N bytes (see 'igvmkit --help')\n"
 	"  -h, --help              show this help\n"
 	"\n"
+	"An IGVM with CoRIM signatures is refused unless --corim-key, --corim-unsigned or\n"
+	"--corim-drop says what replaces the vendor's signatures (they sign the old values).\n"
 	"exit codes: 0 ok, 2 usage, 3 malformed input or no variable store, 4 cannot\n"
 	"read or write, 5 key/certificate problem, 6 too large, 7 unsupported input\n";
 
 void regen_cli_usage(FILE *out)
 {
 	fputs(regen_usage_text, out);
+	fputs(regen_usage_corim_text, out);
 }
 
 static const char fuki_usage_text[] =

@@ -38,6 +38,10 @@ static int detect_format(const uint8_t *p, size_t len, const char *name, bool ra
 		*ret = DIFF_FORMAT_PE;
 		return 0;
 	}
+	if (diff_looks_like_corim(p, len)) {
+		*ret = DIFF_FORMAT_CORIM;
+		return 0;
+	}
 	if (raw_fallback) {
 		*ret = DIFF_FORMAT_RAW;
 		return 0;
@@ -64,6 +68,8 @@ static const char *format_name(enum diff_format f)
 		return "pe";
 	case DIFF_FORMAT_RAW:
 		return "raw";
+	case DIFF_FORMAT_CORIM:
+		return "corim";
 	}
 	return "unknown";
 }
@@ -75,6 +81,8 @@ static const char *format_article(enum diff_format f)
 		return "an IGVM file";
 	case DIFF_FORMAT_PE:
 		return "a PE image";
+	case DIFF_FORMAT_CORIM:
+		return "a CoRIM or COSE_Sign1";
 	case DIFF_FORMAT_RAW:
 		break;
 	}
@@ -246,6 +254,8 @@ int diff_bytes(const uint8_t *a, size_t a_len, const char *name_a, const uint8_t
 		err = diff_igvm(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
 	else if (fa == DIFF_FORMAT_PE)
 		err = diff_pe(&c, a, a_len, name_a, b, b_len, name_b, &sum_a, &sum_b, d);
+	else if (fa == DIFF_FORMAT_CORIM)
+		err = diff_corim_files(&c, a, a_len, b, b_len, &sum_a, &sum_b);
 	else
 		err = diff_raw(&c, a, a_len, b, b_len, &sum_a, &sum_b);
 	r->a.summary = sum_a;

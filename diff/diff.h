@@ -46,6 +46,7 @@ enum diff_format {
 	DIFF_FORMAT_IGVM = 0,
 	DIFF_FORMAT_PE = 1, /* FUKI, UKI add-on or any PE/COFF image */
 	DIFF_FORMAT_RAW = 2, /* anything else, compared as bytes (diff_opts.raw_fallback) */
+	DIFF_FORMAT_CORIM = 3, /* a CoRIM document or COSE_Sign1 (docs/corim.md), compared decoded */
 };
 
 enum diff_class {

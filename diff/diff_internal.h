@@ -3,7 +3,7 @@
  * INTERNAL to diff/: never included outside this folder (tests/arch/check_deps.py refuses it)
  * and not part of any installed API.  Calls run one way, with no circle between files:
  *
- *   diff_dir.c -> diff.c -> diff_pe.c -> diff_igvm.c -> diff_items.c
+ *   diff_dir.c -> diff.c -> diff_pe.c -> diff_igvm.c -> diff_corim.c -> diff_items.c
  *
  * (each may also call any file further right; diff_pe.c calls diff_igvm.c for the IGVMs in
  * a FUKI).  Declared here:
@@ -70,5 +70,23 @@ int diff_pe(struct diff_ctx *c, const uint8_t *a, size_t a_len, const char *name
 
 /* True when the bytes start like an IGVM file (diff_igvm.c). */
 bool diff_looks_like_igvm(const uint8_t *p, size_t len);
+
+/* diff_corim.c: CoRIM documents and COSE_Sign1 signatures, decoded. */
+/* True when the bytes start like a tagged CoRIM (#6.501) or a COSE_Sign1 (#6.18). */
+bool diff_looks_like_corim(const uint8_t *p, size_t len);
+/*
+ * Two CoRIM documents or two signatures (A, B) that differ: items naming the
+ * reference value or signature part that differs (*RET_EXPLAINED when any was
+ * added).  DOC_A/DOC_B: the documents a detached signature signs (NULL when
+ * unknown).  *RET_RESIGNED: two signatures equal but for the signature bytes,
+ * both verifying (nothing added).
+ */
+int diff_corim_data(struct diff_ctx *c, enum diff_unit unit, uint64_t group, const char *scope,
+		    const uint8_t *a, size_t a_len, const uint8_t *doc_a, size_t doc_a_len,
+		    const uint8_t *b, size_t b_len, const uint8_t *doc_b, size_t doc_b_len,
+		    bool *ret_explained, bool *ret_resigned);
+/* Two standalone CoRIM / COSE_Sign1 files (diff_bytes). */
+int diff_corim_files(struct diff_ctx *c, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+		     char **ret_summary_a, char **ret_summary_b);
 
 #endif

@@ -220,6 +220,42 @@ struct layout_measure {
 	struct layout_mark mark;
 };
 
+/*
+ * outputs.corim: CoRIM reference values beside the IGVM, optionally signed
+ * (COSE_Sign1) and embedded into it (docs/corim.md, docs/layout.md).
+ */
+enum layout_corim_profile_bit {
+	LAYOUT_CORIM_LAUNCH = 1u << 0, /* launch-measurement: one document per SNP/TDX/VBS platform */
+	LAYOUT_CORIM_MATRIX = 1u << 1, /* reference-matrix: every reference value of the measurements JSON */
+};
+
+/* outputs.corim.enabled */
+enum layout_corim_enabled {
+	LAYOUT_CORIM_ON = 0,	    /* true (the default) */
+	LAYOUT_CORIM_OFF,	    /* false */
+	LAYOUT_CORIM_IF_SIGNED,	    /* if-signed: only when sign.key is not empty */
+};
+
+struct layout_corim {
+	bool present;		   /* outputs.corim given */
+	struct layout_mark mark;
+	enum layout_corim_enabled enabled_as_written;
+	bool enabled;		   /* the build writes CoRIMs (present and enabled, resolved) */
+	char *prefix;		   /* file-name prefix; NULL = IGVM name without '.igvm' */
+	unsigned profiles;	   /* LAYOUT_CORIM_* bits; 0 when not given = both */
+	uint64_t svn;		   /* endorsed SVN (launch-measurement) */
+	bool sign;		   /* outputs.corim.sign present */
+	struct layout_mark sign_mark;
+	char *key;		   /* PEM file or pkcs11: URI; NULL = unsigned (written as '') */
+	char *cert;		   /* signer certificate; NULL when written as '' */
+	char *alg;		   /* ES384, PS256, ...; NULL = the key's default (sign/cose.h) */
+	char *passphrase_file;
+	char *passphrase_env;
+	bool attached;		   /* one COSE_Sign1 carrying the document, instead of document + detached signature */
+	bool embed;		   /* IGVM with CORIM_DOCUMENT/CORIM_SIGNATURE headers */
+	struct layout_mark embed_mark;
+};
+
 struct layout_outputs {
 	char *igvm;	    /* file name, relative to the output directory */
 	char *measurements; /* NULL = none */
@@ -240,6 +276,7 @@ struct layout_outputs {
 	char *descriptor_file;	      /* NULL = IGVM name without '.igvm' + '.firmware.json' */
 	char *descriptor_install_dir; /* absolute directory the IGVM is installed in */
 	char *descriptor_description; /* or NULL for igvmkit's */
+	struct layout_corim corim;
 };
 
 /*

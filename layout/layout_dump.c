@@ -241,6 +241,33 @@ static void dump_list_str(struct out *b, const char *key, char *const *v, size_t
 	out_printf(b, "]\n");
 }
 
+/* outputs.corim as the build uses it: omitted when it writes no CoRIM. */
+static void dump_corim(const struct layout_corim *cr, struct out *b)
+{
+	if (!cr->enabled)
+		return;
+	out_printf(b, "  corim:\n");
+	if (cr->prefix)
+		key_str(b, 4, "file", cr->prefix);
+	out_printf(b, "    profile: [%s%s%s]\n", cr->profiles & LAYOUT_CORIM_LAUNCH ? "launch-measurement" : "",
+		   cr->profiles == (LAYOUT_CORIM_LAUNCH | LAYOUT_CORIM_MATRIX) ? ", " : "",
+		   cr->profiles & LAYOUT_CORIM_MATRIX ? "reference-matrix" : "");
+	key_dec(b, 4, "svn", cr->svn);
+	if (cr->key) {
+		out_printf(b, "    sign:\n");
+		key_str(b, 6, "key", cr->key);
+		key_str(b, 6, "cert", cr->cert);
+		if (cr->alg)
+			key_str(b, 6, "alg", cr->alg);
+		if (cr->passphrase_file)
+			key_str(b, 6, "passphrase-file", cr->passphrase_file);
+		if (cr->passphrase_env)
+			key_str(b, 6, "passphrase-env", cr->passphrase_env);
+		out_printf(b, "      attached: %s\n", cr->attached ? "true" : "false");
+	}
+	out_printf(b, "    embed: %s\n", cr->embed ? "true" : "false");
+}
+
 int layout_dump(const struct layout *l, struct ik_buf *buf)
 {
 	struct out o = { buf, 0 };
@@ -321,6 +348,7 @@ int layout_dump(const struct layout *l, struct ik_buf *buf)
 		if (l->outputs.descriptor_description)
 			key_str(b, 4, "description", l->outputs.descriptor_description);
 	}
+	dump_corim(&l->outputs.corim, b);
 	dump_variables(&l->variables, &o);
 	if (!o.err)
 		o.err = ik_buf_terminate(buf);

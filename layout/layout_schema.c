@@ -1126,6 +1126,89 @@ static const struct key_row descriptor_rows[] = {
 };
 static const struct key_table sign_table = TABLE(sign_rows);
 static const struct key_table descriptor_table = TABLE(descriptor_rows);
+#undef T
+
+/* outputs.corim.enabled: true, false or if-signed (only when sign.key is not empty). */
+static int conv_corim_enabled(struct ctx *c, struct lnode *v, void *field)
+{
+	static const char *const names[] = { "true", "false", "if-signed", "yes", "no", "on", "off" };
+	static const enum layout_corim_enabled values[] = {
+		LAYOUT_CORIM_ON, LAYOUT_CORIM_OFF, LAYOUT_CORIM_IF_SIGNED, LAYOUT_CORIM_ON,
+		LAYOUT_CORIM_OFF, LAYOUT_CORIM_ON, LAYOUT_CORIM_OFF,
+	};
+	enum layout_corim_enabled *ret = field;
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "true, false or if-signed", &s, NULL);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < IK_ARRAY_SIZE(names); i++)
+		if (strcasecmp(s, names[i]) == 0) {
+			*ret = values[i];
+			return 0;
+		}
+	return layout_fail_at(c->d, -EINVAL, &v->mark, "%s expects true, false or if-signed, found '%s'",
+			      c->where, s);
+}
+
+/* outputs.corim.profile: launch-measurement, reference-matrix or all (or a list). */
+static int add_corim_profile(struct ctx *c, struct lnode *item, void *field)
+{
+	static const char *const names[] = { "launch-measurement", "reference-matrix", "all" };
+	static const unsigned bits[] = { LAYOUT_CORIM_LAUNCH, LAYOUT_CORIM_MATRIX,
+					 LAYOUT_CORIM_LAUNCH | LAYOUT_CORIM_MATRIX };
+	size_t i;
+	int r = get_choice(c, item, names, IK_ARRAY_SIZE(names), &i);
+
+	if (r >= 0)
+		*(unsigned *)field |= bits[i];
+	return r;
+}
+
+/* A key (as outputs.sign.key), or '' for none: a -D define left empty leaves the CoRIMs unsigned. */
+static int conv_optional_key(struct ctx *c, struct lnode *v, void *field)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "a key file or pkcs11: URI", &s, NULL);
+
+	if (r < 0 || s[0] == '\0')
+		return r;
+	return conv_key(c, v, field);
+}
+
+/* A file name, or '' for none. */
+static int conv_optional_path(struct ctx *c, struct lnode *v, void *field)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = get_text(c, v, "a file name", &s, NULL);
+
+	if (r < 0 || s[0] == '\0')
+		return r;
+	return get_path(c, v, field);
+}
+
+#define T struct layout_corim
+static const struct key_row corim_sign_rows[] = {
+	{ "key", K_FN, FIELD(key), .fn = conv_optional_key, .need = "" },
+	{ "cert", K_FN, FIELD(cert), .fn = conv_optional_path },
+	{ "alg", K_STR, FIELD(alg) },
+	{ "passphrase-file", K_PATH, FIELD(passphrase_file) },
+	{ "passphrase-env", K_STR, FIELD(passphrase_env) },
+	{ "attached", K_BOOL, FIELD(attached) },
+};
+static const struct key_table corim_sign_table = TABLE(corim_sign_rows);
+static const struct key_row corim_rows[] = {
+	{ "enabled", K_FN, FIELD(enabled_as_written), .fn = conv_corim_enabled },
+	{ "file", K_FN, FIELD(prefix), .fn = conv_output_name },
+	{ "profile", K_LIST, FIELD(profiles), .max = 3, .fn = add_corim_profile },
+	{ "svn", K_U64, FIELD(svn), ANY },
+	{ "sign", K_MAP, HAS(sign), MARK(sign_mark), .sub = &corim_sign_table },
+	{ "embed", K_BOOL, FIELD(embed), MARK(embed_mark) },
+};
+static const struct key_table corim_table = TABLE(corim_rows);
+#undef T
+
+#define T struct layout_outputs
 static const struct key_row outputs_rows[] = {
 	{ "igvm", K_FN, FIELD(igvm), .fn = conv_output_name },
 	{ "measurements", K_FN, FIELD(measurements), .fn = conv_measurements },
@@ -1134,6 +1217,7 @@ static const struct key_row outputs_rows[] = {
 	{ "fuki-all", K_FN, FIELD(fuki_all), .fn = conv_output_name },
 	{ "hwids", K_PATH, FIELD(hwids) },
 	{ "descriptor", K_MAP, HAS(descriptor), MARK(descriptor_mark), .sub = &descriptor_table },
+	{ "corim", K_MAP, FIELD(corim), HAS(corim.present), MARK(corim.mark), .sub = &corim_table },
 };
 #undef T
 
@@ -1449,11 +1533,57 @@ static int default_name(char ***list, size_t *n, const char *value)
 	return 0;
 }
 
+/*
+ * outputs.corim: resolves 'enabled' and the default profiles, and refuses
+ * what cannot be written: a key without its certificate, embedding without
+ * the launch-measurement documents or without 'allow-non-qemu-headers'
+ * (QEMU refuses such a file: docs/corim-igvm.md "Loaders"), launch-measurement
+ * documents for a layout without a platform that has them.
+ */
+static int finish_corim(struct ctx *c, struct layout *l)
+{
+	struct layout_corim *cr = &l->outputs.corim;
+	static const enum layout_platform_id launch_platforms[] = {
+		LAYOUT_PLATFORM_SEV_SNP, LAYOUT_PLATFORM_TDX, LAYOUT_PLATFORM_VSM,
+	};
+	bool any_launch = false;
+
+	if (!cr->present)
+		return 0;
+	if (!cr->profiles)
+		cr->profiles = LAYOUT_CORIM_LAUNCH | LAYOUT_CORIM_MATRIX;
+	cr->enabled = cr->enabled_as_written == LAYOUT_CORIM_ON ||
+		      (cr->enabled_as_written == LAYOUT_CORIM_IF_SIGNED && cr->key);
+	if (!cr->enabled)
+		return 0;
+	if (cr->key && !cr->cert)
+		return layout_fail_at(c->d, -EINVAL, &cr->sign_mark,
+				      "'outputs.corim.sign' has a key but no 'cert' (the signer certificate goes into the COSE_Sign1's x5chain)");
+	if (!cr->key && cr->cert)
+		return layout_fail_at(c->d, -EINVAL, &cr->sign_mark,
+				      "'outputs.corim.sign' has a cert but an empty 'key'");
+	for (size_t i = 0; i < IK_ARRAY_SIZE(launch_platforms); i++)
+		any_launch |= l->platforms[launch_platforms[i]].enabled;
+	if ((cr->profiles & LAYOUT_CORIM_LAUNCH) && !any_launch)
+		return layout_fail_at(c->d, -EINVAL, &cr->mark,
+				      "'outputs.corim' asks for launch-measurement documents, which exist for sev-snp, tdx and vsm; the layout selects none of them (use 'profile: reference-matrix')");
+	if (!cr->embed)
+		return 0;
+	if (!(cr->profiles & LAYOUT_CORIM_LAUNCH))
+		return layout_fail_at(c->d, -EINVAL, &cr->embed_mark,
+				      "'outputs.corim.embed' embeds the launch-measurement documents: add launch-measurement to 'profile'");
+	if (!l->allow_non_qemu)
+		return layout_fail_at(c->d, -ENOTSUP, &cr->embed_mark,
+				      "'outputs.corim.embed': QEMU's IGVM loader refuses a file with CORIM_DOCUMENT/CORIM_SIGNATURE headers ('Unable to parse IGVM file ...: -10'), as does the igvm crate without its 'corim' feature; set 'igvm: {allow-non-qemu-headers: true}' to write one anyway (docs/corim-igvm.md)");
+	return 0;
+}
+
 static int finish(struct ctx *c, struct lnode *tree)
 {
 	struct layout *l = c->l;
 	bool any = false;
 	char buf[512];
+	int r;
 
 	for (int i = 0; i < LAYOUT_PLATFORM_COUNT; i++)
 		any |= l->platforms[i].enabled;
@@ -1509,6 +1639,9 @@ static int finish(struct ctx *c, struct lnode *tree)
 	if (l->outputs.sign && !l->outputs.fuki)
 		return layout_fail_at(c->d, -EINVAL, &l->outputs.sign_mark,
 				      "'outputs.sign' signs the FUKI add-on: set 'outputs.fuki' too (sign IGVM-only outputs with 'igvmkit sign-id-block')");
+	r = finish_corim(c, l);
+	if (r < 0)
+		return r;
 	if (!l->measure.tdx_order && !(l->measure.tdx_order = strdup("single")))
 		return -ENOMEM;
 	if (l->measure.n_vcpus == 0) {
@@ -1588,6 +1721,12 @@ void layout_free(struct layout *l)
 	free(l->outputs.descriptor_file);
 	free(l->outputs.descriptor_install_dir);
 	free(l->outputs.descriptor_description);
+	free(l->outputs.corim.prefix);
+	free(l->outputs.corim.key);
+	free(l->outputs.corim.cert);
+	free(l->outputs.corim.alg);
+	free(l->outputs.corim.passphrase_file);
+	free(l->outputs.corim.passphrase_env);
 	free(l->variables.time);
 	for (size_t i = 0; i < LAYOUT_VARS_DB_COUNT; i++) {
 		for (size_t k = 0; k < l->variables.db[i].n; k++) {

@@ -172,6 +172,23 @@ def regen(fs, built, keys):
     fs.add_fuki(out, "regen:distro FUKI --db")
 
 
+def corim_embedded(fs, keys):
+    """The default layout with signed CoRIMs embedded (-D CORIM_EMBED=true), and its regen
+    re-signed by the customer: files with CORIM_DOCUMENT/CORIM_SIGNATURE headers, which the
+    manifest flags "corim" (QEMU and this igvmval refuse them: docs/corim-igvm.md)."""
+    layout = os.path.join(fs.src, "layouts", "default.yaml")
+    vendor, customer = keys["vendor"], keys["customer"]
+    outdir = fs.build(layout, os.path.join(fs.out, "layout-default-corim"),
+                      ["CORIM_KEY=" + vendor[0], "CORIM_CERT=" + vendor[1], "CORIM_EMBED=true"])
+    igvm = os.path.join(outdir, "ovmf.igvm")
+    fs.add(igvm, "layout:default:corim-embedded")
+    out = os.path.join(fs.out, "regen", "default-corim-customer.igvm")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    run([fs.igvmkit, "regen", "--db", customer[1], "--no-measurements", "--corim-key", customer[0],
+         "--corim-cert", customer[1], "-o", out, igvm])
+    fs.add(out, "regen:default corim --corim-key")
+
+
 def corpus(fs):
     d = os.path.join(fs.out, "corpus")
     os.makedirs(d, exist_ok=True)
@@ -214,6 +231,7 @@ def main():
     built = layouts(fs, keys, shared)
     examples(fs)
     regen(fs, built, keys)
+    corim_embedded(fs, keys)
     corpus(fs)
     for line in fs.manifest():
         sys.stdout.write(line)
