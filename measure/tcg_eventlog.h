@@ -183,4 +183,19 @@ int tcg_eventlog_replay(const struct tcg_eventlog *log, struct tcg_replay *out, 
 /* The bank of ALG in R, or NULL. */
 const struct tcg_bank *tcg_replay_bank(const struct tcg_replay *r, uint16_t alg);
 
+/*
+ * The listing of `igvmkit eventlog` (docs/cmd/eventlog.md): every event (index,
+ * offset, register, type name, digests; for EV_EFI_VARIABLE_* events the
+ * decoded variable GUID, name and data length; for EV_NO_ACTION the
+ * signature), then the replayed registers of every bank (only those an event
+ * extended, plus PCR 0 when it starts from a locality).  NAME labels the log.
+ * Text appends to OUT; JSON adds members to the object J is inside.
+ */
+struct ik_buf;
+struct ik_json;
+int tcg_eventlog_describe_text(const struct tcg_eventlog *log, const struct tcg_replay *r,
+			       const char *name, struct ik_buf *out);
+void tcg_eventlog_describe_json(const struct tcg_eventlog *log, const struct tcg_replay *r,
+				const char *name, struct ik_json *j);
+
 #endif
