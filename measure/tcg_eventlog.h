@@ -54,7 +54,7 @@
 #define TCG_EV_EFI_VARIABLE_DRIVER_CONFIG 0x80000001u
 #define TCG_EV_EFI_VARIABLE_BOOT 0x80000002u
 #define TCG_EV_EFI_VARIABLE_BOOT2 0x8000000Cu
-#define TCG_EV_EFI_VARIABLE_AUTHORITY 0x800000E0u
+#define TCG_EV_EFI_VARIABLE_AUTHORITY 0x800000e0u
 
 /* Limits that keep a hostile log bounded (each error names the limit). */
 #define TCG_ALGS_MAX 16		/* algorithms in the Spec ID event */
