@@ -21,7 +21,9 @@
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/json.h"
+#include "assemble/layout_build.h"
 #include "cli/measure_boot.h"
+#include "layout/layout.h"
 #include "measure/eventlog_check.h"
 #include "measure/tcg_eventlog.h"
 
@@ -43,8 +45,9 @@ static const char usage_text[] =
 	"\n"
 	"With --check, compares the log's Secure Boot events (PCR 7; CCEL: RTMR[0]) event\n"
 	"by event with what edk2 will measure for the variable store of INPUT (an IGVM\n"
-	"file, FUKI, OVMF ROM, variable store image or QEMU JSON store; as 'measure\n"
-	"--boot'), naming each variable that matches, differs, is missing or was not\n"
+	"file, FUKI, OVMF ROM, variable store image or QEMU JSON store, as 'measure\n"
+	"--boot' reads them, or a layout, NAME.yaml or NAME.yml, built as 'build' does),\n"
+	"naming each variable that matches, differs, is missing or was not\n"
 	"predicted, and PCR 7 replayed from the log against the predicted PCR 7.\n"
 	"\n"
 	"options:\n"
@@ -95,6 +98,45 @@ static int list_log(const char *path, const struct ik_file_bytes *in, bool json,
 	return r;
 }
 
+static bool is_layout_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) || (n > 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
+/*
+ * A layout INPUT (a .yaml or .yml file) is built as `igvmkit build` builds it (hermetic: no
+ * environment; SOURCE_DATE_EPOCH dates its seeds) and its IGVM bytes predicted like an IGVM
+ * file's, so both take one path.  Other inputs are loaded as they are.
+ */
+static int load_input(const char *input, struct ik_file_bytes *img, struct ik_buf *built,
+		      struct ik_diag *d)
+{
+	struct layout_load_opts lo = { .path = input, .data_dir = cli_data_dir() };
+	struct layout_warnings w = { 0 };
+	struct layout *l = NULL;
+	struct igvm_file *f = NULL;
+	int r;
+
+	if (!is_layout_name(input))
+		return ik_file_load(input, 0, img, d);
+	lo.source_date_epoch = getenv("SOURCE_DATE_EPOCH");
+	r = layout_load(&lo, &l, d);
+	if (r >= 0)
+		r = layout_build(l, &f, &w, d);
+	if (r >= 0)
+		r = igvm_write(f, built, d);
+	if (r >= 0) {
+		img->data = built->data;
+		img->len = built->len;
+	}
+	igvm_file_free(f);
+	layout_warnings_release(&w);
+	layout_free(l);
+	return r;
+}
+
 /*
  * --check: the prediction for the image INPUT against LOG's Secure Boot events; the report
  * goes to OUT, *MATCH says whether everything matched.
@@ -104,6 +146,7 @@ static int check_log(const struct ik_file_bytes *in, bool json, bool ccel, const
 		     struct ik_diag *d)
 {
 	struct ik_file_bytes img = { 0 };
+	struct ik_buf built;
 	struct measure_boot_prediction pred;
 	struct eventlog_sb_check c = { 0 };
 	struct tcg_eventlog *log = NULL;
@@ -111,6 +154,7 @@ static int check_log(const struct ik_file_bytes *in, bool json, bool ccel, const
 	int r;
 
 	measure_boot_prediction_init(&pred);
+	ik_buf_init(&built, 0);
 	r = tcg_eventlog_parse(in->data, in->len, ccel ? TCG_LOG_CC : TCG_LOG_TPM, &log, d);
 	if (r >= 0) {
 		rp = calloc(1, sizeof(*rp));
@@ -118,7 +162,7 @@ static int check_log(const struct ik_file_bytes *in, bool json, bool ccel, const
 	}
 	if (r >= 0) {
 		/* From here on an error is about INPUT (or an --sb-authority), not LOG. */
-		r = ik_file_load(input, 0, &img, d);
+		r = load_input(input, &img, &built, d);
 		if (r >= 0)
 			r = measure_boot_cli_predict(boot, img.data, img.len, input, &pred, d);
 		if (r < 0)
@@ -144,7 +188,9 @@ static int check_log(const struct ik_file_bytes *in, bool json, bool ccel, const
 		*match = c.match;
 	eventlog_sb_check_release(&c);
 	measure_boot_prediction_release(&pred);
-	ik_file_release(&img);
+	if (img.data != built.data)
+		ik_file_release(&img);
+	ik_buf_release(&built);
 	free(rp);
 	tcg_eventlog_free(log);
 	return r;

@@ -168,7 +168,34 @@ check(r.returncode == 0 and "Secure Boot events of RTMR[0]" in r.stdout and "RTM
 r = run_check(firmware_log(algs=(SHA384,), cc=True, other_db=other), cc=True)
 check(r.returncode == 1 and "DIFFERENT     db" in r.stdout, "CCEL log with another db: exit 1, db DIFFERENT")
 
-# 8. Usage and bad INPUT.
+# 8. A layout as INPUT: built as `igvmkit build` builds it, the store it seeds predicted.
+if os.path.exists("/usr/share/ovmf/OVMF.fd"):
+    lay = write("seeded.yaml", f"""version: 1
+components:
+  ovmf:
+    type: ovmf
+    file: /usr/share/ovmf/OVMF.fd
+platforms:
+  sev-snp:
+variables:
+  store: rom
+  pk: {path("pk.esl")}
+  kek: {path("kek.esl")}
+  db: {path("db.esl")}
+  dbx: {path("dbx.esl")}
+outputs:
+  igvm: seeded.igvm
+""".encode())
+    lp = write("log.bin", firmware_log().bytes())
+    r = subprocess.run([ik, "eventlog", lp, "--check", lay], capture_output=True, text=True)
+    check(r.returncode == 0 and "verdict: match (6 of 6" in r.stdout,
+          f"layout INPUT (Debian OVMF.fd seeded with the lists): match {r.stderr.strip()}")
+    check(not os.path.exists(path("seeded.igvm")) and not os.path.exists("seeded.igvm"),
+          "layout INPUT: nothing written")
+else:
+    print("note: /usr/share/ovmf/OVMF.fd (Debian ovmf) absent: the layout INPUT case is left out")
+
+# 9. Usage and bad INPUT.
 r = subprocess.run([ik, "eventlog", path("log.bin"), "--sb-authority", path("cert.der")],
                    capture_output=True, text=True)
 check(r.returncode == 2, "--sb-authority without --check: exit 2")
