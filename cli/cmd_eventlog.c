@@ -45,8 +45,8 @@ static const char usage_text[] =
 	"\n"
 	"With --check, compares the log's Secure Boot events (PCR 7; CCEL: RTMR[0]) event\n"
 	"by event with what edk2 will measure for the variable store of INPUT (an IGVM\n"
-	"file, FUKI, OVMF ROM, variable store image or QEMU JSON store, as 'measure\n"
-	"--boot' reads them, or a layout, NAME.yaml or NAME.yml, built as 'build' does),\n"
+	"file, FUKI, OVMF ROM, variable store image or QEMU JSON store, as 'igvmkit\n"
+	"measure' predicts it, or a layout, NAME.yaml or NAME.yml, built as 'build' does),\n"
 	"naming each variable that matches, differs, is missing or was not\n"
 	"predicted, and PCR 7 replayed from the log against the predicted PCR 7.\n"
 	"\n"
@@ -170,6 +170,9 @@ static int check_log(const struct ik_file_bytes *in, bool json, bool ccel, const
 	}
 	if (r >= 0)
 		r = eventlog_sb_check(log, rp, &pred, &c, d);
+	if (r >= 0 && cli_verbose())
+		fprintf(stderr, "igvmkit %s: %zu bytes, %s log, %zu events; %s: %zu Secure Boot events predicted\n",
+			CMD, in->len, ccel ? "CC" : "TPM 2.0", log->n_events, cli_name(input), pred.n_events);
 	if (r >= 0 && json) {
 		struct ik_json j;
 
