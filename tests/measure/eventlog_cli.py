@@ -206,6 +206,11 @@ check(r.returncode == 0 and "PCR 7 EV_EFI_VARIABLE_DRIVER_CONFIG" in r.stdout
       "text listing: variable events, startup locality, PCR 7")
 r = run("-q", path)
 check(r.returncode == 0 and r.stdout == "", "-q prints nothing")
+odd_name = write("line\nbreak.bin", log.bytes())
+r = run(odd_name)
+check(r.returncode == 0 and r.stdout.splitlines()[0].endswith("line\\nbreak.bin: TPM 2.0 crypto-agile event log "
+                                                             "(Spec ID Event03, version 2.0 errata 0, UINTN 2 bytes)"),
+      "a file name with a newline is escaped in the listing")
 
 # An EV_EFI_VARIABLE_* event whose data is not UEFI_VARIABLE_DATA is listed, not refused.
 odd = tcglog.Log((SHA256,))
