@@ -23,5 +23,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_descriptor(int argc, char **argv);
 int cmd_regen(int argc, char **argv);
 int cmd_corim(int argc, char **argv);
+int cmd_eventlog(int argc, char **argv);
 
 #endif
