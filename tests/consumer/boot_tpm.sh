@@ -148,7 +148,7 @@ check() {
 
 MSARGS="--pk ms/PK.esl --kek ms/KEK.esl --db ms/db.esl --dbx ms/dbx.esl"
 CUSTARGS="--pk ms/PK.esl --kek ms/KEK.esl --db customer-db.crt --owner $OWNER --dbx ms/dbx.esl --authority $OWNER:customer-db.crt"
-# shellcheck disable=SC2086 # MSARGS and CUSTARGS are lists of words
+# shellcheck disable=SC2086,SC2046 # MSARGS, CUSTARGS and the firmware arguments are lists of words
 case $mode in
 pflash)
 	pf4m() { # the 4 MiB Secure Boot build with SMM, and a private copy of STORE as its VARS
