@@ -23,6 +23,7 @@
 #   customer IGVM's unified ROM (`regen`, then `regen --extract-rom`) as a single pflash;
 # MODE igvm: the IGVMs igvmkit built (layout seeds, `regen --db`) in ../shared/tools' QEMU IGVM
 #   loader (Debian's OVMF.fd inside; it has TPM 2.0 support and its QEMU the emulator backend).
+# IGVMKIT_TPM_KEEP=DIR keeps each boot's files (TCGLOG.BIN, PCR7.TXT, serial log, checks) in DIR/NAME.
 # usage: boot_tpm.sh IGVMKIT SRC pflash|igvm
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -176,4 +177,9 @@ igvm)
 	boot igvm-customer tcglog-customer.efi $(igvm customer.igvm) && check igvm-customer 1 $CUSTARGS
 	;;
 esac
+if [ -n "${IGVMKIT_TPM_KEEP:-}" ]; then
+	mkdir -p "$IGVMKIT_TPM_KEEP" && for d in "$mode"-*; do
+		rm -rf "${IGVMKIT_TPM_KEEP:?}/$d" && cp -r "$d" "$IGVMKIT_TPM_KEEP/" && rm -rf "$IGVMKIT_TPM_KEEP/$d/tpm"
+	done
+fi
 exit $fail
