@@ -20,7 +20,8 @@
 #             customer key with sbsign: SecureBoot=1 and, after the separator, the
 #             EV_EFI_VARIABLE_AUTHORITY event for the db entry that verified the image.
 # MODE pflash: OVMF_CODE_4M.secboot.fd (SMM) + a 4m store from `igvmkit vars store`, and the
-#   customer IGVM's unified ROM (`regen`, then `regen --extract-rom`) as a single pflash;
+#   customer IGVM's unified ROM (`regen`, then `regen --extract-rom`) as a single pflash; controls:
+#   the enforcing vendor (Microsoft) and customer stores refuse the unsigned program;
 # MODE igvm: the IGVMs igvmkit built (layout seeds, `regen --db`) in ../shared/tools' QEMU IGVM
 #   loader (Debian's OVMF.fd inside; it has TPM 2.0 support and its QEMU the emulator backend).
 # IGVMKIT_TPM_KEEP=DIR keeps each boot's files (TCGLOG.BIN, PCR7.TXT, serial log, checks) in DIR/NAME.
@@ -165,6 +166,15 @@ pflash)
 	boot pflash-empty tcglog.efi $(pf4m empty.fd) && check pflash-empty 0
 	boot pflash-ms tcglog.efi $(pf4m ms.fd) && check pflash-ms 0 $MSARGS
 	boot pflash-customer tcglog-customer.efi $(pf4m customer.fd) && check pflash-customer 1 $CUSTARGS
+	# Controls: the enforcing stores refuse the unsigned program (tests/qemu/boot-efi.sh, no TPM).
+	for st in vendor customer; do
+		line=$(sh "$SRC/tests/qemu/boot-efi.sh" --code "$CODE4M" --vars "$st.fd" --efi tcglog.efi --timeout 200 \
+			--expect 'IGVMKIT-TCG2' --expect 'Access Denied|Security Violation' 2>/dev/null)
+		case $line in
+		*Denied* | *Violation*) pass "control: $st store (enforcing) refuses the unsigned program: $line" ;;
+		*) bad "control: $st store did not refuse the unsigned program: '$line'" ;;
+		esac
+	done
 	# The customer IGVM's ROM (Debian's unified 2 MiB OVMF.fd with the regenerated store).
 	"$IK" regen --extract-rom customer-rom.fd out/customer.igvm >/dev/null || { echo "FAIL: regen --extract-rom"; exit 1; }
 	boot pflash-regen-rom tcglog-customer.efi -machine q35,accel=tcg \
@@ -179,7 +189,7 @@ igvm)
 esac
 if [ -n "${IGVMKIT_TPM_KEEP:-}" ]; then
 	mkdir -p "$IGVMKIT_TPM_KEEP" && for d in "$mode"-*; do
-		rm -rf "${IGVMKIT_TPM_KEEP:?}/$d" && cp -r "$d" "$IGVMKIT_TPM_KEEP/" && rm -rf "$IGVMKIT_TPM_KEEP/$d/tpm"
+		rm -rf "${IGVMKIT_TPM_KEEP:?}/$d" && cp -r "$d" "$IGVMKIT_TPM_KEEP/" && rm -rf "$IGVMKIT_TPM_KEEP/$d/tpm" "$IGVMKIT_TPM_KEEP/$d/esp.img"
 	done
 fi
 exit $fail
