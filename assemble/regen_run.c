@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assemble/boot_predict.h"
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
@@ -200,6 +201,8 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 		r = igvm_read(p, len, NULL, &vendor, d);
 	if (r >= 0)
 		r = measure_all(o, vendor, &old, &n_old, d);
+	if (r >= 0) /* what the firmware will measure into PCR 7 / RTMR[0], before and after */
+		r = boot_predict_igvm(vendor, NULL, &rep->boot_old, d);
 	igvm_file_free(vendor);
 	if (r >= 0)
 		r = igvm_write(f, new_out, d);
@@ -209,6 +212,10 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 		r = igvm_read(new_out->data, new_out->len, NULL, &f, d);
 	if (r >= 0)
 		r = measure_all(o, f, &new, &n_new, d);
+	if (r >= 0) {
+		r = boot_predict_igvm(f, NULL, &rep->boot_new, d);
+		rep->has_boot = r >= 0;
+	}
 	if (r >= 0 && json_out) {
 		struct measure_image img;
 
@@ -223,6 +230,7 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 			img.warnings = warnings;
 			img.n_warnings = n_warnings;
 			img.secure_boot = &rep->store.secure_boot;
+			img.boot = &rep->boot_new;
 			r = measure_json_document(&img, new, n_new, json_out, d);
 		}
 		policy_warnings_free(warnings, n_warnings);
@@ -415,6 +423,9 @@ void regen_result_release(struct regen_result *r)
 	for (size_t i = 0; i < REGEN_FUKI_PAYLOADS_MAX; i++) {
 		free(r->payloads[i].changes);
 		free(r->payloads[i].measurements_file);
+		measure_boot_prediction_release(&r->payloads[i].boot_old);
+		measure_boot_prediction_release(&r->payloads[i].boot_new);
+		r->payloads[i].has_boot = false;
 		r->payloads[i].changes = NULL;
 		r->payloads[i].measurements_file = NULL;
 	}

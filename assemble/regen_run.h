@@ -24,6 +24,7 @@
 #include "assemble/regen.h"
 #include "common/diag.h"
 #include "common/guid.h"
+#include "measure/boot_events.h"
 #include "measure/measure.h"
 #include "sign/authenticode.h"
 #include "vars/efi.h"
@@ -106,6 +107,9 @@ struct regen_payload_report {
 	struct regen_change *changes; /* owned; in measure_igvm_matrix() order */
 	size_t n_changes;
 	char *measurements_file;      /* owned; NULL with no_measurements */
+	/* Boot-time Secure Boot events and PCR 7 / RTMR[0] of the vendor's and the new store. */
+	struct measure_boot_prediction boot_old, boot_new; /* owned */
+	bool has_boot;
 };
 
 struct regen_result {

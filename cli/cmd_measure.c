@@ -15,6 +15,7 @@
 #include "measure/vmsa.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/measure_boot.h"
 #include "common/fileio.h"
 #include "common/hex.h"
 #include "sign/snp_id_sign.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_VCPU_STEPPING, OPT_VMM, OPT_GUEST_FEATURES, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK, OPT_NATIVE_ZERO, OPT_SNP_OVMF_HASH, OPT_PRINT_SNP_OVMF_HASH,
+	OPT_BOOT, OPT_SB_AUTHORITY,
 };
 
 static const struct option options[] = {
@@ -52,6 +54,8 @@ static const struct option options[] = {
 	{ "native-zero", no_argument, NULL, OPT_NATIVE_ZERO },
 	{ "snp-ovmf-hash", required_argument, NULL, OPT_SNP_OVMF_HASH },
 	{ "print-snp-ovmf-hash", no_argument, NULL, OPT_PRINT_SNP_OVMF_HASH },
+	{ "boot", no_argument, NULL, OPT_BOOT },
+	{ "sb-authority", required_argument, NULL, OPT_SB_AUTHORITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -73,7 +77,10 @@ struct measure_args {
 	bool json, ignore_id_block;
 	const char *output;
 	const char *expect;
+	struct measure_boot_cli boot;
 };
+
+static const char *const repeatable[] = { "sb-authority", NULL };
 
 static int list_vcpu_types(void)
 {
@@ -94,7 +101,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 
 	measure_opts_init(&a->o);
 	optind = 1;
-	cli_parser_init(&p, CMD, "o:h", options, NULL, conflicts);
+	cli_parser_init(&p, CMD, "o:h", options, repeatable, conflicts);
 	while ((c = cli_next_option(&p, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_PLATFORM:
@@ -202,6 +209,14 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 		case OPT_PRINT_SNP_OVMF_HASH:
 			a->o.snp_ovmf_hash_only = true;
 			break;
+		case OPT_BOOT:
+			a->boot.boot = true;
+			break;
+		case OPT_SB_AUTHORITY:
+			r = measure_boot_cli_add_authority(&a->boot, CMD, optarg);
+			if (r)
+				return r;
+			break;
 		case 'h':
 			measure_cli_usage(stdout);
 			*exit_now = true;
@@ -297,6 +312,7 @@ int cmd_measure(int argc, char **argv)
 	struct kernel_hashes hashes;
 	struct measure_result res;
 	struct measure_image img;
+	struct measure_boot_prediction boot;
 	struct ik_buf json;
 	struct ik_diag d;
 	const char *path;
@@ -308,6 +324,7 @@ int cmd_measure(int argc, char **argv)
 	if (r || exit_now)
 		return r;
 	path = argv[optind];
+	measure_boot_prediction_init(&boot);
 	ik_diag_init(&d);
 	ik_buf_init(&json, 0);
 
@@ -324,6 +341,12 @@ int cmd_measure(int argc, char **argv)
 		ik_file_release(&in);
 		return cli_error_diag(CMD, &d, r);
 	}
+	if (a.boot.boot && measure_boot_cli_format(in.data, in.len)) { /* a store or FUKI */
+		rc = a.expect ? cli_usage_error(CMD, "--expect needs a launch digest: an IGVM file or OVMF ROM")
+			      : measure_boot_cli_only(&a.boot, CMD, in.data, in.len, path, a.json, a.output);
+		ik_file_release(&in);
+		return rc;
+	}
 	if (measure_opts_lack_vcpu_signature(&a.o, measure_input_kind(in.data, in.len))) {
 		ik_file_release(&in);
 		return cli_usage_error(CMD, "--vcpu-type (or --vcpu-sig, or --vcpu-family/-model/"
@@ -333,6 +356,8 @@ int cmd_measure(int argc, char **argv)
 	r = measure_input_open(in.data, in.len, path, &input, &d);
 	if (r >= 0)
 		r = measure_input_measure(&input, &a.o, &res, &d);
+	if (r >= 0 && a.boot.boot)
+		r = measure_boot_cli_predict(&a.boot, in.data, in.len, path, &boot, &d);
 	if (r >= 0 && (a.json || a.output)) {
 		char **warnings = NULL;
 		size_t n_warnings = 0;
@@ -342,6 +367,7 @@ int cmd_measure(int argc, char **argv)
 			r = policy_warnings_of_igvm(input.igvm, &warnings, &n_warnings, &d);
 		img.warnings = warnings;
 		img.n_warnings = n_warnings;
+		img.boot = a.boot.boot ? &boot : NULL;
 		if (r >= 0)
 			r = measure_json_document(&img, &res, 1, &json, &d);
 		policy_warnings_free(warnings, n_warnings);
@@ -359,6 +385,8 @@ int cmd_measure(int argc, char **argv)
 	if (a.json)
 		fwrite(json.data, 1, json.len, stdout);
 	else if (!cli_quiet()) {
+		if (a.boot.boot) /* before the digest, which stays the last line */
+			measure_boot_cli_print(&boot);
 		ik_hex_encode(res.digest, res.digest_len, hex);
 		printf("%s\n", hex);
 	}
@@ -384,6 +412,7 @@ int cmd_measure(int argc, char **argv)
 			rc = id_block_refused(&fail, &d);
 	}
 out:
+	measure_boot_prediction_release(&boot);
 	measure_input_close(&input);
 	ik_buf_release(&json);
 	ik_file_release(&in);

@@ -124,6 +124,14 @@ static void print_payload(const char *input, const struct regen_payload_report *
 			 cli_name(input));
 	if (!quiet)
 		print_changes(label, rep);
+	if (!quiet && rep->has_boot) {
+		struct ik_buf text;
+
+		ik_buf_init(&text, 0);
+		if (measure_boot_diff_text(&rep->boot_old, &rep->boot_new, label, &text) >= 0)
+			fwrite(text.data, 1, text.len, stdout);
+		ik_buf_release(&text);
+	}
 }
 
 /* The failure of regen_run(): a request that does not fit is a usage error. */

@@ -22,5 +22,6 @@ int cmd_sign_id_block(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_descriptor(int argc, char **argv);
 int cmd_regen(int argc, char **argv);
+int cmd_eventlog(int argc, char **argv);
 
 #endif

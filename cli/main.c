@@ -71,6 +71,7 @@ static const struct command commands[] = {
 	{ "regen", cmd_regen, "regenerate a vendor IGVM/FUKI with your own db/dbx, re-measure and re-sign" },
 	{ "diff", cmd_diff, "explain how two IGVM files, FUKI/PE images or output directories differ" },
 	{ "descriptor", cmd_descriptor, "write a QEMU firmware descriptor (firmware.json) for an IGVM file" },
+	{ "eventlog", cmd_eventlog, "list and replay a TPM 2.0 or TDX CCEL event log; --check its Secure Boot events" },
 	{ "version", cmd_version, "print the igvmkit version" },
 	{ "help", cmd_help, "show this help, or 'help COMMAND' (as 'COMMAND --help')" },
 };

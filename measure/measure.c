@@ -4,6 +4,7 @@
  * document, and an input file with the checks on its result (IGVM or ROM, --expect, ID block).
  */
 #include "measure/measure.h"
+#include "measure/boot_events.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -486,7 +487,8 @@ int measure_json_document(const struct measure_image *img, const struct measure_
 	ik_json_object_end(&j);
 	ik_json_object_begin(&j, "image");
 	ik_json_string(&j, "file", img->file ? img->file : "");
-	ik_json_string(&j, "format", img->format == MEASURE_INPUT_IGVM ? "igvm" : "ovmf-rom");
+	ik_json_string(&j, "format", img->format_name ? img->format_name :
+				     img->format == MEASURE_INPUT_IGVM ? "igvm" : "ovmf-rom");
 	ik_json_u64(&j, "size", img->size);
 	ik_json_hex_bytes(&j, "sha256", img->sha256, sizeof(img->sha256));
 	ik_json_object_end(&j);
@@ -507,6 +509,8 @@ int measure_json_document(const struct measure_image *img, const struct measure_
 	for (size_t i = 0; i < n_results; i++)
 		measure_json_result(&j, NULL, &results[i]);
 	ik_json_array_end(&j);
+	if (img->boot)
+		measure_boot_json(&j, "boot", img->boot);
 	ik_json_object_end(&j);
 	r = ik_json_finish(&j);
 	if (r < 0)

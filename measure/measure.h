@@ -237,6 +237,8 @@ const char *measure_digest_algorithm(enum igvm_platform_type p);
 
 /* ---- Measurements JSON (docs/measurements-json.md) ---- */
 
+struct measure_boot_prediction;
+
 /* The Secure Boot state a variable store leaves (recorded as "secure_boot"). */
 struct measure_secure_boot {
 	bool enabled;	 /* SecureBootEnable / the layout's secure-boot: true */
@@ -252,6 +254,9 @@ struct measure_image {
 	char *const *warnings;
 	size_t n_warnings;
 	const struct measure_secure_boot *secure_boot; /* NULL: no variable store written */
+	/* Boot-time PCR 7 / RTMR[0] prediction ("boot", measure/boot_events.h); NULL: none. */
+	const struct measure_boot_prediction *boot;
+	const char *format_name; /* "image.format" when not FORMAT's ("vars-store", "fuki"); NULL */
 };
 
 /* Fills IMG for bytes P (hashes them). */
