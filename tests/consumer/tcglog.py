@@ -24,7 +24,12 @@ follows, and agreement with igvmkit then proves igvmkit.
           that verified the image;
         - PCR 7 computed from those expected events alone equals the TPM's PCR 7;
         - with --tpm2-eventlog, the PCR 7 values tpm2_eventlog replayed equal the TPM's.
-      --json writes the firmware's PCR 7 events and PCR values for the report.
+      --json writes the firmware's PCR 7 events and PCR values (the FW.json below).
+  tcglog.py compare FW.json PREDICTED.json
+      the firmware's PCR 7 events and TPM values (check --json) against igvmkit's prediction
+      (the "boot" object of `igvmkit measure --boot --json`): type, size, SHA-256 and SHA-384 of
+      every event, in order, and PCR 7 in both banks; prints them side by side, exits 1 on a
+      difference.
 
 Sources: TCG PC Client Platform Firmware Profile 1.05 (event log, UEFI_VARIABLE_DATA, event
 types); TCG EFI Protocol Specification (crypto-agile log); edk2-stable202211 (Debian 12's OVMF
@@ -235,6 +240,32 @@ def cmd_check(args):
     return 1 if failures else 0
 
 
+def cmd_compare(args):
+    fw = json.load(open(args.fw))
+    boot = json.load(open(args.predicted)).get("boot")
+    if boot is None:
+        print(f"FAIL {args.predicted}: no \"boot\" object (igvmkit measure --boot --json)")
+        return 1
+    pred = [e for e in boot["events"] if e.get("pcr") == 7]
+    failures = 0
+    for i in range(max(len(fw["events"]), len(pred))):
+        f = fw["events"][i] if i < len(fw["events"]) else None
+        p = pred[i] if i < len(pred) else None
+        ok = (f is not None and p is not None and f["type"] == p["type"] and f["data_len"] == p["size"]
+              and f["sha256"] == p["sha256"] and f["sha384"] == p["sha384"])
+        failures += 0 if ok else 1
+        name = p["name"] if p else "(not predicted)"
+        print(f"{'ok  ' if ok else 'FAIL'} {i + 1} {name:<10} {p['type'] if p else '-':<30} "
+              f"firmware #{f['index'] if f else '-'} sha256 {f['sha256'] if f else '(none)'}"
+              + ("" if ok else f" / igvmkit {p['sha256'] if p else '(none)'} size {p['size'] if p else '-'}"
+                                f" vs {f['data_len'] if f else '-'}"))
+    for alg in ("sha256", "sha384"):
+        ok = boot["pcr7"][alg] == fw["pcr7"][alg]
+        failures += 0 if ok else 1
+        print(f"{'ok  ' if ok else 'FAIL'} PCR 7 {alg} igvmkit {boot['pcr7'][alg]} TPM {fw['pcr7'][alg]}")
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -251,8 +282,11 @@ def main():
     c.add_argument("--authority")
     c.add_argument("--tpm2-eventlog")
     c.add_argument("--json")
+    m = sub.add_parser("compare")
+    m.add_argument("fw")
+    m.add_argument("predicted")
     args = ap.parse_args()
-    return cmd_store_esl(args) if args.cmd == "store-esl" else cmd_check(args)
+    return {"store-esl": cmd_store_esl, "check": cmd_check, "compare": cmd_compare}[args.cmd](args)
 
 
 if __name__ == "__main__":
