@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assemble/boot_predict.h"
 #include "assemble/build.h"
 #include "assemble/build_priv.h"
 #include "common/cleanup.h"
@@ -420,6 +421,18 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 	}
 	char **policy_warnings = NULL;
 	size_t n_policy_warnings = 0;
+	/*
+	 * What the firmware measures into PCR 7 / RTMR[0] for the store the layout seeded in
+	 * the ROM (seeds in IGVM data HOBs are enrolled by the firmware: not predicted).
+	 */
+	_cleanup_(measure_boot_prediction_release) struct measure_boot_prediction boot = { 0 };
+	bool has_boot = measure && p->warnings.has_secure_boot &&
+			l->variables.store == LAYOUT_VARS_STORE_ROM;
+	if (has_boot) {
+		r = boot_predict_igvm(f, NULL, &boot, d);
+		if (r < 0)
+			return ik_diag_file(d, l->outputs.igvm, r);
+	}
 	if (measure) {
 		r = policy_warnings_of_igvm(f, &policy_warnings, &n_policy_warnings, d);
 		if (r < 0)
@@ -444,6 +457,7 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 			if (p->warnings.has_secure_boot) {
 				sb = p->warnings.secure_boot;
 				img.secure_boot = &sb;
+				img.boot = has_boot ? &boot : NULL;
 			}
 			ik_buf_init(&w->json, IK_BUF_DEFAULT_MAX);
 			r = measure_json_document(&img, p->results, p->n_results, &w->json, d);

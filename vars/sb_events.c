@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/hex.h"
+#include "sign/authenticode.h"
 #include "vars/efi.h"
 #include "vars/esl.h"
 #include "vars/varjson.h"
@@ -369,6 +370,52 @@ static int authority_candidates(const uint8_t *input, size_t len, struct esl_db 
 		       "not a certificate (PEM or DER), PE image, signature list or \"sha256:HEX\" hash");
 }
 
+/*
+ * DxeImageVerificationHandler tries each signature of a signed image against
+ * db's X.509 entries in order (IsAllowedByDb: the first that verifies is
+ * measured) before it looks for the image's hash.  1 with the entry
+ * appended to OUT, 0 when no db certificate verifies it (or it is unsigned).
+ */
+static int db_cert_verifying(const struct esl_db *db, const uint8_t *pe, size_t len,
+			     struct ik_buf *out)
+{
+	_cleanup_free_ struct authenticode_report *rep = calloc(1, sizeof(*rep));
+
+	if (!rep)
+		return -ENOMEM;
+	for (size_t l = 0; l < db->n_lists; l++) {
+		const struct esl_list *list = &db->lists[l];
+
+		if (memcmp(list->type.b, vars_guid_cert_x509.b, sizeof(list->type.b)) != 0)
+			continue;
+		for (size_t e = 0; e < list->n_entries; e++) {
+			const struct esl_entry *en = &list->entries[e];
+			STACK_OF(X509) *trusted = sk_X509_new_null();
+			X509 *x = NULL;
+			int r;
+
+			if (!trusted)
+				return -ENOMEM;
+			if (vars_x509_from_der(en->data, en->len, &x, NULL) < 0 || !sk_X509_push(trusted, x)) {
+				X509_free(x);
+				sk_X509_free(trusted);
+				continue; /* a db entry OpenSSL cannot read verifies nothing */
+			}
+			r = authenticode_verify(pe, len, NULL, trusted, false, rep, NULL);
+			sk_X509_pop_free(trusted, X509_free);
+			if (r == -ENOKEY)
+				return 0; /* unsigned: only its hash can let it run */
+			if (r < 0)
+				continue;
+			r = ik_buf_append(out, en->owner.b, sizeof(en->owner.b));
+			if (r >= 0)
+				r = ik_buf_append(out, en->data, en->len);
+			return r < 0 ? r : 1;
+		}
+	}
+	return 0;
+}
+
 int vars_sb_authority_find(const struct vars_list *vars, const uint8_t *input, size_t len,
 			   struct ik_buf *out, struct ik_diag *d)
 {
@@ -389,7 +436,7 @@ int vars_sb_authority_find(const struct vars_list *vars, const uint8_t *input, s
 		esl_db_release(&cand);
 		return ik_diag_place(d, r, "variable db");
 	}
-	r = 0;
+	r = len >= 2 && input[0] == 'M' && input[1] == 'Z' ? db_cert_verifying(&db, input, len, out) : 0;
 	for (size_t l = 0; r == 0 && l < cand.n_lists; l++)
 		for (size_t e = 0; r == 0 && e < cand.lists[l].n_entries; e++)
 			r = db_entry(&db, &cand.lists[l].type, cand.lists[l].entries[e].data,

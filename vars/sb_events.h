@@ -113,7 +113,9 @@ int vars_sb_events_from_store(const uint8_t *p, size_t len, const struct vars_sb
 /*
  * The db entry an authority input names, as the firmware would measure it:
  * INPUT is a certificate (PEM or DER: the db X.509 entry with that DER), a
- * PE image (the EFI_CERT_SHA256 entry holding its Authenticode SHA-256), a
+ * PE image (as DxeImageVerificationHandler decides: the first db X.509
+ * entry its signature verifies against, else the EFI_CERT_SHA256 entry
+ * holding its Authenticode SHA-256), a
  * signature list (its first entry), or the text "sha256:HEX" / 64 hex
  * digits (an EFI_CERT_SHA256 entry).  The whole EFI_SIGNATURE_DATA of the
  * store's db (its owner GUID included) is appended to OUT.  -EINVAL when db
