@@ -147,22 +147,47 @@ check() {
 	fi
 }
 
-# predicted NAME INPUT [igvmkit measure options]: igvmkit's prediction for the store, ROM or IGVM
-# INPUT equals the firmware's PCR 7 events (type, size, SHA-256, SHA-384) and the TPM's PCR 7.
+# predicted NAME INPUT [--sb-authority CERT]: igvmkit's prediction for the store, ROM or IGVM INPUT
+#   - `igvmkit measure --boot --json`: equals the firmware's PCR 7 events (type, size, SHA-256,
+#     SHA-384) and the TPM's PCR 7 (tcglog.py compare);
+#   - `igvmkit eventlog LOG --check INPUT`: every Secure Boot event and PCR 7 match (exit 0).
 predicted() {
 	name=$1 input=$2
 	shift 2
 	[ -r "$name/pcr7.json" ] || return 1
-	if ! "$IK" measure --boot --json "$@" "$input" >"$name/predicted.json" 2>"$name/predicted.err"; then
+	# A raw ROM is measured for a platform too: SEV needs no vCPU signature.
+	case $input in *-rom.fd) rom="--platform sev" ;; *) rom= ;; esac
+	# shellcheck disable=SC2086 # $rom is empty or two words
+	if ! "$IK" measure --boot --json $rom "$@" "$input" >"$name/predicted.json" 2>"$name/predicted.err"; then
 		bad "$name: igvmkit measure --boot $*: $(head -n1 "$name/predicted.err")"
-		return 1
-	fi
-	if python3 "$here/tcglog.py" compare "$name/pcr7.json" "$name/predicted.json" >"$name/compare.txt"; then
+	elif python3 "$here/tcglog.py" compare "$name/pcr7.json" "$name/predicted.json" >"$name/compare.txt"; then
 		pass "$name: igvmkit measure --boot $(basename "$input") = the firmware's PCR 7 events and the TPM's PCR 7"
 	else
 		bad "$name: igvmkit's prediction for $(basename "$input") differs from the firmware"
 	fi
-	sed 's/^/    /' "$name/compare.txt"
+	[ -r "$name/compare.txt" ] && sed 's/^/    /' "$name/compare.txt"
+	"$IK" eventlog "$name/TCGLOG.BIN" --check "$input" "$@" >"$name/eventlog-check.txt" 2>&1
+	rc=$?
+	verdict=$(grep '^verdict:' "$name/eventlog-check.txt")
+	if [ $rc -eq 0 ] && case $verdict in "verdict: match"*) true ;; *) false ;; esac then
+		pass "$name: igvmkit eventlog --check $(basename "$input"): ${verdict#verdict: }"
+	else
+		bad "$name: igvmkit eventlog --check $(basename "$input") exited $rc"
+		sed 's/^/    /' "$name/eventlog-check.txt"
+	fi
+}
+
+# not_vacuous LOG-NAME INPUT WHAT: eventlog --check of one boot's log against another store exits 1
+# and names WHAT as different (the comparison can fail).
+not_vacuous() {
+	"$IK" eventlog "$1/TCGLOG.BIN" --check "$2" >"$1/eventlog-wrong.txt" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q "DIFFERENT  *$3 " "$1/eventlog-wrong.txt"; then
+		pass "control: eventlog --check of $1's log against $(basename "$2"): exit 1, $3 DIFFERENT"
+	else
+		bad "control: eventlog --check of $1's log against $(basename "$2") exited $rc"
+		sed 's/^/    /' "$1/eventlog-wrong.txt"
+	fi
 }
 
 MSARGS="--pk ms/PK.esl --kek ms/KEK.esl --db ms/db.esl --dbx ms/dbx.esl"
@@ -194,11 +219,11 @@ pflash)
 		esac
 	done
 	# The customer IGVM's ROM (Debian's unified 2 MiB OVMF.fd with the regenerated store).
-	# (`measure` measures a raw ROM for a platform too: SEV, which needs no vCPU signature.)
 	"$IK" regen --extract-rom customer-rom.fd out/customer.igvm >/dev/null || { echo "FAIL: regen --extract-rom"; exit 1; }
 	boot pflash-regen-rom tcglog-customer.efi -machine q35,accel=tcg \
 		-drive "if=pflash,format=raw,file=$WORK/customer-rom.fd" && check pflash-regen-rom 1 $CUSTARGS &&
-		predicted pflash-regen-rom customer-rom.fd --platform sev --sb-authority customer-db.crt
+		predicted pflash-regen-rom customer-rom.fd --sb-authority customer-db.crt
+	not_vacuous pflash-empty ms.fd PK
 	;;
 igvm)
 	igvm() { echo "-machine q35,igvm-cfg=igvm0,accel=tcg -object igvm-cfg,id=igvm0,file=$WORK/out/$1"; }
@@ -206,6 +231,7 @@ igvm)
 	boot igvm-ms tcglog.efi $(igvm ms.igvm) && check igvm-ms 0 $MSARGS && predicted igvm-ms out/ms.igvm
 	boot igvm-customer tcglog-customer.efi $(igvm customer.igvm) && check igvm-customer 1 $CUSTARGS &&
 		predicted igvm-customer out/customer.igvm --sb-authority customer-db.crt
+	not_vacuous igvm-customer out/vendor.igvm db
 	;;
 esac
 if [ -n "${IGVMKIT_TPM_KEEP:-}" ]; then
