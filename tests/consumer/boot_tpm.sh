@@ -24,7 +24,8 @@
 #   the enforcing vendor (Microsoft) and customer stores refuse the unsigned program;
 # MODE igvm: the IGVMs igvmkit built (layout seeds, `regen --db`) in ../shared/tools' QEMU IGVM
 #   loader (Debian's OVMF.fd inside; it has TPM 2.0 support and its QEMU the emulator backend).
-# IGVMKIT_TPM_KEEP=DIR keeps each boot's files (TCGLOG.BIN, PCR7.TXT, serial log, checks) in DIR/NAME.
+# IGVMKIT_TPM_KEEP=DIR keeps each boot's files (TCGLOG.BIN, PCR7.TXT, serial log, checks) in DIR/NAME
+# and the customer certificate in DIR (tests/consumer/recorded/ was made so).
 # usage: boot_tpm.sh IGVMKIT SRC pflash|igvm
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -235,7 +236,7 @@ igvm)
 	;;
 esac
 if [ -n "${IGVMKIT_TPM_KEEP:-}" ]; then
-	mkdir -p "$IGVMKIT_TPM_KEEP" && for d in "$mode"-*; do
+	mkdir -p "$IGVMKIT_TPM_KEEP" && cp customer-db.crt "$IGVMKIT_TPM_KEEP/" && for d in "$mode"-*; do
 		rm -rf "${IGVMKIT_TPM_KEEP:?}/$d" && cp -r "$d" "$IGVMKIT_TPM_KEEP/" && rm -rf "$IGVMKIT_TPM_KEEP/$d/tpm" "$IGVMKIT_TPM_KEEP/$d/esp.img"
 	done
 fi
