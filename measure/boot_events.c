@@ -101,7 +101,7 @@ const char *measure_boot_pcr7_note(const struct measure_boot_prediction *p)
 
 const char *measure_boot_rtmr0_note(void)
 {
-	return "RTMR[0] also holds the TD HOB (the VM's memory layout), ACPI tables and boot variables from outside the image: only the CFV and Secure Boot digests are predicted";
+	return "RTMR[0] (TDVF, or OVMF built with CC_MEASUREMENT_ENABLE) also holds the TD HOB, ACPI tables and boot variables from outside the image: only the CFV and Secure Boot digests are predicted";
 }
 
 static void json_event(struct ik_json *j, const struct measure_boot_event *e)
@@ -202,8 +202,8 @@ static int old_new(struct ik_buf *out, const char *label, const char *what, cons
 
 	ik_hex_encode(a, n, ha);
 	ik_hex_encode(b, n, hb);
-	return ik_buf_printf(out, "%s%s%s\n  old %s\n  new %s\n", label, what,
-			     memcmp(a, b, n) == 0 ? " (unchanged)" : "", ha, hb);
+	return ik_buf_printf(out, "%s  %-22s old %s\n%s  %-22s new %s%s\n", label, what, ha, label, "",
+			     hb, memcmp(a, b, n) == 0 ? " (unchanged)" : "");
 }
 
 static const struct measure_boot_event *event_named(const struct measure_boot_prediction *p,
@@ -240,20 +240,9 @@ int measure_boot_diff_text(const struct measure_boot_prediction *old,
 			   struct ik_buf *out)
 {
 	static const char *const titles[] = { "gone", "changed", "unchanged" };
-	int r = old_new(out, label, "PCR 7 sha256 (Secure Boot policy)", old->pcr7_sha256,
-			new->pcr7_sha256, MEASURE_SHA256_LEN);
+	int r = ik_buf_printf(out, "%sboot-time Secure Boot events (PCR 7; TDX: RTMR[0]):", label);
 
-	if (r >= 0)
-		r = old_new(out, label, "PCR 7 sha384", old->pcr7_sha384, new->pcr7_sha384,
-			    MEASURE_SHA384_LEN);
-	if (r >= 0)
-		r = old_new(out, label, "RTMR[0] Secure Boot events (SHA-384 chain from zero)",
-			    old->rtmr0_sb_chain, new->rtmr0_sb_chain, MEASURE_SHA384_LEN);
-	if (r >= 0 && old->has_cfv && new->has_cfv)
-		r = old_new(out, label, "RTMR[0] CFV event sha384", old->cfv_sha384, new->cfv_sha384,
-			    MEASURE_SHA384_LEN);
-	if (r >= 0)
-		r = ik_buf_printf(out, "%sSecure Boot events:", label);
+
 	for (int want = 1; r >= 0 && want <= 2; want++) {
 		bool any = false;
 
@@ -282,5 +271,18 @@ int measure_boot_diff_text(const struct measure_boot_prediction *old,
 			out->len--;
 		r = ik_buf_printf(out, "\n");
 	}
+	/* the registers, without the authorities of the images booted (not in the image) */
+	if (r >= 0)
+		r = old_new(out, label, "PCR 7 sha256", old->pcr7_sha256, new->pcr7_sha256,
+			    MEASURE_SHA256_LEN);
+	if (r >= 0)
+		r = old_new(out, label, "PCR 7 sha384", old->pcr7_sha384, new->pcr7_sha384,
+			    MEASURE_SHA384_LEN);
+	if (r >= 0)
+		r = old_new(out, label, "RTMR[0] SB event chain", old->rtmr0_sb_chain,
+			    new->rtmr0_sb_chain, MEASURE_SHA384_LEN);
+	if (r >= 0 && old->has_cfv && new->has_cfv)
+		r = old_new(out, label, "RTMR[0] CFV sha384", old->cfv_sha384, new->cfv_sha384,
+			    MEASURE_SHA384_LEN);
 	return r < 0 ? r : 0;
 }

@@ -116,9 +116,10 @@ void measure_boot_json(struct ik_json *j, const char *key, const struct measure_
 int measure_boot_text(const struct measure_boot_prediction *p, struct ik_buf *out);
 
 /*
- * Old versus new (regen's report): PCR 7 in both banks, the RTMR[0] Secure
- * Boot chain and CFV digest, each with "(unchanged)" when equal, then which
- * events (by name) changed, appeared or went away.  LABEL starts each line.
+ * Old versus new (regen's report): which events (by name) changed, stayed,
+ * appeared or went away, then PCR 7 in both banks, the RTMR[0] Secure Boot
+ * chain and the CFV digest as "old"/"new" lines ("(unchanged)" when equal).
+ * LABEL starts each line.
  */
 int measure_boot_diff_text(const struct measure_boot_prediction *old,
 			   const struct measure_boot_prediction *new, const char *label,

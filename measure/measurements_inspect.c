@@ -143,6 +143,15 @@ static int table(struct doc *doc, const yaml_node_t *list, struct ik_buf *out)
 				  text_of(doc, m, "vmm"), text_of(doc, m, "field"),
 				  text_of(doc, m, "algorithm"), text_of(doc, m, "digest"));
 	}
+	const yaml_node_t *boot = member(doc, root, "boot"), *pcr7 = member(doc, boot, "pcr7");
+	const yaml_node_t *events = member(doc, boot, "events");
+	if (r >= 0 && pcr7) /* the boot-time prediction (measure/boot_events.h) */
+		r = ik_buf_printf(out, "boot: %zu Secure Boot events, PCR 7 sha256 %s sha384 %s (%s)\n",
+				  events && events->type == YAML_SEQUENCE_NODE
+					  ? (size_t)(events->data.sequence.items.top - events->data.sequence.items.start)
+					  : 0,
+				  text_of(doc, pcr7, "sha256"), text_of(doc, pcr7, "sha384"),
+				  strcmp(text_of(doc, pcr7, "complete"), "true") == 0 ? "complete" : "incomplete");
 	return r < 0 ? r : 0;
 }
 

@@ -12,7 +12,9 @@
  *    variable-write architectural protocol appears: MeasureAllSecureVariables
  *    then MeasureSeparatorEvent(7).  OvmfPkg/IntelTdx/TdTcg2Dxe/TdTcg2Dxe.c
  *    (HEAD: OvmfPkg/Tcg/TdTcg2Dxe) does the same into CC MR index 1, RTMR[0],
- *    SHA-384 only.
+ *    SHA-384 only.  At that tag only the IntelTdxX64 (TDVF) build has
+ *    TdTcg2Dxe; OvmfPkgX64 (Debian's OVMF.fd) gains it with
+ *    CC_MEASUREMENT_ENABLE in edk2-stable202302 (default TRUE from 202408).
  *  - MeasureAllSecureVariables, mVariableType[]: SecureBoot (EFI_GLOBAL_VARIABLE),
  *    PK, KEK (EFI_GLOBAL_VARIABLE), db, dbx (EFI_IMAGE_SECURITY_DATABASE_GUID),
  *    always, as EV_EFI_VARIABLE_DRIVER_CONFIG in PCR 7.  A variable that is

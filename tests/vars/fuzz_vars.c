@@ -16,6 +16,7 @@
 #include "vars/auth.h"
 #include "vars/esl.h"
 #include "vars/inspect.h"
+#include "vars/sb_events.h"
 #include "vars/varjson.h"
 #include "vars/varstore.h"
 
@@ -45,6 +46,10 @@ static void run_readers(const uint8_t *p, size_t len)
 		vars_inspect(p, len, json != 0, &out, NULL);
 		ik_buf_release(&out);
 	}
+	/* the boot-time Secure Boot events of a store (issue 17) */
+	struct measure_boot_prediction pred;
+	if (vars_sb_events_from_store(p, len, NULL, &pred, NULL) >= 0)
+		measure_boot_prediction_release(&pred);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -25,8 +25,18 @@ pcr=$(json_get empty.json 'd["boot"]["pcr7"]["sha256"]')
 [ "$(json_get empty.json 'd["boot"]["pcr7"]["complete"]')" = True ] || fail "empty store: PCR 7 not complete"
 [ "$(json_get empty.json 'd["image"]["format"]+" "+str(len(d["measurements"]))')" = "vars-store 0" ] ||
 	fail "empty store: image.format / measurements"
+"$IGVMKIT" inspect empty.json | grep -q '^boot: 6 Secure Boot events, PCR 7 sha256 65caf8dd1e0ea7a6347b635d2b379c93b9a1351edc2afc3ecda700e534eb3068 sha384 [0-9a-f]\{96\} (complete)$' &&
+	ok "inspect shows the boot line" || fail "inspect of the boot JSON: $("$IGVMKIT" inspect empty.json)"
 python3 "$REF" check "$IGVMKIT" "$EMPTY" >ref.out 2>&1 && ok "model agrees: empty store" ||
 	fail "model: $(grep -v '^ok' ref.out)"
+
+# the CFV TDVF measures into RTMR[0]: SHA-384 of the whole VARS region (PcdCfvRawDataSize)
+cfv=$(python3 -c 'import hashlib,sys; print(hashlib.sha384(open(sys.argv[1],"rb").read()[:0x84000]).hexdigest())' "$EMPTY")
+[ "$(json_get empty.json 'd["boot"]["rtmr0"]["cfv_sha384"]')" = "$cfv" ] &&
+	[ "$(json_get empty.json 'd["boot"]["rtmr0"]["cfv_size"]')" = 540672 ] && ok "CFV digest" || fail "CFV digest"
+# a damaged store: refused naming the file, exit 3
+head -c 70000 "$EMPTY" >short.fd
+expect_fail 3 - 'short.fd' -- "$IGVMKIT" measure --boot short.fd
 
 # ---- Debian's Microsoft store, the UEFI CA 2011 (second db certificate) as the authority
 "$IGVMKIT" vars extract "$MS" db -o db.esl || fail "vars extract db"
@@ -126,7 +136,8 @@ EOF
 			fail "FUKI prediction differs"
 	fi
 	"$IGVMKIT" regen --db DB2.crt -o re.igvm out/t.igvm >regen.out 2>&1 || fail "regen: $(cat regen.out)"
-	grep -A2 '^PCR 7 sha256' regen.out | grep -q '^  new ' && grep -q 'changed: db;' regen.out &&
+	grep -A1 '^  PCR 7 sha256  *old ' regen.out | grep -Eq '^ +new [0-9a-f]{64}$' &&
+		grep -q 'RTMR\[0\] SB event chain' regen.out && grep -q 'changed: db;' regen.out &&
 		grep -q 'MRTD loader=igvm-crate (unchanged)' regen.out &&
 		ok "regen reports old/new PCR 7, db changed, MRTD unchanged" || fail "regen report: $(cat regen.out)"
 	"$IGVMKIT" measure --boot --json --platform tdx re.igvm >re.json
