@@ -88,7 +88,7 @@ static int list_log(const char *path, const struct ik_file_bytes *in, bool json,
 		ik_json_object_end(&j);
 		r = ik_json_finish(&j);
 	} else if (r >= 0) {
-		r = tcg_eventlog_describe_text(log, rp, path, out);
+		r = tcg_eventlog_describe_text(log, rp, cli_name(path), out); /* one line per name */
 	}
 	if (r >= 0 && cli_verbose())
 		fprintf(stderr, "igvmkit %s: %s: %zu bytes, %s log, %zu events\n", CMD, cli_name(path),

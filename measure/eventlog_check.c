@@ -89,7 +89,16 @@ static void compare_pair(const struct tcg_event *lg, const struct measure_boot_e
 		    a.data_len != b.data_len)
 			snprintf(why, len, "variable data: %llu bytes logged, %llu predicted",
 				 (unsigned long long)a.data_len, (unsigned long long)b.data_len);
-		else if (lg->data_len != pr->len)
+		else if (tcg_uefi_variable_decode(lg->data, lg->data_len, &a, NULL) >= 0 &&
+			 tcg_uefi_variable_decode(pr->data, pr->len, &b, NULL) >= 0 &&
+			 a.data_len == b.data_len && a.data_len > 0 && a.data_len <= 8 &&
+			 memcmp(a.guid, b.guid, 16) == 0 && strcmp(a.name, b.name) == 0) {
+			char x[17], y[17];
+
+			ik_hex_encode(a.data, (size_t)a.data_len, x);
+			ik_hex_encode(b.data, (size_t)b.data_len, y);
+			snprintf(why, len, "value %s logged, %s predicted", x, y);
+		} else if (lg->data_len != pr->len)
 			snprintf(why, len, "event data: %u bytes logged, %zu predicted", lg->data_len, pr->len);
 		else {
 			size_t at = 0;

@@ -12,6 +12,11 @@ add() { # name command...
 	[ -s "$dir/system-$name" ] || rm -f "$dir/system-$name"
 }
 case $target in
+eventlog)
+	# This machine's own firmware event logs, when the kernel exposes them (root only).
+	for f in /sys/kernel/security/tpm0/binary_bios_measurements /sys/firmware/acpi/tables/data/CCEL; do
+		[ -r "$f" ] && add "$(echo "$f" | tr / -)" cat "$f"
+	done ;;
 ovmf)
 	# The last 64 KiB of a ROM carry its metadata: footer GUID table, SEV-ES reset
 	# block, SEV and TDX metadata (the fuzz target skips inputs over 256 KiB).

@@ -203,6 +203,11 @@ r = subprocess.run([ik, "eventlog", path("log.bin"), "--check", write("nostore.b
                    capture_output=True, text=True)
 check(r.returncode not in (0, 1) and "nostore.bin" in r.stderr and r.stdout == "",
       f"INPUT without a variable store: exit {r.returncode}, named: {r.stderr.strip()}")
+other_cert = write("other.der", cert[:-1] + bytes([cert[-1] ^ 1]))
+r = subprocess.run([ik, "eventlog", path("log.bin"), "--check", path("store.fd"), "--sb-authority", other_cert],
+                   capture_output=True, text=True)
+check(r.returncode == 3 and "other.der" in r.stderr and "db" in r.stderr and r.stdout == "",
+      f"--sb-authority not in db: exit {r.returncode}, named: {r.stderr.strip()}")
 r = subprocess.run([ik, "eventlog", write("bad.bin", b"\xff" * 64), "--check", path("store.fd")],
                    capture_output=True, text=True)
 check(r.returncode == 7 and "bad.bin" in r.stderr, "--check with a log that is not one: exit 7")

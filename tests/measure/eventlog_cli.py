@@ -7,6 +7,7 @@ the byte offset and exits with the code docs/exit-codes.md gives.
 
 usage: eventlog_cli.py IGVMKIT
 """
+import hashlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from tcglog import SHA1, SHA256, SHA384, SHA512, SM3  # noqa: E402
 ik = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="ik-eventlog-")
 failures = []
-figures = {"registers": 0, "tpm2_eventlog": 0}
+figures = {"registers": 0, "tpm2_eventlog": 0, "tpm2_compared": 0}
 
 
 def check(cond, what):
@@ -98,7 +99,6 @@ if not have_tpm2:
 
 # ---- good logs: igvmkit's replay == tcglog.py's replay == tpm2_eventlog's ----
 try:
-    import hashlib
     hashlib.new("sm3")
     sm3 = [SM3]
 except ValueError:
@@ -152,9 +152,49 @@ for name, log, fill, cc in cases:
                 continue
             ok = theirs[tname].get(idx) == value
             figures["tpm2_eventlog"] += ok
+            figures["tpm2_compared"] += 1
             if not ok:
                 check(False, f"{name}: {alg} register {idx}: igvmkit {value}, tpm2_eventlog {theirs[tname].get(idx)}")
         check(set(theirs[tname]) == set(regs), f"{name}: tpm2_eventlog {alg} lists the same registers")
+
+# ---- real logs: Debian OVMF under swtpm (tests/measure/data/README.md) ----
+data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+REAL = [  # file, PCR 7 the TPM reported (sha256, sha384), Debian store it matches, its sha256
+    ("ovmf-swtpm-empty.tcglog",
+     ("65caf8dd1e0ea7a6347b635d2b379c93b9a1351edc2afc3ecda700e534eb3068",
+      "98441c7f7625d10058c47683aec486ce311c633235eb555593a7ee791121e3578ae72d04ecef661f272d59058b77af35"),
+     "/usr/share/OVMF/OVMF_VARS_4M.fd", "5d2ac383371b408398accee7ec27c8c09ea5b74a0de0ceea6513388b15be5d1e", 0),
+    ("ovmf-swtpm-ms-nonenforcing.tcglog",
+     ("81b7f651b9b1f31e4824b72743979a27f1b1aa4b3b058c49c297494e2b5d4843",
+      "7a9fce8ba3e8ff8df6a013eb0f1a1c3605e7157b8db3af9efa1ef6b4ed8bfb726ac4d5705c9b24102fe77b16887a6150"),
+     "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", "e6044c5d1fd81998a5967d907ec425e48da534832c7d9b0b4c7a702b62019c50", 1),
+]
+for name, tpm_pcr7, store, store_sha, check_exit in REAL:
+    path = os.path.join(data, name)
+    doc = listing(path)
+    got = replayed(doc)
+    check((got["sha256"][7], got["sha384"][7]) == tpm_pcr7,
+          f"real {name}: PCR 7 replayed == the TPM's PCR 7 (sha256, sha384)")
+    names = [e["variable"]["name"] for e in doc["events"] if e["type_name"] == "EV_EFI_VARIABLE_DRIVER_CONFIG"]
+    check(names == ["SecureBoot", "PK", "KEK", "db", "dbx"], f"real {name}: variables {names}")
+    if have_tpm2:
+        theirs = tpm2_pcrs(path)
+        same = sum(theirs.get(a, {}).get(i) == v for a, regs in got.items() for i, v in regs.items())
+        total = sum(len(v) for v in got.values())
+        figures["tpm2_eventlog"] += same
+        figures["tpm2_compared"] += total
+        check(same == total and {a: set(v) for a, v in theirs.items()} == {a: set(v) for a, v in got.items()},
+              f"real {name}: {same}/{total} registers equal tpm2_eventlog's")
+    # --check against the Debian store it was booted from (the ms log: with SecureBootEnable=0,
+    # so only SecureBoot differs from the shipped, enforcing store).
+    if os.path.exists(store) and hashlib.sha256(open(store, "rb").read()).hexdigest() == store_sha:
+        r = run(path, "--check", store)
+        want = ("verdict: match (6 of 6" if check_exit == 0
+                else "DIFFERENT     SecureBoot   event 4 at 0x193: value 00 logged, 01 predicted")
+        check(r.returncode == check_exit and want in r.stdout,
+              f"real {name} --check {os.path.basename(store)}: exit {r.returncode}, '{want}'")
+    else:
+        print(f"note: {store} is not the Debian 12 build the log was taken with: --check left out")
 
 # ---- the text listing ----
 log = tcglog.secure_boot_log((SHA1, SHA256), locality=3)
@@ -166,6 +206,11 @@ check(r.returncode == 0 and "PCR 7 EV_EFI_VARIABLE_DRIVER_CONFIG" in r.stdout
       "text listing: variable events, startup locality, PCR 7")
 r = run("-q", path)
 check(r.returncode == 0 and r.stdout == "", "-q prints nothing")
+odd_name = write("line\nbreak.bin", log.bytes())
+r = run(odd_name)
+check(r.returncode == 0 and r.stdout.splitlines()[0].endswith("line\\nbreak.bin: TPM 2.0 crypto-agile event log "
+                                                             "(Spec ID Event03, version 2.0 errata 0, UINTN 2 bytes)"),
+      "a file name with a newline is escaped in the listing")
 
 # An EV_EFI_VARIABLE_* event whose data is not UEFI_VARIABLE_DATA is listed, not refused.
 odd = tcglog.Log((SHA256,))
@@ -234,8 +279,9 @@ check(r.returncode == 2, "no LOG: exit 2")
 r = run(os.path.join(tmp, "missing.bin"))
 check(r.returncode == 4, "missing LOG: exit 4")
 
-print(f"figures: {figures['registers']} replayed registers equal tcglog.py's; "
-      f"{figures['tpm2_eventlog']} equal tpm2_eventlog's")
+print(f"figures: {figures['registers']} registers of the written logs equal tcglog.py's replay; "
+      f"{figures['tpm2_eventlog']} of {figures['tpm2_compared']} registers compared equal "
+      "tpm2_eventlog's (PCR 0 of StartupLocality logs aside)")
 shutil.rmtree(tmp)
 if failures:
     print(f"{len(failures)} failure(s)")
