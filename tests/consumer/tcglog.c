@@ -4,9 +4,11 @@
  * tests/consumer/lib.sh, run by tests/consumer/boot_tpm.sh).  It asks the firmware's
  * EFI_TCG2_PROTOCOL for
  *   - the TCG2 crypto-agile event log (GetEventLog with EFI_TCG2_EVENT_LOG_FORMAT_TCG_2),
- *     followed by the events of EFI_TCG2_FINAL_EVENTS_TABLE (the events logged after the first
- *     GetEventLog call, which the snapshot returned by that call does not hold: TCG PC Client
- *     Platform Firmware Profile / EFI Protocol Specification, "Final Events Table"), and
+ *     followed by the events EFI_TCG2_FINAL_EVENTS_TABLE gained after that call (the table holds
+ *     every event logged after the first GetEventLog call; those logged before this program's
+ *     call are already in the log it returned, so, as Linux does, only the events beyond the
+ *     count seen right after the call are appended: TCG EFI Protocol Specification, "Final
+ *     Events Table"), and
  *   - PCR 7 of the SHA-256 and SHA-384 banks (TPM2_PCR_Read through SubmitCommand),
  * writes them to the FAT volume it was loaded from,
  *   \TCGLOG.BIN  the raw log bytes (the format of Linux's binary_bios_measurements)
@@ -121,6 +123,16 @@ static UINTN event2_length(const UINT8 *ev, const struct log_algs *algs)
 	return off + 4 + le32(ev + off);
 }
 
+/* NumberOfEvents of EFI_TCG2_FINAL_EVENTS_TABLE {UINT64 Version; UINT64 NumberOfEvents; events}
+ * (0 when the firmware installed none); *table is set to it. */
+static UINTN final_events_count(UINT8 **table)
+{
+	*table = NULL;
+	if (LibGetSystemConfigurationTable(&final_events_guid, (void **)table) != EFI_SUCCESS || !*table)
+		return 0;
+	return (UINTN)(le32(*table + 8) | (UINT64)le32(*table + 12) << 32);
+}
+
 /* TPM2_PCR_Read of PCR 7 in one bank; writes the digest to out (up to 64 bytes). */
 static EFI_STATUS read_pcr7(struct tcg2_protocol *tcg2, UINT16 alg, UINT8 *out, UINTN *out_len)
 {
@@ -205,10 +217,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	EFI_LOADED_IMAGE *li = NULL;
 	EFI_FILE_HANDLE root;
 	EFI_PHYSICAL_ADDRESS location = 0, last = 0;
+	UINTN final_seen = 0; /* NumberOfEvents of the final events table right after GetEventLog */
 	BOOLEAN truncated = FALSE;
 	struct log_algs algs = { { 0 }, { 0 }, 0 };
 	UINT8 *log, *copy, *final_table = NULL;
-	UINTN len = 0, events = 0, final_events = 0, final_len = 0, n, i;
+	UINTN len = 0, events = 0, final_events = 0, final_start = 0, final_len = 0, n, i;
 	UINT8 d256[64], d384[64];
 	UINTN l256 = 0, l384 = 0, pos = 0;
 	CHAR8 text[512];
@@ -223,6 +236,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	status = uefi_call_wrapper(tcg2->get_event_log, 5, tcg2, TCG2_LOG_FORMAT_TCG_2, &location, &last,
 				   &truncated);
+	final_seen = final_events_count(&final_table);
 	if (EFI_ERROR(status) || location == 0) {
 		Print(L"IGVMKIT-TCG2-ERROR GetEventLog status=0x%lx\n", (UINT64)status);
 		finish();
@@ -246,27 +260,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		len += n;
 		events++;
 	}
-	if (LibGetSystemConfigurationTable(&final_events_guid, (void **)&final_table) == EFI_SUCCESS &&
-	    final_table) {
-		/* EFI_TCG2_FINAL_EVENTS_TABLE: UINT64 Version, UINT64 NumberOfEvents, events */
-		final_events = (UINTN)(le32(final_table + 8) | (UINT64)le32(final_table + 12) << 32);
-		for (i = 0; i < final_events; i++) {
-			n = event2_length(final_table + 16 + final_len, &algs);
-			if (n == 0)
-				break;
-			final_len += n;
-		}
-	}
-	copy = AllocatePool(len + final_len);
-	if (!copy) {
-		Print(L"IGVMKIT-TCG2-ERROR out of memory\n");
-		finish();
-		return EFI_SUCCESS;
-	}
-	CopyMem(copy, log, len);
-	if (final_len)
-		CopyMem(copy + len, final_table + 16, final_len);
-
 	status = read_pcr7(tcg2, TPM_ALG_SHA256, d256, &l256);
 	if (EFI_ERROR(status))
 		Print(L"IGVMKIT-TCG2-ERROR PCR_Read sha256 status=0x%lx\n", (UINT64)status);
@@ -276,8 +269,31 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	append_hex_line(text, &pos, (const CHAR8 *)"sha256", d256, l256);
 	append_hex_line(text, &pos, (const CHAR8 *)"sha384", d384, l384);
 
-	Print(L"IGVMKIT-TCG2 log bytes=%ld events=%ld final_events=%ld truncated=%d\n",
-	      (UINT64)(len + final_len), (UINT64)(events + 1), (UINT64)final_events, (int)truncated);
+	/* The events logged since the GetEventLog call, by then also in the final events table. */
+	final_events = final_events_count(&final_table);
+	for (i = 0; i < final_events; i++) {
+		n = event2_length(final_table + 16 + final_start + final_len, &algs);
+		if (n == 0)
+			break;
+		if (i < final_seen)
+			final_start += n;
+		else
+			final_len += n;
+	}
+
+	copy = AllocatePool(len + final_len);
+	if (!copy) {
+		Print(L"IGVMKIT-TCG2-ERROR out of memory\n");
+		finish();
+		return EFI_SUCCESS;
+	}
+	CopyMem(copy, log, len);
+	if (final_len)
+		CopyMem(copy + len, final_table + 16 + final_start, final_len);
+
+	Print(L"IGVMKIT-TCG2 log bytes=%ld events=%ld final_events=%ld appended=%ld truncated=%d\n",
+	      (UINT64)(len + final_len), (UINT64)(events + 1), (UINT64)final_events,
+	      (UINT64)(final_events - final_seen), (int)truncated);
 	for (i = 0; i < pos; i++) {
 		if (i == 0 || text[i - 1] == '\n')
 			Print(L"IGVMKIT-TCG2 pcr7 ");
