@@ -10,7 +10,8 @@
 # For each: `igvmkit eventlog LOG --check STORE` matches (exit 0), `igvmkit measure --boot`
 # gives the PCR 7 the TPM returned, and tcglog.py (independent of igvmkit) finds the log's PCR 7
 # events equal to the expectation built from the inputs and the log replaying to that PCR 7.
-# Control: the empty boot's log against the ms store exits 1 naming PK.
+# Control: the empty boot's log against the ms store exits 1 naming PK.  Debian's own ms store
+# (Secure Boot enforced) differs from the ms boot only in SecureBoot.
 # usage: recorded_tpm.sh IGVMKIT
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -74,4 +75,12 @@ one customer 1 "--sb-authority $rec/customer-db.crt" $CUSTARGS
 rc=$?
 [ $rc -eq 1 ] && grep -q "DIFFERENT  *PK " wrong.txt && pass "control: the empty boot's log against ms.fd: exit 1, PK DIFFERENT" ||
 	bad "control: the empty boot's log against ms.fd exited $rc"
+# Debian's own (unmodified) Microsoft store enforces Secure Boot: against the ms boot's log only
+# SecureBoot differs, so PK/KEK/db/dbx measured from igvmkit's store are Debian's byte for byte.
+"$IK" eventlog "$rec/ovmf-4m-ms.tcglog" --check "$MSVARS" >debian-ms.txt 2>&1
+rc=$?
+n=$(grep -c '^  match  *\(PK\|KEK\|db\|dbx\|separator\) ' debian-ms.txt)
+[ $rc -eq 1 ] && [ "$n" -eq 5 ] && grep -q "DIFFERENT  *SecureBoot .*value 00 logged, 01 predicted" debian-ms.txt &&
+	pass "Debian's OVMF_VARS_4M.ms.fd against the ms boot's log: PK, KEK, db, dbx, separator match; SecureBoot 01 predicted, 00 logged" ||
+	{ bad "Debian's OVMF_VARS_4M.ms.fd against the ms boot's log (exit $rc)"; sed 's/^/    /' debian-ms.txt; }
 exit $fail
