@@ -178,6 +178,18 @@ predicted() {
 	fi
 }
 
+# build_json NAME JSON: the "boot" object `igvmkit build` wrote into a seeded layout's measurements
+# JSON equals the firmware's events and PCR 7 too.
+build_json() {
+	[ -r "$1/pcr7.json" ] || return 1
+	if python3 "$here/tcglog.py" compare "$1/pcr7.json" "$2" >"$1/compare-build.txt"; then
+		pass "$1: the build's measurements JSON ($(basename "$2")) predicts the same events and PCR 7"
+	else
+		bad "$1: the build's measurements JSON ($(basename "$2")) differs from the firmware"
+		sed 's/^/    /' "$1/compare-build.txt"
+	fi
+}
+
 # not_vacuous LOG-NAME INPUT WHAT: eventlog --check of one boot's log against another store exits 1
 # and names WHAT as different (the comparison can fail).
 not_vacuous() {
@@ -207,7 +219,8 @@ pflash)
 		"$IK" vars store -i vendor.fd -g "$OWNER" --db customer-db.crt -o customer.fd ||
 		{ echo "FAIL: igvmkit vars store"; exit 1; }
 	boot pflash-empty tcglog.efi $(pf4m empty.fd) && check pflash-empty 0 && predicted pflash-empty empty.fd
-	boot pflash-ms tcglog.efi $(pf4m ms.fd) && check pflash-ms 0 $MSARGS && predicted pflash-ms ms.fd
+	boot pflash-ms tcglog.efi $(pf4m ms.fd) && check pflash-ms 0 $MSARGS && predicted pflash-ms ms.fd &&
+		build_json pflash-ms out/ms.measurements.json
 	boot pflash-customer tcglog-customer.efi $(pf4m customer.fd) && check pflash-customer 1 $CUSTARGS &&
 		predicted pflash-customer customer.fd --sb-authority customer-db.crt
 	# Controls: the enforcing stores refuse the unsigned program (tests/qemu/boot-efi.sh, no TPM).
@@ -229,7 +242,8 @@ pflash)
 igvm)
 	igvm() { echo "-machine q35,igvm-cfg=igvm0,accel=tcg -object igvm-cfg,id=igvm0,file=$WORK/out/$1"; }
 	boot igvm-empty tcglog.efi $(igvm empty.igvm) && check igvm-empty 0 && predicted igvm-empty out/empty.igvm
-	boot igvm-ms tcglog.efi $(igvm ms.igvm) && check igvm-ms 0 $MSARGS && predicted igvm-ms out/ms.igvm
+	boot igvm-ms tcglog.efi $(igvm ms.igvm) && check igvm-ms 0 $MSARGS && predicted igvm-ms out/ms.igvm &&
+		build_json igvm-ms out/ms.measurements.json
 	boot igvm-customer tcglog-customer.efi $(igvm customer.igvm) && check igvm-customer 1 $CUSTARGS &&
 		predicted igvm-customer out/customer.igvm --sb-authority customer-db.crt
 	not_vacuous igvm-customer out/vendor.igvm db
