@@ -20,7 +20,8 @@
 #             customer key with sbsign: SecureBoot=1 and, after the separator, the
 #             EV_EFI_VARIABLE_AUTHORITY event for the db entry that verified the image.
 # MODE pflash: OVMF_CODE_4M.secboot.fd (SMM) + a 4m store from `igvmkit vars store`, and the
-#   customer IGVM's unified ROM (`regen`, then `regen --extract-rom`) as a single pflash; controls:
+#   customer IGVM's unified ROM (`regen`, then `regen --extract-rom`) as a single pflash, whose log
+#   is also checked against `regen --db` of a FUKI wrapping the vendor IGVM; controls:
 #   the enforcing vendor (Microsoft) and customer stores refuse the unsigned program;
 # MODE igvm: the IGVMs igvmkit built (layout seeds, `regen --db`) in ../shared/tools' QEMU IGVM
 #   loader (Debian's OVMF.fd inside; it has TPM 2.0 support and its QEMU the emulator backend).
@@ -238,6 +239,21 @@ pflash)
 		-drive "if=pflash,format=raw,file=$WORK/customer-rom.fd" && check pflash-regen-rom 1 $CUSTARGS &&
 		predicted pflash-regen-rom customer-rom.fd --sb-authority customer-db.crt
 	not_vacuous pflash-empty ms.fd PK
+	# The same prediction from a FUKI: the vendor IGVM wrapped and signed, then `regen --db` of
+	# the FUKI (re-signed by the customer); its store is the one the ROM above booted with.
+	if [ -r pflash-regen-rom/TCGLOG.BIN ]; then
+		"$IK" fuki --key customer-db.key --cert customer-db.crt -o vendor.fuki.efi out/vendor.igvm >/dev/null &&
+			"$IK" regen -g "$OWNER" --db customer-db.crt --key customer-db.key --cert customer-db.crt \
+				--no-measurements -o customer.fuki.efi vendor.fuki.efi >/dev/null ||
+			{ echo "FAIL: igvmkit fuki / regen of the FUKI"; exit 1; }
+		if "$IK" eventlog pflash-regen-rom/TCGLOG.BIN --check customer.fuki.efi --sb-authority customer-db.crt \
+			>fuki-check.txt 2>&1; then
+			pass "pflash-regen-rom: igvmkit eventlog --check of the regenerated FUKI: $(sed -n 's/^verdict: //p' fuki-check.txt)"
+		else
+			bad "pflash-regen-rom: eventlog --check of the regenerated FUKI"
+			sed 's/^/    /' fuki-check.txt
+		fi
+	fi
 	;;
 igvm)
 	igvm() { echo "-machine q35,igvm-cfg=igvm0,accel=tcg -object igvm-cfg,id=igvm0,file=$WORK/out/$1"; }
