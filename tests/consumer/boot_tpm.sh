@@ -4,7 +4,7 @@
 # policy of stores igvmkit made into PCR 7 exactly as predicted.  tcglog.c (gnu-efi) saves the
 # firmware's TCG2 event log and PCR 7 (SHA-256, SHA-384, read from the TPM) to its FAT volume; this
 # script reads them back with mtools and checks, for every boot:
-#   - tcglog.py (independent of igvmkit): the log's PCR 7 events are, event by event (type and
+#   - sb_expect.py (independent of igvmkit): the log's PCR 7 events are, event by event (type and
 #     UEFI_VARIABLE_DATA bytes), what edk2 measures for the test's own inputs, the log replays to
 #     the TPM's PCR 7, and PCR 7 computed from the expected events alone equals it too;
 #   - tpm2_eventlog (tpm2-tools) replays the same log to the same PCR 7;
@@ -12,7 +12,7 @@
 # The stores (docs/boot-test.md, "vTPM proof"):
 #   empty     no PK/KEK/db/dbx: setup mode, SecureBoot=0, four empty variables measured;
 #   ms        PK/KEK/db/dbx of Debian's OVMF_VARS_4M.ms.fd (Microsoft's keys, ESLs read from that
-#             file by tcglog.py), SecureBootEnable=0: the same measured databases as Debian's
+#             file by sb_expect.py), SecureBootEnable=0: the same measured databases as Debian's
 #             Microsoft store, SecureBoot=0, so the unsigned tcglog.efi starts (Microsoft's db
 #             would refuse it under enforcement; edk2 measures the databases either way);
 #   customer  the ms store, enforcing (SecureBootEnable=1), then db replaced by a customer
@@ -68,7 +68,7 @@ build_gnuefi "$here/tcglog.c" tcglog.efi
 mkcert customer-db "igvmkit vTPM test customer db"
 sbsign --key customer-db.key --cert customer-db.crt --output tcglog-customer.efi tcglog.efi 2>/dev/null ||
 	{ echo "FAIL: sbsign"; exit 1; }
-mkdir ms && python3 "$here/tcglog.py" store-esl "$MSVARS" ms >/dev/null || { echo "FAIL: reading $MSVARS"; exit 1; }
+mkdir ms && python3 "$here/sb_expect.py" store-esl "$MSVARS" ms >/dev/null || { echo "FAIL: reading $MSVARS"; exit 1; }
 for v in PK KEK db dbx; do
 	[ -r "ms/$v.esl" ] || { echo "FAIL: $MSVARS has no $v"; exit 1; }
 done
@@ -133,16 +133,16 @@ boot() {
 	pass "$name: booted, log and PCR 7 saved (${secs}s): ${summary#IGVMKIT-TCG2 }"
 }
 
-# check NAME SECURE-BOOT [tcglog.py expectation options]: the independent check and tpm2_eventlog.
+# check NAME SECURE-BOOT [sb_expect.py expectation options]: the independent check and tpm2_eventlog.
 check() {
 	name=$1 sb=$2
 	shift 2
 	if ! tpm2_eventlog "$name/TCGLOG.BIN" >"$name/tpm2_eventlog.yaml" 2>"$name/tpm2_eventlog.err"; then
 		bad "$name: tpm2_eventlog: $(head -n1 "$name/tpm2_eventlog.err")"
 	fi
-	if python3 "$here/tcglog.py" check --log "$name/TCGLOG.BIN" --pcr "$name/PCR7.TXT" --secure-boot "$sb" \
+	if python3 "$here/sb_expect.py" check --log "$name/TCGLOG.BIN" --pcr "$name/PCR7.TXT" --secure-boot "$sb" \
 		--tpm2-eventlog "$name/tpm2_eventlog.yaml" --json "$name/pcr7.json" "$@" >"$name/check.txt"; then
-		pass "$name: firmware PCR 7 events = the independent expectation, event by event; PCR 7 replays (tcglog.py, tpm2_eventlog)"
+		pass "$name: firmware PCR 7 events = the independent expectation, event by event; PCR 7 replays (sb_expect.py, tpm2_eventlog)"
 	else
 		bad "$name: the firmware's PCR 7 events or values differ from the independent expectation"
 		grep -v '^ok' "$name/check.txt" | sed 's/^/    /'
@@ -151,7 +151,7 @@ check() {
 
 # predicted NAME INPUT [--sb-authority CERT]: igvmkit's prediction for the store, ROM or IGVM INPUT
 #   - `igvmkit measure --boot --json`: equals the firmware's PCR 7 events (type, size, SHA-256,
-#     SHA-384) and the TPM's PCR 7 (tcglog.py compare);
+#     SHA-384) and the TPM's PCR 7 (sb_expect.py compare);
 #   - `igvmkit eventlog LOG --check INPUT`: every Secure Boot event and PCR 7 match (exit 0).
 predicted() {
 	name=$1 input=$2
@@ -162,7 +162,7 @@ predicted() {
 	# shellcheck disable=SC2086 # $rom is empty or two words
 	if ! "$IK" measure --boot --json $rom "$@" "$input" >"$name/predicted.json" 2>"$name/predicted.err"; then
 		bad "$name: igvmkit measure --boot $*: $(head -n1 "$name/predicted.err")"
-	elif python3 "$here/tcglog.py" compare "$name/pcr7.json" "$name/predicted.json" >"$name/compare.txt"; then
+	elif python3 "$here/sb_expect.py" compare "$name/pcr7.json" "$name/predicted.json" >"$name/compare.txt"; then
 		pass "$name: igvmkit measure --boot $(basename "$input") = the firmware's PCR 7 events and the TPM's PCR 7"
 	else
 		bad "$name: igvmkit's prediction for $(basename "$input") differs from the firmware"
@@ -183,7 +183,7 @@ predicted() {
 # JSON equals the firmware's events and PCR 7 too.
 build_json() {
 	[ -r "$1/pcr7.json" ] || return 1
-	if python3 "$here/tcglog.py" compare "$1/pcr7.json" "$2" >"$1/compare-build.txt"; then
+	if python3 "$here/sb_expect.py" compare "$1/pcr7.json" "$2" >"$1/compare-build.txt"; then
 		pass "$1: the build's measurements JSON ($(basename "$2")) predicts the same events and PCR 7"
 	else
 		bad "$1: the build's measurements JSON ($(basename "$2")) differs from the firmware"

@@ -8,7 +8,7 @@
 #   customer  the same, --secure-boot, db replaced by recorded/customer-db.crt (owner below);
 #             the program was signed by that certificate's key: one EV_EFI_VARIABLE_AUTHORITY
 # For each: `igvmkit eventlog LOG --check STORE` matches (exit 0), `igvmkit measure --boot`
-# gives the PCR 7 the TPM returned, and tcglog.py (independent of igvmkit) finds the log's PCR 7
+# gives the PCR 7 the TPM returned, and sb_expect.py (independent of igvmkit) finds the log's PCR 7
 # events equal to the expectation built from the inputs and the log replaying to that PCR 7.
 # Control: the empty boot's log against the ms store exits 1 naming PK.  Debian's own ms store
 # (Secure Boot enforced) differs from the ms boot only in SecureBoot.
@@ -27,7 +27,7 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
 export SOURCE_DATE_EPOCH=1700000000
 
-mkdir ms && python3 "$here/tcglog.py" store-esl "$MSVARS" ms >/dev/null || { echo "FAIL: reading $MSVARS"; exit 1; }
+mkdir ms && python3 "$here/sb_expect.py" store-esl "$MSVARS" ms >/dev/null || { echo "FAIL: reading $MSVARS"; exit 1; }
 "$IK" vars store --size 4m -o empty.fd &&
 	"$IK" vars store --size 4m --pk ms/PK.esl --kek ms/KEK.esl --db ms/db.esl --dbx ms/dbx.esl \
 		--no-secure-boot -o ms.fd &&
@@ -38,7 +38,7 @@ MSARGS="--pk ms/PK.esl --kek ms/KEK.esl --db ms/db.esl --dbx ms/dbx.esl"
 CUSTARGS="--pk ms/PK.esl --kek ms/KEK.esl --db $rec/customer-db.crt --owner $OWNER --dbx ms/dbx.esl"
 CUSTARGS="$CUSTARGS --authority $OWNER:$rec/customer-db.crt"
 
-# one NAME SECURE-BOOT AUTHORITY-OPTION [tcglog.py options]
+# one NAME SECURE-BOOT AUTHORITY-OPTION [sb_expect.py options]
 one() {
 	name=$1 sb=$2 auth=$3
 	shift 3
@@ -57,10 +57,10 @@ one() {
 		[ -n "$want" ] && [ "$got" = "$want" ] && pass "$name: measure --boot PCR 7 $alg = the TPM's $want" ||
 			bad "$name: measure --boot PCR 7 $alg '$got', the TPM read '$want'"
 	done
-	if python3 "$here/tcglog.py" check --log "$log" --pcr "$pcr" --secure-boot "$sb" "$@" >"$name.py" 2>&1; then
-		pass "$name: tcglog.py: the log's PCR 7 events = the independent expectation; PCR 7 replays"
+	if python3 "$here/sb_expect.py" check --log "$log" --pcr "$pcr" --secure-boot "$sb" "$@" >"$name.py" 2>&1; then
+		pass "$name: sb_expect.py: the log's PCR 7 events = the independent expectation; PCR 7 replays"
 	else
-		bad "$name: tcglog.py"
+		bad "$name: sb_expect.py"
 		grep -v '^ok' "$name.py" | sed 's/^/    /'
 	fi
 }

@@ -6,10 +6,10 @@ built from the test's own inputs (the ESLs read from Debian's OVMF_VARS file by 
 customer certificate), so agreement with the firmware proves the rules igvmkit's prediction
 follows, and agreement with igvmkit then proves igvmkit.
 
-  tcglog.py store-esl VARS.fd OUTDIR
+  sb_expect.py store-esl VARS.fd OUTDIR
       writes OUTDIR/NAME.esl for each of PK, KEK, db, dbx, dbt that the edk2 variable store
       VARS.fd holds (authenticated-variable format, live VAR_ADDED entries).
-  tcglog.py check --log TCGLOG.BIN --pcr PCR7.TXT --secure-boot 0|1
+  sb_expect.py check --log TCGLOG.BIN --pcr PCR7.TXT --secure-boot 0|1
                   [--pk F] [--kek F] [--db F] [--dbx F] [--dbt F]
                   [--authority OWNER-GUID:CERT] [--tpm2-eventlog YAML] [--json OUT]
       F is an .esl (its bytes are the variable's data) or a certificate (PEM or DER: one
@@ -25,7 +25,7 @@ follows, and agreement with igvmkit then proves igvmkit.
         - PCR 7 computed from those expected events alone equals the TPM's PCR 7;
         - with --tpm2-eventlog, the PCR 7 values tpm2_eventlog replayed equal the TPM's.
       --json writes the firmware's PCR 7 events and PCR values (the FW.json below).
-  tcglog.py compare FW.json PREDICTED.json
+  sb_expect.py compare FW.json PREDICTED.json
       the firmware's PCR 7 events and TPM values (check --json) against igvmkit's prediction
       (the "boot" object of `igvmkit measure --boot --json`): type, size, SHA-256 and SHA-384 of
       every event, in order, and PCR 7 in both banks; prints them side by side, exits 1 on a
