@@ -65,28 +65,12 @@ static int predict_vars(const uint8_t *store, size_t len, const struct boot_pred
 static int igvm_store(const struct igvm_file *f, uint32_t mask, uint8_t **ret, size_t *ret_len,
 		      struct ik_diag *d)
 {
-	_cleanup_free_ uint8_t *rom = NULL;
-	struct vars_store_info info;
-	struct vars_list vars;
-	size_t len = 0;
-	uint64_t gpa = 0;
-	int r = regen_rom_image(f, mask, &rom, &len, &gpa, d);
+	struct regen_store_desc desc;
+	int r = regen_rom_store(f, mask, &desc, ret, d);
 
-	if (r < 0)
-		return r;
-	if (len == 0 || !vars_store_sniff(rom, len))
-		return 0;
-	memset(&info, 0, sizeof(info));
-	vars_list_init(&vars);
-	r = vars_store_parse(rom, len, &vars, &info, d);
-	if (r >= 0) {
-		*ret_len = info.geometry->fv_length;
-		*ret = TAKE_PTR(rom);
-		r = 1;
-	}
-	vars_list_release(&vars);
-	vars_store_info_release(&info);
-	return r < 0 ? ik_diag_place(d, r, "variable store at gpa 0x%" PRIx64, gpa) : r;
+	if (r > 0)
+		*ret_len = desc.fv_length;
+	return r;
 }
 
 int boot_predict_igvm(const struct igvm_file *f, const struct boot_predict_inputs *in,
