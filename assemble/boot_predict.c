@@ -11,6 +11,47 @@
 #include "vars/varjson.h"
 #include "vars/varstore.h"
 
+int boot_predict_authorities_load(const char *const *names, size_t n,
+				  struct boot_predict_authorities *ret, struct ik_diag *d)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (n == 0)
+		return 0;
+	ret->files = calloc(n, sizeof(*ret->files));
+	ret->bytes = calloc(n, sizeof(*ret->bytes));
+	ret->lens = calloc(n, sizeof(*ret->lens));
+	if (!ret->files || !ret->bytes || !ret->lens)
+		return -ENOMEM;
+	ret->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(names[i], "sha256:", 7) == 0) { /* vars_sb_authority_find reads the text */
+			ret->bytes[i] = (const uint8_t *)names[i];
+			ret->lens[i] = strlen(names[i]);
+			continue;
+		}
+		int r = ik_file_load(names[i], 0, &ret->files[i], d);
+		if (r < 0)
+			return r;
+		ret->bytes[i] = ret->files[i].data;
+		ret->lens[i] = ret->files[i].len;
+	}
+	ret->in.authority = ret->bytes;
+	ret->in.authority_len = ret->lens;
+	ret->in.authority_name = names;
+	ret->in.n_authorities = n;
+	return 0;
+}
+
+void boot_predict_authorities_release(struct boot_predict_authorities *a)
+{
+	for (size_t i = 0; a->files && i < a->n; i++)
+		ik_file_release(&a->files[i]);
+	free(a->files);
+	free(a->bytes);
+	free(a->lens);
+	memset(a, 0, sizeof(*a));
+}
+
 /* Resolves every authority input against the store's db, then predicts. */
 static int predict_vars(const uint8_t *store, size_t len, const struct boot_predict_inputs *in,
 			struct measure_boot_prediction *ret, struct ik_diag *d)

@@ -184,12 +184,26 @@ static int old_new(struct ik_buf *out, const char *label, const char *what, cons
 			     hb, memcmp(a, b, n) == 0 ? " (unchanged)" : "");
 }
 
+static bool same_event(const struct measure_boot_event *a, const struct measure_boot_event *b)
+{
+	return a->event_type == b->event_type && a->name && b->name && strcmp(a->name, b->name) == 0;
+}
+
+/*
+ * LIKE's counterpart in P: the event of the same type and name, and of those the
+ * one at the same place in order (authorities are all named "db": the first
+ * pairs with the first), from A, the prediction LIKE belongs to.
+ */
 static const struct measure_boot_event *event_named(const struct measure_boot_prediction *p,
+						    const struct measure_boot_prediction *a,
 						    const struct measure_boot_event *like)
 {
+	size_t nth = 0;
+
+	for (const struct measure_boot_event *e = a->events; e < like; e++)
+		nth += same_event(e, like);
 	for (size_t i = 0; i < p->n_events; i++)
-		if (p->events[i].event_type == like->event_type && p->events[i].name && like->name &&
-		    strcmp(p->events[i].name, like->name) == 0)
+		if (same_event(&p->events[i], like) && nth-- == 0)
 			return &p->events[i];
 	return NULL;
 }
@@ -201,13 +215,14 @@ static int event_names(struct ik_buf *out, const struct measure_boot_prediction 
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < a->n_events; i++) {
-		const struct measure_boot_event *e = &a->events[i], *o = event_named(b, e);
+		const struct measure_boot_event *e = &a->events[i], *o = event_named(b, a, e);
 		/* want: 0 missing from B, 1 differs, 2 same */
 		int kind = !o ? 0 : memcmp(e->sha384, o->sha384, sizeof(e->sha384)) != 0 ? 1 : 2;
 
 		if (kind != want)
 			continue;
-		r = ik_buf_printf(out, "%s%s", *any ? ", " : "", e->name ? e->name : "?");
+		r = ik_buf_printf(out, "%s%s%s", *any ? ", " : "", e->name ? e->name : "?",
+				  e->event_type == TCG_EV_EFI_VARIABLE_AUTHORITY ? " authority" : "");
 		*any = true;
 	}
 	return r;
@@ -249,7 +264,7 @@ int measure_boot_diff_text(const struct measure_boot_prediction *old,
 			out->len--;
 		r = ik_buf_printf(out, "\n");
 	}
-	/* the registers, without the authorities of the images booted (not in the image) */
+	/* the registers, with the authorities each prediction was given */
 	if (r >= 0)
 		r = old_new(out, label, "PCR 7 sha256", old->pcr7_sha256, new->pcr7_sha256,
 			    MEASURE_SHA256_LEN);
