@@ -127,6 +127,18 @@ EOF
 	[ "$(json_get out/t.measurements.json 'd["boot"]')" = "$(json_get igvm.json 'd["boot"]')" ] &&
 		ok "build's measurements JSON boot = measure --boot" || fail "build JSON boot differs"
 	[ "$(json_get igvm.json 'd["measurements"][0]["field"]')" = MRTD ] || fail "launch digest missing"
+	# build's summary: the JSON's PCR 7 on one line, incomplete with Secure Boot on
+	pcr=$(json_get out/t.measurements.json 'd["boot"]["pcr7"]["sha256"]')
+	grep -q "^  boot     PCR 7 sha256: $pcr (incomplete: the EV_EFI_VARIABLE_AUTHORITY of the images booted is not in the image; 'igvmkit measure --boot --sb-authority' adds it)\$" build.out &&
+		ok "build prints PCR 7 (incomplete)" || fail "build summary: $(cat build.out)"
+	sed 's/secure-boot: true/secure-boot: false/' l.yaml >l0.yaml
+	"$IGVMKIT" build -o out0 l0.yaml >build0.out 2>&1 || fail "build SecureBoot 0: $(cat build0.out)"
+	pcr=$(json_get out0/t.measurements.json 'd["boot"]["pcr7"]["sha256"]')
+	[ "$(json_get out0/t.measurements.json 'd["boot"]["pcr7"]["complete"]')" = True ] &&
+		grep -q "^  boot     PCR 7 sha256: $pcr\$" build0.out && ok "build prints PCR 7 (complete: SecureBoot 0)" ||
+		fail "build summary, SecureBoot 0: $(cat build0.out)"
+	"$IGVMKIT" build -o outn "$HERE/../../layouts/default.yaml" >buildn.out 2>&1 &&
+		! grep -q 'PCR 7' buildn.out && ok "no boot line without a store: rom seed" || fail "default layout: $(cat buildn.out)"
 	"$IGVMKIT" measure --boot --platform tdx out/t.igvm | tail -n1 | grep -Eq '^[0-9a-f]{96}$' &&
 		ok "the digest stays the last line" || fail "last line is not the digest"
 	if "$IGVMKIT" fuki -o t.efi out/t.igvm >/dev/null 2>&1; then
