@@ -402,7 +402,7 @@ static int read_event2(struct reader *r)
 		return FAIL(r, idx, start, -EBADMSG,
 			    log->kind == TCG_LOG_TPM
 				    ? "PCRIndex %u is not a PCR (0..23)"
-				    : "MR index %u is not an RTMR (1..4 = RTMR[0..3]; MRTD, 0, is not extended by events)",
+				    : "MR index %u is not an RTMR (1..4 = RTMR[0..3]; MRTD, 0, is not extended by events): a TPM log, whose indexes are PCRs, is read without --ccel",
 			    ev->reg);
 	if (ev->type == TCG_EV_NO_ACTION && size == 17 && ev->reg == 0 &&
 	    memcmp(ev->data, STARTUP_LOCALITY_SIGNATURE, 16) == 0) {
