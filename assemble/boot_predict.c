@@ -11,6 +11,47 @@
 #include "vars/varjson.h"
 #include "vars/varstore.h"
 
+int boot_predict_authorities_load(const char *const *names, size_t n,
+				  struct boot_predict_authorities *ret, struct ik_diag *d)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (n == 0)
+		return 0;
+	ret->files = calloc(n, sizeof(*ret->files));
+	ret->bytes = calloc(n, sizeof(*ret->bytes));
+	ret->lens = calloc(n, sizeof(*ret->lens));
+	if (!ret->files || !ret->bytes || !ret->lens)
+		return -ENOMEM;
+	ret->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(names[i], "sha256:", 7) == 0) { /* vars_sb_authority_find reads the text */
+			ret->bytes[i] = (const uint8_t *)names[i];
+			ret->lens[i] = strlen(names[i]);
+			continue;
+		}
+		int r = ik_file_load(names[i], 0, &ret->files[i], d);
+		if (r < 0)
+			return r;
+		ret->bytes[i] = ret->files[i].data;
+		ret->lens[i] = ret->files[i].len;
+	}
+	ret->in.authority = ret->bytes;
+	ret->in.authority_len = ret->lens;
+	ret->in.authority_name = names;
+	ret->in.n_authorities = n;
+	return 0;
+}
+
+void boot_predict_authorities_release(struct boot_predict_authorities *a)
+{
+	for (size_t i = 0; a->files && i < a->n; i++)
+		ik_file_release(&a->files[i]);
+	free(a->files);
+	free(a->bytes);
+	free(a->lens);
+	memset(a, 0, sizeof(*a));
+}
+
 /* Resolves every authority input against the store's db, then predicts. */
 static int predict_vars(const uint8_t *store, size_t len, const struct boot_predict_inputs *in,
 			struct measure_boot_prediction *ret, struct ik_diag *d)
@@ -65,28 +106,12 @@ static int predict_vars(const uint8_t *store, size_t len, const struct boot_pred
 static int igvm_store(const struct igvm_file *f, uint32_t mask, uint8_t **ret, size_t *ret_len,
 		      struct ik_diag *d)
 {
-	_cleanup_free_ uint8_t *rom = NULL;
-	struct vars_store_info info;
-	struct vars_list vars;
-	size_t len = 0;
-	uint64_t gpa = 0;
-	int r = regen_rom_image(f, mask, &rom, &len, &gpa, d);
+	struct regen_store_desc desc;
+	int r = regen_rom_store(f, mask, &desc, ret, d);
 
-	if (r < 0)
-		return r;
-	if (len == 0 || !vars_store_sniff(rom, len))
-		return 0;
-	memset(&info, 0, sizeof(info));
-	vars_list_init(&vars);
-	r = vars_store_parse(rom, len, &vars, &info, d);
-	if (r >= 0) {
-		*ret_len = info.geometry->fv_length;
-		*ret = TAKE_PTR(rom);
-		r = 1;
-	}
-	vars_list_release(&vars);
-	vars_store_info_release(&info);
-	return r < 0 ? ik_diag_place(d, r, "variable store at gpa 0x%" PRIx64, gpa) : r;
+	if (r > 0)
+		*ret_len = desc.fv_length;
+	return r;
 }
 
 int boot_predict_igvm(const struct igvm_file *f, const struct boot_predict_inputs *in,

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/diag.h"
+#include "common/fileio.h"
 #include "igvm/igvm.h"
 #include "measure/boot_events.h"
 #include "vars/sb_events.h"
@@ -35,6 +36,24 @@ struct boot_predict_inputs {
 	bool no_separator;
 	enum vars_sb_secureboot_source secureboot;
 };
+
+/*
+ * The authority inputs of `--sb-authority`, loaded: each NAME is a file (a
+ * certificate, PE image or signature list) or the text "sha256:HEX" (kept
+ * as text).  RET->in points at the bytes until
+ * boot_predict_authorities_release, which is safe on a zeroed or failed
+ * RET.  Errors are those of ik_file_load, naming the file.
+ */
+struct boot_predict_authorities {
+	struct boot_predict_inputs in;	/* authority, authority_len, authority_name, n_authorities */
+	struct ik_file_bytes *files;	/* owned: one per NAME (unused for "sha256:" texts) */
+	const uint8_t **bytes;		/* owned arrays in.authority and in.authority_len point at */
+	size_t *lens;
+	size_t n;
+};
+int boot_predict_authorities_load(const char *const *names, size_t n,
+				  struct boot_predict_authorities *ret, struct ik_diag *d);
+void boot_predict_authorities_release(struct boot_predict_authorities *a);
 
 /*
  * Prediction for the image P (FILE names it in messages).  -EINVAL when an

@@ -449,6 +449,9 @@ static int build_one(const struct build_ctx *c, const struct layout_load_opts *l
 		r = boot_predict_igvm(f, NULL, &boot, d);
 		if (r < 0)
 			return ik_diag_file(d, l->outputs.igvm, r);
+		p->has_boot = true;
+		p->pcr7_complete = boot.pcr7_complete;
+		memcpy(p->pcr7_sha256, boot.pcr7_sha256, sizeof(p->pcr7_sha256));
 	}
 	if (measure) {
 		r = policy_warnings_of_igvm(f, &policy_warnings, &n_policy_warnings, d);

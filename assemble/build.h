@@ -75,6 +75,10 @@ struct build_product {
 	struct build_corim_file *corim;
 	size_t n_corim;
 	size_t n_corim_embedded; /* CORIM_DOCUMENT/CORIM_SIGNATURE headers put into the IGVM */
+	/* The measurements JSON's boot object (a store: rom seed): its PCR 7, for the summary. */
+	bool has_boot;
+	bool pcr7_complete; /* false: the authorities of the images booted are not in it */
+	uint8_t pcr7_sha256[IK_SHA256_LEN];
 };
 
 /* Check mode: how an existing output compares with its rebuild. */

@@ -96,20 +96,8 @@ int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, siz
 	return 0;
 }
 
-/* Where the variable store at the start of a platform's ROM run lies, for `inspect`. */
-struct store_desc {
-	uint64_t rom_gpa;	 /* the ROM run: rom_gpa .. 4 GiB */
-	size_t rom_len;
-	uint32_t fv_length;	 /* store FV (the vars part): rom_gpa .. rom_gpa + fv_length */
-	const char *geometry;	 /* "2m", "4m" */
-	const char *description; /* "OVMF_VARS.fd (OVMF 1 MiB and 2 MiB builds)" */
-	size_t n_vars;		 /* live variables */
-	size_t used, capacity;	 /* bytes of the variable area in use, and its size */
-};
-
-/* 1 with *RET filled when MASK's ROM run starts with a valid store, 0 when it has none. */
-static int store_describe(const struct igvm_file *f, uint32_t mask, struct store_desc *ret,
-			  struct ik_diag *d)
+int regen_rom_store(const struct igvm_file *f, uint32_t mask, struct regen_store_desc *ret,
+		    uint8_t **ret_rom, struct ik_diag *d)
 {
 	_cleanup_free_ uint8_t *rom = NULL;
 	struct vars_store_info info;
@@ -135,6 +123,8 @@ static int store_describe(const struct igvm_file *f, uint32_t mask, struct store
 		ret->n_vars = vars.n;
 		ret->used = info.used_end - VARS_FIRST_VARIABLE_OFFSET;
 		ret->capacity = info.live_end - VARS_FIRST_VARIABLE_OFFSET;
+		if (ret_rom)
+			*ret_rom = TAKE_PTR(rom);
 		r = 1;
 	}
 	vars_list_release(&vars);
@@ -153,11 +143,11 @@ int regen_store_text(const uint8_t *p, size_t len, const struct igvm_read_opts *
 		return 0; /* described (or refused) by igvm_inspect already */
 	for (size_t i = 0; r >= 0 && i < f->n_headers; i++) {
 		const struct igvm_header *h = &f->headers[i];
-		struct store_desc s;
+		struct regen_store_desc s;
 
 		/* a run regen cannot read (2 MiB pages, a damaged store) is described above only */
 		if (h->type != IGVM_VHT_SUPPORTED_PLATFORM ||
-		    store_describe(f, h->u.supported_platform.compatibility_mask, &s, NULL) <= 0)
+		    regen_rom_store(f, h->u.supported_platform.compatibility_mask, &s, NULL, NULL) <= 0)
 			continue;
 		if (!title)
 			r = ik_buf_printf(out, "\nVariable store (the OVMF ROM pages ending at 4 GiB start with it):\n");

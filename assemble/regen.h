@@ -68,6 +68,27 @@ int regen_igvm(struct igvm_file *f, const struct regen_opts *o, struct regen_sto
 int regen_rom_image(const struct igvm_file *f, uint32_t mask, uint8_t **ret, size_t *ret_len,
 		    uint64_t *ret_gpa, struct ik_diag *d);
 
+/* Where the variable store at the start of a platform's ROM run lies. */
+struct regen_store_desc {
+	uint64_t rom_gpa;	 /* the ROM run: rom_gpa .. 4 GiB */
+	size_t rom_len;
+	uint32_t fv_length;	 /* store FV (the vars part): rom_gpa .. rom_gpa + fv_length */
+	const char *geometry;	 /* "2m", "4m" */
+	const char *description; /* "OVMF_VARS.fd (OVMF 1 MiB and 2 MiB builds)" */
+	size_t n_vars;		 /* live variables */
+	size_t used, capacity;	 /* bytes of the variable area in use, and its size */
+};
+
+/*
+ * The variable store at the start of platform MASK's ROM run, as `inspect`
+ * describes it and the boot-time prediction reads it: 1 with *RET filled (and,
+ * when RET_ROM is not NULL, the run's rom_len bytes in *RET_ROM, malloc'd; the
+ * store is their first fv_length), 0 when the run does not start with a store;
+ * a damaged store fails with its place ("variable store at gpa 0x...").
+ */
+int regen_rom_store(const struct igvm_file *f, uint32_t mask, struct regen_store_desc *ret,
+		    uint8_t **ret_rom, struct ik_diag *d);
+
 /*
  * `inspect` text for the IGVM file P: per platform whose ROM run starts with a
  * variable store, where the store (the vars part) and the code above it lie —

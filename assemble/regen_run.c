@@ -307,11 +307,42 @@ static int corim_files(const struct igvm_corim_set *launch, const struct measure
 /* ---- One IGVM ---- */
 
 /*
+ * The boot-time predictions of the vendor's image and the new one, the authorities
+ * BOOT_IN (may be NULL) in both; the vendor's store without them when it cannot
+ * resolve them (its db lacks one, its SecureBoot is 0): REP->boot_old_note says why.
+ */
+static int predict_boot(const struct igvm_file *vendor, const struct igvm_file *f,
+			const struct boot_predict_inputs *boot_in, struct regen_payload_report *rep,
+			struct ik_diag *d)
+{
+	struct ik_diag why;
+	int r;
+
+	ik_diag_init(&why);
+	r = boot_predict_igvm(f, boot_in, &rep->boot_new, &why);
+	if (r == -EINVAL && boot_in && boot_in->n_authorities) /* say which store refused it */
+		return ik_fail_at(d, r, why.place, "%s (the regenerated store)", why.msg);
+	if (r < 0) {
+		*d = why;
+		return r;
+	}
+	r = boot_predict_igvm(vendor, boot_in, &rep->boot_old, d);
+	if (r == -EINVAL && boot_in && boot_in->n_authorities) {
+		ik_diag_format(d, rep->boot_old_note, sizeof(rep->boot_old_note));
+		ik_diag_init(d);
+		r = boot_predict_igvm(vendor, NULL, &rep->boot_old, d);
+	}
+	rep->has_boot = r >= 0;
+	return r;
+}
+
+/*
  * Regenerates the IGVM P with SEED and measures old and new: NEW_OUT receives the
  * new file, JSON_OUT (NULL: none) its measurements JSON recording JSON_FILE_NAME.
  */
 static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_t len,
-			 struct vars_seed *seed, const struct igvm_corim_signer *signer,
+			 struct vars_seed *seed, const struct boot_predict_inputs *boot_in,
+			 const struct igvm_corim_signer *signer,
 			 const char *corim_prefix, const char *json_file_name, struct regen_payload_report *rep,
 			 struct ik_buf *new_out, struct ik_buf *json_out, struct ik_diag *d)
 {
@@ -346,8 +377,6 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 		}
 		igvm_file_free(stripped);
 	}
-	if (r >= 0) /* what the firmware will measure into PCR 7 / RTMR[0], before and after */
-		r = boot_predict_igvm(vendor, NULL, &rep->boot_old, d);
 	if (r >= 0)
 		r = igvm_write(f, new_out, d);
 	igvm_file_free(f);
@@ -377,10 +406,8 @@ static int regen_payload(const struct regen_run_opts *o, const uint8_t *p, size_
 	if (r >= 0 && corim_prefix)
 		r = corim_files(&corim_launch_model, new, n_new, signer, corim_prefix, json_file_name, new_out, rep,
 				d);
-	if (r >= 0) {
-		r = boot_predict_igvm(f, NULL, &rep->boot_new, d);
-		rep->has_boot = r >= 0;
-	}
+	if (r >= 0) /* what the firmware will measure into PCR 7 / RTMR[0], before and after */
+		r = predict_boot(vendor, f, boot_in, rep, d);
 	igvm_file_free(vendor);
 	if (r >= 0 && json_out) {
 		struct measure_image img;
@@ -481,7 +508,7 @@ static int check_signing(const struct regen_run_opts *o, bool fuki, struct ik_di
 /* Each payload of IN (FK: the FUKI, else IN is one IGVM) regenerated into OUT and RES. */
 static int run_payloads(const struct regen_run_opts *o, const struct ik_file_bytes *in,
 			const struct regen_fuki *fk, struct vars_seed *first_seed,
-			const struct igvm_corim_signer *signer,
+			const struct boot_predict_inputs *boot_in, const struct igvm_corim_signer *signer,
 			struct regen_outputs *out, struct regen_result *res, struct ik_diag *d)
 {
 	for (size_t i = 0; i < res->n_payloads; i++) {
@@ -507,7 +534,7 @@ static int run_payloads(const struct regen_run_opts *o, const struct ik_file_byt
 		if (o->corim_out && res->n_payloads > 1 && asprintf(&corim_prefix, "%s.%s", o->corim_out, rep->fwid) < 0)
 			return -ENOMEM;
 		if (r >= 0)
-			r = regen_payload(o, p, len, i > 0 ? &seed : first_seed, signer,
+			r = regen_payload(o, p, len, i > 0 ? &seed : first_seed, boot_in, signer,
 					  corim_prefix ? corim_prefix : o->corim_out,
 					  res->fuki ? rep->fwid : base_name(o->output), rep, &out->igvm[i],
 					  o->no_measurements ? NULL : &out->json[i], d);
@@ -540,6 +567,7 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 	struct regen_fuki *fk = NULL;
 	struct ik_file_bytes in = { 0 };
 	struct igvm_corim_signer signer = { 0 };
+	struct boot_predict_authorities auth = { 0 };
 	const struct ik_buf *result;
 	struct vars_seed seed;
 	int r;
@@ -548,6 +576,8 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 	vars_seed_init(&seed);
 	/* the seeds first: the user's own files are the likeliest mistake */
 	r = seed_build(&o->seed, &seed, &ret->bad_hash, d);
+	if (r >= 0)
+		r = boot_predict_authorities_load(o->sb_authority, o->n_sb_authority, &auth, d);
 	if (r < 0)
 		goto out;
 	ret->stage = REGEN_STAGE_INPUT;
@@ -582,7 +612,7 @@ int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct i
 			goto out;
 	}
 	ret->stage = REGEN_STAGE_PAYLOADS;
-	r = run_payloads(o, &in, fk, &seed, o->corim_sign ? &signer : NULL, out, ret, d);
+	r = run_payloads(o, &in, fk, &seed, &auth.in, o->corim_sign ? &signer : NULL, out, ret, d);
 	if (r < 0)
 		goto out;
 	ret->stage = REGEN_STAGE_WRAP;
@@ -613,6 +643,7 @@ out:
 	ik_file_release(&in);
 	vars_seed_release(&seed);
 	igvm_corim_signer_release(&signer);
+	boot_predict_authorities_release(&auth);
 	return r;
 }
 
@@ -628,6 +659,34 @@ void regen_result_release(struct regen_result *r)
 		r->payloads[i].changes = NULL;
 		r->payloads[i].measurements_file = NULL;
 	}
+}
+
+/* ---- the boot-time report ---- */
+
+static size_t authority_events(const struct measure_boot_prediction *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_events; i++)
+		n += p->events[i].event_type == TCG_EV_EFI_VARIABLE_AUTHORITY;
+	return n;
+}
+
+int regen_boot_report_text(const struct regen_payload_report *rep, const char *label,
+			   struct ik_buf *out)
+{
+	const struct measure_boot_prediction *old = &rep->boot_old, *new = &rep->boot_new;
+	int r = measure_boot_diff_text(old, new, label, out);
+
+	if (r < 0 || (!new->n_authorities && !new->secure_boot))
+		return r;
+	if (new->n_authorities)
+		r = ik_buf_printf(out, "%s  %-22s old %zu, new %zu EV_EFI_VARIABLE_AUTHORITY (--sb-authority)%s%s\n",
+				  label, "authorities", authority_events(old), authority_events(new),
+				  rep->boot_old_note[0] ? "; old without them: " : "", rep->boot_old_note);
+	if (r >= 0)
+		r = ik_buf_printf(out, "%s  %-22s %s\n", label, "PCR 7 new", measure_boot_pcr7_note(new));
+	return r < 0 ? r : 0;
 }
 
 /* ---- --extract-rom ---- */

@@ -101,6 +101,16 @@ struct regen_run_opts {
 	 * payloads adds ".FWID" to the prefix.  NULL = none.
 	 */
 	const char *corim_out;
+	/*
+	 * --sb-authority: the db entries that verify the images the new image boots,
+	 * as `measure --sb-authority` takes them (boot_predict_authorities_load: a
+	 * certificate, PE image or signature list file, or "sha256:HEX"), in boot
+	 * order.  Each is an EV_EFI_VARIABLE_AUTHORITY after the separator of the new
+	 * store's PCR 7 (one the new db does not hold, or a new SecureBoot of 0, is
+	 * refused), and of the vendor's when its db resolves them all.
+	 */
+	const char *const *sb_authority;
+	size_t n_sb_authority;
 };
 
 /* No seeds, Secure Boot state unchanged, the QEMU loader model, an IGVM input: fill in the rest. */
@@ -133,6 +143,8 @@ struct regen_payload_report {
 	/* Boot-time Secure Boot events and PCR 7 / RTMR[0] of the vendor's and the new store. */
 	struct measure_boot_prediction boot_old, boot_new; /* owned */
 	bool has_boot;
+	/* sb_authority given but not in boot_old: why the vendor's store does not resolve them */
+	char boot_old_note[IK_DIAG_MSG_MAX];
 	size_t corim_documents;	      /* CORIM_DOCUMENT headers written (regenerated) */
 	size_t corim_signatures;      /* CORIM_SIGNATURE headers written (re-signed) */
 	size_t corim_removed;	      /* CoRIM headers of the input not carried over */
@@ -159,6 +171,15 @@ struct regen_result {
  */
 int regen_run(const struct regen_run_opts *o, struct regen_result *ret, struct ik_diag *d);
 void regen_result_release(struct regen_result *r);
+
+/*
+ * regen's boot-time report of REP (measure_boot_diff_text), then, when
+ * authorities were given or the new PCR 7 depends on them, one line each: the
+ * EV_EFI_VARIABLE_AUTHORITY events old and new (and why the old values lack
+ * them), the new PCR 7's note.  LABEL starts each line.
+ */
+int regen_boot_report_text(const struct regen_payload_report *rep, const char *label,
+			   struct ik_buf *out);
 
 /*
  * The OVMF ROM image an IGVM file loads (or a FUKI's first payload): the

@@ -125,6 +125,12 @@ static void print_summary(const char *outdir, const struct build_product *p)
 			printf("  %-8s %s loader=%s: %s\n", measure_platform_name(r->platform),
 			       measure_digest_field(r->platform), measure_loader_name(r->loader), hex);
 	}
+	if (p->has_boot && json->name) { /* the boot object of the JSON (docs/measure.md) */
+		ik_hex_encode(p->pcr7_sha256, sizeof(p->pcr7_sha256), hex);
+		printf("  %-8s PCR 7 sha256: %s%s\n", "boot", hex,
+		       p->pcr7_complete ? "" : " (incomplete: the EV_EFI_VARIABLE_AUTHORITY of the images booted "
+					       "is not in the image; 'igvmkit measure --boot --sb-authority' adds it)");
+	}
 	if (json->name)
 		printf("%s/%s: measurements (%zu)\n", cli_name(outdir), cli_name(json->name), p->n_results);
 	print_file_line(outdir, &p->files[BUILD_FILE_FUKI],

@@ -270,42 +270,6 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 	return 0;
 }
 
-/* Prints why the ID block check refused the launch; returns the exit code. */
-static int id_block_refused(const struct measure_id_block_failure *fail, const struct ik_diag *d)
-{
-	char hex[2 * IGVM_SNP_LD_SIZE + 1];
-
-	if (fail->ld_differs) {
-		ik_hex_encode(fail->ld, sizeof(fail->ld), hex);
-		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK) expects launch digest %s, which"
-			" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
-			" skips the check)\n", CMD, fail->header, hex);
-	} else {
-		struct ik_diag where = *d; /* "place: message", escaped by ik_diag_format */
-		char line[2 * IK_DIAG_MSG_MAX];
-
-		where.file[0] = '\0';
-		ik_diag_format(&where, line, sizeof(line));
-		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s\n", CMD, fail->header, line);
-	}
-	return IK_EXIT_MISMATCH;
-}
-
-/* --expect: exit 1 unless the digest is EXPECT. */
-static int expect_digest(const char *expect, const struct measure_result *res)
-{
-	int r = measure_expect_check(res, expect, NULL);
-
-	if (r == -EINVAL)
-		return cli_usage_error(CMD, "--expect needs %zu hex digits for %s", 2 * res->digest_len,
-				       measure_platform_name(res->platform));
-	if (r < 0) {
-		fprintf(stderr, "igvmkit %s: measurement does not match --expect\n", CMD);
-		return IK_EXIT_MISMATCH;
-	}
-	return IK_EXIT_OK;
-}
-
 int cmd_measure(int argc, char **argv)
 {
 	struct measure_args a = { 0 };
@@ -414,14 +378,14 @@ int cmd_measure(int argc, char **argv)
 			rc = cli_error_diag(CMD, &d, r);
 	}
 	if (rc == IK_EXIT_OK && a.expect) {
-		rc = expect_digest(a.expect, &res);
+		rc = measure_cli_expect(a.expect, &res);
 	}
 	if (rc == IK_EXIT_OK && input.igvm && !a.ignore_id_block) {
 		struct measure_id_block_failure fail;
 
 		ik_diag_init(&d);
 		if (measure_check_id_block(input.igvm, &res, snp_id_block_verify, &fail, &d) < 0)
-			rc = id_block_refused(&fail, &d);
+			rc = measure_cli_id_block_refused(&fail, &d);
 	}
 out:
 	measure_corim_files_release(&corims);

@@ -13,6 +13,7 @@
 #include "assemble/regen_run.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/measure_boot.h"
 #include "cli/sign_cli.h"
 #include "common/cleanup.h"
 #include "common/hex.h"
@@ -32,13 +33,14 @@ struct regen_cli {
 	struct regen_seed_arg seeds[REGEN_LIST_MAX];
 	uint32_t vcpus[REGEN_LIST_MAX];
 	const char *vcpu_types[REGEN_LIST_MAX];
+	struct measure_boot_cli boot; /* --sb-authority */
 };
 
 enum {
 	OPT_DB = 256, OPT_DBX, OPT_KEK, OPT_PK, OPT_DB_HASH, OPT_DBX_HASH, OPT_APPEND, OPT_SB,
 	OPT_NO_SB, OPT_TIME, OPT_VCPUS, OPT_VCPU_TYPE, OPT_LOADER, OPT_MEAS, OPT_NO_MEAS,
 	OPT_DROP_ID, OPT_UNSIGNED, OPT_EXTRACT, OPT_CORIM_KEY, OPT_CORIM_CERT, OPT_CORIM_ALG,
-	OPT_CORIM_SVN, OPT_CORIM_UNSIGNED, OPT_CORIM_DROP, OPT_CORIM_OUT,
+	OPT_CORIM_SVN, OPT_CORIM_UNSIGNED, OPT_CORIM_DROP, OPT_CORIM_OUT, OPT_SB_AUTHORITY,
 };
 
 /* The seed options: the database each adds to, from a file or as a hash. */
@@ -133,7 +135,7 @@ static void print_payload(const char *input, const struct regen_payload_report *
 		struct ik_buf text;
 
 		ik_buf_init(&text, 0);
-		if (measure_boot_diff_text(&rep->boot_old, &rep->boot_new, label, &text) >= 0)
+		if (regen_boot_report_text(rep, label, &text) >= 0)
 			fwrite(text.data, 1, text.len, stdout);
 		ik_buf_release(&text);
 	}
@@ -287,11 +289,12 @@ int cmd_regen(int argc, char **argv)
 		{ "corim-unsigned", no_argument, NULL, OPT_CORIM_UNSIGNED },
 		{ "corim-drop", no_argument, NULL, OPT_CORIM_DROP },
 		{ "corim-out", required_argument, NULL, OPT_CORIM_OUT },
+		{ "sb-authority", required_argument, NULL, OPT_SB_AUTHORITY },
 		CLI_SIGN_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const repeatable[] = { "db", "dbx", "kek", "db-hash", "dbx-hash",
-						  "vcpus", "vcpu-type", "addcert", NULL };
+						  "vcpus", "vcpu-type", "addcert", "sb-authority", NULL };
 	static const struct cli_conflict conflicts[] = {
 		{ "secure-boot", "no-secure-boot" }, { "corim-key", "corim-unsigned" },
 		{ "corim-key", "corim-drop" }, { "corim-unsigned", "corim-drop" }, { NULL, NULL } };
@@ -397,6 +400,11 @@ int cmd_regen(int argc, char **argv)
 		case OPT_CORIM_OUT:
 			c.run.corim_out = optarg;
 			break;
+		case OPT_SB_AUTHORITY:
+			ret = measure_boot_cli_add_authority(&c.boot, CMD, optarg);
+			c.run.sb_authority = c.boot.authority;
+			c.run.n_sb_authority = c.boot.n_authority;
+			break;
 		case OPT_EXTRACT:
 			c.extract_rom = optarg;
 			if (cli_output_arg(CMD, "--extract-rom", optarg))
@@ -417,7 +425,8 @@ int cmd_regen(int argc, char **argv)
 		if (c.run.output || c.run.measurements || c.run.seed.n_args ||
 		    c.run.seed.secure_boot != VARS_SB_UNCHANGED || s.key || c.run.append ||
 		    c.run.drop_id_block || c.unsigned_out || c.run.n_vcpus || c.run.n_vcpu_types ||
-		    c.corim.key || c.run.corim_out || c.run.corim_drop || c.run.corim_unsigned || c.run.has_corim_svn)
+		    c.corim.key || c.run.corim_out || c.run.corim_drop || c.run.corim_unsigned || c.run.has_corim_svn ||
+		    c.boot.n_authority)
 			return cli_usage_error(CMD, "--extract-rom only extracts the ROM; drop the "
 						    "regeneration options, or run regen twice");
 		return extract_rom(&c);

@@ -41,39 +41,12 @@ const char *measure_boot_cli_format(const uint8_t *p, size_t len)
 int measure_boot_cli_predict(const struct measure_boot_cli *b, const uint8_t *p, size_t len,
 			     const char *path, struct measure_boot_prediction *ret, struct ik_diag *d)
 {
-	struct ik_file_bytes files[MEASURE_BOOT_AUTHORITIES_MAX];
-	const uint8_t *bytes[MEASURE_BOOT_AUTHORITIES_MAX];
-	size_t lens[MEASURE_BOOT_AUTHORITIES_MAX];
-	struct boot_predict_inputs in;
-	size_t loaded = 0;
-	int r = 0;
+	struct boot_predict_authorities auth;
+	int r = boot_predict_authorities_load(b->authority, b->n_authority, &auth, d);
 
-	memset(&in, 0, sizeof(in));
-	memset(files, 0, sizeof(files));
-	for (size_t i = 0; r >= 0 && i < b->n_authority; i++) {
-		const char *a = b->authority[i];
-
-		if (strncmp(a, "sha256:", 7) == 0) {
-			bytes[i] = (const uint8_t *)a;
-			lens[i] = strlen(a);
-			continue;
-		}
-		r = ik_file_load(a, 0, &files[i], d);
-		if (r < 0)
-			break;
-		loaded = i + 1;
-		bytes[i] = files[i].data;
-		lens[i] = files[i].len;
-	}
-	if (r >= 0) {
-		in.authority = bytes;
-		in.authority_len = lens;
-		in.authority_name = b->authority;
-		in.n_authorities = b->n_authority;
-		r = boot_predict_bytes(p, len, path, &in, ret, d);
-	}
-	for (size_t i = 0; i < loaded; i++)
-		ik_file_release(&files[i]);
+	if (r >= 0)
+		r = boot_predict_bytes(p, len, path, &auth.in, ret, d);
+	boot_predict_authorities_release(&auth);
 	return r;
 }
 

@@ -50,5 +50,9 @@ int measure_outputs_commit(const char *json_path, const struct ik_buf *json,
 void measure_print_summary(FILE *out, const char *path, const struct measure_result *res);
 /* --list-vcpu-types: the table of vCPU types (cli/measure_help.c); returns IK_EXIT_OK. */
 int measure_list_vcpu_types(void);
+/* --expect: 0, or 1 (with the message) unless the digest is EXPECT; 2 for a malformed EXPECT. */
+int measure_cli_expect(const char *expect, const struct measure_result *res);
+/* Prints why the SNP ID block check refused the launch (cli/measure_help.c); returns 1. */
+int measure_cli_id_block_refused(const struct measure_id_block_failure *fail, const struct ik_diag *d);
 
 #endif

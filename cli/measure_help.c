@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The help of `igvmkit measure` (cli/cmd_measure.c reads the options): kept
- * apart so that the command stays short, and so that what a raw ROM needs is
- * written down once, next to the options (docs/cmd/measure.md says the same).
+ * The help of `igvmkit measure` (cli/cmd_measure.c reads the options) and the
+ * messages of its verdicts (--expect, the SNP ID block check): kept apart so
+ * that the command stays short, and so that what a raw ROM needs is written
+ * down once, next to the options (docs/cmd/measure.md says the same).
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/measure_corim.h"
+#include "common/hex.h"
 #include "measure/measure.h"
 #include "measure/vmsa.h"
 
@@ -120,6 +123,44 @@ int measure_list_vcpu_types(void)
 
 		printf("%-16s family %-3u model %-3u stepping %-2u signature 0x%08x\n", t->name, t->family,
 		       t->model, t->stepping, vcpu_signature(t->family, t->model, t->stepping));
+	}
+	return IK_EXIT_OK;
+}
+
+#define CMD "measure"
+
+/* Prints why the ID block check refused the launch; returns the exit code. */
+int measure_cli_id_block_refused(const struct measure_id_block_failure *fail, const struct ik_diag *d)
+{
+	char hex[2 * IGVM_SNP_LD_SIZE + 1];
+
+	if (fail->ld_differs) {
+		ik_hex_encode(fail->ld, sizeof(fail->ld), hex);
+		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK) expects launch digest %s, which"
+			" is not the one measured: the PSP would refuse this launch (--ignore-id-block"
+			" skips the check)\n", CMD, fail->header, hex);
+	} else {
+		struct ik_diag where = *d; /* "place: message", escaped by ik_diag_format */
+		char line[2 * IK_DIAG_MSG_MAX];
+
+		where.file[0] = '\0';
+		ik_diag_format(&where, line, sizeof(line));
+		fprintf(stderr, "igvmkit %s: header %zu (SNP_ID_BLOCK): %s\n", CMD, fail->header, line);
+	}
+	return IK_EXIT_MISMATCH;
+}
+
+/* --expect: exit 1 unless the digest is EXPECT. */
+int measure_cli_expect(const char *expect, const struct measure_result *res)
+{
+	int r = measure_expect_check(res, expect, NULL);
+
+	if (r == -EINVAL)
+		return cli_usage_error(CMD, "--expect needs %zu hex digits for %s", 2 * res->digest_len,
+				       measure_platform_name(res->platform));
+	if (r < 0) {
+		fprintf(stderr, "igvmkit %s: measurement does not match --expect\n", CMD);
+		return IK_EXIT_MISMATCH;
 	}
 	return IK_EXIT_OK;
 }

@@ -11,24 +11,6 @@
 #include "common/hex.h"
 #include "common/json.h"
 
-static const struct {
-	uint32_t type;
-	const char *name;
-} event_types[] = {
-	{ TCG_EV_SEPARATOR, "EV_SEPARATOR" },
-	{ TCG_EV_EFI_VARIABLE_DRIVER_CONFIG, "EV_EFI_VARIABLE_DRIVER_CONFIG" },
-	{ TCG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, "EV_EFI_PLATFORM_FIRMWARE_BLOB2" },
-	{ TCG_EV_EFI_VARIABLE_AUTHORITY, "EV_EFI_VARIABLE_AUTHORITY" },
-};
-
-const char *measure_event_type_name(uint32_t type)
-{
-	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
-		if (event_types[i].type == type)
-			return event_types[i].name;
-	return NULL;
-}
-
 void measure_boot_prediction_init(struct measure_boot_prediction *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -58,14 +40,10 @@ int measure_boot_extend(uint8_t *reg, size_t dlen, const struct measure_boot_eve
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *digest = dlen == MEASURE_SHA256_LEN ? ev[i].sha256 : ev[i].sha384;
-		uint8_t both[2 * MEASURE_SHA384_LEN];
-		unsigned int out_len = 0;
+		int r = tcg_extend(md, reg, digest, dlen, NULL);
 
-		/* R = H(R || H(event)): TPM2_PCR_Extend and TDG.MR.RTMR.EXTEND alike */
-		memcpy(both, reg, dlen);
-		memcpy(both + dlen, digest, dlen);
-		if (!EVP_Digest(both, 2 * dlen, reg, &out_len, md, NULL) || out_len != dlen)
-			return -EIO;
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -106,7 +84,7 @@ const char *measure_boot_rtmr0_note(void)
 
 static void json_event(struct ik_json *j, const struct measure_boot_event *e)
 {
-	const char *type = measure_event_type_name(e->event_type);
+	const char *type = tcg_event_type_name(e->event_type);
 
 	ik_json_object_begin(j, NULL);
 	ik_json_u64(j, "pcr", e->pcr);
@@ -166,7 +144,7 @@ int measure_boot_text(const struct measure_boot_prediction *p, struct ik_buf *ou
 
 	for (size_t i = 0; r >= 0 && i < p->n_events; i++) {
 		const struct measure_boot_event *e = &p->events[i];
-		const char *type = measure_event_type_name(e->event_type);
+		const char *type = tcg_event_type_name(e->event_type);
 
 		r = ik_buf_printf(out, "  %2zu  PCR %u  %-30s %s%s (%zu bytes)\n", i, e->pcr,
 				  type ? type : "?", e->name ? e->name : "",
@@ -206,12 +184,26 @@ static int old_new(struct ik_buf *out, const char *label, const char *what, cons
 			     hb, memcmp(a, b, n) == 0 ? " (unchanged)" : "");
 }
 
+static bool same_event(const struct measure_boot_event *a, const struct measure_boot_event *b)
+{
+	return a->event_type == b->event_type && a->name && b->name && strcmp(a->name, b->name) == 0;
+}
+
+/*
+ * LIKE's counterpart in P: the event of the same type and name, and of those the
+ * one at the same place in order (authorities are all named "db": the first
+ * pairs with the first), from A, the prediction LIKE belongs to.
+ */
 static const struct measure_boot_event *event_named(const struct measure_boot_prediction *p,
+						    const struct measure_boot_prediction *a,
 						    const struct measure_boot_event *like)
 {
+	size_t nth = 0;
+
+	for (const struct measure_boot_event *e = a->events; e < like; e++)
+		nth += same_event(e, like);
 	for (size_t i = 0; i < p->n_events; i++)
-		if (p->events[i].event_type == like->event_type && p->events[i].name && like->name &&
-		    strcmp(p->events[i].name, like->name) == 0)
+		if (same_event(&p->events[i], like) && nth-- == 0)
 			return &p->events[i];
 	return NULL;
 }
@@ -223,13 +215,14 @@ static int event_names(struct ik_buf *out, const struct measure_boot_prediction 
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < a->n_events; i++) {
-		const struct measure_boot_event *e = &a->events[i], *o = event_named(b, e);
+		const struct measure_boot_event *e = &a->events[i], *o = event_named(b, a, e);
 		/* want: 0 missing from B, 1 differs, 2 same */
 		int kind = !o ? 0 : memcmp(e->sha384, o->sha384, sizeof(e->sha384)) != 0 ? 1 : 2;
 
 		if (kind != want)
 			continue;
-		r = ik_buf_printf(out, "%s%s", *any ? ", " : "", e->name ? e->name : "?");
+		r = ik_buf_printf(out, "%s%s%s", *any ? ", " : "", e->name ? e->name : "?",
+				  e->event_type == TCG_EV_EFI_VARIABLE_AUTHORITY ? " authority" : "");
 		*any = true;
 	}
 	return r;
@@ -271,7 +264,7 @@ int measure_boot_diff_text(const struct measure_boot_prediction *old,
 			out->len--;
 		r = ik_buf_printf(out, "\n");
 	}
-	/* the registers, without the authorities of the images booted (not in the image) */
+	/* the registers, with the authorities each prediction was given */
 	if (r >= 0)
 		r = old_new(out, label, "PCR 7 sha256", old->pcr7_sha256, new->pcr7_sha256,
 			    MEASURE_SHA256_LEN);

@@ -28,21 +28,13 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
-
-/* TCG PC Client PFP event types (spec names without the TCG_ prefix in the spec). */
-#define TCG_EV_SEPARATOR 0x00000004u
-#define TCG_EV_EFI_VARIABLE_DRIVER_CONFIG 0x80000001u
-#define TCG_EV_EFI_PLATFORM_FIRMWARE_BLOB2 0x8000000au
-#define TCG_EV_EFI_VARIABLE_AUTHORITY 0x800000e0u
+#include "measure/tcg_eventlog.h" /* TCG_EV_*, tcg_event_type_name */
 
 /* CC event log MrIndex of RTMR[0] (PCR 1 and 7 in a TDX guest). */
 #define MEASURE_CC_MR_INDEX_RTMR0 1u
 
 #define MEASURE_SHA256_LEN 32
 #define MEASURE_SHA384_LEN 48
-
-/* "EV_SEPARATOR", "EV_EFI_VARIABLE_DRIVER_CONFIG", ...; NULL for other types. */
-const char *measure_event_type_name(uint32_t type);
 
 /* One logged event. */
 struct measure_boot_event {

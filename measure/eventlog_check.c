@@ -11,6 +11,7 @@
 #include "measure/eventlog_check.h"
 
 #define NONE ((size_t)-1)
+#define CC_HINT "no predicted event is in PCR 7, but index 1 holds EV_EFI_VARIABLE_DRIVER_CONFIG events, as RTMR[0] (CC MR index 1) of a TDX CCEL log does: give --ccel"
 
 static const char *const verdict_names[] = {
 	[EVENTLOG_SB_MATCH] = "match",
@@ -237,6 +238,9 @@ int eventlog_sb_check(const struct tcg_eventlog *log, const struct tcg_replay *r
 		add_item(&c, EVENTLOG_SB_UNPREDICTED, NULL, ev, NULL);
 	}
 	free(used);
+	for (size_t i = 1; log->kind == TCG_LOG_TPM && c.n_match + c.n_different == 0 && i < log->n_events; i++)
+		c.cc_like_events += log->events[i].reg == MEASURE_CC_MR_INDEX_RTMR0 &&
+				    log->events[i].type == TCG_EV_EFI_VARIABLE_DRIVER_CONFIG;
 	compare_banks(&c, rp, p);
 	c.match = c.n_different == 0 && c.n_missing == 0 && c.n_unpredicted == 0;
 	for (size_t i = 0; i < 2; i++)
@@ -298,6 +302,8 @@ int eventlog_sb_check_text(const struct eventlog_sb_check *c, const struct measu
 		r = ik_buf_printf(out, "note: %s\n", measure_boot_pcr7_note(p));
 	if (r >= 0 && c->kind == TCG_LOG_CC)
 		r = ik_buf_printf(out, "RTMR[0] not compared: %s\n", measure_boot_rtmr0_note());
+	if (r >= 0 && c->cc_like_events)
+		r = ik_buf_printf(out, "hint: %s\n", CC_HINT);
 	if (r >= 0 && c->match)
 		r = ik_buf_printf(out, "verdict: match (%zu of %zu Secure Boot events%s)\n", c->n_match,
 				  c->n_items, c->kind == TCG_LOG_TPM ? ", PCR 7 equal" : "");
@@ -359,5 +365,7 @@ void eventlog_sb_check_json(const struct eventlog_sb_check *c, const struct meas
 	ik_json_u64(j, "different", c->n_different);
 	ik_json_u64(j, "missing", c->n_missing);
 	ik_json_u64(j, "not_predicted", c->n_unpredicted);
+	if (c->cc_like_events)
+		ik_json_string(j, "hint", CC_HINT);
 	ik_json_bool(j, "match", c->match);
 }

@@ -64,6 +64,12 @@ struct eventlog_sb_check {
 	size_t n_match, n_different, n_missing, n_unpredicted;
 	struct eventlog_sb_bank banks[2]; /* TPM: PCR 7 in SHA-256 and SHA-384 */
 	bool match;		/* every item matches and every compared bank is equal */
+	/*
+	 * TPM log: none of the predicted events is in PCR 7 but this many
+	 * EV_EFI_VARIABLE_DRIVER_CONFIG events are in index 1, where a TDX CCEL
+	 * log (CC MR index 1 = RTMR[0]) has them: the log was likely read without --ccel.
+	 */
+	size_t cc_like_events;
 };
 
 /*

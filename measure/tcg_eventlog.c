@@ -402,7 +402,7 @@ static int read_event2(struct reader *r)
 		return FAIL(r, idx, start, -EBADMSG,
 			    log->kind == TCG_LOG_TPM
 				    ? "PCRIndex %u is not a PCR (0..23)"
-				    : "MR index %u is not an RTMR (1..4 = RTMR[0..3]; MRTD, 0, is not extended by events)",
+				    : "MR index %u is not an RTMR (1..4 = RTMR[0..3]; MRTD, 0, is not extended by events): a TPM log, whose indexes are PCRs, is read without --ccel",
 			    ev->reg);
 	if (ev->type == TCG_EV_NO_ACTION && size == 17 && ev->reg == 0 &&
 	    memcmp(ev->data, STARTUP_LOCALITY_SIGNATURE, 16) == 0) {
@@ -536,14 +536,18 @@ const struct tcg_bank *tcg_replay_bank(const struct tcg_replay *r, uint16_t alg)
 	return NULL;
 }
 
-static int extend(EVP_MD_CTX *ctx, const EVP_MD *md, uint8_t *reg, const uint8_t *digest,
-		  size_t size, struct ik_diag *d)
+int tcg_extend(const EVP_MD *md, uint8_t *reg, const uint8_t *digest, size_t size,
+	       struct ik_diag *d)
 {
+	uint8_t both[2 * TCG_DIGEST_MAX];
 	unsigned int out_len = 0;
 
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, reg, size) != 1 ||
-	    EVP_DigestUpdate(ctx, digest, size) != 1 || EVP_DigestFinal_ex(ctx, reg, &out_len) != 1 ||
-	    out_len != size)
+	if (size > TCG_DIGEST_MAX || EVP_MD_get_size(md) != (int)size)
+		return ik_fail(d, -EINVAL, "a %zu-byte register is not extended with a %d-byte hash",
+			       size, EVP_MD_get_size(md));
+	memcpy(both, reg, size);
+	memcpy(both + size, digest, size);
+	if (EVP_Digest(both, 2 * size, reg, &out_len, md, NULL) != 1 || out_len != size)
 		return ik_fail_openssl(d, -EIO, "cannot extend a register");
 	return 0;
 }
@@ -552,7 +556,6 @@ static int replay_bank(const struct tcg_eventlog *log, struct tcg_bank *bank, st
 {
 	const struct alg_info *info = alg_find(bank->alg);
 	EVP_MD *md = NULL;
-	EVP_MD_CTX *ctx = NULL;
 	int e = 0;
 
 	if (!info)
@@ -561,11 +564,6 @@ static int replay_bank(const struct tcg_eventlog *log, struct tcg_bank *bank, st
 	md = EVP_MD_fetch(NULL, info->openssl, NULL);
 	if (!md || EVP_MD_get_size(md) != (int)bank->size)
 		goto out;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx) {
-		e = ik_fail(d, -ENOMEM, "out of memory");
-		goto out;
-	}
 	if (log->kind == TCG_LOG_TPM && log->has_startup_locality)
 		bank->regs[0][bank->size - 1] = log->startup_locality;
 	for (size_t i = 1; i < log->n_events && e >= 0; i++) {
@@ -576,14 +574,13 @@ static int replay_bank(const struct tcg_eventlog *log, struct tcg_bank *bank, st
 			continue;
 		dg = tcg_event_digest(ev, bank->alg);
 		/* The reader checked the index and that every event has every bank. */
-		e = extend(ctx, md, bank->regs[ev->reg], dg->bytes, bank->size, d);
+		e = tcg_extend(md, bank->regs[ev->reg], dg->bytes, bank->size, d);
 		bank->extends[ev->reg]++;
 	}
 	if (e >= 0)
 		bank->replayed = true;
 out:
 	ERR_clear_error(); /* a failed fetch leaves its reason on the queue */
-	EVP_MD_CTX_free(ctx);
 	EVP_MD_free(md);
 	return e;
 }

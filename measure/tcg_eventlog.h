@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h> /* EVP_MD */
+
 #include "common/diag.h"
 
 /* TCG Algorithm Registry identifiers (TPM_ALG_ID) of the banks igvmkit replays. */
@@ -53,6 +55,7 @@
 #define TCG_EV_SEPARATOR 0x00000004u
 #define TCG_EV_EFI_VARIABLE_DRIVER_CONFIG 0x80000001u
 #define TCG_EV_EFI_VARIABLE_BOOT 0x80000002u
+#define TCG_EV_EFI_PLATFORM_FIRMWARE_BLOB2 0x8000000Au
 #define TCG_EV_EFI_VARIABLE_BOOT2 0x8000000Cu
 #define TCG_EV_EFI_VARIABLE_AUTHORITY 0x800000e0u
 
@@ -176,6 +179,14 @@ struct tcg_replay {
 	size_t n_banks;
 	struct tcg_bank banks[TCG_ALGS_MAX];
 };
+
+/*
+ * REG = H(REG || DIGEST), both SIZE bytes, H = MD (TPM2_PCR_Extend,
+ * TDG.MR.RTMR.EXTEND): the one extend of the replay and of the prediction
+ * (measure_boot_extend).  -EINVAL when MD's size is not SIZE; -EIO when OpenSSL fails.
+ */
+int tcg_extend(const EVP_MD *md, uint8_t *reg, const uint8_t *digest, size_t size,
+	       struct ik_diag *d);
 
 /* Fills *OUT (caller's storage); -ENOMEM or an OpenSSL failure (-EIO). */
 int tcg_eventlog_replay(const struct tcg_eventlog *log, struct tcg_replay *out, struct ik_diag *d);

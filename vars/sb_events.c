@@ -292,6 +292,16 @@ int vars_sb_events_from_store(const uint8_t *p, size_t len, const struct vars_sb
 
 /* ---- Authority inputs ---- */
 
+/* Appends EN as EFI_SIGNATURE_DATA (SignatureOwner, then the data) to OUT; 1, or -ENOMEM. */
+static int append_entry(struct ik_buf *out, const struct esl_entry *en)
+{
+	int r = ik_buf_append(out, en->owner.b, sizeof(en->owner.b));
+
+	if (r >= 0)
+		r = ik_buf_append(out, en->data, en->len);
+	return r < 0 ? r : 1;
+}
+
 /* Appends db's entry of TYPE whose data is DATA (owner + data) to OUT; 1 found, 0 not. */
 static int db_entry(const struct esl_db *db, const struct ik_guid *type, const uint8_t *data,
 		    size_t len, struct ik_buf *out)
@@ -303,14 +313,10 @@ static int db_entry(const struct esl_db *db, const struct ik_guid *type, const u
 			continue;
 		for (size_t e = 0; e < list->n_entries; e++) {
 			const struct esl_entry *en = &list->entries[e];
-			int r;
 
 			if (en->len != len || memcmp(en->data, data, len) != 0)
 				continue;
-			r = ik_buf_append(out, en->owner.b, sizeof(en->owner.b));
-			if (r >= 0)
-				r = ik_buf_append(out, en->data, en->len);
-			return r < 0 ? r : 1;
+			return append_entry(out, en);
 		}
 	}
 	return 0;
@@ -402,10 +408,7 @@ static int db_cert_verifying(const struct esl_db *db, const uint8_t *pe, size_t 
 				return 0; /* unsigned: only its hash can let it run */
 			if (r < 0)
 				continue;
-			r = ik_buf_append(out, en->owner.b, sizeof(en->owner.b));
-			if (r >= 0)
-				r = ik_buf_append(out, en->data, en->len);
-			return r < 0 ? r : 1;
+			return append_entry(out, en);
 		}
 	}
 	return 0;

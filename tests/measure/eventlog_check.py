@@ -162,6 +162,15 @@ check(r.returncode == 0 and f"PCR 7 sha384: log {pcr7(log, SHA384)}" in r.stdout
       and "the log has no sha256 bank" in r.stdout, "SHA-384 log: PCR 7 sha384 compared")
 
 # 7. TDX CCEL: RTMR[0] (MR index 1) holds the TD HOB and CFV too; the Secure Boot events match.
+# a CCEL log given without --ccel: every event missing from PCR 7, and a hint to give --ccel
+r = run_check(firmware_log(algs=(SHA384,), cc=True))
+check(r.returncode == 1 and "hint: no predicted event is in PCR 7" in r.stdout and "give --ccel" in r.stdout,
+      "CC log without --ccel: exit 1 with the --ccel hint")
+r = run_check(firmware_log(algs=(SHA384,), cc=True), json_out=True)
+check(r.returncode == 1 and "give --ccel" in json.loads(r.stdout)["check"].get("hint", ""),
+      "CC log without --ccel: JSON check.hint")
+r = run_check(firmware_log())
+check("hint:" not in r.stdout, "no hint for a TPM log")
 r = run_check(firmware_log(algs=(SHA384,), cc=True), cc=True)
 check(r.returncode == 0 and "Secure Boot events of RTMR[0]" in r.stdout and "RTMR[0] not compared" in r.stdout,
       "CCEL log: Secure Boot events of RTMR[0] match, RTMR[0] itself not compared")

@@ -256,6 +256,8 @@ bad = [
     ("trailing-garbage", raw + b"\x01\x02\x03", 3, len(offs), len(raw), "3 bytes left"),
     ("fill-then-garbage", raw + b"\xff" * 16 + b"\x01", 3, len(offs), len(raw), "digest count"),
     ("cc-mr-index-0", cc_mr0.bytes(), 3, 1, cc_mr0.offsets()[1], "MR index 0"),
+    # a TPM log given with --ccel: its PCR 0 event is no RTMR, and the message says what to do
+    ("cc-given-a-tpm-log", raw, 3, 1, offs[1], "read without --ccel"),
     ("too-many-algorithms", many_algs, 6, 0, 0, "17 algorithms"),
     ("sha1-tcg12-log", sha1_log, 7, 0, 0, "not a crypto-agile event log"),
     ("spec-id-event02", v02, 7, 0, 0, "Spec ID Event02"),

@@ -127,6 +127,18 @@ EOF
 	[ "$(json_get out/t.measurements.json 'd["boot"]')" = "$(json_get igvm.json 'd["boot"]')" ] &&
 		ok "build's measurements JSON boot = measure --boot" || fail "build JSON boot differs"
 	[ "$(json_get igvm.json 'd["measurements"][0]["field"]')" = MRTD ] || fail "launch digest missing"
+	# build's summary: the JSON's PCR 7 on one line, incomplete with Secure Boot on
+	pcr=$(json_get out/t.measurements.json 'd["boot"]["pcr7"]["sha256"]')
+	grep -q "^  boot     PCR 7 sha256: $pcr (incomplete: the EV_EFI_VARIABLE_AUTHORITY of the images booted is not in the image; 'igvmkit measure --boot --sb-authority' adds it)\$" build.out &&
+		ok "build prints PCR 7 (incomplete)" || fail "build summary: $(cat build.out)"
+	sed 's/secure-boot: true/secure-boot: false/' l.yaml >l0.yaml
+	"$IGVMKIT" build -o out0 l0.yaml >build0.out 2>&1 || fail "build SecureBoot 0: $(cat build0.out)"
+	pcr=$(json_get out0/t.measurements.json 'd["boot"]["pcr7"]["sha256"]')
+	[ "$(json_get out0/t.measurements.json 'd["boot"]["pcr7"]["complete"]')" = True ] &&
+		grep -q "^  boot     PCR 7 sha256: $pcr\$" build0.out && ok "build prints PCR 7 (complete: SecureBoot 0)" ||
+		fail "build summary, SecureBoot 0: $(cat build0.out)"
+	"$IGVMKIT" build -o outn "$HERE/../../layouts/default.yaml" >buildn.out 2>&1 &&
+		! grep -q 'PCR 7' buildn.out && ok "no boot line without a store: rom seed" || fail "default layout: $(cat buildn.out)"
 	"$IGVMKIT" measure --boot --platform tdx out/t.igvm | tail -n1 | grep -Eq '^[0-9a-f]{96}$' &&
 		ok "the digest stays the last line" || fail "last line is not the digest"
 	if "$IGVMKIT" fuki -o t.efi out/t.igvm >/dev/null 2>&1; then
@@ -147,5 +159,35 @@ EOF
 		"$IGVMKIT" vars store -i rom.fd -o rstore.fd &&
 		python3 "$REF" check "$IGVMKIT" rstore.fd >ref.out 2>&1 && ok "model agrees: regenerated store" ||
 		fail "model on regenerated store: $(cat ref.out)"
+
+	# regen --sb-authority: the new PCR 7 gets the EV_EFI_VARIABLE_AUTHORITY of the db entry
+	# that verifies the booted image, as measure --sb-authority predicts it for the new file
+	"$IGVMKIT" regen --db DB2.crt --sb-authority DB2.crt -o ra.igvm out/t.igvm >ra.out 2>&1 ||
+		fail "regen --sb-authority: $(cat ra.out)"
+	"$IGVMKIT" measure --boot --json --platform tdx --sb-authority DB2.crt ra.igvm >ra.json
+	[ "$(json_get ra.igvm.measurements.json 'd["boot"]')" = "$(json_get ra.json 'd["boot"]')" ] &&
+		[ "$(json_get ra.json 'd["boot"]["events"][-1]["type"]+" "+str(d["boot"]["pcr7"]["complete"])')" = \
+			"EV_EFI_VARIABLE_AUTHORITY True" ] &&
+		ok "regen --sb-authority: JSON boot = measure --boot --sb-authority, PCR 7 complete" ||
+		fail "regen --sb-authority JSON: $(json_get ra.igvm.measurements.json 'd["boot"]["pcr7"]')"
+	new=$(json_get ra.json 'd["boot"]["pcr7"]["sha256"]')
+	grep -q '; new: db authority$' ra.out && grep -A1 '^  PCR 7 sha256  *old ' ra.out | grep -q "new $new\$" &&
+		grep -q "^  authorities  *old 0, new 1 EV_EFI_VARIABLE_AUTHORITY (--sb-authority); old without them: authority DB2.crt: no entry of the store's db matches it\$" ra.out &&
+		grep -q '^  PCR 7 new  *complete if the given authorities' ra.out &&
+		ok "regen report: the authority event, the new PCR 7 with it, why the old one lacks it" ||
+		fail "regen --sb-authority report: $(cat ra.out)"
+	# a db entry in both stores: the authority event is in both predictions, and unchanged
+	"$IGVMKIT" regen --db DB.crt --db DB2.crt --sb-authority DB.crt -o rb.igvm out/t.igvm >rb.out 2>&1 &&
+		grep -q 'unchanged: SecureBoot, PK, KEK, dbx, separator, db authority$' rb.out &&
+		grep -q '^  authorities  *old 1, new 1 EV_EFI_VARIABLE_AUTHORITY (--sb-authority)$' rb.out &&
+		ok "regen --sb-authority in both dbs" || fail "regen --sb-authority in both: $(cat rb.out)"
+	# not in the regenerated db, a store with SecureBoot 0, a missing file: nothing written
+	expect_fail 3 rc.igvm 'authority DB.crt: .*\(the regenerated store\)' -- \
+		"$IGVMKIT" regen --db DB2.crt --sb-authority DB.crt -o rc.igvm out/t.igvm
+	expect_fail 3 rc.igvm 'SecureBoot = 0' -- \
+		"$IGVMKIT" regen --db DB2.crt --no-secure-boot --sb-authority DB2.crt -o rc.igvm out/t.igvm
+	expect_fail 4 rc.igvm 'nosuch.der' -- \
+		"$IGVMKIT" regen --db DB2.crt --sb-authority nosuch.der -o rc.igvm out/t.igvm
+	expect_fail 2 rom2.fd 'only extracts' -- "$IGVMKIT" regen --sb-authority DB.crt --extract-rom rom2.fd out/t.igvm
 fi
 finish

@@ -211,8 +211,47 @@ static void test_extend(void)
 	IK_CHECK(eq_hex(reg, 32, "f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b"));
 	IK_CHECK(measure_boot_extend(reg, 32, &ev, 0) == 0); /* nothing to extend: unchanged */
 	IK_CHECK(eq_hex(reg, 32, "f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b"));
-	IK_CHECK(measure_event_type_name(TCG_EV_EFI_VARIABLE_DRIVER_CONFIG) != NULL);
-	IK_CHECK(measure_event_type_name(0x12345) == NULL);
+}
+
+/*
+ * regen's old/new report pairs events by type and name, and authorities (all
+ * named "db") by their place: the second authority of old with the second of new.
+ */
+static void test_diff_authorities(void)
+{
+	struct measure_boot_event old_ev[3], new_ev[3];
+	struct measure_boot_prediction old, new;
+	struct ik_buf out;
+	char *first_line;
+
+	memset(old_ev, 0, sizeof(old_ev));
+	for (size_t i = 0; i < 3; i++) {
+		old_ev[i].event_type = i == 0 ? TCG_EV_SEPARATOR : TCG_EV_EFI_VARIABLE_AUTHORITY;
+		old_ev[i].name = (char *)(i == 0 ? "separator" : "db");
+		old_ev[i].sha384[0] = (uint8_t)i;
+	}
+	memcpy(new_ev, old_ev, sizeof(new_ev));
+	new_ev[2].sha384[0] = 9; /* the second authority differs */
+	measure_boot_prediction_init(&old);
+	measure_boot_prediction_init(&new);
+	old.events = old_ev;
+	old.n_events = 3;
+	new.events = new_ev;
+	new.n_events = 2; /* ... and then is left out */
+	ik_buf_init(&out, 0);
+	IK_CHECK(measure_boot_diff_text(&old, &new, "", &out) == 0);
+	IK_CHECK(ik_buf_append(&out, "", 1) == 0);
+	first_line = strtok((char *)out.data, "\n");
+	IK_CHECK_STR(first_line, "boot-time Secure Boot events (PCR 7; TDX: RTMR[0]): changed: none; "
+				 "unchanged: separator, db authority; gone: db authority");
+	new.n_events = 3;
+	out.len = 0;
+	IK_CHECK(measure_boot_diff_text(&old, &new, "", &out) == 0);
+	IK_CHECK(ik_buf_append(&out, "", 1) == 0);
+	first_line = strtok((char *)out.data, "\n");
+	IK_CHECK_STR(first_line, "boot-time Secure Boot events (PCR 7; TDX: RTMR[0]): changed: db authority; "
+				 "unchanged: separator, db authority");
+	ik_buf_release(&out);
 }
 
 static void test_bad_store(void)
@@ -233,6 +272,7 @@ int main(void)
 	test_full_store();
 	test_secure_boot_value();
 	test_extend();
+	test_diff_authorities();
 	test_bad_store();
 	return ik_test_done();
 }
