@@ -157,14 +157,14 @@ for name, log, fill, cc in cases:
                 check(False, f"{name}: {alg} register {idx}: igvmkit {value}, tpm2_eventlog {theirs[tname].get(idx)}")
         check(set(theirs[tname]) == set(regs), f"{name}: tpm2_eventlog {alg} lists the same registers")
 
-# ---- real logs: Debian OVMF under swtpm (tests/measure/data/README.md) ----
-data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+# ---- real logs: Debian OVMF under swtpm, recorded by tests/consumer/boot_tpm.sh (tests/consumer/recorded/README.md) ----
+data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "consumer", "recorded")
 REAL = [  # file, PCR 7 the TPM reported (sha256, sha384), Debian store it matches, its sha256
-    ("ovmf-swtpm-empty.tcglog",
+    ("ovmf-4m-empty.tcglog",
      ("65caf8dd1e0ea7a6347b635d2b379c93b9a1351edc2afc3ecda700e534eb3068",
       "98441c7f7625d10058c47683aec486ce311c633235eb555593a7ee791121e3578ae72d04ecef661f272d59058b77af35"),
      "/usr/share/OVMF/OVMF_VARS_4M.fd", "5d2ac383371b408398accee7ec27c8c09ea5b74a0de0ceea6513388b15be5d1e", 0),
-    ("ovmf-swtpm-ms-nonenforcing.tcglog",
+    ("ovmf-4m-ms.tcglog",
      ("81b7f651b9b1f31e4824b72743979a27f1b1aa4b3b058c49c297494e2b5d4843",
       "7a9fce8ba3e8ff8df6a013eb0f1a1c3605e7157b8db3af9efa1ef6b4ed8bfb726ac4d5705c9b24102fe77b16887a6150"),
      "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", "e6044c5d1fd81998a5967d907ec425e48da534832c7d9b0b4c7a702b62019c50", 1),
