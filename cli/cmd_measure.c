@@ -29,7 +29,8 @@ enum {
 	OPT_VCPU_STEPPING, OPT_VMM, OPT_GUEST_FEATURES, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_TDX_ORDER, OPT_LOADER, OPT_JSON, OPT_EXPECT, OPT_LIST_VCPU_TYPES,
 	OPT_IGNORE_ID_BLOCK, OPT_NATIVE_ZERO, OPT_SNP_OVMF_HASH, OPT_PRINT_SNP_OVMF_HASH,
-	OPT_CORIM, OPT_CORIM_PROFILE, OPT_SVN,
+	OPT_CORIM, OPT_CORIM_PROFILE, OPT_SVN, OPT_CORIM_KEY, OPT_CORIM_CERT, OPT_CORIM_ALG,
+	OPT_PASSPHRASE_FILE, OPT_PASSPHRASE_ENV,
 	OPT_BOOT, OPT_SB_AUTHORITY,
 };
 
@@ -60,6 +61,11 @@ static const struct option options[] = {
 	{ "corim", required_argument, NULL, OPT_CORIM },
 	{ "corim-profile", required_argument, NULL, OPT_CORIM_PROFILE },
 	{ "svn", required_argument, NULL, OPT_SVN },
+	{ "corim-key", required_argument, NULL, OPT_CORIM_KEY },
+	{ "corim-cert", required_argument, NULL, OPT_CORIM_CERT },
+	{ "corim-alg", required_argument, NULL, OPT_CORIM_ALG },
+	{ "passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE },
+	{ "passphrase-env", required_argument, NULL, OPT_PASSPHRASE_ENV },
 	{ "boot", no_argument, NULL, OPT_BOOT },
 	{ "sb-authority", required_argument, NULL, OPT_SB_AUTHORITY },
 	{ "help", no_argument, NULL, 'h' },
@@ -84,7 +90,6 @@ struct measure_args {
 	const char *output;
 	const char *expect;
 	struct measure_corim_req corim; /* corim.prefix NULL: no --corim */
-	bool has_profile, has_svn;
 	struct measure_boot_cli boot;
 };
 
@@ -221,14 +226,29 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 						       "reference-matrix or all, got '%s'", optarg);
 			a->corim.launch = all || cp == CORIM_PROFILE_LAUNCH;
 			a->corim.matrix = all || cp == CORIM_PROFILE_MATRIX;
-			a->has_profile = true;
+			a->corim.has_profile = true;
 			break;
 		}
 		case OPT_SVN:
 			r = cli_parse_u64(CMD, "--svn", optarg, 0, UINT64_MAX, &a->corim.svn);
 			if (r)
 				return r;
-			a->has_svn = true;
+			a->corim.has_svn = true;
+			break;
+		case OPT_CORIM_KEY:
+			a->corim.sign.key = optarg;
+			break;
+		case OPT_CORIM_CERT:
+			a->corim.sign.cert = optarg;
+			break;
+		case OPT_CORIM_ALG:
+			a->corim.sign.alg = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			a->corim.sign.secret.file = optarg;
+			break;
+		case OPT_PASSPHRASE_ENV:
+			a->corim.sign.secret.env = optarg;
 			break;
 		case OPT_BOOT:
 			a->boot.boot = true;
@@ -256,12 +276,9 @@ static int parse_args(int argc, char **argv, struct measure_args *a, bool *exit_
 	if (a->o.has_guest_features && a->o.platform != IGVM_PLATFORM_SEV_SNP)
 		cli_warn(CMD, "--guest-features applies to SEV-SNP only; %s VMSAs carry no features",
 			 measure_platform_name(a->o.platform));
-	if ((a->has_profile || a->has_svn) && !a->corim.prefix)
-		return cli_usage_error(CMD, "--corim-profile and --svn need --corim PREFIX");
-	if (a->corim.prefix && !a->has_profile)
-		a->corim.launch = a->corim.matrix = true; /* all */
-	if (a->corim.prefix && a->o.has_vcpu_signature && !a->o.vcpu_type)
-		return cli_usage_error(CMD, "--corim names vCPU types: use --vcpu-type, not a signature");
+	r = measure_corim_args_check(&a->corim, a->o.has_vcpu_signature, a->o.vcpu_type);
+	if (r)
+		return r;
 	a->corim.o = &a->o;
 	if ((a->initrd || a->append) && !a->kernel)
 		return cli_usage_error(CMD, "--initrd and --append need --kernel");

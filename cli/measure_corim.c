@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileio.h"
+#include "cli/cli.h"
 #include "measure/corim.h"
 
 /*
@@ -106,6 +107,46 @@ static int matrix_file(const struct measure_corim_req *q, const struct igvm_file
 	return r;
 }
 
+int measure_corim_args_check(struct measure_corim_req *q, bool has_vcpu_signature, const char *vcpu_type)
+{
+	const struct igvm_corim_sign_spec *s = &q->sign;
+
+	if ((q->has_profile || q->has_svn || s->key || s->cert || s->alg) && !q->prefix)
+		return cli_usage_error("measure", "--corim-profile, --svn and --corim-key/--corim-cert/--corim-alg "
+				       "need --corim PREFIX");
+	if (!s->key != !s->cert || (s->alg && !s->key))
+		return cli_usage_error("measure", "--corim-key and --corim-cert go together (--corim-alg with them)");
+	if ((s->secret.file || s->secret.env) && !s->key)
+		return cli_usage_error("measure", "--passphrase-file and --passphrase-env need --corim-key");
+	if (q->prefix && !q->has_profile)
+		q->launch = q->matrix = true; /* all */
+	if (q->prefix && has_vcpu_signature && !vcpu_type)
+		return cli_usage_error("measure", "--corim names vCPU types: use --vcpu-type, not a signature");
+	return 0;
+}
+
+/* PREFIX-*.cose beside each PREFIX-*.cbor of FILES: its detached COSE_Sign1 by SIGNER. */
+static int sign_files(const struct measure_corim_req *q, struct measure_corim_files *files,
+		      struct ik_diag *d)
+{
+	struct igvm_corim_signer signer = { 0 };
+	size_t n_docs = files->n;
+	int r = igvm_corim_signer_load(&q->sign, &signer, d);
+
+	for (size_t i = 0; r >= 0 && i < n_docs; i++) {
+		const struct measure_corim_file *doc = &files->file[i];
+		size_t len = strlen(doc->path);
+		struct ik_buf *b;
+		_cleanup_free_ char *base = strndup(doc->path, len - strlen(".cbor"));
+
+		r = base ? add_file(files, base, ".cose", &b) : -ENOMEM;
+		if (r >= 0)
+			r = igvm_corim_sign(&signer, doc->bytes.data, doc->bytes.len, true, b, d);
+	}
+	igvm_corim_signer_release(&signer);
+	return r;
+}
+
 int measure_corim_prepare(const struct measure_corim_req *q, const struct igvm_file *f,
 			  const struct measure_image *img, struct measure_corim_files *ret,
 			  struct ik_diag *d)
@@ -116,6 +157,8 @@ int measure_corim_prepare(const struct measure_corim_req *q, const struct igvm_f
 		r = launch_files(q, f, ret, d);
 	if (r >= 0 && q->matrix)
 		r = matrix_file(q, f, img, ret, d);
+	if (r >= 0 && q->sign.key)
+		r = sign_files(q, ret, d);
 	for (size_t i = 0; r >= 0 && i < ret->n; i++)
 		r = ik_output_check(ret->file[i].path, d);
 	return r;

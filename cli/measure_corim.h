@@ -10,9 +10,10 @@
 #include "common/buf.h"
 #include "common/diag.h"
 #include "igvm/igvm.h"
+#include "assemble/igvm_corim.h"
 #include "measure/measure.h"
 
-#define MEASURE_CORIM_FILES_MAX 3u /* -snp, -tdx, -matrix */
+#define MEASURE_CORIM_FILES_MAX 6u /* -snp, -tdx, -matrix: .cbor, and .cose when signed */
 
 struct measure_corim_req {
 	const char *prefix;	     /* PREFIX of PREFIX-snp.cbor ... */
@@ -20,7 +21,16 @@ struct measure_corim_req {
 	uint64_t svn;		     /* --svn (launch-measurement) */
 	const struct measure_opts *o; /* the command's options: loader, VMM, vCPU count and type */
 	bool has_vcpus;		     /* --vcpus given: the matrix has that count only */
+	bool has_profile, has_svn;   /* --corim-profile, --svn given */
+	struct igvm_corim_sign_spec sign; /* --corim-key/--corim-cert/--corim-alg; key NULL: unsigned */
 };
+
+/*
+ * The checks of the --corim options once all are read (2 with the message, else 0); fills in
+ * the default profile (all).  HAS_VCPU_SIGNATURE without VCPU_TYPE is refused: the matrix names
+ * vCPU types.
+ */
+int measure_corim_args_check(struct measure_corim_req *q, bool has_vcpu_signature, const char *vcpu_type);
 
 struct measure_corim_file {
 	char *path;
@@ -32,7 +42,11 @@ struct measure_corim_files {
 	size_t n;
 };
 
-/* Encodes the documents Q asks for from F (IMG: F's bytes described), into *RET (empty before). */
+/*
+ * Encodes the documents Q asks for from F (IMG: F's bytes described), into *RET (empty before);
+ * with Q->sign.key each document also gets its detached COSE_Sign1 as PREFIX-*.cose, as
+ * `igvmkit build` writes them for outputs.corim.sign (assemble/igvm_corim.h).
+ */
 int measure_corim_prepare(const struct measure_corim_req *q, const struct igvm_file *f,
 			  const struct measure_image *img, struct measure_corim_files *ret,
 			  struct ik_diag *d);

@@ -45,8 +45,10 @@ void measure_cli_usage(FILE *out)
 	      "                        calculator; also coconut)\n"
 	      "  --native-zero         igvmmeasure model: zero pages as SNP ZERO pages\n"
 	      "  --json                print the measurements JSON document (docs/measurements-json.md)\n"
-	      "  -o, --output FILE     also write the measurements JSON document to FILE\n"
-	      "  --corim PREFIX        also write CoRIM reference values of the IGVM file (docs/corim.md):\n"
+	      "  -o, --output FILE     also write the measurements JSON document to FILE\n",
+	      out);
+	/* two literals: C99 compilers need support only 4095 bytes in one */
+	fputs("  --corim PREFIX        also write CoRIM reference values of the IGVM file (docs/corim.md):\n"
 	      "                        PREFIX-snp.cbor and PREFIX-tdx.cbor (launch-measurement profile,\n"
 	      "                        igvm-crate model, per platform the file declares) and\n"
 	      "                        PREFIX-matrix.cbor (reference-matrix: every platform x vCPU count\n"
@@ -54,6 +56,12 @@ void measure_cli_usage(FILE *out)
 	      "                        EPYC-Milan, EPYC-Genoa), committed with -o all or none\n"
 	      "  --corim-profile P     launch-measurement, reference-matrix or all (default)\n"
 	      "  --svn N               SVN the launch-measurement documents endorse (default 0)\n"
+	      "  --corim-key KEY       sign each CoRIM: PREFIX-*.cose, a detached COSE_Sign1 (as\n"
+	      "                        build's outputs.corim.sign); KEY a PEM file or pkcs11: URI\n"
+	      "  --corim-cert CERT     the signer's certificate (goes with --corim-key)\n"
+	      "  --corim-alg ALG       ES256, ES384, EdDSA, PS256 or PS384 (default: from the key)\n"
+	      "  --passphrase-file F, --passphrase-env VAR\n"
+	      "                        the key's passphrase or token PIN (docs/cmd/sign.md)\n"
 	      "  --expect HEX          exit 1 unless the digest equals HEX\n"
 	      "  --ignore-id-block     do not check an IGVM file's SNP_ID_BLOCK against the digest\n"
 	      "  --boot                also print the Secure Boot events the firmware measures for\n"

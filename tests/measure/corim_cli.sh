@@ -97,4 +97,29 @@ cp "$tmp/st.igvm" "$tmp/h-snp.cbor"
 rc=$?
 [ $rc -eq 2 ] && grep -q "output is the input" "$tmp/err" && cmp -s "$tmp/st.igvm" "$tmp/h-snp.cbor" &&
 	[ ! -e "$tmp/h-matrix.cbor" ] && pass output-is-input || bad "output-is-input: exit $rc $(cat "$tmp/err")"
+# --corim-key/--corim-cert: PREFIX-*.cose beside each document, detached COSE_Sign1 that
+# igvmkit verify accepts against the certificate and the IGVM; Ed25519 is deterministic
+openssl req -x509 -newkey ed25519 -nodes -keyout "$tmp/ed.key" -out "$tmp/ed.crt" -subj "/CN=corim cli test" \
+	-days 1 2>/dev/null || { echo "FAIL openssl req"; exit 1; }
+# (the documents are those of the unsigned run: b-snp.cbor has the same SVN 0)
+"$ik" measure -q --corim "$tmp/s" --corim-key "$tmp/ed.key" --corim-cert "$tmp/ed.crt" "$tmp/st.igvm" &&
+	[ -s "$tmp/s-snp.cose" ] && [ -s "$tmp/s-tdx.cose" ] && [ -s "$tmp/s-matrix.cose" ] &&
+	cmp -s "$tmp/s-snp.cbor" "$tmp/b-snp.cbor" && pass signed-files || bad signed-files
+for part in snp tdx matrix; do
+	"$ik" verify --cert "$tmp/ed.crt" --payload "$tmp/s-$part.cbor" --igvm "$tmp/st.igvm" "$tmp/s-$part.cose" \
+		>"$tmp/out" 2>&1 && grep -q "verification OK" "$tmp/out" && pass "signed-verify-$part" ||
+		bad "signed-verify-$part: $(cat "$tmp/out")"
+done
+"$ik" measure -q --corim "$tmp/t" --corim-key "$tmp/ed.key" --corim-cert "$tmp/ed.crt" "$tmp/st.igvm" &&
+	cmp -s "$tmp/s-snp.cose" "$tmp/t-snp.cose" && pass signed-deterministic-ed25519 || bad signed-deterministic-ed25519
+"$ik" measure --corim "$tmp/u" --corim-key "$tmp/ed.key" "$tmp/st.igvm" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "go together" "$tmp/err" && ! ls "$tmp"/u-* >/dev/null 2>&1 && pass key-needs-cert ||
+	bad key-needs-cert
+"$ik" measure --corim-key "$tmp/ed.key" --corim-cert "$tmp/ed.crt" "$tmp/st.igvm" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "need --corim PREFIX" "$tmp/err" && pass key-needs-corim || bad key-needs-corim
+"$ik" measure --corim "$tmp/v" --corim-key "$tmp/missing.key" --corim-cert "$tmp/ed.crt" "$tmp/st.igvm" \
+	>/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -ne 0 ] && grep -q "missing.key" "$tmp/err" && ! ls "$tmp"/v-* >/dev/null 2>&1 && pass missing-key ||
+	bad "missing-key: exit $rc $(cat "$tmp/err")"
 exit $fail
