@@ -203,11 +203,9 @@ static int read_x5chain(struct cbr *r, struct cose_sign1 *s, bool chain, struct 
 	if (it.kind == CBR_ARRAY) {
 		struct cbr_item c;
 		for (uint64_t i = 0; i < it.v; i++) {
-			rr = cbr_next(r, &c, what, d);
+			rr = cbr_next_of(r, &c, CBR_BYTES, what, "a byte string (DER)", d);
 			if (rr < 0)
 				return rr;
-			if (c.kind != CBR_BYTES)
-				return cbr_expected(&c, what, "a byte string (DER)", d);
 			if (i == 0 && take)
 				s->x5chain_leaf = c.data, s->x5chain_leaf_len = c.len;
 		}
@@ -271,24 +269,18 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 			s->has_content_type = true;
 			break;
 		case 4:
-			rr = cbr_next(&r, &v, "protected header kid (4)", d);
-			if (rr >= 0 && v.kind != CBR_BYTES)
-				rr = cbr_expected(&v, "protected header kid (4)", "a byte string", d);
+			rr = cbr_next_of(&r, &v, CBR_BYTES, "protected header kid (4)", "a byte string", d);
 			s->kid = v.data;
 			s->kid_len = v.len;
 			break;
 		case 8:
-			rr = cbr_next(&r, &v, "protected header corim-meta (8)", d);
-			if (rr >= 0 && v.kind != CBR_BYTES)
-				rr = cbr_expected(&v, "protected header corim-meta (8)",
-						  "a byte string (bstr .cbor corim-meta-map)", d);
+			rr = cbr_next_of(&r, &v, CBR_BYTES, "protected header corim-meta (8)",
+					 "a byte string (bstr .cbor corim-meta-map)", d);
 			rr = rr < 0 ? rr : read_corim_meta(&v, s, d);
 			have_meta = true;
 			break;
 		case 15:
-			rr = cbr_next(&r, &v, "protected header CWT-Claims (15)", d);
-			if (rr >= 0 && v.kind != CBR_MAP)
-				rr = cbr_expected(&v, "protected header CWT-Claims (15)", "a map", d);
+			rr = cbr_next_of(&r, &v, CBR_MAP, "protected header CWT-Claims (15)", "a map", d);
 			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, have_meta, d);
 			break;
 		case 32: /* x5bag (RFC 9360): its certificate serves when there is no x5chain */
@@ -340,11 +332,9 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 					    : cbr_expected(&it, s.tagged ? "COSE_Sign1 array" : "COSE_Sign1",
 							   "tag 18 or a 4-element array", d);
 
-	rr = cbr_next(&r, &it, "COSE_Sign1 protected [0]", d);
+	rr = cbr_next_of(&r, &it, CBR_BYTES, "COSE_Sign1 protected [0]", "a byte string", d);
 	if (rr < 0)
 		return rr;
-	if (it.kind != CBR_BYTES)
-		return cbr_expected(&it, "COSE_Sign1 protected [0]", "a byte string", d);
 	s.protected_hdr = it.data;
 	s.protected_len = it.len;
 	s.protected_off = it.data_off;
@@ -352,12 +342,8 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 		return cbr_fail(d, it.off, "COSE_Sign1 protected [0]", "empty: the algorithm must be in"
 				" the protected header");
 
-	rr = cbr_next(&r, &it, "COSE_Sign1 unprotected [1]", d);
-	if (rr < 0)
-		return rr;
-	if (it.kind != CBR_MAP)
-		return cbr_expected(&it, "COSE_Sign1 unprotected [1]", "a map", d);
-	rr = cbr_skip(&r, &it, d);
+	rr = cbr_next_of(&r, &it, CBR_MAP, "COSE_Sign1 unprotected [1]", "a map", d);
+	rr = rr < 0 ? rr : cbr_skip(&r, &it, d);
 	if (rr < 0)
 		return rr;
 
@@ -375,11 +361,9 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 		return cbr_expected(&it, "COSE_Sign1 payload [2]", "a byte string or nil (detached)", d);
 	}
 
-	rr = cbr_next(&r, &it, "COSE_Sign1 signature [3]", d);
+	rr = cbr_next_of(&r, &it, CBR_BYTES, "COSE_Sign1 signature [3]", "a byte string", d);
 	if (rr < 0)
 		return rr;
-	if (it.kind != CBR_BYTES)
-		return cbr_expected(&it, "COSE_Sign1 signature [3]", "a byte string", d);
 	s.signature = it.data;
 	s.signature_len = it.len;
 	s.signature_off = it.data_off;
