@@ -55,7 +55,8 @@ def tools():
 
 def keypair(tmp, name, kind):
     key, crt = os.path.join(tmp, name + ".key"), os.path.join(tmp, name + ".crt")
-    new = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"] if kind == "ec" else ["-newkey", "rsa:2048"]
+    new = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"] if kind == "ec" else
+           ["-newkey", "ed25519"] if kind == "ed" else ["-newkey", "rsa:2048"])
     subprocess.run(["openssl", "req", "-x509"] + new + ["-nodes", "-keyout", key, "-out", crt,
                     "-subj", "/CN=" + name, "-days", "30"], check=True, capture_output=True)
     return key, crt
@@ -363,6 +364,66 @@ def case_atomic(tmp):
     r = run(["build", "-o", out, "-D", "CORIM_KEY=" + os.path.join(tmp, "missing.key"), "-D", "CORIM_CERT=" + crt])
     check(r.returncode == 4 and "missing.key" in r.stderr and os.listdir(out) == ["ovmf.igvm"],
           "a missing key: exit %d %s" % (r.returncode, r.stderr.strip()))
+
+
+def case_two_step(tmp):
+    """`corim tbs|attach --igvm`: the embedded document signed elsewhere equals one-step signing."""
+    ekey, ecrt = keypair(tmp, "ed", "ed")
+    pkey, pcrt = keypair(tmp, "p384", "ec")
+    _, ocrt = keypair(tmp, "other", "ed")
+    head = "igvm: {allow-non-qemu-headers: true}\noutputs:\n  igvm: o.igvm\n  corim:\n    embed: true\n"
+    u, s = os.path.join(tmp, "u"), os.path.join(tmp, "s")
+    r = run(["build", "-q", "-o", u, layout(tmp, "u.yaml", head)])
+    check(r.returncode == 0, "unsigned embedded build: " + r.stderr)
+    r = run(["build", "-q", "-o", s, layout(tmp, "s.yaml", head + "    sign: {key: %s, cert: %s}\n" % (ekey, ecrt))])
+    check(r.returncode == 0, "Ed25519-signed embedded build: " + r.stderr)
+    cur = os.path.join(u, "o.igvm")
+    for i, plat in enumerate(("snp", "tdx")):
+        tbs, sig, nxt = (os.path.join(tmp, "%s.%s" % (plat, e)) for e in ("tbs", "sig", "igvm"))
+        r = run(["corim", "tbs", "--igvm", cur, "--platform", plat, "--cert", ecrt, "-o", tbs])
+        check(r.returncode == 0, "tbs %s: %s" % (plat, r.stderr))
+        subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", ekey, "-in", tbs, "-out", sig], check=True)
+        r = run(["corim", "attach", "--igvm", cur, "--platform", plat, "--cert", ecrt, "--signature", sig, "-o", nxt])
+        check(r.returncode == 0, "attach %s: %s" % (plat, r.stderr))
+        if i == 0:
+            d = run(["diff", cur, nxt])
+            check(d.returncode == 1 and "CORIM_SIGNATURE" in d.stdout, "diff names the added signature:\n" + d.stdout[:1500])
+        cur = nxt
+    one = os.path.join(s, "o.igvm")
+    check(open(cur, "rb").read() == open(one, "rb").read(), "two-step (tbs, openssl, attach) == one-step Ed25519 build")
+    d = run(["diff", cur, one])
+    check(d.returncode == 0 and "identical" in d.stdout, "igvmkit diff: identical: " + d.stdout[-300:])
+    # ES384, DER from openssl, replacing the Ed25519 signature: it verifies, the header count stays.
+    tbs, sig, es = (os.path.join(tmp, n) for n in ("es.tbs", "es.der", "es.igvm"))
+    run(["corim", "tbs", "--igvm", one, "--platform", "tdx", "--cert", pcrt, "-o", tbs])
+    subprocess.run(["openssl", "dgst", "-sha384", "-sign", pkey, "-out", sig, tbs], check=True)
+    r = run(["corim", "attach", "--igvm", one, "--platform", "tdx", "--cert", pcrt, "--signature", sig, "--der", "-o", es])
+    check(r.returncode == 0, "attach --der over an existing signature: " + r.stderr)
+    j = json.loads(run(["inspect", "--json", es]).stdout or "{}").get("corim", [])
+    check([c["type"] for c in j] == ["CORIM_DOCUMENT", "CORIM_SIGNATURE"] * 2 and j[3].get("alg") == "ES384" and
+          j[3].get("verifies_with_x5chain") and j[1].get("alg") == "EdDSA", "replaced TDX signature: %s" % j)
+    # Refused, nothing written: a tampered signature, another certificate, no document, bad usage.
+    bad = os.path.join(tmp, "bad.sig")
+    raw = bytearray(open(os.path.join(tmp, "snp.sig"), "rb").read())
+    raw[5] ^= 1
+    open(bad, "wb").write(raw)
+    out = os.path.join(tmp, "never.igvm")
+    plain = os.path.join(tmp, "plain")
+    run(["build", "-q", "-o", plain, layout(tmp, "p.yaml", "outputs:\n  igvm: o.igvm\n")])
+    for args, code, words in [
+            (["--igvm", os.path.join(u, "o.igvm"), "--platform", "snp", "--cert", ecrt, "--signature", bad], 1,
+             ["bad.sig", "does not verify"]),
+            (["--igvm", os.path.join(u, "o.igvm"), "--platform", "snp", "--cert", ocrt, "--signature",
+              os.path.join(tmp, "snp.sig")], 1, ["does not verify"]),
+            (["--igvm", os.path.join(plain, "o.igvm"), "--platform", "snp", "--cert", ecrt, "--signature",
+              os.path.join(tmp, "snp.sig")], 3, ["o.igvm", "no CORIM_DOCUMENT header for SEV_SNP"]),
+            (["--igvm", os.path.join(u, "o.igvm"), "--cert", ecrt, "--signature", bad], 2, ["--platform"]),
+            (["--igvm", os.path.join(u, "o.igvm"), "--platform", "snp", "--cert", ecrt, "--signature", bad, "x.cbor"],
+             2, ["no DOC"])]:
+        r = run(["corim", "attach"] + args + ["-o", out])
+        check(r.returncode == code and all(w in r.stderr for w in words) and not os.path.exists(out),
+              "attach refused (%s): exit %d %s" % (words, r.returncode, r.stderr.strip()))
+    check(not [n for n in os.listdir(tmp) if ".tmp" in n], "no temporary left: %s" % os.listdir(tmp))
 
 
 def main():
