@@ -302,6 +302,8 @@ static int run(struct corim_args *a)
 	}
 	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
 	r = ik_file_load(a->doc, 0, &doc, &d);
+	if (r >= 0)
+		r = ik_diag_file(&d, a->doc, cose_payload_check(doc.data, doc.len, &d));
 	if (r >= 0) {
 		r = make_output(a, &doc, &out, &d);
 		if (r < 0)

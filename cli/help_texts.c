@@ -223,4 +223,5 @@ const char corim_cli_usage_options[] =
 	"  -h, --help              show this help\n"
 	"\n"
 	"Exit codes: 0 written, 1 the signature does not verify with CERT (attach),\n"
-	"2 usage, 3 invalid input, 4 I/O, 5 key or certificate problem.  See docs/cmd/corim.md.\n";
+	"2 usage, 3 invalid input, 4 I/O, 5 key or certificate problem, 6 DOC over 1 MiB.\n"
+	"See docs/cmd/corim.md.\n";

@@ -15,6 +15,7 @@
 #include <openssl/rsa.h>
 
 #include "common/cleanup.h"
+#include "measure/corim.h"
 #include "sign/cose_internal.h"
 #include "sign/key.h"
 
@@ -283,6 +284,29 @@ int cose_sig_structure(const uint8_t *protected_hdr, size_t protected_len, const
 	return w.err;
 }
 
+/* What is signed must be a CoRIM (cose.h: cose_payload_check). */
+int cose_payload_check(const uint8_t *payload, size_t len, struct ik_diag *d)
+{
+	static const char what[] = "CoRIM document";
+	struct cbr r;
+	struct cbr_item it;
+	int rr;
+
+	if (len > CORIM_SIZE_MAX)
+		return ik_fail(d, -E2BIG, "the document is %zu bytes; a CoRIM is at most %u", len,
+			       CORIM_SIZE_MAX);
+	cbr_init(&r, payload, len, 0);
+	rr = cbr_next(&r, &it, what, d);
+	if (rr >= 0 && (it.kind != CBR_TAG || it.v != CORIM_TAG_UNSIGNED_CORIM))
+		return cbr_fail(d, it.off, what, "not a CoRIM: a signed CoRIM's payload is a"
+				" tagged-unsigned-corim-map (#6.501)%s",
+				it.kind == CBR_TAG && it.v == COSE_SIGN1_TAG ? "; this is already signed" : "");
+	rr = rr < 0 ? rr : cbr_skip(&r, &it, d);
+	if (rr >= 0 && r.pos != len)
+		rr = cbr_fail(d, r.pos, what, "%zu bytes follow the CoRIM", len - r.pos);
+	return rr;
+}
+
 int cose_tbs(const struct cose_sign_opts *o, const uint8_t *payload, size_t payload_len,
 	     struct ik_buf *out, struct ik_diag *d)
 {
@@ -290,7 +314,8 @@ int cose_tbs(const struct cose_sign_opts *o, const uint8_t *payload, size_t payl
 	int r;
 
 	ik_buf_init(&prot, 1u << 20);
-	r = cose_protected_header(o, &prot, d);
+	r = cose_payload_check(payload, payload_len, d);
+	r = r < 0 ? r : cose_protected_header(o, &prot, d);
 	if (r >= 0) {
 		r = cose_sig_structure(prot.data, prot.len, NULL, 0, payload, payload_len, out);
 		if (r < 0)
@@ -478,7 +503,9 @@ static int finish(const struct cose_sign_opts *o, const struct ik_buf *prot, con
 static int prepare(const struct cose_sign_opts *o, const uint8_t *payload, size_t payload_len,
 		   struct ik_buf *prot, struct ik_buf *tbs, struct ik_diag *d)
 {
-	int r = cose_protected_header(o, prot, d);
+	int r = cose_payload_check(payload, payload_len, d);
+
+	r = r < 0 ? r : cose_protected_header(o, prot, d);
 
 	if (r < 0)
 		return r;

@@ -118,6 +118,17 @@ int cose_sig_structure(const uint8_t *protected_hdr, size_t protected_len, const
 		       struct ik_buf *out);
 
 /*
+ * What cose_tbs(), cose_attach() and cose_sign1() sign must be a CoRIM: the
+ * draft's payload is `bstr .cbor tagged-unsigned-corim-map`, so one
+ * well-formed #6.501 item of at most CORIM_SIZE_MAX bytes (1 MiB), nested at
+ * most 16 deep, and nothing after it (its profile is not checked: documents
+ * of other profiles are signed too).  -E2BIG when larger, else -EBADMSG with
+ * the place "offset N (what)".  They check it first; a caller may too, to
+ * name the document's file.
+ */
+int cose_payload_check(const uint8_t *payload, size_t len, struct ik_diag *d);
+
+/*
  * Step 1 of two-step signing: the to-be-signed bytes (the Sig_structure) for
  * the document PAYLOAD under O, appended to OUT.  A signing service signs them
  * as it would any message with the algorithm's hash (ECDSA over SHA-384 of

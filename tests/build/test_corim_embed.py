@@ -426,6 +426,46 @@ def case_two_step(tmp):
     check(not [n for n in os.listdir(tmp) if ".tmp" in n], "no temporary left: %s" % os.listdir(tmp))
 
 
+def case_determinism(tmp):
+    """Every unsigned CoRIM output (and Ed25519-signed ones) is the same bytes across directory, TZ, locale, umask."""
+    ekey, ecrt = keypair(tmp, "ed", "ed")
+    text = ("igvm: {allow-non-qemu-headers: true}\noutputs:\n  igvm: o.igvm\n  corim:\n    embed: true\n")
+    lay_u = layout(tmp, "u.yaml", text)
+    lay_s = layout(tmp, "s.yaml", text + "    sign: {key: %s, cert: %s}\n" % (ekey, ecrt))
+    lay_f = layout(tmp, "f.yaml", "outputs:\n  igvm: o.igvm\n  corim: {svn: 3}\n")
+    envs = [({"TZ": "UTC", "LC_ALL": "C"}, 0o022),
+            ({"TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8", "LANG": "de_DE.UTF-8"}, 0o077)]
+    trees = []
+    for i, (extra, mask) in enumerate(envs):
+        e = dict(os.environ)
+        e.pop("SOURCE_DATE_EPOCH", None)
+        e.update(extra)
+        top = os.path.join(tmp, "run%d" % i, "deeper" * i)
+        os.makedirs(top)
+        old = os.umask(mask)
+        try:
+            for name, lay in (("u", lay_u), ("s", lay_s), ("f", lay_f)):
+                r = subprocess.run([IK, "build", "-q", "-o", name, lay], capture_output=True, text=True, env=e, cwd=top)
+                check(r.returncode == 0, "build %s (%s): %s" % (name, extra, r.stderr))
+            r = subprocess.run([IK, "measure", "-q", "--corim", "m", "--svn", "7", os.path.join("f", "o.igvm")],
+                               capture_output=True, text=True, env=e, cwd=top)
+            check(r.returncode == 0, "measure --corim (%s): %s" % (extra, r.stderr))
+        finally:
+            os.umask(old)
+        files = {}
+        for d, _, names in os.walk(top):
+            for n in names:
+                path = os.path.join(d, n)
+                files[os.path.relpath(path, top)] = open(path, "rb").read()
+        trees.append(files)
+    a, b = trees
+    check(sorted(a) == sorted(b), "the same files: %s / %s" % (sorted(a), sorted(b)))
+    corim = [n for n in a if n.endswith((".cbor", ".cose"))]
+    check(len(corim) >= 9, "CoRIM files written: %s" % sorted(corim))
+    for n in sorted(a):
+        check(a[n] == b.get(n), "%s is the same bytes in both runs" % n)
+
+
 def main():
     if not os.path.exists(OVMF):
         skip("Debian's %s (package ovmf) is not installed" % OVMF)

@@ -250,6 +250,7 @@ def main():
     chain_and_untagged()
     igvm_checks()
     inspect_cases()
+    bad_documents(doc)
     pkcs11_tests()
 
 
@@ -483,6 +484,27 @@ def inspect_cases():
                 'inspect: CWT-Claims disagree with corim-meta')
     expect_fail(['verify', '--cert', 'p384.crt', 'cwt.cose'], 3, ['CWT-Claims (15)'],
                 'verify: CWT-Claims disagree with corim-meta')
+
+
+def bad_documents(doc):
+    """sign, tbs and attach sign only a CoRIM (#6.501, at most 1 MiB): the document's file and offset, nothing written."""
+    open('junk.bin', 'wb').write(b'\x00' * 40)
+    open('big.cbor', 'wb').write(cbor2.dumps(cbor2.CBORTag(501, {0: 'x' * (1 << 20)})))
+    open('trailing.cbor', 'wb').write(doc + doc)
+    open('short.cbor', 'wb').write(doc[:len(doc) // 2])
+    open('signed.cbor', 'wb').write(open('EdDSA.cose', 'rb').read())
+    open('ed.sig', 'wb').write(cbor2.loads(open('EdDSA.cose', 'rb').read()).value[3])
+    cases = [('junk.bin', 3, ['junk.bin:offset 0 (CoRIM document)', 'tagged-unsigned-corim-map (#6.501)']),
+             ('big.cbor', 6, ['big.cbor', 'at most 1048576']),
+             ('trailing.cbor', 3, [f'trailing.cbor:offset {len(doc)} (CoRIM document)', 'follow the CoRIM']),
+             ('short.cbor', 3, ['short.cbor:offset', 'truncated']),
+             ('signed.cbor', 3, ['signed.cbor:offset 0', 'already signed'])]
+    for name, code, needles in cases:
+        expect_fail(['corim', 'sign', '--key', 'ed.key', '--cert', 'ed.crt', '-o', 'o.cose', name], code, needles,
+                    f'sign {name}')
+        expect_fail(['corim', 'tbs', '--cert', 'ed.crt', '-o', 'o.cose', name], code, needles, f'tbs {name}')
+        expect_fail(['corim', 'attach', '--cert', 'ed.crt', '--signature', 'ed.sig', '-o', 'o.cose', name], code,
+                    needles, f'attach {name}')
 
 
 def pkcs11_tests():
