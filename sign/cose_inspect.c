@@ -90,8 +90,8 @@ static int decode_payload(const struct cose_sign1 *s, struct corim_doc *doc, str
 
 	if (r < 0) {
 		char prefix[64];
-		int n = snprintf(prefix, sizeof(prefix), "COSE_Sign1 payload [2] at offset %zu: ",
-				 s->payload_off);
+		int n = snprintf(prefix, sizeof(prefix), "COSE_Sign1 payload [2] at offset %zu%s",
+				 s->payload_off, d->place[0] ? ": " : "");
 		size_t had = strnlen(d->place, sizeof(d->place) - 1);
 		size_t keep = sizeof(d->place) - 1 - (size_t)n;
 

@@ -477,6 +477,9 @@ def inspect_cases():
     expect_fail(['inspect', 'ES384.cose'], 3, ['ES384.cose', 'COSE_Sign1 payload [2] at offset', 'profile'],
                 'inspect: attached payload that is no CoRIM of a known profile')
     m = cbor2.loads(open('c-snp.signed', 'rb').read()).value
+    open('hugepay.cose', 'wb').write(cose_bytes(m[0], cbor2.dumps(cbor2.CBORTag(501, {0: 'x' * (2 << 20)})), m[3]))
+    expect_fail(['inspect', 'hugepay.cose'], 6, ['hugepay.cose:COSE_Sign1 payload [2] at offset', 'exceeds the limit'],
+                'inspect: attached payload over 1 MiB')
     prot = cbor2.loads(m[0])
     prot[15] = {1: 'someone else'}
     open('cwt.cose', 'wb').write(cose_bytes(prot, m[2], m[3]))
