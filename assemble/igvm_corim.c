@@ -480,6 +480,8 @@ static void describe_signature(const uint8_t *p, size_t len, const struct igvm_b
 	}
 	put(out, "      COSE_Sign1 %s, %s, signer \"%s\"\n", cose_alg_name(s.alg) ? cose_alg_name(s.alg) : "?",
 	    s.detached ? "detached" : "attached payload", s.signer);
+	if (!s.detached)
+		put(out, "      note: attached payload; a CORIM_SIGNATURE is detached (OpenVMM refuses this one)\n");
 	der = s.x5chain_leaf;
 	if (der)
 		cert = d2i_X509(NULL, &der, (long)s.x5chain_leaf_len);
@@ -494,8 +496,7 @@ static void describe_signature(const uint8_t *p, size_t len, const struct igvm_b
 	ik_diag_init(&why);
 	if (!doc)
 		put(out, "      signature not checked: no CORIM_DOCUMENT for its mask\n");
-	else if (cose_sign1_verify(&s, s.detached ? doc->bytes : NULL, s.detached ? doc->len : 0,
-				   trusted, &vr, &why) < 0)
+	else if (cose_sign1_verify(&s, doc->bytes, doc->len, trusted, &vr, &why) < 0)
 		put(out, "      signature does NOT verify over the document: %s\n", why.msg);
 	else
 		put(out, "      signature verifies over the document with its x5chain certificate "
@@ -617,8 +618,8 @@ static void json_signature(struct ik_json *j, const struct igvm_blob *b, const s
 	if (trusted && cert && sk_X509_push(trusted, cert)) {
 		cert = NULL;
 		ik_diag_init(&why);
-		verifies = doc && cose_sign1_verify(&s, s.detached ? doc->bytes : NULL, s.detached ? doc->len : 0,
-						    trusted, &vr, &why) >= 0;
+		/* an attached payload must be the document too (cose_sign1_verify compares them) */
+		verifies = doc && cose_sign1_verify(&s, doc->bytes, doc->len, trusted, &vr, &why) >= 0;
 	}
 	/* with its own x5chain certificate: trust is `igvmkit verify`'s question */
 	ik_json_bool(j, "verifies_with_x5chain", verifies);

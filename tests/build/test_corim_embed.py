@@ -17,7 +17,9 @@ import os
 import shutil
 import subprocess
 import sys
+import struct
 import tempfile
+import zlib
 
 IK, SRC, CASE = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
 SYSTEM_PYTHON = sys.argv[4] if len(sys.argv) > 4 else "/usr/bin/python3"
@@ -112,6 +114,25 @@ def doc_digest(tree):
 def measure(path, platform):
     r = run(["measure", "--platform", platform, "--loader", "igvm-crate", path])
     return r.stdout.strip().splitlines()[-1] if r.returncode == 0 else None
+
+
+def replace_corim_signature(src, dst, mask, blob):
+    """Writes SRC with the CORIM_SIGNATURE (0x105) of MASK carrying BLOB, appended as file data
+    (igvm.md §1.2: fixed header, 8-byte framed variable headers, CRC-32 over both)."""
+    data = bytearray(open(src, "rb").read())
+    version, var_off, var_size = struct.unpack_from("<III", data, 4)
+    pos = var_off
+    while pos < var_off + var_size:
+        htype, hlen = struct.unpack_from("<II", data, pos)
+        if htype == 0x105 and struct.unpack_from("<I", data, pos + 8)[0] == mask:
+            struct.pack_into("<II", data, pos + 12, len(data), len(blob))
+        pos += 8 + (hlen + 7) // 8 * 8
+    data += blob
+    struct.pack_into("<II", data, 16, len(data), 0)
+    fixed = {1: 24, 2: 32}[version]
+    crc = zlib.crc32(bytes(data[:fixed]) + bytes(data[var_off:var_off + var_size])) & 0xFFFFFFFF
+    struct.pack_into("<I", data, 20, crc)
+    open(dst, "wb").write(data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,6 +420,21 @@ def case_two_step(tmp):
               % (stem, v.stdout[-300:], v.stderr))
     d = run(["diff", cur, one])
     check(d.returncode == 0 and "identical" in d.stdout, "igvmkit diff: identical: " + d.stdout[-300:])
+    # An attached COSE_Sign1 in a CORIM_SIGNATURE verifies only when its payload is the document:
+    # here the TDX document, signed attached, under SNP's mask.
+    att, odd = os.path.join(tmp, "tdx-attached.cose"), os.path.join(tmp, "odd.igvm")
+    r = run(["corim", "sign", "--key", ekey, "--cert", ecrt, "-o", att, os.path.join(s, "o-tdx.cbor")])
+    replace_corim_signature(one, odd, 1, open(att, "rb").read())
+    t = run(["inspect", odd])
+    check(t.returncode == 0 and "attached payload; a CORIM_SIGNATURE is detached" in t.stdout and
+          "signature does NOT verify over the document" in t.stdout, "inspect: attached payload is not the document:\n"
+          + t.stdout[-800:] + t.stderr)
+    j = json.loads(run(["inspect", "--json", odd]).stdout or "{}").get("corim", [])
+    check(len(j) == 4 and j[1].get("verifies_with_x5chain") is False and j[3].get("verifies_with_x5chain") is True,
+          "inspect --json: the odd SNP signature does not verify, TDX's does: %s" % j)
+    d = run(["diff", one, odd])
+    check(d.returncode == 1 and "signature: A verifies over its document, B does NOT verify" in d.stdout,
+          "diff: the attached signature over another document does not verify:\n" + d.stdout[:2000])
     # ES384, DER from openssl, replacing the Ed25519 signature: it verifies, the header count stays.
     tbs, sig, es = (os.path.join(tmp, n) for n in ("es.tbs", "es.der", "es.igvm"))
     run(["corim", "tbs", "--igvm", one, "--platform", "tdx", "--cert", pcrt, "-o", tbs])
