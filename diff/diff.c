@@ -49,13 +49,13 @@ static int detect_format(const uint8_t *p, size_t len, const char *name, bool ra
 	if (len < 4)
 		return ik_diag_file(d, name,
 				    ik_fail_at(d, -EBADMSG, "offset 0x0",
-					       "expected an IGVM file (magic 'IGVM') or a PE image "
-					       "('MZ'), found only %zu byte%s",
+					       "expected an IGVM file (magic 'IGVM'), a PE image "
+					       "('MZ') or a CoRIM, found only %zu byte%s",
 					       len, len == 1 ? "" : "s"));
 	return ik_diag_file(d, name,
 			    ik_fail_at(d, -EBADMSG, "offset 0x0",
-				       "expected an IGVM file (magic 'IGVM') or a PE image ('MZ'), "
-				       "found bytes %02x %02x %02x %02x",
+				       "expected an IGVM file (magic 'IGVM'), a PE image ('MZ') or a "
+				       "CoRIM, found bytes %02x %02x %02x %02x",
 				       p[0], p[1], p[2], p[3]));
 }
 
@@ -217,7 +217,7 @@ int diff_bytes(const uint8_t *a, size_t a_len, const char *name_a, const uint8_t
 {
 	_cleanup_(diff_report_freep) struct diff_report *r = NULL;
 	static const struct diff_opts defaults;
-	enum diff_format fa, fb;
+	enum diff_format fa = DIFF_FORMAT_RAW, fb = DIFF_FORMAT_RAW; /* gcc -O3 cannot see detect_format sets them */
 	struct diff_ctx c;
 	char *sum_a = NULL, *sum_b = NULL;
 	int err;

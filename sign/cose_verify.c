@@ -93,7 +93,7 @@ static int read_label(struct cbr *r, const char *what, int64_t *label, struct ik
 static int read_signer_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag *d)
 {
 	uint64_t pairs = 0;
-	int64_t label;
+	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr = read_map(r, "corim-meta signer", "a map (corim-signer-map)", &pairs, d);
 
 	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
@@ -113,7 +113,7 @@ static int read_signer_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag *
 static int read_validity_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag *d)
 {
 	uint64_t pairs = 0;
-	int64_t label;
+	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr = read_map(r, "corim-meta signature-validity", "a map (validity-map)", &pairs, d);
 
 	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
@@ -136,7 +136,7 @@ static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, st
 {
 	struct cbr r;
 	uint64_t pairs = 0;
-	int64_t label;
+	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr;
 
 	cbr_init(&r, bstr->data, bstr->len, bstr->data_off);
@@ -162,7 +162,7 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 {
 	for (uint64_t i = 0; i < map->v; i++) {
 		struct cbr_item k, v;
-		int64_t label, t;
+		int64_t label = 0, t = 0; /* as above */
 		int rr = cbr_next(r, &k, "CWT-Claims key", d);
 
 		rr = rr < 0 ? rr : read_int(&k, "CWT-Claims key", &label, d);
@@ -248,7 +248,7 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 	struct cbr_item map, k, v;
 	bool seen_alg = false, have_meta = false;
 	size_t cwt_off = 0;
-	int64_t label;
+	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr;
 
 	cbr_init(&r, s->protected_hdr, s->protected_len, base);

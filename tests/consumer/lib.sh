@@ -6,6 +6,7 @@
 #   skip REASON                 exit 77 (a failure under IGVMKIT_TEST_NO_SKIP=1)
 #   expect_boot NAME IGVM APP WANT   WANT: STARTED, DENIED or REFUSED (the verdict's first word)
 #   build_hello_off OUT.efi     the gnu-efi program hello_off.c (prints, then powers off)
+#   build_gnuefi SRC.c OUT.efi  any one-file gnu-efi program (e.g. tcglog.c)
 #   mkcert NAME CN              NAME.key / NAME.crt, a throw-away self-signed RSA-2048 pair
 # The tools folder is $IGVMKIT_SHARED_DIR/tools, else SRC/../shared/tools.
 
@@ -64,16 +65,21 @@ expect_boot() {
 }
 
 build_hello_off() {
-	d=$WORK/hello-build
+	build_gnuefi "$SRC/tests/consumer/hello_off.c" "$1"
+}
+
+# build_gnuefi SRC.c OUT.efi: one-file EFI application, the usual gnu-efi recipe (package gnu-efi).
+build_gnuefi() {
+	d=$WORK/gnuefi-build
 	mkdir -p "$d"
 	[ -r /usr/lib/crt0-efi-x86_64.o ] || skip "gnu-efi is not installed (package gnu-efi)"
 	gcc -I/usr/include/efi -I/usr/include/efi/x86_64 -fpic -fshort-wchar -fno-stack-protector \
-		-mno-red-zone -DEFI_FUNCTION_WRAPPER -c "$SRC/tests/consumer/hello_off.c" -o "$d/h.o" &&
+		-mno-red-zone -DEFI_FUNCTION_WRAPPER -c "$1" -o "$d/h.o" &&
 		ld -shared -Bsymbolic -nostdlib -L/usr/lib -T/usr/lib/elf_x86_64_efi.lds \
 			/usr/lib/crt0-efi-x86_64.o "$d/h.o" -o "$d/h.so" -lefi -lgnuefi &&
 		objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc \
-			--target=efi-app-x86_64 --subsystem=10 "$d/h.so" "$1" ||
-		{ echo "FAIL: cannot build hello_off.efi with gnu-efi"; exit 1; }
+			--target=efi-app-x86_64 --subsystem=10 "$d/h.so" "$2" ||
+		{ echo "FAIL: cannot build $(basename "$1") with gnu-efi"; exit 1; }
 }
 
 mkcert() {

@@ -241,7 +241,7 @@ def bad_input_cases(tmp):
         f.write(data[:20])
     with open('empty.bin', 'wb'):
         pass
-    for name, expect in (('junk.bin', "expected an IGVM file (magic 'IGVM') or a PE image"),
+    for name, expect in (('junk.bin', "expected an IGVM file (magic 'IGVM'), a PE image ('MZ') or a CoRIM"),
                          ('truncated.igvm', 'truncated.igvm'),
                          ('header-truncated.igvm', 'header-truncated.igvm'),
                          ('empty.bin', 'found only 0 bytes')):
