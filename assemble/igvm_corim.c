@@ -13,6 +13,7 @@
 #include "assemble/igvm_corim.h"
 #include "common/cleanup.h"
 #include "common/hex.h"
+#include "common/fileio.h"
 #include "common/json.h"
 #include "measure/corim.h"
 
@@ -313,6 +314,108 @@ int igvm_corim_embed(struct igvm_file *f, const struct igvm_corim_set *set, stru
 	return igvm_validate(f, NULL, d);
 }
 
+/* ---- two-step signing of an embedded document ---- */
+
+/* Index of the header of TYPE with MASK, or n_headers. */
+static size_t find_corim(const struct igvm_file *f, uint32_t type, uint32_t mask)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_headers; i++)
+		if (f->headers[i].type == type && f->headers[i].u.corim.compatibility_mask == mask)
+			break;
+	return i;
+}
+
+/* PLATFORM's mask and CORIM_DOCUMENT (its index in *AT) in F; -EINVAL naming what is missing. */
+static int platform_document(const struct igvm_file *f, enum igvm_platform_type platform, uint32_t *mask,
+			     size_t *at, const struct igvm_blob **doc, struct ik_diag *d)
+{
+	const struct igvm_vhs_supported_platform *p = igvm_find_platform(f, platform);
+
+	if (!p)
+		return ik_fail(d, -EINVAL, "the file has no %s platform", igvm_platform_name(platform));
+	*mask = p->compatibility_mask;
+	*at = find_corim(f, IGVM_VHT_CORIM_DOCUMENT, *mask);
+	*doc = *at < f->n_headers ? igvm_blob_get(f, f->headers[*at].data) : NULL;
+	if (!*doc)
+		return ik_fail(d, -EINVAL, "no CORIM_DOCUMENT header for %s (mask 0x%x): build the file with"
+			       " outputs.corim.embed", igvm_platform_name(platform), *mask);
+	return 0;
+}
+
+static struct cose_sign_opts detached_opts(const struct cose_sign_opts *o)
+{
+	struct cose_sign_opts dt = *o;
+
+	dt.detached = true;
+	return dt;
+}
+
+int igvm_corim_tbs(const char *igvm_path, enum igvm_platform_type platform, const struct cose_sign_opts *o,
+		   struct ik_buf *out, struct ik_diag *d)
+{
+	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
+	const struct cose_sign_opts dt = detached_opts(o);
+	const struct igvm_blob *doc;
+	uint32_t mask;
+	size_t at;
+	int r = igvm_read_file(igvm_path, NULL, &f, d);
+
+	if (r < 0)
+		return r;
+	r = platform_document(f, platform, &mask, &at, &doc, d);
+	r = r < 0 ? r : cose_tbs(&dt, doc->bytes, doc->len, out, d);
+	return r < 0 ? ik_diag_file(d, igvm_path, r) : 0;
+}
+
+/* Sets the CORIM_SIGNATURE of MASK (document at index AT) to SIG. */
+static int set_signature(struct igvm_file *f, size_t at, uint32_t mask, const struct ik_buf *sig,
+			 struct ik_diag *d)
+{
+	size_t i = find_corim(f, IGVM_VHT_CORIM_SIGNATURE, mask);
+	int r;
+
+	if (sig->len > UINT32_MAX)
+		return ik_fail(d, -E2BIG, "a COSE_Sign1 of %zu bytes does not fit an IGVM header", sig->len);
+	if (i == f->n_headers)
+		return insert_corim(f, at + 1, IGVM_VHT_CORIM_SIGNATURE, mask, sig);
+	r = igvm_blob_add(f, sig->data, sig->len, &f->headers[i].data);
+	f->headers[i].u.corim.size_bytes = (uint32_t)sig->len;
+	return r;
+}
+
+int igvm_corim_attach(const char *igvm_path, enum igvm_platform_type platform, const struct cose_sign_opts *o,
+		      const uint8_t *sig, size_t sig_len, enum cose_sig_format format, const char *out_path,
+		      struct ik_diag *d)
+{
+	_cleanup_(igvm_file_freep) struct igvm_file *f = NULL;
+	const struct cose_sign_opts dt = detached_opts(o);
+	const struct igvm_blob *doc;
+	struct ik_out out = { .fd = -1 };
+	struct ik_buf cose;
+	uint32_t mask;
+	size_t at;
+	int r = igvm_read_file(igvm_path, NULL, &f, d);
+
+	if (r < 0)
+		return r;
+	ik_buf_init(&cose, 1u << 20);
+	r = platform_document(f, platform, &mask, &at, &doc, d);
+	if (r < 0)
+		ik_diag_file(d, igvm_path, r);
+	else
+		r = cose_attach(&dt, doc->bytes, doc->len, sig, sig_len, format, &cose, d);
+	r = r < 0 ? r : set_signature(f, at, mask, &cose, d);
+	r = r < 0 ? r : igvm_validate(f, NULL, d);
+	ik_buf_release(&cose);
+	r = r < 0 ? r : ik_out_open(&out, out_path, d);
+	r = r < 0 ? r : igvm_write_out(f, NULL, &out, NULL, d);
+	r = r < 0 ? r : ik_out_commit(&out, d);
+	ik_out_abort(&out);
+	return r;
+}
+
 /* ---- inspect ---- */
 
 /* Text being appended to; the first failure sticks. */
@@ -377,6 +480,8 @@ static void describe_signature(const uint8_t *p, size_t len, const struct igvm_b
 	}
 	put(out, "      COSE_Sign1 %s, %s, signer \"%s\"\n", cose_alg_name(s.alg) ? cose_alg_name(s.alg) : "?",
 	    s.detached ? "detached" : "attached payload", s.signer);
+	if (!s.detached)
+		put(out, "      note: attached payload; a CORIM_SIGNATURE is detached (OpenVMM refuses this one)\n");
 	der = s.x5chain_leaf;
 	if (der)
 		cert = d2i_X509(NULL, &der, (long)s.x5chain_leaf_len);
@@ -391,8 +496,7 @@ static void describe_signature(const uint8_t *p, size_t len, const struct igvm_b
 	ik_diag_init(&why);
 	if (!doc)
 		put(out, "      signature not checked: no CORIM_DOCUMENT for its mask\n");
-	else if (cose_sign1_verify(&s, s.detached ? doc->bytes : NULL, s.detached ? doc->len : 0,
-				   trusted, &vr, &why) < 0)
+	else if (cose_sign1_verify(&s, doc->bytes, doc->len, trusted, &vr, &why) < 0)
 		put(out, "      signature does NOT verify over the document: %s\n", why.msg);
 	else
 		put(out, "      signature verifies over the document with its x5chain certificate "
@@ -514,8 +618,8 @@ static void json_signature(struct ik_json *j, const struct igvm_blob *b, const s
 	if (trusted && cert && sk_X509_push(trusted, cert)) {
 		cert = NULL;
 		ik_diag_init(&why);
-		verifies = doc && cose_sign1_verify(&s, s.detached ? doc->bytes : NULL, s.detached ? doc->len : 0,
-						    trusted, &vr, &why) >= 0;
+		/* an attached payload must be the document too (cose_sign1_verify compares them) */
+		verifies = doc && cose_sign1_verify(&s, doc->bytes, doc->len, trusted, &vr, &why) >= 0;
 	}
 	/* with its own x5chain certificate: trust is `igvmkit verify`'s question */
 	ik_json_bool(j, "verifies_with_x5chain", verifies);

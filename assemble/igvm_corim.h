@@ -137,6 +137,32 @@ bool igvm_corim_present(const struct igvm_file *f);
 int igvm_corim_embed(struct igvm_file *f, const struct igvm_corim_set *set, struct ik_diag *d);
 
 /*
+ * Two-step signing of an embedded CoRIM (OpenVMM's patch-corim step: the
+ * IGVM is built with its documents, a signing service signs later).
+ *
+ * igvm_corim_tbs: the to-be-signed bytes (cose_tbs, detached form) of the
+ * COSE_Sign1 over PLATFORM's CORIM_DOCUMENT in the IGVM at IGVM_PATH,
+ * appended to OUT.  -EINVAL when the file has no such platform or no
+ * CORIM_DOCUMENT for its mask (D names the file and platform).
+ *
+ * igvm_corim_attach: the detached COSE_Sign1 with SIG (made elsewhere over
+ * those bytes), checked with O->cert over the document before anything is
+ * written (-EBADE when it does not verify, as cose_attach), then the IGVM
+ * with that platform's CORIM_SIGNATURE set -- the existing one's data
+ * replaced, else a new header right after the document -- written to
+ * OUT_PATH through a temporary file renamed into place (nothing on
+ * failure).  Every other header and its data are those of the input; the
+ * result is what igvm_corim_embed writes for the same document and
+ * signature, so for Ed25519 (deterministic) the file a one-step signed build
+ * writes.  O->detached is forced.
+ */
+int igvm_corim_tbs(const char *igvm_path, enum igvm_platform_type platform, const struct cose_sign_opts *o,
+		   struct ik_buf *out, struct ik_diag *d);
+int igvm_corim_attach(const char *igvm_path, enum igvm_platform_type platform, const struct cose_sign_opts *o,
+		      const uint8_t *sig, size_t sig_len, enum cose_sig_format format, const char *out_path,
+		      struct ik_diag *d);
+
+/*
  * The CoRIM headers of F, decoded: per CORIM_DOCUMENT the platform, profile,
  * class, digest and SVN (corim_decode), per CORIM_SIGNATURE the algorithm,
  * signer and whether it verifies over its document with the certificate it

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "assemble/igvm_corim.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/buf.h"
@@ -37,6 +38,8 @@ enum {
 	OPT_PASS_ENV,
 	OPT_SIGNATURE,
 	OPT_DER,
+	OPT_IGVM,
+	OPT_PLATFORM,
 };
 
 /* One table for every subcommand; opt_subs (same order) says which take each row. */
@@ -52,13 +55,16 @@ static const struct option longopts[] = {
 	{ "passphrase-env", required_argument, NULL, OPT_PASS_ENV },
 	{ "signature", required_argument, NULL, OPT_SIGNATURE },
 	{ "der", no_argument, NULL, OPT_DER },
+	{ "igvm", required_argument, NULL, OPT_IGVM },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 static const unsigned opt_subs[] = {
 	SUB_SIGN, SUB_ALL, SUB_ALL, SUB_SIGN | SUB_ATTACH, SUB_ALL, SUB_ALL, SUB_ALL,
-	SUB_SIGN, SUB_SIGN, SUB_ATTACH, SUB_ATTACH, SUB_ALL, SUB_ALL,
+	SUB_SIGN, SUB_SIGN, SUB_ATTACH, SUB_ATTACH, SUB_TBS | SUB_ATTACH, SUB_TBS | SUB_ATTACH,
+	SUB_ALL, SUB_ALL,
 };
 
 static const struct cli_conflict conflicts[] = {
@@ -76,61 +82,21 @@ static const struct {
 	{ "attach", SUB_ATTACH, "make the COSE_Sign1 from a signature made elsewhere" },
 };
 
-static const char usage_head[] =
-	"usage: igvmkit corim sign --key KEY --cert CERT [--alg ALG] [--detached] [HEADER] -o OUT DOC\n"
-	"       igvmkit corim tbs --cert CERT [--alg ALG] [HEADER] -o TBS DOC\n"
-	"       igvmkit corim attach --cert CERT [--alg ALG] [HEADER] --signature SIG [--der]\n"
-	"                            [--detached] -o OUT DOC\n"
-	"\n"
-	"Signs the CoRIM document DOC (CBOR) as a COSE_Sign1 (RFC 9052) the way\n"
-	"draft-ietf-rats-corim signs a CoRIM: tag 18, protected header alg,\n"
-	"content-type application/rim+cbor, corim-meta and CWT-Claims naming the signer\n"
-	"(the certificate's subject CN), x5chain with the certificate.  --detached\n"
-	"writes payload nil: the form of an IGVM v2 CORIM_SIGNATURE header.\n"
-	"Two-step signing: 'tbs' writes the Sig_structure bytes; a signing service\n"
-	"signs them (ECDSA/PSS with the algorithm's hash, Ed25519 as they are); 'attach',\n"
-	"given the same DOC and options, checks the signature with CERT and writes the\n"
-	"same COSE_Sign1 'sign' would.  Verify with 'igvmkit verify --cert CERT FILE'.\n";
-
-static const char usage_options[] =
-	"options:\n"
-	"  --key KEY               (sign) private key: PEM/DER file or pkcs11: URI\n"
-	"  --passphrase-file FILE  (sign) key passphrase or token PIN: first line of FILE\n"
-	"  --passphrase-env VAR    (sign) key passphrase or token PIN from variable VAR\n"
-	"  --cert CERT             signer certificate (PEM or DER)\n"
-	"  --alg ALG               ES256, ES384, EdDSA, PS256 or PS384 (default: from the\n"
-	"                          certificate's key: P-384 ES384, P-256 ES256, Ed25519\n"
-	"                          EdDSA, RSA PS256)\n"
-	"  --detached              (sign, attach) payload nil; the document travels apart\n"
-	"  --signature SIG         (attach) the signature over the tbs bytes: raw COSE form\n"
-	"                          (ECDSA r||s, EdDSA, PSS as they are)\n"
-	"  --der                   (attach) SIG is a DER ECDSA signature (converted)\n"
-	"HEADER options (give the same to tbs and attach):\n"
-	"  --not-after T           signature validity end, seconds since 1970\n"
-	"  --not-before T          signature validity start (needs --not-after)\n"
-	"  --kid HEX               key identifier (protected header kid, 1-64 bytes)\n"
-	"  -o, --output FILE       the COSE_Sign1 (sign, attach) or the tbs bytes\n"
-	"  -q, --quiet             print nothing but errors\n"
-	"  -v, --verbose           also print the algorithm, signer and sizes\n"
-	"  --max-input-size N      refuse inputs larger than N bytes (see 'igvmkit --help')\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"Exit codes: 0 written, 1 the signature does not verify with CERT (attach),\n"
-	"2 usage, 3 invalid input, 4 I/O, 5 key or certificate problem.  See docs/cmd/corim.md.\n";
-
 static void usage(FILE *out)
 {
-	fputs(usage_head, out);
+	fputs(corim_cli_usage_head, out);
 	fputs("\nsubcommands:\n", out);
 	for (size_t i = 0; i < IK_ARRAY_SIZE(subcommands); i++)
 		fprintf(out, "  %-7s %s\n", subcommands[i].name, subcommands[i].summary);
 	fputs("\n", out);
-	fputs(usage_options, out);
+	fputs(corim_cli_usage_options, out);
 }
 
 struct corim_args {
 	unsigned sub;
-	const char *key, *cert, *signature, *output, *doc;
+	const char *key, *cert, *signature, *output, *doc, *igvm;
+	enum igvm_platform_type platform;
+	bool has_platform;
 	struct sign_secret_source secret;
 	const char *alg_name;
 	bool der;
@@ -153,6 +119,12 @@ static int apply_option(struct corim_args *a, int c, const char *arg)
 	case OPT_PASS_ENV: a->secret.env = arg; return 0;
 	case OPT_SIGNATURE: a->signature = arg; return 0;
 	case OPT_DER: a->der = true; return 0;
+	case OPT_IGVM: a->igvm = arg; return 0;
+	case OPT_PLATFORM:
+		if (igvm_platform_from_name(arg, &a->platform) < 0)
+			return cli_usage_error(CMD, "--platform expects snp or tdx, got '%s'", cli_name(arg));
+		a->has_platform = true;
+		return 0;
 	case 'o':
 		a->output = arg;
 		return cli_output_arg(CMD, "-o", arg);
@@ -203,9 +175,13 @@ static int parse_args(int argc, char **argv, struct corim_args *a)
 		if (r)
 			return r;
 	}
-	if (optind + 1 != argc)
+	if (a->igvm && optind != argc)
+		return cli_usage_error(CMD, "--igvm names the document: no DOC argument");
+	if (!a->igvm && optind + 1 != argc)
 		return cli_usage_error(CMD, "expected exactly one CoRIM document DOC");
-	a->doc = argv[optind];
+	if ((a->igvm != NULL) != a->has_platform)
+		return cli_usage_error(CMD, "--igvm and --platform go together");
+	a->doc = a->igvm ? NULL : argv[optind];
 	if (!a->cert || !a->output)
 		return cli_usage_error(CMD, "--cert and -o are required");
 	if (a->sub == SUB_SIGN && !a->key)
@@ -276,6 +252,29 @@ static int make_output(struct corim_args *a, const struct ik_file_bytes *doc, st
 	}
 }
 
+/* --igvm: the platform's embedded document (assemble/igvm_corim.h); attach writes the IGVM. */
+static int run_igvm(struct corim_args *a, struct ik_diag *d)
+{
+	struct ik_file_bytes sig = { 0 };
+	struct ik_buf out;
+	int r;
+
+	if (a->sub == SUB_TBS) {
+		ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
+		r = igvm_corim_tbs(a->igvm, a->platform, &a->o, &out, d);
+		r = r < 0 ? r : ik_write_file_atomic(a->output, out.data, out.len, d);
+		ik_buf_release(&out);
+		return r;
+	}
+	r = ik_file_load(a->signature, 1u << 16, &sig, d);
+	if (r < 0)
+		return r;
+	r = igvm_corim_attach(a->igvm, a->platform, &a->o, sig.data, sig.len,
+			      a->der ? COSE_SIG_DER : COSE_SIG_RAW, a->output, d);
+	ik_file_release(&sig);
+	return r < 0 ? ik_diag_file(d, a->signature, r) : r;
+}
+
 static int run(struct corim_args *a)
 {
 	struct ik_file_bytes doc = { 0 };
@@ -294,8 +293,17 @@ static int run(struct corim_args *a)
 		X509_free(cert);
 		return r;
 	}
+	if (a->igvm) {
+		r = run_igvm(a, &d);
+		if (r >= 0)
+			cli_verbose_file(CMD, "wrote", a->output);
+		X509_free(cert);
+		return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
+	}
 	ik_buf_init(&out, IK_BUF_DEFAULT_MAX);
 	r = ik_file_load(a->doc, 0, &doc, &d);
+	if (r >= 0)
+		r = ik_diag_file(&d, a->doc, cose_payload_check(doc.data, doc.len, &d));
 	if (r >= 0) {
 		r = make_output(a, &doc, &out, &d);
 		if (r < 0)

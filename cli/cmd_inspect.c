@@ -28,6 +28,7 @@
 #include "measure/kvm_check.h"
 #include "measure/measurements_inspect.h"
 #include "measure/ovmf_inspect.h"
+#include "sign/cose_inspect.h"
 #include "sign/pe_inspect.h"
 #include "vars/inspect.h"
 #include "vars/rom_inspect.h"
@@ -103,6 +104,7 @@ static const struct format {
 	{ "measurements JSON", measurements_json_sniff, measurements_json_inspect, NULL },
 	{ "UEFI variable data", vars_sniff, vars_inspect, NULL },
 	{ "CoRIM", corim_sniff, corim_inspect, NULL },
+	{ "COSE_Sign1", cose_sniff, cose_inspect, NULL },
 };
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -149,6 +151,8 @@ static void help(FILE *out)
 		"  CoRIM         an unsigned CoRIM (#6.501) of the launch-measurement or\n"
 		"                reference-matrix profile, validated, one line per reference\n"
 		"                value (docs/corim.md)\n"
+		"  COSE_Sign1    a signed CoRIM (#6.18): protected header, signer, x5chain\n"
+		"                certificate, and the attached CoRIM decoded (docs/cmd/corim.md)\n"
 		"FILE '-' reads standard input.\n"
 		"\n"
 		"options:\n"
@@ -181,7 +185,7 @@ static void help(FILE *out)
 static bool any_format_prefix(const uint8_t *p, size_t len)
 {
 	return igvm_sniff(p, len) || vars_sniff_prefix(p, len) || elf_inspect_sniff(p, len) ||
-	       corim_sniff(p, len) ||
+	       corim_sniff(p, len) || cose_sniff(p, len) ||
 	       (len >= 2 && p[0] == 'M' && p[1] == 'Z') ||
 	       (len >= 44 && memcmp(p + 40, "_FVH", 4) == 0);
 }

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/measure_boot.h"
+#include "cli/regen_report.h"
 #include "cli/sign_cli.h"
 #include "common/cleanup.h"
 #include "common/hex.h"
@@ -92,55 +93,6 @@ static int seed_times(const char *time, struct regen_seed_opts *seed)
 	return r < 0 ? cli_error_diag(CMD, &d, r) : IK_EXIT_OK;
 }
 
-static void print_changes(const char *label, const struct regen_payload_report *rep)
-{
-	for (size_t i = 0; i < rep->n_changes; i++) {
-		const struct measure_result *a = &rep->changes[i].old_result, *b = &rep->changes[i].new_result;
-		char ha[2 * MEASURE_DIGEST_MAX + 1], hb[2 * MEASURE_DIGEST_MAX + 1];
-
-		ik_hex_encode(a->digest, a->digest_len, ha);
-		ik_hex_encode(b->digest, b->digest_len, hb);
-		printf("%s%-8s %s", label, measure_platform_name(b->platform), measure_digest_field(b->platform));
-		if (measure_platform_has_vmsas(b->platform))
-			printf(" vcpus=%u %s", b->vcpus, b->vcpu_type);
-		printf(" loader=%s%s\n", measure_loader_name(b->loader),
-		       rep->changes[i].changed ? "" : " (unchanged)");
-		printf("  old %s\n  new %s\n", ha, hb);
-	}
-}
-
-/* QUIET: only the warning. */
-static void print_payload(const char *input, const struct regen_payload_report *rep, bool quiet)
-{
-	const struct regen_store *st = &rep->store;
-	char label[300] = "";
-
-	if (rep->fwid[0])
-		snprintf(label, sizeof(label), "[%s] ", cli_name(rep->fwid));
-	if (!quiet)
-		printf("%s%s: variable store (%s layout, 0x%x bytes) at gpa 0x%" PRIx64 ", %zu -> %zu variables, %zu pages rewritten\n",
-		       label, cli_name(input), st->geometry, st->fv_length, st->gpa, st->old_vars, st->new_vars,
-		       st->pages_changed);
-	if (st->setup_mode_warning)
-		cli_warn(CMD, "%s: %s", cli_name(input), VARS_SETUP_MODE_WARNING);
-	if (st->dropped_id_block)
-		cli_warn(CMD, "%s: SNP_ID_BLOCK dropped: sign the new launch digest with 'igvmkit sign-id-block'",
-			 cli_name(input));
-	if (!quiet)
-		print_changes(label, rep);
-	if (!quiet && (rep->corim_documents || rep->corim_removed))
-		printf("%sCoRIM headers: %zu document(s) regenerated, %zu re-signed, %zu removed\n", label,
-		       rep->corim_documents, rep->corim_signatures, rep->corim_removed);
-	if (!quiet && rep->has_boot) {
-		struct ik_buf text;
-
-		ik_buf_init(&text, 0);
-		if (regen_boot_report_text(rep, label, &text) >= 0)
-			fwrite(text.data, 1, text.len, stdout);
-		ik_buf_release(&text);
-	}
-}
-
 /* The failure of regen_run(): a request that does not fit is a usage error. */
 static int run_failed(const struct regen_cli *c, const struct regen_result *res,
 		      const struct ik_diag *d, int r)
@@ -159,30 +111,6 @@ static int run_failed(const struct regen_cli *c, const struct regen_result *res,
 	return cli_error_diag(CMD, d, r);
 }
 
-struct run_summary {
-	const struct regen_cli *c;
-	const struct regen_result *res;
-};
-
-/* The summary of a run about to be committed: every payload, the output and its JSONs. */
-static void print_run(void *data)
-{
-	const struct run_summary *sm = data;
-	const struct regen_result *res = sm->res;
-
-	for (size_t i = 0; i < res->n_done; i++)
-		print_payload(sm->c->run.input, &res->payloads[i], cli_quiet());
-	if (cli_quiet())
-		return;
-	printf("%s: %zu bytes%s\n", cli_name(sm->c->run.output), res->output_len,
-	       res->fuki ? (res->signed_output ? ", signed" : ", unsigned") : "");
-	for (size_t i = 0; !sm->c->run.no_measurements && i < res->n_payloads; i++)
-		printf("%s: measurements\n", cli_name(res->payloads[i].measurements_file));
-	for (size_t i = 0; i < res->n_payloads; i++)
-		for (size_t k = 0; k < res->payloads[i].corim_files.n; k++)
-			printf("%s: CoRIM\n", cli_name(res->payloads[i].corim_files.v[k].name));
-}
-
 static int run(struct regen_cli *c, struct cli_sign *s)
 {
 	struct regen_result res;
@@ -195,11 +123,11 @@ static int run(struct regen_cli *c, struct cli_sign *s)
 	c->run.signing = s->key ? REGEN_SIGNING_SIGN : c->unsigned_out ? REGEN_SIGNING_UNSIGNED : REGEN_SIGNING_NONE;
 	c->corim.secret = s->secret; /* --passphrase-file/--passphrase-env serve both keys */
 	c->run.corim_sign = c->corim.key ? &c->corim : NULL;
-	struct run_summary summary = { c, &res };
+	struct regen_report_summary summary = { &c->run, &res };
 
 	ik_diag_init(&d);
 	/* printed and flushed before the outputs are committed (docs/exit-codes.md) */
-	cli_summary_before_commit(print_run, &summary);
+	cli_summary_before_commit(regen_report_print_run, &summary);
 	r = regen_run(&c->run, &res, &d);
 	if (r >= 0) {
 		cli_summary_flush();
@@ -209,7 +137,7 @@ static int run(struct regen_cli *c, struct cli_sign *s)
 	} else if (cli_summary_cancel()) {
 		/* what was done before the failure */
 		for (size_t i = 0; i < res.n_done; i++)
-			print_payload(c->run.input, &res.payloads[i], cli_quiet());
+			regen_report_print_payload(c->run.input, &res.payloads[i], cli_quiet());
 	}
 	if (res.stage >= REGEN_STAGE_WRITE && res.was_signed && !s->key)
 		cli_warn(CMD, "'%s' was signed; '%s' is written unsigned", cli_name(c->run.input),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "assemble/igvm_corim.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/fileio.h"
@@ -98,6 +99,8 @@ static int check_igvm(const uint8_t *doc, size_t len, const char *name, const ch
 		return ik_diag_file(d, name, r);
 	r = igvm_read_file(igvm, NULL, &f, d);
 	if (r >= 0) {
+		/* reference values are those of the file without its CoRIM headers (docs/corim-igvm.md) */
+		igvm_corim_strip(f);
 		r = corim_check_igvm(&cd, f, d);
 		if (r < 0)
 			ik_diag_file(d, igvm, r);

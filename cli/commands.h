@@ -18,6 +18,7 @@ void measure_cli_usage(FILE *out); /* cli/measure_help.c */
 void build_cli_usage(FILE *out);
 void regen_cli_usage(FILE *out);
 void fuki_cli_usage(FILE *out);
+extern const char corim_cli_usage_head[], corim_cli_usage_options[];
 int cmd_sign_id_block(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_descriptor(int argc, char **argv);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The --help texts of `igvmkit build`, `regen` and `fuki` (their cli/cmd_*.c
+ * The --help texts of `igvmkit build`, `regen`, `fuki` and `corim` (their cli/cmd_*.c
  * read the options): kept apart so that each command file holds only what it
  * does - options in, library call, output - as cli/measure_help.c does for
  * measure.  the docs/cmd/ pages and igvmkit(1) say the same; tests/cli/docs_in_step.py
@@ -176,3 +176,55 @@ void fuki_cli_usage(FILE *out)
 {
 	fputs(fuki_usage_text, out);
 }
+
+/* igvmkit corim: cli/cmd_corim.c prints these around its subcommand table. */
+const char corim_cli_usage_head[] =
+	"usage: igvmkit corim sign --key KEY --cert CERT [--alg ALG] [--detached] [HEADER] -o OUT DOC\n"
+	"       igvmkit corim tbs --cert CERT [--alg ALG] [HEADER] -o TBS DOC\n"
+	"       igvmkit corim attach --cert CERT [--alg ALG] [HEADER] --signature SIG [--der]\n"
+	"                            [--detached] -o OUT DOC\n"
+	"       igvmkit corim tbs --igvm FILE --platform snp|tdx --cert CERT [--alg ALG]\n"
+	"                         [HEADER] -o TBS\n"
+	"       igvmkit corim attach --igvm FILE --platform snp|tdx --cert CERT [--alg ALG]\n"
+	"                            [HEADER] --signature SIG [--der] -o OUT.igvm\n"
+	"\n"
+	"Signs the CoRIM document DOC (CBOR) as a COSE_Sign1 (RFC 9052) the way\n"
+	"draft-ietf-rats-corim signs a CoRIM: tag 18, protected header alg,\n"
+	"content-type application/rim+cbor, corim-meta and CWT-Claims naming the signer\n"
+	"(the certificate's subject CN), x5chain with the certificate.  --detached\n"
+	"writes payload nil: the form of an IGVM v2 CORIM_SIGNATURE header.\n"
+	"Two-step signing: 'tbs' writes the Sig_structure bytes; a signing service\n"
+	"signs them (ECDSA/PSS with the algorithm's hash, Ed25519 as they are); 'attach',\n"
+	"given the same DOC and options, checks the signature with CERT and writes the\n"
+	"same COSE_Sign1 'sign' would.  Verify with 'igvmkit verify --cert CERT FILE'.\n"
+	"With --igvm, the document is the platform's embedded CORIM_DOCUMENT and attach\n"
+	"writes the IGVM with that platform's CORIM_SIGNATURE set (detached form).\n";
+
+const char corim_cli_usage_options[] =
+	"options:\n"
+	"  --key KEY               (sign) private key: PEM/DER file or pkcs11: URI\n"
+	"  --passphrase-file FILE  (sign) key passphrase or token PIN: first line of FILE\n"
+	"  --passphrase-env VAR    (sign) key passphrase or token PIN from variable VAR\n"
+	"  --cert CERT             signer certificate (PEM or DER)\n"
+	"  --alg ALG               ES256, ES384, EdDSA, PS256 or PS384 (default: from the\n"
+	"                          certificate's key: P-384 ES384, P-256 ES256, Ed25519\n"
+	"                          EdDSA, RSA PS256)\n"
+	"  --detached              (sign, attach) payload nil; the document travels apart\n"
+	"  --signature SIG         (attach) the signature over the tbs bytes: raw COSE form\n"
+	"                          (ECDSA r||s, EdDSA, PSS as they are)\n"
+	"  --der                   (attach) SIG is a DER ECDSA signature (converted)\n"
+	"  --igvm FILE             (tbs, attach) sign the CORIM_DOCUMENT embedded in FILE\n"
+	"  --platform P            (with --igvm) snp or tdx: whose document\n"
+	"HEADER options (give the same to tbs and attach):\n"
+	"  --not-after T           signature validity end, seconds since 1970\n"
+	"  --not-before T          signature validity start (needs --not-after)\n"
+	"  --kid HEX               key identifier (protected header kid, 1-64 bytes)\n"
+	"  -o, --output FILE       the COSE_Sign1 (sign, attach) or the tbs bytes\n"
+	"  -q, --quiet             print nothing but errors\n"
+	"  -v, --verbose           also print the algorithm, signer and sizes\n"
+	"  --max-input-size N      refuse inputs larger than N bytes (see 'igvmkit --help')\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"Exit codes: 0 written, 1 the signature does not verify with CERT (attach),\n"
+	"2 usage, 3 invalid input, 4 I/O, 5 key or certificate problem, 6 DOC over 1 MiB.\n"
+	"See docs/cmd/corim.md.\n";

@@ -121,7 +121,11 @@ out:
 	return err;
 }
 
-/* Whether S verifies over DOC (detached) or its own payload, with its own x5chain certificate. */
+/*
+ * Whether S verifies with its own x5chain certificate over DOC when given (an
+ * attached payload must then be DOC: the CORIM_SIGNATURE's document), else
+ * over its own payload.
+ */
 static bool verifies(const struct cose_sign1 *s, const uint8_t *doc, size_t doc_len)
 {
 	const unsigned char *der = s->x5chain_leaf;
@@ -135,8 +139,7 @@ static bool verifies(const struct cose_sign1 *s, const uint8_t *doc, size_t doc_
 	if (trusted && cert && sk_X509_push(trusted, cert)) {
 		cert = NULL;
 		ok = (!s->detached || doc) &&
-		     cose_sign1_verify(s, s->detached ? doc : NULL, s->detached ? doc_len : 0, trusted, &vr,
-				       &ignored) >= 0;
+		     cose_sign1_verify(s, doc, doc ? doc_len : 0, trusted, &vr, &ignored) >= 0;
 	}
 	X509_free(cert);
 	sk_X509_pop_free(trusted, X509_free);

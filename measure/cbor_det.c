@@ -102,6 +102,13 @@ void cbor_w_tag(struct cbor_w *w, uint64_t tag)
 	put_head(w, h, cbor_encode_tag(tag, h, sizeof(h)));
 }
 
+void cbor_w_null(struct cbor_w *w)
+{
+	unsigned char h[1];
+
+	put_head(w, h, cbor_encode_null(h, sizeof(h)));
+}
+
 bool cbor_w_key_before(int64_t a, int64_t b)
 {
 	if ((a >= 0) != (b >= 0))

@@ -17,6 +17,12 @@
  * a first pass with its streaming decoder (cbor_stream_decode) checks every
  * head against its shortest form, the key order and the depth before
  * cbor_load() runs.
+ *
+ * COSE_Sign1 (sign/cose_cbor.c) is written with this writer but read with a
+ * streaming reader of its own: cbor_load() in libcbor 0.8 refuses the
+ * one-byte tag 18 (0xd2) that begins every COSE_Sign1, and a signature made
+ * elsewhere may be well-formed without being deterministic, which this
+ * reader refuses by design (see the comment at the top of cose_cbor.c).
  */
 #ifndef IGVMKIT_MEASURE_CBOR_DET_H
 #define IGVMKIT_MEASURE_CBOR_DET_H
@@ -45,6 +51,7 @@ void cbor_w_text(struct cbor_w *w, const char *s);
 void cbor_w_array(struct cbor_w *w, size_t n); /* then N items */
 void cbor_w_map(struct cbor_w *w, size_t n);   /* then N key, value pairs */
 void cbor_w_tag(struct cbor_w *w, uint64_t tag); /* then one item */
+void cbor_w_null(struct cbor_w *w);		 /* simple value 22 (COSE's detached payload) */
 
 /*
  * True when integer key A sorts before B in deterministic order (bytewise

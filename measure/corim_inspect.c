@@ -61,6 +61,17 @@ static void ref_json(struct ik_json *j, const struct corim_ref *r)
 	ik_json_object_end(j);
 }
 
+void corim_inspect_json_fields(struct ik_json *j, const struct corim_doc *doc)
+{
+	ik_json_string(j, "profile", profile_uri(doc->profile));
+	ik_json_string(j, "profile_name", corim_profile_name(doc->profile));
+	ik_json_string(j, "id", doc->id);
+	ik_json_array_begin(j, "reference_values");
+	for (size_t i = 0; i < doc->n_refs; i++)
+		ref_json(j, &doc->refs[i]);
+	ik_json_array_end(j);
+}
+
 static int inspect_json(const struct corim_doc *doc, size_t len, struct ik_buf *out)
 {
 	struct ik_json j;
@@ -70,13 +81,7 @@ static int inspect_json(const struct corim_doc *doc, size_t len, struct ik_buf *
 	ik_json_string(&j, "format", "corim");
 	ik_json_u64(&j, "schema_version", CORIM_INSPECT_SCHEMA_VERSION);
 	ik_json_u64(&j, "file_size", len);
-	ik_json_string(&j, "profile", profile_uri(doc->profile));
-	ik_json_string(&j, "profile_name", corim_profile_name(doc->profile));
-	ik_json_string(&j, "id", doc->id);
-	ik_json_array_begin(&j, "reference_values");
-	for (size_t i = 0; i < doc->n_refs; i++)
-		ref_json(&j, &doc->refs[i]);
-	ik_json_array_end(&j);
+	corim_inspect_json_fields(&j, doc);
 	ik_json_object_end(&j);
 	return ik_json_finish(&j);
 }

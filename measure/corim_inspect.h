@@ -19,6 +19,15 @@
 /* True when P starts with the tagged-unsigned-corim-map tag (#6.501). */
 bool corim_sniff(const uint8_t *p, size_t len);
 
+/*
+ * The keys after format/schema_version/file_size of the "corim" document:
+ * profile, profile_name, id, reference_values (for a document that embeds
+ * one, as a signed CoRIM's inspect does).
+ */
+struct ik_json;
+struct corim_doc;
+void corim_inspect_json_fields(struct ik_json *j, const struct corim_doc *doc);
+
 /* corim_decode() errors, with D naming the CBOR path or offset. */
 int corim_inspect(const uint8_t *p, size_t len, bool json, struct ik_buf *out, struct ik_diag *d);
 

@@ -15,6 +15,7 @@
 #include <openssl/rsa.h>
 
 #include "common/cleanup.h"
+#include "measure/corim.h"
 #include "sign/cose_internal.h"
 #include "sign/key.h"
 
@@ -180,44 +181,41 @@ static int signer_name(X509 *cert, char *out, size_t size, struct ik_diag *d)
 }
 
 /* corim-meta-map (draft-ietf-rats-corim §4.2.3): signer and optional validity. */
-static int write_corim_meta(struct ik_buf *b, const struct cose_sign_opts *o, const char *signer)
+static void write_corim_meta(struct cbor_w *w, const struct cose_sign_opts *o, const char *signer)
 {
-	int r = cbw_map(b, o->has_not_after ? 2 : 1);
-
-	r = r < 0 ? r : cbw_uint(b, 0); /* signer */
-	r = r < 0 ? r : cbw_map(b, 1);
-	r = r < 0 ? r : cbw_uint(b, 0); /* signer-name */
-	r = r < 0 ? r : cbw_text(b, signer);
-	if (r < 0 || !o->has_not_after)
-		return r;
-	r = cbw_uint(b, 1); /* signature-validity */
-	r = r < 0 ? r : cbw_map(b, o->has_not_before ? 2 : 1);
-	if (r >= 0 && o->has_not_before) {
-		r = cbw_uint(b, 0);
-		r = r < 0 ? r : cbw_tag(b, CBOR_TAG_EPOCH_TIME);
-		r = r < 0 ? r : cbw_int(b, o->not_before);
+	cbor_w_map(w, o->has_not_after ? 2 : 1);
+	cbor_w_uint(w, 0); /* signer */
+	cbor_w_map(w, 1);
+	cbor_w_uint(w, 0); /* signer-name */
+	cbor_w_text(w, signer);
+	if (!o->has_not_after)
+		return;
+	cbor_w_uint(w, 1); /* signature-validity */
+	cbor_w_map(w, o->has_not_before ? 2 : 1);
+	if (o->has_not_before) {
+		cbor_w_uint(w, 0);
+		cbor_w_tag(w, CBOR_TAG_EPOCH_TIME);
+		cbor_w_int(w, o->not_before);
 	}
-	r = r < 0 ? r : cbw_uint(b, 1);
-	r = r < 0 ? r : cbw_tag(b, CBOR_TAG_EPOCH_TIME);
-	return r < 0 ? r : cbw_int(b, o->not_after);
+	cbor_w_uint(w, 1);
+	cbor_w_tag(w, CBOR_TAG_EPOCH_TIME);
+	cbor_w_int(w, o->not_after);
 }
 
 /* CWT-Claims (RFC 9597): the same signer and validity as corim-meta, as the draft requires. */
-static int write_cwt_claims(struct ik_buf *b, const struct cose_sign_opts *o, const char *signer)
+static void write_cwt_claims(struct cbor_w *w, const struct cose_sign_opts *o, const char *signer)
 {
-	int r = cbw_map(b, 1u + (o->has_not_after ? 1u : 0u) + (o->has_not_before ? 1u : 0u));
-
-	r = r < 0 ? r : cbw_uint(b, CWT_ISS);
-	r = r < 0 ? r : cbw_text(b, signer);
-	if (r >= 0 && o->has_not_after) {
-		r = cbw_uint(b, CWT_EXP);
-		r = r < 0 ? r : cbw_int(b, o->not_after);
+	cbor_w_map(w, 1u + (o->has_not_after ? 1u : 0u) + (o->has_not_before ? 1u : 0u));
+	cbor_w_uint(w, CWT_ISS);
+	cbor_w_text(w, signer);
+	if (o->has_not_after) {
+		cbor_w_uint(w, CWT_EXP);
+		cbor_w_int(w, o->not_after);
 	}
-	if (r >= 0 && o->has_not_before) {
-		r = cbw_uint(b, CWT_NBF);
-		r = r < 0 ? r : cbw_int(b, o->not_before);
+	if (o->has_not_before) {
+		cbor_w_uint(w, CWT_NBF);
+		cbor_w_int(w, o->not_before);
 	}
-	return r;
 }
 
 int cose_protected_header(const struct cose_sign_opts *o, struct ik_buf *out, struct ik_diag *d)
@@ -225,6 +223,7 @@ int cose_protected_header(const struct cose_sign_opts *o, struct ik_buf *out, st
 	_cleanup_free_ unsigned char *der = NULL;
 	char signer[COSE_SIGNER_MAX];
 	struct ik_buf meta;
+	struct cbor_w w, mw;
 	int der_len, r;
 
 	if (!cose_alg_info(o->alg))
@@ -246,23 +245,27 @@ int cose_protected_header(const struct cose_sign_opts *o, struct ik_buf *out, st
 
 	/* Keys in bytewise order of their encodings: 0x01 0x03 0x04 0x08 0x0f 0x1821. */
 	ik_buf_init(&meta, 1u << 16);
-	r = write_corim_meta(&meta, o, signer);
-	r = r < 0 ? r : cbw_map(out, o->kid ? 6 : 5);
-	r = r < 0 ? r : cbw_uint(out, HDR_ALG);
-	r = r < 0 ? r : cbw_int(out, o->alg);
-	r = r < 0 ? r : cbw_uint(out, HDR_CONTENT_TYPE);
-	r = r < 0 ? r : cbw_text(out, COSE_CORIM_CONTENT_TYPE);
-	if (r >= 0 && o->kid) {
-		r = cbw_uint(out, HDR_KID);
-		r = r < 0 ? r : cbw_bytes(out, o->kid, o->kid_len);
+	cbor_w_init(&mw, &meta);
+	write_corim_meta(&mw, o, signer);
+	cbor_w_init(&w, out);
+	cbor_w_map(&w, o->kid ? 6 : 5);
+	cbor_w_uint(&w, HDR_ALG);
+	cbor_w_int(&w, o->alg);
+	cbor_w_uint(&w, HDR_CONTENT_TYPE);
+	cbor_w_text(&w, COSE_CORIM_CONTENT_TYPE);
+	if (o->kid) {
+		cbor_w_uint(&w, HDR_KID);
+		cbor_w_bytes(&w, o->kid, o->kid_len);
 	}
-	r = r < 0 ? r : cbw_uint(out, HDR_CORIM_META);
-	r = r < 0 ? r : cbw_bytes(out, meta.data, meta.len);
-	r = r < 0 ? r : cbw_uint(out, HDR_CWT_CLAIMS);
-	r = r < 0 ? r : write_cwt_claims(out, o, signer);
-	r = r < 0 ? r : cbw_uint(out, HDR_X5CHAIN);
-	r = r < 0 ? r : cbw_bytes(out, der, (size_t)der_len);
+	cbor_w_uint(&w, HDR_CORIM_META);
+	if (!mw.err)
+		cbor_w_bytes(&w, meta.data, meta.len);
+	cbor_w_uint(&w, HDR_CWT_CLAIMS);
+	write_cwt_claims(&w, o, signer);
+	cbor_w_uint(&w, HDR_X5CHAIN);
+	cbor_w_bytes(&w, der, (size_t)der_len);
 	ik_buf_release(&meta);
+	r = mw.err ? mw.err : w.err;
 	return r < 0 ? ik_fail(d, r, "cannot encode the protected header") : 0;
 }
 
@@ -270,12 +273,38 @@ int cose_sig_structure(const uint8_t *protected_hdr, size_t protected_len, const
 		       size_t aad_len, const uint8_t *payload, size_t payload_len,
 		       struct ik_buf *out)
 {
-	int r = cbw_array(out, 4);
+	struct cbor_w w;
 
-	r = r < 0 ? r : cbw_text(out, "Signature1");
-	r = r < 0 ? r : cbw_bytes(out, protected_hdr, protected_len);
-	r = r < 0 ? r : cbw_bytes(out, aad, aad ? aad_len : 0);
-	return r < 0 ? r : cbw_bytes(out, payload, payload_len);
+	cbor_w_init(&w, out);
+	cbor_w_array(&w, 4);
+	cbor_w_text(&w, "Signature1");
+	cbor_w_bytes(&w, protected_hdr, protected_len);
+	cbor_w_bytes(&w, aad, aad ? aad_len : 0);
+	cbor_w_bytes(&w, payload, payload_len);
+	return w.err;
+}
+
+/* What is signed must be a CoRIM (cose.h: cose_payload_check). */
+int cose_payload_check(const uint8_t *payload, size_t len, struct ik_diag *d)
+{
+	static const char what[] = "CoRIM document";
+	struct cbr r;
+	struct cbr_item it;
+	int rr;
+
+	if (len > CORIM_SIZE_MAX)
+		return ik_fail(d, -E2BIG, "the document is %zu bytes; a CoRIM is at most %u", len,
+			       CORIM_SIZE_MAX);
+	cbr_init(&r, payload, len, 0);
+	rr = cbr_next(&r, &it, what, d);
+	if (rr >= 0 && (it.kind != CBR_TAG || it.v != CORIM_TAG_UNSIGNED_CORIM))
+		return cbr_fail(d, it.off, what, "not a CoRIM: a signed CoRIM's payload is a"
+				" tagged-unsigned-corim-map (#6.501)%s",
+				it.kind == CBR_TAG && it.v == COSE_SIGN1_TAG ? "; this is already signed" : "");
+	rr = rr < 0 ? rr : cbr_skip(&r, &it, d);
+	if (rr >= 0 && r.pos != len)
+		rr = cbr_fail(d, r.pos, what, "%zu bytes follow the CoRIM", len - r.pos);
+	return rr;
 }
 
 int cose_tbs(const struct cose_sign_opts *o, const uint8_t *payload, size_t payload_len,
@@ -285,7 +314,8 @@ int cose_tbs(const struct cose_sign_opts *o, const uint8_t *payload, size_t payl
 	int r;
 
 	ik_buf_init(&prot, 1u << 20);
-	r = cose_protected_header(o, &prot, d);
+	r = cose_payload_check(payload, payload_len, d);
+	r = r < 0 ? r : cose_protected_header(o, &prot, d);
 	if (r >= 0) {
 		r = cose_sig_structure(prot.data, prot.len, NULL, 0, payload, payload_len, out);
 		if (r < 0)
@@ -421,13 +451,19 @@ static int sign_raw(const struct cose_alg_info *a, EVP_PKEY *key, const uint8_t 
 static int write_sign1(const struct ik_buf *prot, bool detached, const uint8_t *payload,
 		       size_t payload_len, const uint8_t *sig, size_t sig_len, struct ik_buf *out)
 {
-	int r = cbw_tag(out, COSE_SIGN1_TAG);
+	struct cbor_w w;
 
-	r = r < 0 ? r : cbw_array(out, 4);
-	r = r < 0 ? r : cbw_bytes(out, prot->data, prot->len);
-	r = r < 0 ? r : cbw_map(out, 0);
-	r = r < 0 ? r : detached ? cbw_null(out) : cbw_bytes(out, payload, payload_len);
-	return r < 0 ? r : cbw_bytes(out, sig, sig_len);
+	cbor_w_init(&w, out);
+	cbor_w_tag(&w, COSE_SIGN1_TAG);
+	cbor_w_array(&w, 4);
+	cbor_w_bytes(&w, prot->data, prot->len);
+	cbor_w_map(&w, 0);
+	if (detached)
+		cbor_w_null(&w);
+	else
+		cbor_w_bytes(&w, payload, payload_len);
+	cbor_w_bytes(&w, sig, sig_len);
+	return w.err;
 }
 
 /*
@@ -467,7 +503,9 @@ static int finish(const struct cose_sign_opts *o, const struct ik_buf *prot, con
 static int prepare(const struct cose_sign_opts *o, const uint8_t *payload, size_t payload_len,
 		   struct ik_buf *prot, struct ik_buf *tbs, struct ik_diag *d)
 {
-	int r = cose_protected_header(o, prot, d);
+	int r = cose_payload_check(payload, payload_len, d);
+
+	r = r < 0 ? r : cose_protected_header(o, prot, d);
 
 	if (r < 0)
 		return r;

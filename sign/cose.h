@@ -118,6 +118,17 @@ int cose_sig_structure(const uint8_t *protected_hdr, size_t protected_len, const
 		       struct ik_buf *out);
 
 /*
+ * What cose_tbs(), cose_attach() and cose_sign1() sign must be a CoRIM: the
+ * draft's payload is `bstr .cbor tagged-unsigned-corim-map`, so one
+ * well-formed #6.501 item of at most CORIM_SIZE_MAX bytes (1 MiB), nested at
+ * most 16 deep, and nothing after it (its profile is not checked: documents
+ * of other profiles are signed too).  -E2BIG when larger, else -EBADMSG with
+ * the place "offset N (what)".  They check it first; a caller may too, to
+ * name the document's file.
+ */
+int cose_payload_check(const uint8_t *payload, size_t len, struct ik_diag *d);
+
+/*
  * Step 1 of two-step signing: the to-be-signed bytes (the Sig_structure) for
  * the document PAYLOAD under O, appended to OUT.  A signing service signs them
  * as it would any message with the algorithm's hash (ECDSA over SHA-384 of
@@ -182,6 +193,11 @@ struct cose_sign1 {
 	const uint8_t *x5chain_leaf;	/* label 33: the (first) certificate, DER, else label 32's */
 	size_t x5chain_leaf_len;	/* (x5bag, RFC 9360); NULL if neither */
 	bool x5chain_is_chain;		/* x5chain_leaf is from x5chain (33), not x5bag (32) */
+	bool has_corim_meta;		/* label 8 present (signer, validity above are its) */
+	bool has_cwt_claims;		/* label 15 present; its claims as read: */
+	char cwt_iss[COSE_SIGNER_MAX];	/* iss (1), "" if absent */
+	bool cwt_has_exp, cwt_has_nbf;
+	int64_t cwt_exp, cwt_nbf;	/* exp (4), nbf (5) */
 };
 
 /*
@@ -189,8 +205,9 @@ struct cose_sign1 {
  * of bstr protected (whose content decodes to a map with alg (1) an int and a
  * supported algorithm, content-type (3) if present a text "application/rim+cbor"
  * or a uint, corim-meta (8) if present a bstr holding a corim-meta-map,
- * CWT-Claims (15) if present a map), a map unprotected, bstr or nil payload, a
- * bstr signature, and nothing after it.  Indefinite lengths, other tags and
+ * CWT-Claims (15) if present a map; with corim-meta, its iss, exp and nbf must
+ * be corim-meta's signer and validity, as draft-ietf-rats-corim §4.2.2 asks),
+ * a map unprotected, bstr or nil payload, a bstr signature, and nothing after it.  Indefinite lengths, other tags and
  * trailing bytes are refused.  -EBADMSG with the place ("offset N (what)")
  * and what was expected and found.
  */

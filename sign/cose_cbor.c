@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CBOR for COSE_Sign1, on libcbor: heads are encoded by libcbor's
- * cbor_encode_* (which always choose the shortest form, as core
- * deterministic encoding requires) in the order the caller writes them, and
- * read one head at a time with libcbor's streaming decoder, so every item's
- * byte offset is known for messages and a protected header's bytes are kept
- * exactly as signed.
+ * Reading COSE_Sign1 one CBOR head at a time, on libcbor's streaming
+ * decoder, with every item's byte offset for messages.  (COSE is written
+ * with measure/cbor_det.h's writer, the one CoRIM documents use.)
+ *
+ * Why this reader and not cbor_det_load() (measure/cbor_det.h), the tree
+ * reader of CoRIM documents:
+ *  - libcbor 0.8 refuses COSE_Sign1's tag 18 in its one-byte form (0xd2):
+ *    cbor_stream_decode() returns CBOR_DECODER_ERROR and cbor_load() fails
+ *    with CBOR_ERR_MALFORMATED (checked against Debian 12's libcbor 0.8.0),
+ *    so cbor_det_load(), which ends in cbor_load(), cannot take a signed
+ *    CoRIM; tag heads are decoded here by hand (read_tag_head()).
+ *  - a COSE_Sign1 made by another signer need not be core deterministic
+ *    (RFC 9052 does not ask for it): the protected header is signed as the
+ *    bytes it is, so this reader accepts any well-formed definite-length
+ *    encoding, where cbor_det_load() refuses every non-shortest head and
+ *    unordered map, as the CoRIM profiles require of documents.
  */
 #include "sign/cose_internal.h"
 
@@ -15,89 +25,6 @@
 #include <string.h>
 
 #include <cbor.h>
-
-/* ---- writing ---- */
-
-/* A head is at most 9 bytes: the initial byte and a 64-bit argument. */
-#define CBOR_HEAD_MAX 9
-
-static int put_head(struct ik_buf *b, size_t (*enc)(uint64_t, unsigned char *, size_t), uint64_t v)
-{
-	unsigned char head[CBOR_HEAD_MAX];
-	size_t n = enc(v, head, sizeof(head));
-
-	return n ? ik_buf_append(b, head, n) : -EIO;
-}
-
-/* libcbor's length-taking encoders take size_t; these adapt them to put_head. */
-static size_t enc_bytes(uint64_t v, unsigned char *p, size_t n)
-{
-	return cbor_encode_bytestring_start((size_t)v, p, n);
-}
-
-static size_t enc_text(uint64_t v, unsigned char *p, size_t n)
-{
-	return cbor_encode_string_start((size_t)v, p, n);
-}
-
-static size_t enc_array(uint64_t v, unsigned char *p, size_t n)
-{
-	return cbor_encode_array_start((size_t)v, p, n);
-}
-
-static size_t enc_map(uint64_t v, unsigned char *p, size_t n)
-{
-	return cbor_encode_map_start((size_t)v, p, n);
-}
-
-int cbw_uint(struct ik_buf *b, uint64_t v)
-{
-	return put_head(b, cbor_encode_uint, v);
-}
-
-int cbw_int(struct ik_buf *b, int64_t v)
-{
-	/* Major type 1 carries -1 - v. */
-	return v >= 0 ? put_head(b, cbor_encode_uint, (uint64_t)v)
-		      : put_head(b, cbor_encode_negint, (uint64_t)(-(v + 1)));
-}
-
-int cbw_bytes(struct ik_buf *b, const uint8_t *p, size_t n)
-{
-	int r = put_head(b, enc_bytes, n);
-
-	return r < 0 || n == 0 ? r : ik_buf_append(b, p, n);
-}
-
-int cbw_text(struct ik_buf *b, const char *s)
-{
-	size_t n = strlen(s);
-	int r = put_head(b, enc_text, n);
-
-	return r < 0 || n == 0 ? r : ik_buf_append(b, s, n);
-}
-
-int cbw_array(struct ik_buf *b, size_t n)
-{
-	return put_head(b, enc_array, n);
-}
-
-int cbw_map(struct ik_buf *b, size_t n)
-{
-	return put_head(b, enc_map, n);
-}
-
-int cbw_tag(struct ik_buf *b, uint64_t tag)
-{
-	return put_head(b, cbor_encode_tag, tag);
-}
-
-int cbw_null(struct ik_buf *b)
-{
-	unsigned char nul;
-
-	return cbor_encode_null(&nul, 1) == 1 ? ik_buf_append(b, &nul, 1) : -EIO;
-}
 
 /* ---- reading ---- */
 
@@ -295,4 +222,14 @@ int cbr_skip(struct cbr *r, const struct cbr_item *it, struct ik_diag *d)
 int cbr_expected(const struct cbr_item *it, const char *what, const char *expected, struct ik_diag *d)
 {
 	return cbr_fail(d, it->off, what, "expected %s, found %s", expected, cbr_kind_name(it->kind));
+}
+
+int cbr_next_of(struct cbr *r, struct cbr_item *it, enum cbr_kind kind, const char *what,
+		const char *expected, struct ik_diag *d)
+{
+	int rr = cbr_next(r, it, what, d);
+
+	if (rr >= 0 && it->kind != kind)
+		rr = cbr_expected(it, what, expected, d);
+	return rr;
 }

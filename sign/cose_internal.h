@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal to sign/: the CBOR pieces COSE_Sign1 is written and read with
- * (sign/cose_cbor.c, on libcbor's encoder and streaming decoder), and the
- * algorithm helpers cose.c shares with cose_verify.c.  Calls run one way:
+ * Internal to sign/: the CBOR reader COSE_Sign1 is read with
+ * (sign/cose_cbor.c, on libcbor's streaming decoder; it is written with
+ * measure/cbor_det.h's writer), and the algorithm helpers cose.c shares
+ * with cose_verify.c.  Calls run one way:
  * cose_verify.c -> cose.c -> cose_cbor.c.
  */
 #ifndef IGVMKIT_SIGN_COSE_INTERNAL_H
@@ -16,17 +17,8 @@
 
 #include "common/buf.h"
 #include "common/diag.h"
+#include "measure/cbor_det.h"
 #include "sign/cose.h"
-
-/* ---- writing: shortest heads, definite lengths (RFC 8949 §4.2.1) ---- */
-int cbw_uint(struct ik_buf *b, uint64_t v);
-int cbw_int(struct ik_buf *b, int64_t v);
-int cbw_bytes(struct ik_buf *b, const uint8_t *p, size_t n);
-int cbw_text(struct ik_buf *b, const char *s);
-int cbw_array(struct ik_buf *b, size_t n);
-int cbw_map(struct ik_buf *b, size_t n);
-int cbw_tag(struct ik_buf *b, uint64_t tag);
-int cbw_null(struct ik_buf *b);
 
 /* ---- reading: one data item head at a time, with its offset ---- */
 enum cbr_kind {
@@ -63,6 +55,9 @@ int cbr_fail(struct ik_diag *d, size_t off, const char *what, const char *fmt, .
 	__attribute__((format(printf, 4, 5)));
 /* Reads the next head (with a string's content); -EBADMSG naming WHAT and the offset. */
 int cbr_next(struct cbr *r, struct cbr_item *it, const char *what, struct ik_diag *d);
+/* cbr_next() for an item of kind KIND; another kind fails as cbr_expected(IT, WHAT, EXPECTED). */
+int cbr_next_of(struct cbr *r, struct cbr_item *it, enum cbr_kind kind, const char *what,
+		const char *expected, struct ik_diag *d);
 /* Skips the rest of item IT (its elements, pairs, tagged item), nested at most 16 deep. */
 int cbr_skip(struct cbr *r, const struct cbr_item *it, struct ik_diag *d);
 /* "a byte string", "a map" ... for messages. */

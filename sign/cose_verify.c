@@ -168,14 +168,20 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 		rr = rr < 0 ? rr : read_int(&k, "CWT-Claims key", &label, d);
 		if (rr < 0)
 			return rr;
-		if (label == 1 && !have_meta) {
+		if (label == 1) {
 			rr = cbr_next(r, &v, "CWT-Claims iss", d);
-			rr = rr < 0 ? rr : read_text(&v, "CWT-Claims iss", s->signer, sizeof(s->signer), d);
-		} else if ((label == 4 || label == 5) && !have_meta) {
+			rr = rr < 0 ? rr : read_text(&v, "CWT-Claims iss", s->cwt_iss, sizeof(s->cwt_iss), d);
+			if (rr >= 0 && !have_meta)
+				memcpy(s->signer, s->cwt_iss, sizeof(s->signer));
+		} else if (label == 4 || label == 5) {
 			rr = read_time(r, label == 4 ? "CWT-Claims exp" : "CWT-Claims nbf", &t, d);
 			if (rr >= 0 && label == 4)
-				s->has_not_after = true, s->not_after = t;
+				s->cwt_has_exp = true, s->cwt_exp = t;
 			else if (rr >= 0)
+				s->cwt_has_nbf = true, s->cwt_nbf = t;
+			if (rr >= 0 && !have_meta && label == 4)
+				s->has_not_after = true, s->not_after = t;
+			else if (rr >= 0 && !have_meta)
 				s->has_not_before = true, s->not_before = t;
 		} else {
 			rr = skip_value(r, "CWT-Claims value", d);
@@ -203,11 +209,9 @@ static int read_x5chain(struct cbr *r, struct cose_sign1 *s, bool chain, struct 
 	if (it.kind == CBR_ARRAY) {
 		struct cbr_item c;
 		for (uint64_t i = 0; i < it.v; i++) {
-			rr = cbr_next(r, &c, what, d);
+			rr = cbr_next_of(r, &c, CBR_BYTES, what, "a byte string (DER)", d);
 			if (rr < 0)
 				return rr;
-			if (c.kind != CBR_BYTES)
-				return cbr_expected(&c, what, "a byte string (DER)", d);
 			if (i == 0 && take)
 				s->x5chain_leaf = c.data, s->x5chain_leaf_len = c.len;
 		}
@@ -224,12 +228,26 @@ static int read_x5chain(struct cbr *r, struct cose_sign1 *s, bool chain, struct 
 	return 0;
 }
 
+/*
+ * With both corim-meta and CWT-Claims, the same signer and validity in each:
+ * an absent claim is not a disagreement, a present one must match.
+ */
+static bool cwt_agrees(const struct cose_sign1 *s)
+{
+	if (s->cwt_iss[0] && strcmp(s->cwt_iss, s->signer) != 0)
+		return false;
+	if (s->cwt_has_exp && (!s->has_not_after || s->cwt_exp != s->not_after))
+		return false;
+	return !s->cwt_has_nbf || (s->has_not_before && s->cwt_nbf == s->not_before);
+}
+
 /* Protected header map from the bstr content at BASE (offset in the input). */
 static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 {
 	struct cbr r;
 	struct cbr_item map, k, v;
 	bool seen_alg = false, have_meta = false;
+	size_t cwt_off = 0;
 	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr;
 
@@ -271,25 +289,21 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 			s->has_content_type = true;
 			break;
 		case 4:
-			rr = cbr_next(&r, &v, "protected header kid (4)", d);
-			if (rr >= 0 && v.kind != CBR_BYTES)
-				rr = cbr_expected(&v, "protected header kid (4)", "a byte string", d);
+			rr = cbr_next_of(&r, &v, CBR_BYTES, "protected header kid (4)", "a byte string", d);
 			s->kid = v.data;
 			s->kid_len = v.len;
 			break;
 		case 8:
-			rr = cbr_next(&r, &v, "protected header corim-meta (8)", d);
-			if (rr >= 0 && v.kind != CBR_BYTES)
-				rr = cbr_expected(&v, "protected header corim-meta (8)",
-						  "a byte string (bstr .cbor corim-meta-map)", d);
+			rr = cbr_next_of(&r, &v, CBR_BYTES, "protected header corim-meta (8)",
+					 "a byte string (bstr .cbor corim-meta-map)", d);
 			rr = rr < 0 ? rr : read_corim_meta(&v, s, d);
-			have_meta = true;
+			have_meta = s->has_corim_meta = true;
 			break;
 		case 15:
-			rr = cbr_next(&r, &v, "protected header CWT-Claims (15)", d);
-			if (rr >= 0 && v.kind != CBR_MAP)
-				rr = cbr_expected(&v, "protected header CWT-Claims (15)", "a map", d);
+			rr = cbr_next_of(&r, &v, CBR_MAP, "protected header CWT-Claims (15)", "a map", d);
 			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, have_meta, d);
+			s->has_cwt_claims = true;
+			cwt_off = v.off;
 			break;
 		case 32: /* x5bag (RFC 9360): its certificate serves when there is no x5chain */
 		case 33:
@@ -307,6 +321,10 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 	if (!seen_alg)
 		return cbr_fail(d, map.off, "protected header", "no alg (label 1): the algorithm must be"
 				" protected");
+	if (s->has_corim_meta && s->has_cwt_claims && !cwt_agrees(s))
+		return cbr_fail(d, cwt_off, "protected header CWT-Claims (15)", "iss, exp or nbf differ"
+				" from corim-meta's signer and validity (draft-ietf-rats-corim §4.2.2 asks"
+				" for the same in both)");
 	if (s->has_content_type && strcmp(s->content_type, COSE_CORIM_CONTENT_TYPE) != 0)
 		return cbr_fail(d, map.off, "protected header content-type (3)", "'%s'; a signed CoRIM"
 				" has '%s'", s->content_type, COSE_CORIM_CONTENT_TYPE);
@@ -340,11 +358,9 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 					    : cbr_expected(&it, s.tagged ? "COSE_Sign1 array" : "COSE_Sign1",
 							   "tag 18 or a 4-element array", d);
 
-	rr = cbr_next(&r, &it, "COSE_Sign1 protected [0]", d);
+	rr = cbr_next_of(&r, &it, CBR_BYTES, "COSE_Sign1 protected [0]", "a byte string", d);
 	if (rr < 0)
 		return rr;
-	if (it.kind != CBR_BYTES)
-		return cbr_expected(&it, "COSE_Sign1 protected [0]", "a byte string", d);
 	s.protected_hdr = it.data;
 	s.protected_len = it.len;
 	s.protected_off = it.data_off;
@@ -352,12 +368,8 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 		return cbr_fail(d, it.off, "COSE_Sign1 protected [0]", "empty: the algorithm must be in"
 				" the protected header");
 
-	rr = cbr_next(&r, &it, "COSE_Sign1 unprotected [1]", d);
-	if (rr < 0)
-		return rr;
-	if (it.kind != CBR_MAP)
-		return cbr_expected(&it, "COSE_Sign1 unprotected [1]", "a map", d);
-	rr = cbr_skip(&r, &it, d);
+	rr = cbr_next_of(&r, &it, CBR_MAP, "COSE_Sign1 unprotected [1]", "a map", d);
+	rr = rr < 0 ? rr : cbr_skip(&r, &it, d);
 	if (rr < 0)
 		return rr;
 
@@ -375,11 +387,9 @@ int cose_sign1_parse(const uint8_t *data, size_t len, struct cose_sign1 *ret, st
 		return cbr_expected(&it, "COSE_Sign1 payload [2]", "a byte string or nil (detached)", d);
 	}
 
-	rr = cbr_next(&r, &it, "COSE_Sign1 signature [3]", d);
+	rr = cbr_next_of(&r, &it, CBR_BYTES, "COSE_Sign1 signature [3]", "a byte string", d);
 	if (rr < 0)
 		return rr;
-	if (it.kind != CBR_BYTES)
-		return cbr_expected(&it, "COSE_Sign1 signature [3]", "a byte string", d);
 	s.signature = it.data;
 	s.signature_len = it.len;
 	s.signature_off = it.data_off;

@@ -17,7 +17,9 @@ import os
 import shutil
 import subprocess
 import sys
+import struct
 import tempfile
+import zlib
 
 IK, SRC, CASE = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
 SYSTEM_PYTHON = sys.argv[4] if len(sys.argv) > 4 else "/usr/bin/python3"
@@ -55,7 +57,8 @@ def tools():
 
 def keypair(tmp, name, kind):
     key, crt = os.path.join(tmp, name + ".key"), os.path.join(tmp, name + ".crt")
-    new = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"] if kind == "ec" else ["-newkey", "rsa:2048"]
+    new = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"] if kind == "ec" else
+           ["-newkey", "ed25519"] if kind == "ed" else ["-newkey", "rsa:2048"])
     subprocess.run(["openssl", "req", "-x509"] + new + ["-nodes", "-keyout", key, "-out", crt,
                     "-subj", "/CN=" + name, "-days", "30"], check=True, capture_output=True)
     return key, crt
@@ -111,6 +114,25 @@ def doc_digest(tree):
 def measure(path, platform):
     r = run(["measure", "--platform", platform, "--loader", "igvm-crate", path])
     return r.stdout.strip().splitlines()[-1] if r.returncode == 0 else None
+
+
+def replace_corim_signature(src, dst, mask, blob):
+    """Writes SRC with the CORIM_SIGNATURE (0x105) of MASK carrying BLOB, appended as file data
+    (igvm.md §1.2: fixed header, 8-byte framed variable headers, CRC-32 over both)."""
+    data = bytearray(open(src, "rb").read())
+    version, var_off, var_size = struct.unpack_from("<III", data, 4)
+    pos = var_off
+    while pos < var_off + var_size:
+        htype, hlen = struct.unpack_from("<II", data, pos)
+        if htype == 0x105 and struct.unpack_from("<I", data, pos + 8)[0] == mask:
+            struct.pack_into("<II", data, pos + 12, len(data), len(blob))
+        pos += 8 + (hlen + 7) // 8 * 8
+    data += blob
+    struct.pack_into("<II", data, 16, len(data), 0)
+    fixed = {1: 24, 2: 32}[version]
+    crc = zlib.crc32(bytes(data[:fixed]) + bytes(data[var_off:var_off + var_size])) & 0xFFFFFFFF
+    struct.pack_into("<I", data, 20, crc)
+    open(dst, "wb").write(data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,6 +385,127 @@ def case_atomic(tmp):
     r = run(["build", "-o", out, "-D", "CORIM_KEY=" + os.path.join(tmp, "missing.key"), "-D", "CORIM_CERT=" + crt])
     check(r.returncode == 4 and "missing.key" in r.stderr and os.listdir(out) == ["ovmf.igvm"],
           "a missing key: exit %d %s" % (r.returncode, r.stderr.strip()))
+
+
+def case_two_step(tmp):
+    """`corim tbs|attach --igvm`: the embedded document signed elsewhere equals one-step signing."""
+    ekey, ecrt = keypair(tmp, "ed", "ed")
+    pkey, pcrt = keypair(tmp, "p384", "ec")
+    _, ocrt = keypair(tmp, "other", "ed")
+    head = "igvm: {allow-non-qemu-headers: true}\noutputs:\n  igvm: o.igvm\n  corim:\n    embed: true\n"
+    u, s = os.path.join(tmp, "u"), os.path.join(tmp, "s")
+    r = run(["build", "-q", "-o", u, layout(tmp, "u.yaml", head)])
+    check(r.returncode == 0, "unsigned embedded build: " + r.stderr)
+    r = run(["build", "-q", "-o", s, layout(tmp, "s.yaml", head + "    sign: {key: %s, cert: %s}\n" % (ekey, ecrt))])
+    check(r.returncode == 0, "Ed25519-signed embedded build: " + r.stderr)
+    cur = os.path.join(u, "o.igvm")
+    for i, plat in enumerate(("snp", "tdx")):
+        tbs, sig, nxt = (os.path.join(tmp, "%s.%s" % (plat, e)) for e in ("tbs", "sig", "igvm"))
+        r = run(["corim", "tbs", "--igvm", cur, "--platform", plat, "--cert", ecrt, "-o", tbs])
+        check(r.returncode == 0, "tbs %s: %s" % (plat, r.stderr))
+        subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", ekey, "-in", tbs, "-out", sig], check=True)
+        r = run(["corim", "attach", "--igvm", cur, "--platform", plat, "--cert", ecrt, "--signature", sig, "-o", nxt])
+        check(r.returncode == 0, "attach %s: %s" % (plat, r.stderr))
+        if i == 0:
+            d = run(["diff", cur, nxt])
+            check(d.returncode == 1 and "CORIM_SIGNATURE" in d.stdout, "diff names the added signature:\n" + d.stdout[:1500])
+        cur = nxt
+    one = os.path.join(s, "o.igvm")
+    check(open(cur, "rb").read() == open(one, "rb").read(), "two-step (tbs, openssl, attach) == one-step Ed25519 build")
+    # verify --igvm measures the embedded file without its CoRIM headers (QEMU's model refuses them)
+    for stem in ("o-matrix", "o-snp"):
+        v = run(["verify", "--cert", ecrt, "--payload", os.path.join(s, stem + ".cbor"), "--igvm", one,
+                 os.path.join(s, stem + ".cose")])
+        check(v.returncode == 0 and "verification OK" in v.stdout, "verify --igvm %s of the embedded build: %s %s"
+              % (stem, v.stdout[-300:], v.stderr))
+    d = run(["diff", cur, one])
+    check(d.returncode == 0 and "identical" in d.stdout, "igvmkit diff: identical: " + d.stdout[-300:])
+    # An attached COSE_Sign1 in a CORIM_SIGNATURE verifies only when its payload is the document:
+    # here the TDX document, signed attached, under SNP's mask.
+    att, odd = os.path.join(tmp, "tdx-attached.cose"), os.path.join(tmp, "odd.igvm")
+    r = run(["corim", "sign", "--key", ekey, "--cert", ecrt, "-o", att, os.path.join(s, "o-tdx.cbor")])
+    replace_corim_signature(one, odd, 1, open(att, "rb").read())
+    t = run(["inspect", odd])
+    check(t.returncode == 0 and "attached payload; a CORIM_SIGNATURE is detached" in t.stdout and
+          "signature does NOT verify over the document" in t.stdout, "inspect: attached payload is not the document:\n"
+          + t.stdout[-800:] + t.stderr)
+    j = json.loads(run(["inspect", "--json", odd]).stdout or "{}").get("corim", [])
+    check(len(j) == 4 and j[1].get("verifies_with_x5chain") is False and j[3].get("verifies_with_x5chain") is True,
+          "inspect --json: the odd SNP signature does not verify, TDX's does: %s" % j)
+    d = run(["diff", one, odd])
+    check(d.returncode == 1 and "signature: A verifies over its document, B does NOT verify" in d.stdout,
+          "diff: the attached signature over another document does not verify:\n" + d.stdout[:2000])
+    # ES384, DER from openssl, replacing the Ed25519 signature: it verifies, the header count stays.
+    tbs, sig, es = (os.path.join(tmp, n) for n in ("es.tbs", "es.der", "es.igvm"))
+    run(["corim", "tbs", "--igvm", one, "--platform", "tdx", "--cert", pcrt, "-o", tbs])
+    subprocess.run(["openssl", "dgst", "-sha384", "-sign", pkey, "-out", sig, tbs], check=True)
+    r = run(["corim", "attach", "--igvm", one, "--platform", "tdx", "--cert", pcrt, "--signature", sig, "--der", "-o", es])
+    check(r.returncode == 0, "attach --der over an existing signature: " + r.stderr)
+    j = json.loads(run(["inspect", "--json", es]).stdout or "{}").get("corim", [])
+    check([c["type"] for c in j] == ["CORIM_DOCUMENT", "CORIM_SIGNATURE"] * 2 and j[3].get("alg") == "ES384" and
+          j[3].get("verifies_with_x5chain") and j[1].get("alg") == "EdDSA", "replaced TDX signature: %s" % j)
+    # Refused, nothing written: a tampered signature, another certificate, no document, bad usage.
+    bad = os.path.join(tmp, "bad.sig")
+    raw = bytearray(open(os.path.join(tmp, "snp.sig"), "rb").read())
+    raw[5] ^= 1
+    open(bad, "wb").write(raw)
+    out = os.path.join(tmp, "never.igvm")
+    plain = os.path.join(tmp, "plain")
+    run(["build", "-q", "-o", plain, layout(tmp, "p.yaml", "outputs:\n  igvm: o.igvm\n")])
+    for args, code, words in [
+            (["--igvm", os.path.join(u, "o.igvm"), "--platform", "snp", "--cert", ecrt, "--signature", bad], 1,
+             ["bad.sig", "does not verify"]),
+            (["--igvm", os.path.join(u, "o.igvm"), "--platform", "snp", "--cert", ocrt, "--signature",
+              os.path.join(tmp, "snp.sig")], 1, ["does not verify"]),
+            (["--igvm", os.path.join(plain, "o.igvm"), "--platform", "snp", "--cert", ecrt, "--signature",
+              os.path.join(tmp, "snp.sig")], 3, ["o.igvm", "no CORIM_DOCUMENT header for SEV_SNP"]),
+            (["--igvm", os.path.join(u, "o.igvm"), "--cert", ecrt, "--signature", bad], 2, ["--platform"]),
+            (["--igvm", os.path.join(u, "o.igvm"), "--platform", "snp", "--cert", ecrt, "--signature", bad, "x.cbor"],
+             2, ["no DOC"])]:
+        r = run(["corim", "attach"] + args + ["-o", out])
+        check(r.returncode == code and all(w in r.stderr for w in words) and not os.path.exists(out),
+              "attach refused (%s): exit %d %s" % (words, r.returncode, r.stderr.strip()))
+    check(not [n for n in os.listdir(tmp) if ".tmp" in n], "no temporary left: %s" % os.listdir(tmp))
+
+
+def case_determinism(tmp):
+    """Every unsigned CoRIM output (and Ed25519-signed ones) is the same bytes across directory, TZ, locale, umask."""
+    ekey, ecrt = keypair(tmp, "ed", "ed")
+    text = ("igvm: {allow-non-qemu-headers: true}\noutputs:\n  igvm: o.igvm\n  corim:\n    embed: true\n")
+    lay_u = layout(tmp, "u.yaml", text)
+    lay_s = layout(tmp, "s.yaml", text + "    sign: {key: %s, cert: %s}\n" % (ekey, ecrt))
+    lay_f = layout(tmp, "f.yaml", "outputs:\n  igvm: o.igvm\n  corim: {svn: 3}\n")
+    envs = [({"TZ": "UTC", "LC_ALL": "C"}, 0o022),
+            ({"TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8", "LANG": "de_DE.UTF-8"}, 0o077)]
+    trees = []
+    for i, (extra, mask) in enumerate(envs):
+        e = dict(os.environ)
+        e.pop("SOURCE_DATE_EPOCH", None)
+        e.update(extra)
+        top = os.path.join(tmp, "run%d" % i, "deeper" * i)
+        os.makedirs(top)
+        old = os.umask(mask)
+        try:
+            for name, lay in (("u", lay_u), ("s", lay_s), ("f", lay_f)):
+                r = subprocess.run([IK, "build", "-q", "-o", name, lay], capture_output=True, text=True, env=e, cwd=top)
+                check(r.returncode == 0, "build %s (%s): %s" % (name, extra, r.stderr))
+            r = subprocess.run([IK, "measure", "-q", "--corim", "m", "--svn", "7", os.path.join("f", "o.igvm")],
+                               capture_output=True, text=True, env=e, cwd=top)
+            check(r.returncode == 0, "measure --corim (%s): %s" % (extra, r.stderr))
+        finally:
+            os.umask(old)
+        files = {}
+        for d, _, names in os.walk(top):
+            for n in names:
+                path = os.path.join(d, n)
+                files[os.path.relpath(path, top)] = open(path, "rb").read()
+        trees.append(files)
+    a, b = trees
+    check(sorted(a) == sorted(b), "the same files: %s / %s" % (sorted(a), sorted(b)))
+    corim = [n for n in a if n.endswith((".cbor", ".cose"))]
+    check(len(corim) >= 9, "CoRIM files written: %s" % sorted(corim))
+    for n in sorted(a):
+        check(a[n] == b.get(n), "%s is the same bytes in both runs" % n)
 
 
 def main():

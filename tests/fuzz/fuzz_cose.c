@@ -7,8 +7,12 @@
  *    input a place "offset N (...)" inside the input);
  *  - an accepted input has every borrowed slice inside the input and a
  *    supported algorithm, and verification with no trusted certificate never
- *    succeeds (whatever its x5chain holds).
- * Seeds: tests/fuzz/corpus/cose (Ed25519 attached, Ed25519 detached with kid
+ *    succeeds (whatever its x5chain holds);
+ *  - inspect (sign/cose_inspect.h), text and JSON, either describes an
+ *    accepted input or fails with a message; cose_payload_check, the gate of
+ *    signing, fails with a message or accepts.
+ * Seeds: tests/fuzz/corpus/cose (Ed25519 attached, Ed25519 attached over a
+ * launch-measurement CoRIM (inspect decodes it), Ed25519 detached with kid
  * and validity, ES384 attached, and the upstream igvm crate's test signature
  * bytes, a truncated COSE_Sign1).
  */
@@ -19,6 +23,7 @@
 #include <string.h>
 
 #include "sign/cose.h"
+#include "sign/cose_inspect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,5 +64,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0 || !d.msg[0])
 		abort();
 	sk_X509_free(none);
+	for (int json = 0; json < 2; json++) {
+		struct ik_buf out;
+
+		ik_buf_init(&out, 0);
+		ik_diag_init(&d);
+		r = cose_inspect(data, size, json, &out, &d);
+		if ((r < 0 && !d.msg[0]) || (r >= 0 && out.len == 0))
+			abort();
+		ik_buf_release(&out);
+	}
+	ik_diag_init(&d);
+	if (cose_payload_check(data, size, &d) < 0 && !d.msg[0])
+		abort();
 	return 0;
 }

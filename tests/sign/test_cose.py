@@ -249,6 +249,8 @@ def main():
     header_options()
     chain_and_untagged()
     igvm_checks()
+    inspect_cases()
+    bad_documents(doc)
     pkcs11_tests()
 
 
@@ -432,6 +434,80 @@ def igvm_checks():
                 ['ES384.cose', 'profile'], 'verify --igvm: a payload that is no igvmkit CoRIM profile')
     expect_fail(['verify', '--cert', 'p384.crt', '--igvm', 'snp-tdx-small.igvm', 'tampered.cose'], 1,
                 ['does not verify'], 'verify --igvm: the signature is checked first')
+
+
+def inspect_cases():
+    """`igvmkit inspect` of COSE_Sign1 files (sign/cose_inspect.h): text, --json, bad input."""
+    import hashlib
+    import json
+    fpr = hashlib.sha256(cert_der('p384')).hexdigest()
+    rc, o, err = ik('inspect', 'c-snp.signed')
+    for n in ('COSE_Sign1: tagged #6.18', 'alg: ES384 (-35)', 'content type: application/rim+cbor', 'kid: (none)',
+              'corim-meta: signer "igvmkit test CoRIM signer"', 'CWT claims: iss "igvmkit test CoRIM signer"',
+              'subject O=Example,CN=igvmkit test CoRIM signer', 'sha256 ' + fpr,
+              'verifies with its certificate', 'payload: attached', 'AMD/SEV-SNP', 'svn 3'):
+        check(rc == 0 and n in o, f'inspect attached: lacks {n!r}: {o} {err}')
+    rc, o, err = ik('inspect', '--json', 'c-snp.signed')
+    j = json.loads(o) if rc == 0 else {}
+    check(j.get('format') == 'cose-sign1' and j.get('alg') == 'ES384' and j.get('alg_id') == -35 and
+          j['certificate']['sha256'] == fpr and j['certificate']['issuer'] == j['certificate']['subject'] and
+          j['verifies_with_certificate'] is True and j['payload']['corim']['profile_name'] == 'launch-measurement' and
+          j['payload']['corim']['reference_values'][0]['svn'] == 3, f'inspect --json attached: {o} {err}')
+    ik('corim', 'sign', '--key', 'p384.key', '--cert', 'p384.crt', '--detached', '--kid', '0a0b',
+       '--not-after', '2000000000', '--not-before', '1000', '-o', 'c-snp.sig', 'c-snp.cbor')
+    rc, o, err = ik('inspect', 'c-snp.sig')
+    for n in ('kid: 0a0b', 'not-before 1000 (1970-01-01T00:16:40Z)', 'not-after 2000000000 (2033-05-18T03:33:20Z)',
+              'nbf 1000', 'exp 2000000000', 'payload: detached (nil); verify with igvmkit verify --cert CERT --payload'):
+        check(rc == 0 and n in o, f'inspect detached: lacks {n!r}: {o} {err}')
+    rc, o, err = ik('inspect', '--json', 'c-snp.sig')
+    j = json.loads(o) if rc == 0 else {}
+    check(j.get('kid') == '0a0b' and j['corim_meta'] == {'signer': 'igvmkit test CoRIM signer', 'not_before': 1000,
+                                                         'not_after': 2000000000} and
+          j['cwt_claims']['exp'] == 2000000000 and j['payload'] == {'detached': True} and
+          j['verifies_with_certificate'] is None, f'inspect --json detached: {o} {err}')
+    # A signature that does not verify with its own certificate is shown, not an error.
+    raw = bytearray(open('c-snp.signed', 'rb').read())
+    raw[-1] ^= 1
+    open('badsig.cose', 'wb').write(raw)
+    rc, o, err = ik('inspect', 'badsig.cose')
+    check(rc == 0 and 'does NOT verify with its certificate' in o, f'inspect: bad signature reported: {o} {err}')
+    # Bad input: the reader's place, exit 3.
+    open('short.cose', 'wb').write(bytes(raw[:len(raw) // 2]))
+    expect_fail(['inspect', 'short.cose'], 3, ['short.cose', 'offset', 'truncated'], 'inspect: truncated COSE_Sign1')
+    expect_fail(['inspect', 'ES384.cose'], 3, ['ES384.cose', 'COSE_Sign1 payload [2] at offset', 'profile'],
+                'inspect: attached payload that is no CoRIM of a known profile')
+    m = cbor2.loads(open('c-snp.signed', 'rb').read()).value
+    open('hugepay.cose', 'wb').write(cose_bytes(m[0], cbor2.dumps(cbor2.CBORTag(501, {0: 'x' * (2 << 20)})), m[3]))
+    expect_fail(['inspect', 'hugepay.cose'], 6, ['hugepay.cose:COSE_Sign1 payload [2] at offset', 'exceeds the limit'],
+                'inspect: attached payload over 1 MiB')
+    prot = cbor2.loads(m[0])
+    prot[15] = {1: 'someone else'}
+    open('cwt.cose', 'wb').write(cose_bytes(prot, m[2], m[3]))
+    expect_fail(['inspect', 'cwt.cose'], 3, ['CWT-Claims (15)', 'differ from corim-meta'],
+                'inspect: CWT-Claims disagree with corim-meta')
+    expect_fail(['verify', '--cert', 'p384.crt', 'cwt.cose'], 3, ['CWT-Claims (15)'],
+                'verify: CWT-Claims disagree with corim-meta')
+
+
+def bad_documents(doc):
+    """sign, tbs and attach sign only a CoRIM (#6.501, at most 1 MiB): the document's file and offset, nothing written."""
+    open('junk.bin', 'wb').write(b'\x00' * 40)
+    open('big.cbor', 'wb').write(cbor2.dumps(cbor2.CBORTag(501, {0: 'x' * (1 << 20)})))
+    open('trailing.cbor', 'wb').write(doc + doc)
+    open('short.cbor', 'wb').write(doc[:len(doc) // 2])
+    open('signed.cbor', 'wb').write(open('EdDSA.cose', 'rb').read())
+    open('ed.sig', 'wb').write(cbor2.loads(open('EdDSA.cose', 'rb').read()).value[3])
+    cases = [('junk.bin', 3, ['junk.bin:offset 0 (CoRIM document)', 'tagged-unsigned-corim-map (#6.501)']),
+             ('big.cbor', 6, ['big.cbor', 'at most 1048576']),
+             ('trailing.cbor', 3, [f'trailing.cbor:offset {len(doc)} (CoRIM document)', 'follow the CoRIM']),
+             ('short.cbor', 3, ['short.cbor:offset', 'truncated']),
+             ('signed.cbor', 3, ['signed.cbor:offset 0', 'already signed'])]
+    for name, code, needles in cases:
+        expect_fail(['corim', 'sign', '--key', 'ed.key', '--cert', 'ed.crt', '-o', 'o.cose', name], code, needles,
+                    f'sign {name}')
+        expect_fail(['corim', 'tbs', '--cert', 'ed.crt', '-o', 'o.cose', name], code, needles, f'tbs {name}')
+        expect_fail(['corim', 'attach', '--cert', 'ed.crt', '--signature', 'ed.sig', '-o', 'o.cose', name], code,
+                    needles, f'attach {name}')
 
 
 def pkcs11_tests():
