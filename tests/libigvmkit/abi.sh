@@ -2,7 +2,9 @@
 # The ABI record: libigvmkit.so exports exactly the symbols of libigvmkit.symbols (name and
 # version node), nothing but igvmkit_* and its version nodes, under SONAME libigvmkit.so.0;
 # and, like the internal archives (tests/cli/library_hygiene.sh), it never prints or exits.
-#   abi.sh LIBRARY SYMBOLS_FILE
+# The Debian symbols file (packaging/debian/libigvmkit0.symbols, for dpkg-gensymbols) lists the
+# same symbols.
+#   abi.sh LIBRARY SYMBOLS_FILE [DEBIAN_SYMBOLS_FILE]
 set -u
 lib=$1 symbols=$2
 fail=0
@@ -38,6 +40,13 @@ used=$(nm -D --undefined-only "$lib" | awk '{ print $2 }' | sed 's/@.*//' | grep
 if [ -n "$used" ]; then
 	echo "FAIL: the library references $(echo $used)"
 	fail=1
+fi
+if [ $# -ge 3 ]; then
+	debian=$(sed -n 's/^ \(igvmkit_[a-z0-9_]*\)@\(IGVMKIT_[0-9.]*\) .*/\1@@\2/p' "$3" | sort)
+	if [ "$debian" != "$expected" ]; then
+		echo "FAIL: $3 does not list the symbols of $symbols"
+		fail=1
+	fi
 fi
 [ $fail -eq 0 ] && echo "libigvmkit ABI: ok ($(printf '%s\n' "$exported" | wc -l) symbols, SONAME $soname)"
 exit $fail
