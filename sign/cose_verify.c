@@ -241,9 +241,67 @@ static bool cwt_agrees(const struct cose_sign1 *s)
 	return !s->cwt_has_nbf || (s->has_not_before && s->cwt_nbf == s->not_before);
 }
 
+/* Labels one protected header may hold: a CoRIM signature's has six or seven. */
+#define PROTECTED_LABELS_MAX 64
+
+/* The labels of a header map seen so far (RFC 9052 §3: each appears once). */
+struct labels_seen {
+	struct cbr_item k[PROTECTED_LABELS_MAX];
+	size_t n;
+};
+
+/* Records label K; -EBADMSG when it was seen before or there are too many. */
+static int label_once(struct labels_seen *seen, const struct cbr_item *k, struct ik_diag *d)
+{
+	for (size_t i = 0; i < seen->n; i++) {
+		const struct cbr_item *o = &seen->k[i];
+
+		if (o->kind == k->kind && o->v == k->v &&
+		    (k->kind != CBR_TEXT || (o->len == k->len && memcmp(o->data, k->data, k->len) == 0)))
+			return cbr_fail(d, k->off, "protected header label", "a label that appears twice (also"
+					" at offset %zu): RFC 9052 §3 rejects such a message as malformed", o->off);
+	}
+	if (seen->n == PROTECTED_LABELS_MAX)
+		return cbr_fail(d, k->off, "protected header label", "more than %d labels",
+				PROTECTED_LABELS_MAX);
+	seen->k[seen->n++] = *k;
+	return 0;
+}
+
+/* The labels read_protected() understands: what crit (2) may name. */
+static bool label_understood(int64_t label)
+{
+	return label == 1 || label == 2 || label == 3 || label == 4 || label == 8 || label == 15 ||
+	       label == 32 || label == 33;
+}
+
+/* crit (RFC 9052 §3.1): a non-empty array of labels, each one igvmkit understands. */
+static int read_crit(struct cbr *r, struct ik_diag *d)
+{
+	static const char what[] = "protected header crit (2)";
+	struct cbr_item arr, it;
+	int64_t label = 0;
+	int rr = cbr_next_of(r, &arr, CBR_ARRAY, what, "an array of labels", d);
+
+	if (rr >= 0 && arr.v == 0)
+		return cbr_fail(d, arr.off, what, "empty: crit lists at least one label");
+	for (uint64_t i = 0; rr >= 0 && i < arr.v; i++) {
+		rr = cbr_next(r, &it, what, d);
+		if (rr >= 0 && it.kind == CBR_TEXT)
+			return cbr_fail(d, it.off, what, "critical label '%.*s' is not one igvmkit understands",
+					(int)(it.len < 64 ? it.len : 64), (const char *)it.data);
+		rr = rr < 0 ? rr : read_int(&it, what, &label, d);
+		if (rr >= 0 && !label_understood(label))
+			return cbr_fail(d, it.off, what, "critical label %" PRId64 " is not one igvmkit"
+					" understands: RFC 9052 §3.1 rejects the message", label);
+	}
+	return rr;
+}
+
 /* Protected header map from the bstr content at BASE (offset in the input). */
 static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 {
+	struct labels_seen seen = { .n = 0 };
 	struct cbr r;
 	struct cbr_item map, k, v;
 	bool seen_alg = false, have_meta = false;
@@ -259,6 +317,9 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 		return cbr_expected(&map, "protected header", "a map", d);
 	for (uint64_t i = 0; i < map.v; i++) {
 		rr = cbr_next(&r, &k, "protected header label", d);
+		if (rr < 0)
+			return rr;
+		rr = k.kind == CBR_TEXT || k.kind == CBR_UINT || k.kind == CBR_NEGINT ? label_once(&seen, &k, d) : 0;
 		if (rr < 0)
 			return rr;
 		if (k.kind == CBR_TEXT) { /* a text label: allowed (RFC 9052 §3), not used here */
@@ -278,6 +339,9 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 				rr = cbr_fail(d, v.off, "protected header alg (1)", "COSE algorithm %" PRId64
 					      " is not one igvmkit accepts (%s)", s->alg, cose_alg_names());
 			seen_alg = true;
+			break;
+		case 2:
+			rr = read_crit(&r, d);
 			break;
 		case 3:
 			rr = cbr_next(&r, &v, "protected header content-type (3)", d);

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "common/buf.h"
+#include "measure/cbor_det.h"
 #include "sign/cose.h"
 #include "tests/ik_test.h"
 
@@ -217,6 +218,83 @@ static void test_bad_inputs(void)
 	EVP_PKEY_free(key);
 }
 
+/*
+ * A COSE_Sign1 around the protected header PROT (only parsed, never verified):
+ * #6.18([bstr PROT, {}, bstr doc, bstr 64 zero bytes]).
+ */
+static void wrap_sign1(const struct ik_buf *prot, struct ik_buf *out)
+{
+	static const uint8_t sig[64];
+	struct cbor_w w;
+
+	cbor_w_init(&w, out);
+	cbor_w_tag(&w, 18);
+	cbor_w_array(&w, 4);
+	cbor_w_bytes(&w, prot->data, prot->len);
+	cbor_w_map(&w, 0);
+	cbor_w_bytes(&w, doc, sizeof(doc));
+	cbor_w_bytes(&w, sig, sizeof(sig));
+	IK_CHECK(w.err == 0);
+}
+
+/*
+ * RFC 9052 §3: a label appears once in a header map ("if a label appears
+ * multiple times, the message MUST be rejected as malformed"), and a
+ * parameter listed in crit (2) that the recipient does not understand makes
+ * it reject the message (§3.1).
+ */
+static void test_header_labels(void)
+{
+	static const struct {
+		const char *what;
+		int64_t labels[4]; /* each written with an int value; 0 ends */
+		int64_t crit[2];   /* crit's labels when non-zero */
+		int err;
+	} cases[] = {
+		{ "alg once", { 1 }, { 0 }, 0 },
+		{ "alg twice", { 1, 1 }, { 0 }, -EBADMSG },
+		{ "an unused label twice", { 1, 77, 77 }, { 0 }, -EBADMSG },
+		{ "crit naming alg", { 1, 2 }, { 1 }, 0 },
+		{ "crit naming an unknown label", { 1, 2, 77 }, { 77 }, -EBADMSG },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ik_buf prot, file;
+		struct cbor_w w;
+		struct cose_sign1 s;
+		struct ik_diag d;
+		size_t n = 0;
+		int got;
+
+		while (n < 4 && cases[i].labels[n])
+			n++;
+		ik_buf_init(&prot, 1 << 16);
+		ik_buf_init(&file, 1 << 16);
+		cbor_w_init(&w, &prot);
+		cbor_w_map(&w, n);
+		for (size_t k = 0; k < n; k++) {
+			cbor_w_int(&w, cases[i].labels[k]);
+			if (cases[i].labels[k] == 2) {
+				cbor_w_array(&w, 1);
+				cbor_w_int(&w, cases[i].crit[0]);
+			} else {
+				cbor_w_int(&w, cases[i].labels[k] == 1 ? COSE_ALG_EDDSA : 0);
+			}
+		}
+		IK_CHECK(w.err == 0);
+		wrap_sign1(&prot, &file);
+		ik_diag_init(&d);
+		got = cose_sign1_parse(file.data, file.len, &s, &d);
+		if (got != cases[i].err)
+			fprintf(stderr, "%s: %d, expected %d (%s)\n", cases[i].what, got, cases[i].err, d.msg);
+		IK_CHECK(got == cases[i].err);
+		if (cases[i].err)
+			IK_CHECK(strncmp(d.place, "offset ", 7) == 0);
+		ik_buf_release(&prot);
+		ik_buf_release(&file);
+	}
+}
+
 int main(void)
 {
 	test_sig_structure();
@@ -224,5 +302,6 @@ int main(void)
 	test_two_step("ED25519", COSE_ALG_EDDSA);
 	test_two_step("EC", COSE_ALG_ES384);
 	test_bad_inputs();
+	test_header_labels();
 	return ik_test_done();
 }
