@@ -65,6 +65,18 @@ static void test_ecdsa_forms(void)
 	/* A trailing byte, a short buffer, and a component too long for P-256 are refused. */
 	IK_CHECK(cose_ecdsa_der_to_raw(der.data, der.len - 1, 48, back, NULL) == -EBADMSG);
 	IK_CHECK(cose_ecdsa_der_to_raw(der.data, der.len, 32, back, NULL) == -EBADMSG);
+	/*
+	 * The longest DER Ecdsa-Sig-Value for P-384 is 105 bytes (30 81 LL, then twice 02 31 00
+	 * and 48 bytes): one more is refused by that bound, the message saying it.
+	 */
+	{
+		uint8_t big[106] = { 0x30 };
+		struct ik_diag d;
+
+		ik_diag_init(&d);
+		IK_CHECK(cose_ecdsa_der_to_raw(big, sizeof(big), 48, back, &d) == -EBADMSG);
+		IK_CHECK(strstr(d.msg, "at most 105 bytes; found 106") != NULL);
+	}
 	ik_buf_release(&der);
 }
 
