@@ -156,9 +156,9 @@ static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, st
 	return rr;
 }
 
-/* CWT-Claims: iss is the signer when corim-meta named none; exp/nbf the validity. */
+/* CWT-Claims: iss, exp and nbf into S's cwt_* fields (read_protected() decides what they stand for). */
 static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cose_sign1 *s,
-			   bool have_meta, struct ik_diag *d)
+			   struct ik_diag *d)
 {
 	for (uint64_t i = 0; i < map->v; i++) {
 		struct cbr_item k, v;
@@ -171,18 +171,12 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 		if (label == 1) {
 			rr = cbr_next(r, &v, "CWT-Claims iss", d);
 			rr = rr < 0 ? rr : read_text(&v, "CWT-Claims iss", s->cwt_iss, sizeof(s->cwt_iss), d);
-			if (rr >= 0 && !have_meta)
-				memcpy(s->signer, s->cwt_iss, sizeof(s->signer));
 		} else if (label == 4 || label == 5) {
 			rr = read_time(r, label == 4 ? "CWT-Claims exp" : "CWT-Claims nbf", &t, d);
 			if (rr >= 0 && label == 4)
 				s->cwt_has_exp = true, s->cwt_exp = t;
 			else if (rr >= 0)
 				s->cwt_has_nbf = true, s->cwt_nbf = t;
-			if (rr >= 0 && !have_meta && label == 4)
-				s->has_not_after = true, s->not_after = t;
-			else if (rr >= 0 && !have_meta)
-				s->has_not_before = true, s->not_before = t;
 		} else {
 			rr = skip_value(r, "CWT-Claims value", d);
 		}
@@ -190,6 +184,16 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 			return rr;
 	}
 	return 0;
+}
+
+/* Without corim-meta, CWT-Claims name the signer (iss) and the validity (exp, nbf). */
+static void cwt_as_meta(struct cose_sign1 *s)
+{
+	memcpy(s->signer, s->cwt_iss, sizeof(s->signer));
+	s->has_not_after = s->cwt_has_exp;
+	s->not_after = s->cwt_exp;
+	s->has_not_before = s->cwt_has_nbf;
+	s->not_before = s->cwt_nbf;
 }
 
 /*
@@ -304,7 +308,7 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 	struct labels_seen seen = { .n = 0 };
 	struct cbr r;
 	struct cbr_item map, k, v;
-	bool seen_alg = false, have_meta = false;
+	bool seen_alg = false;
 	size_t cwt_off = 0;
 	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr;
@@ -361,11 +365,11 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 			rr = cbr_next_of(&r, &v, CBR_BYTES, "protected header corim-meta (8)",
 					 "a byte string (bstr .cbor corim-meta-map)", d);
 			rr = rr < 0 ? rr : read_corim_meta(&v, s, d);
-			have_meta = s->has_corim_meta = true;
+			s->has_corim_meta = true;
 			break;
 		case 15:
 			rr = cbr_next_of(&r, &v, CBR_MAP, "protected header CWT-Claims (15)", "a map", d);
-			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, have_meta, d);
+			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, d);
 			s->has_cwt_claims = true;
 			cwt_off = v.off;
 			break;
@@ -385,6 +389,8 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 	if (!seen_alg)
 		return cbr_fail(d, map.off, "protected header", "no alg (label 1): the algorithm must be"
 				" protected");
+	if (!s->has_corim_meta && s->has_cwt_claims)
+		cwt_as_meta(s);
 	if (s->has_corim_meta && s->has_cwt_claims && !cwt_agrees(s))
 		return cbr_fail(d, cwt_off, "protected header CWT-Claims (15)", "iss, exp or nbf differ"
 				" from corim-meta's signer and validity (draft-ietf-rats-corim §4.2.2 asks"

@@ -307,6 +307,58 @@ static void test_header_labels(void)
 	}
 }
 
+/*
+ * corim-meta (8) and CWT-Claims (15) must agree whatever their order in the
+ * header (a header made elsewhere need not be sorted): a CWT exp with no
+ * validity in corim-meta disagrees.
+ */
+static void test_cwt_before_meta(void)
+{
+	struct ik_buf meta, prot, file;
+	struct cbor_w w;
+	struct cose_sign1 s;
+	struct ik_diag d;
+
+	ik_buf_init(&meta, 1 << 16);
+	ik_buf_init(&prot, 1 << 16);
+	ik_buf_init(&file, 1 << 16);
+	cbor_w_init(&w, &meta); /* {0: {0: "s"}}: a signer, no validity */
+	cbor_w_map(&w, 1);
+	cbor_w_uint(&w, 0);
+	cbor_w_map(&w, 1);
+	cbor_w_uint(&w, 0);
+	cbor_w_text(&w, "s");
+	IK_CHECK(w.err == 0);
+	for (int order = 0; order < 2; order++) {
+		prot.len = file.len = 0;
+		cbor_w_init(&w, &prot);
+		cbor_w_map(&w, 3);
+		cbor_w_uint(&w, 1);
+		cbor_w_int(&w, COSE_ALG_EDDSA);
+		for (int k = 0; k < 2; k++) {
+			if ((k == 0) == (order == 0)) {
+				cbor_w_uint(&w, 8);
+				cbor_w_bytes(&w, meta.data, meta.len);
+			} else {
+				cbor_w_uint(&w, 15); /* {1: "s", 4: 100} */
+				cbor_w_map(&w, 2);
+				cbor_w_uint(&w, 1);
+				cbor_w_text(&w, "s");
+				cbor_w_uint(&w, 4);
+				cbor_w_uint(&w, 100);
+			}
+		}
+		IK_CHECK(w.err == 0);
+		wrap_sign1(&prot, &file);
+		ik_diag_init(&d);
+		IK_CHECK(cose_sign1_parse(file.data, file.len, &s, &d) == -EBADMSG);
+		IK_CHECK(strstr(d.place, "CWT-Claims (15)") != NULL);
+	}
+	ik_buf_release(&meta);
+	ik_buf_release(&prot);
+	ik_buf_release(&file);
+}
+
 int main(void)
 {
 	test_sig_structure();
@@ -315,5 +367,6 @@ int main(void)
 	test_two_step("EC", COSE_ALG_ES384);
 	test_bad_inputs();
 	test_header_labels();
+	test_cwt_before_meta();
 	return ik_test_done();
 }
