@@ -267,12 +267,12 @@ static int complete(struct scan *s, size_t item, size_t end)
 
 static int record(struct scan *s, size_t off)
 {
+	if (s->n >= s->lim->max_items)
+		return scan_fail(s, off, -E2BIG, "more CBOR items than %s", "the reader's limit");
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 64;
 		size_t *st, *en;
 
-		if (s->n >= s->lim->max_items)
-			return scan_fail(s, off, -E2BIG, "more CBOR items than %s", "the reader's limit");
 		st = realloc(s->start, cap * sizeof(*st));
 		if (!st)
 			return -ENOMEM;

@@ -231,7 +231,7 @@ static int read_spec_id(struct reader *r, const uint8_t *data, uint32_t size)
 	    ik_cur_u8(&c, &log->uintn_size) < 0 || ik_cur_le32(&c, &n_algs) < 0)
 		return FAIL(r, 0, 0, -EBADMSG,
 			    "Spec ID event truncated: its %u bytes end before numberOfAlgorithms (offset 0x%llx)",
-			    size, (unsigned long long)(base + 28));
+			    size, (unsigned long long)(base + 24));
 	if (n_algs == 0)
 		return FAIL(r, 0, 0, -EBADMSG,
 			    "Spec ID event lists no algorithm (numberOfAlgorithms 0 at offset 0x%llx)",

@@ -334,7 +334,8 @@ int cose_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t coord, uint
 	const unsigned char *p = der;
 	const BIGNUM *r_bn, *s_bn;
 
-	if (der_len > 2 * coord + 16)
+	/* SEQUENCE (30 81 LL at most) of two INTEGERs (02 LL, a 00 for the sign, COORD bytes) */
+	if (der_len > 2 * coord + 9)
 		return ik_fail(d, -EBADMSG, "a DER ECDSA signature for a %zu-bit curve is at most %zu"
 			       " bytes; found %zu", coord * 8, 2 * coord + 9, der_len);
 	sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);

@@ -68,22 +68,23 @@ INT_CALLBACK(on_neg8, uint8_t, CBR_NEGINT)
 INT_CALLBACK(on_neg16, uint16_t, CBR_NEGINT)
 INT_CALLBACK(on_neg32, uint32_t, CBR_NEGINT)
 INT_CALLBACK(on_neg64, uint64_t, CBR_NEGINT)
-INT_CALLBACK(on_array, uint64_t, CBR_ARRAY)
-INT_CALLBACK(on_map, uint64_t, CBR_MAP)
+/* libcbor 0.8's cbor_collection_callback and cbor_string_callback take size_t counts */
+INT_CALLBACK(on_array, size_t, CBR_ARRAY)
+INT_CALLBACK(on_map, size_t, CBR_MAP)
 INT_CALLBACK(on_tag, uint64_t, CBR_TAG)
 
-static void on_string(struct cbr_item *it, enum cbr_kind k, cbor_data data, uint64_t len)
+static void on_string(struct cbr_item *it, enum cbr_kind k, cbor_data data, size_t len)
 {
 	it->kind = k;
 	it->data = data;
-	it->len = (size_t)len;
+	it->len = len;
 }
-static void on_bytes(void *ctx, cbor_data data, uint64_t len)
+static void on_bytes(void *ctx, cbor_data data, size_t len)
 {
 	on_string(ctx, CBR_BYTES, data, len);
 }
 
-static void on_text(void *ctx, cbor_data data, uint64_t len)
+static void on_text(void *ctx, cbor_data data, size_t len)
 {
 	on_string(ctx, CBR_TEXT, data, len);
 }

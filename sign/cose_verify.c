@@ -156,9 +156,9 @@ static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, st
 	return rr;
 }
 
-/* CWT-Claims: iss is the signer when corim-meta named none; exp/nbf the validity. */
+/* CWT-Claims: iss, exp and nbf into S's cwt_* fields (read_protected() decides what they stand for). */
 static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cose_sign1 *s,
-			   bool have_meta, struct ik_diag *d)
+			   struct ik_diag *d)
 {
 	for (uint64_t i = 0; i < map->v; i++) {
 		struct cbr_item k, v;
@@ -171,18 +171,12 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 		if (label == 1) {
 			rr = cbr_next(r, &v, "CWT-Claims iss", d);
 			rr = rr < 0 ? rr : read_text(&v, "CWT-Claims iss", s->cwt_iss, sizeof(s->cwt_iss), d);
-			if (rr >= 0 && !have_meta)
-				memcpy(s->signer, s->cwt_iss, sizeof(s->signer));
 		} else if (label == 4 || label == 5) {
 			rr = read_time(r, label == 4 ? "CWT-Claims exp" : "CWT-Claims nbf", &t, d);
 			if (rr >= 0 && label == 4)
 				s->cwt_has_exp = true, s->cwt_exp = t;
 			else if (rr >= 0)
 				s->cwt_has_nbf = true, s->cwt_nbf = t;
-			if (rr >= 0 && !have_meta && label == 4)
-				s->has_not_after = true, s->not_after = t;
-			else if (rr >= 0 && !have_meta)
-				s->has_not_before = true, s->not_before = t;
 		} else {
 			rr = skip_value(r, "CWT-Claims value", d);
 		}
@@ -190,6 +184,16 @@ static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cos
 			return rr;
 	}
 	return 0;
+}
+
+/* Without corim-meta, CWT-Claims name the signer (iss) and the validity (exp, nbf). */
+static void cwt_as_meta(struct cose_sign1 *s)
+{
+	memcpy(s->signer, s->cwt_iss, sizeof(s->signer));
+	s->has_not_after = s->cwt_has_exp;
+	s->not_after = s->cwt_exp;
+	s->has_not_before = s->cwt_has_nbf;
+	s->not_before = s->cwt_nbf;
 }
 
 /*
@@ -241,12 +245,70 @@ static bool cwt_agrees(const struct cose_sign1 *s)
 	return !s->cwt_has_nbf || (s->has_not_before && s->cwt_nbf == s->not_before);
 }
 
+/* Labels one protected header may hold: a CoRIM signature's has six or seven. */
+#define PROTECTED_LABELS_MAX 64
+
+/* The labels of a header map seen so far (RFC 9052 §3: each appears once). */
+struct labels_seen {
+	struct cbr_item k[PROTECTED_LABELS_MAX];
+	size_t n;
+};
+
+/* Records label K; -EBADMSG when it was seen before or there are too many. */
+static int label_once(struct labels_seen *seen, const struct cbr_item *k, struct ik_diag *d)
+{
+	for (size_t i = 0; i < seen->n; i++) {
+		const struct cbr_item *o = &seen->k[i];
+
+		if (o->kind == k->kind && o->v == k->v &&
+		    (k->kind != CBR_TEXT || (o->len == k->len && memcmp(o->data, k->data, k->len) == 0)))
+			return cbr_fail(d, k->off, "protected header label", "a label that appears twice (also"
+					" at offset %zu): RFC 9052 §3 rejects such a message as malformed", o->off);
+	}
+	if (seen->n == PROTECTED_LABELS_MAX)
+		return cbr_fail(d, k->off, "protected header label", "more than %d labels",
+				PROTECTED_LABELS_MAX);
+	seen->k[seen->n++] = *k;
+	return 0;
+}
+
+/* The labels read_protected() understands: what crit (2) may name. */
+static bool label_understood(int64_t label)
+{
+	return label == 1 || label == 2 || label == 3 || label == 4 || label == 8 || label == 15 ||
+	       label == 32 || label == 33;
+}
+
+/* crit (RFC 9052 §3.1): a non-empty array of labels, each one igvmkit understands. */
+static int read_crit(struct cbr *r, struct ik_diag *d)
+{
+	static const char what[] = "protected header crit (2)";
+	struct cbr_item arr, it;
+	int64_t label = 0;
+	int rr = cbr_next_of(r, &arr, CBR_ARRAY, what, "an array of labels", d);
+
+	if (rr >= 0 && arr.v == 0)
+		return cbr_fail(d, arr.off, what, "empty: crit lists at least one label");
+	for (uint64_t i = 0; rr >= 0 && i < arr.v; i++) {
+		rr = cbr_next(r, &it, what, d);
+		if (rr >= 0 && it.kind == CBR_TEXT)
+			return cbr_fail(d, it.off, what, "critical label '%.*s' is not one igvmkit understands",
+					(int)(it.len < 64 ? it.len : 64), (const char *)it.data);
+		rr = rr < 0 ? rr : read_int(&it, what, &label, d);
+		if (rr >= 0 && !label_understood(label))
+			return cbr_fail(d, it.off, what, "critical label %" PRId64 " is not one igvmkit"
+					" understands: RFC 9052 §3.1 rejects the message", label);
+	}
+	return rr;
+}
+
 /* Protected header map from the bstr content at BASE (offset in the input). */
 static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 {
+	struct labels_seen seen = { .n = 0 };
 	struct cbr r;
 	struct cbr_item map, k, v;
-	bool seen_alg = false, have_meta = false;
+	bool seen_alg = false;
 	size_t cwt_off = 0;
 	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
 	int rr;
@@ -259,6 +321,9 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 		return cbr_expected(&map, "protected header", "a map", d);
 	for (uint64_t i = 0; i < map.v; i++) {
 		rr = cbr_next(&r, &k, "protected header label", d);
+		if (rr < 0)
+			return rr;
+		rr = k.kind == CBR_TEXT || k.kind == CBR_UINT || k.kind == CBR_NEGINT ? label_once(&seen, &k, d) : 0;
 		if (rr < 0)
 			return rr;
 		if (k.kind == CBR_TEXT) { /* a text label: allowed (RFC 9052 §3), not used here */
@@ -279,6 +344,9 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 					      " is not one igvmkit accepts (%s)", s->alg, cose_alg_names());
 			seen_alg = true;
 			break;
+		case 2:
+			rr = read_crit(&r, d);
+			break;
 		case 3:
 			rr = cbr_next(&r, &v, "protected header content-type (3)", d);
 			if (rr >= 0 && v.kind == CBR_UINT)
@@ -297,11 +365,11 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 			rr = cbr_next_of(&r, &v, CBR_BYTES, "protected header corim-meta (8)",
 					 "a byte string (bstr .cbor corim-meta-map)", d);
 			rr = rr < 0 ? rr : read_corim_meta(&v, s, d);
-			have_meta = s->has_corim_meta = true;
+			s->has_corim_meta = true;
 			break;
 		case 15:
 			rr = cbr_next_of(&r, &v, CBR_MAP, "protected header CWT-Claims (15)", "a map", d);
-			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, have_meta, d);
+			rr = rr < 0 ? rr : read_cwt_claims(&r, &v, s, d);
 			s->has_cwt_claims = true;
 			cwt_off = v.off;
 			break;
@@ -321,6 +389,8 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 	if (!seen_alg)
 		return cbr_fail(d, map.off, "protected header", "no alg (label 1): the algorithm must be"
 				" protected");
+	if (!s->has_corim_meta && s->has_cwt_claims)
+		cwt_as_meta(s);
 	if (s->has_corim_meta && s->has_cwt_claims && !cwt_agrees(s))
 		return cbr_fail(d, cwt_off, "protected header CWT-Claims (15)", "iss, exp or nbf differ"
 				" from corim-meta's signer and validity (draft-ietf-rats-corim §4.2.2 asks"

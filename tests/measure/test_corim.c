@@ -385,11 +385,29 @@ static void test_bad_input(void)
 	free(big);
 }
 
+/* cbor_det_load's item limit holds exactly, whatever its value (not only at a power of two). */
+static void test_item_limit(void)
+{
+	static const uint8_t five[] = { 0x84, 0x01, 0x02, 0x03, 0x04 }; /* [1, 2, 3, 4]: 5 items */
+	struct cbor_det_limits lim = { 1024, 4, 5 };
+	struct cbor_det_doc doc;
+	struct ik_diag d;
+
+	ik_diag_init(&d);
+	IK_CHECK(cbor_det_load(five, sizeof(five), 0, &lim, &doc, &d) == 0);
+	cbor_det_free(&doc);
+	lim.max_items = 4;
+	ik_diag_init(&d);
+	IK_CHECK(cbor_det_load(five, sizeof(five), 0, &lim, &doc, &d) == -E2BIG);
+	IK_CHECK_STR(d.place, "offset 0x4");
+}
+
 int main(void)
 {
 	test_writer_shortest();
 	test_launch_golden();
 	test_matrix();
 	test_bad_input();
+	test_item_limit();
 	return ik_test_done();
 }

@@ -195,6 +195,17 @@ static void test_cc_and_names(void)
 	IK_CHECK(tcg_event_type_name(0x7fffffffu) == NULL);
 	tcg_eventlog_free(log);
 
+	/*
+	 * A Spec ID event whose 26 bytes end inside numberOfAlgorithms: the message names where
+	 * that field starts, event data offset 24 (log offset 32 + 24 = 0x38).
+	 */
+	b.len = 0;
+	spec_id_sha256(&b);
+	ik_put_le32(b.data + 28, 26);
+	ik_diag_init(&d);
+	IK_CHECK(tcg_eventlog_parse(b.data, 32 + 26, TCG_LOG_TPM, &log, &d) == -EBADMSG);
+	IK_CHECK(strstr(d.msg, "numberOfAlgorithms (offset 0x38)") != NULL);
+
 	/* Not a crypto-agile log: -EMEDIUMTYPE at event 0. */
 	ik_diag_init(&d);
 	IK_CHECK(tcg_eventlog_parse((const uint8_t *)"", 0, TCG_LOG_TPM, &log, &d) == -EMEDIUMTYPE);

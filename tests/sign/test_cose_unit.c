@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "common/buf.h"
+#include "measure/cbor_det.h"
 #include "sign/cose.h"
 #include "tests/ik_test.h"
 
@@ -64,6 +65,18 @@ static void test_ecdsa_forms(void)
 	/* A trailing byte, a short buffer, and a component too long for P-256 are refused. */
 	IK_CHECK(cose_ecdsa_der_to_raw(der.data, der.len - 1, 48, back, NULL) == -EBADMSG);
 	IK_CHECK(cose_ecdsa_der_to_raw(der.data, der.len, 32, back, NULL) == -EBADMSG);
+	/*
+	 * The longest DER Ecdsa-Sig-Value for P-384 is 105 bytes (30 81 LL, then twice 02 31 00
+	 * and 48 bytes): one more is refused by that bound, the message saying it.
+	 */
+	{
+		uint8_t big[106] = { 0x30 };
+		struct ik_diag d;
+
+		ik_diag_init(&d);
+		IK_CHECK(cose_ecdsa_der_to_raw(big, sizeof(big), 48, back, &d) == -EBADMSG);
+		IK_CHECK(strstr(d.msg, "at most 105 bytes; found 106") != NULL);
+	}
 	ik_buf_release(&der);
 }
 
@@ -217,6 +230,135 @@ static void test_bad_inputs(void)
 	EVP_PKEY_free(key);
 }
 
+/*
+ * A COSE_Sign1 around the protected header PROT (only parsed, never verified):
+ * #6.18([bstr PROT, {}, bstr doc, bstr 64 zero bytes]).
+ */
+static void wrap_sign1(const struct ik_buf *prot, struct ik_buf *out)
+{
+	static const uint8_t sig[64];
+	struct cbor_w w;
+
+	cbor_w_init(&w, out);
+	cbor_w_tag(&w, 18);
+	cbor_w_array(&w, 4);
+	cbor_w_bytes(&w, prot->data, prot->len);
+	cbor_w_map(&w, 0);
+	cbor_w_bytes(&w, doc, sizeof(doc));
+	cbor_w_bytes(&w, sig, sizeof(sig));
+	IK_CHECK(w.err == 0);
+}
+
+/*
+ * RFC 9052 §3: a label appears once in a header map ("if a label appears
+ * multiple times, the message MUST be rejected as malformed"), and a
+ * parameter listed in crit (2) that the recipient does not understand makes
+ * it reject the message (§3.1).
+ */
+static void test_header_labels(void)
+{
+	static const struct {
+		const char *what;
+		int64_t labels[4]; /* each written with an int value; 0 ends */
+		int64_t crit[2];   /* crit's labels when non-zero */
+		int err;
+	} cases[] = {
+		{ "alg once", { 1 }, { 0 }, 0 },
+		{ "alg twice", { 1, 1 }, { 0 }, -EBADMSG },
+		{ "an unused label twice", { 1, 77, 77 }, { 0 }, -EBADMSG },
+		{ "crit naming alg", { 1, 2 }, { 1 }, 0 },
+		{ "crit naming an unknown label", { 1, 2, 77 }, { 77 }, -EBADMSG },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ik_buf prot, file;
+		struct cbor_w w;
+		struct cose_sign1 s;
+		struct ik_diag d;
+		size_t n = 0;
+		int got;
+
+		while (n < 4 && cases[i].labels[n])
+			n++;
+		ik_buf_init(&prot, 1 << 16);
+		ik_buf_init(&file, 1 << 16);
+		cbor_w_init(&w, &prot);
+		cbor_w_map(&w, n);
+		for (size_t k = 0; k < n; k++) {
+			cbor_w_int(&w, cases[i].labels[k]);
+			if (cases[i].labels[k] == 2) {
+				cbor_w_array(&w, 1);
+				cbor_w_int(&w, cases[i].crit[0]);
+			} else {
+				cbor_w_int(&w, cases[i].labels[k] == 1 ? COSE_ALG_EDDSA : 0);
+			}
+		}
+		IK_CHECK(w.err == 0);
+		wrap_sign1(&prot, &file);
+		ik_diag_init(&d);
+		got = cose_sign1_parse(file.data, file.len, &s, &d);
+		if (got != cases[i].err)
+			fprintf(stderr, "%s: %d, expected %d (%s)\n", cases[i].what, got, cases[i].err, d.msg);
+		IK_CHECK(got == cases[i].err);
+		if (cases[i].err)
+			IK_CHECK(strncmp(d.place, "offset ", 7) == 0);
+		ik_buf_release(&prot);
+		ik_buf_release(&file);
+	}
+}
+
+/*
+ * corim-meta (8) and CWT-Claims (15) must agree whatever their order in the
+ * header (a header made elsewhere need not be sorted): a CWT exp with no
+ * validity in corim-meta disagrees.
+ */
+static void test_cwt_before_meta(void)
+{
+	struct ik_buf meta, prot, file;
+	struct cbor_w w;
+	struct cose_sign1 s;
+	struct ik_diag d;
+
+	ik_buf_init(&meta, 1 << 16);
+	ik_buf_init(&prot, 1 << 16);
+	ik_buf_init(&file, 1 << 16);
+	cbor_w_init(&w, &meta); /* {0: {0: "s"}}: a signer, no validity */
+	cbor_w_map(&w, 1);
+	cbor_w_uint(&w, 0);
+	cbor_w_map(&w, 1);
+	cbor_w_uint(&w, 0);
+	cbor_w_text(&w, "s");
+	IK_CHECK(w.err == 0);
+	for (int order = 0; order < 2; order++) {
+		prot.len = file.len = 0;
+		cbor_w_init(&w, &prot);
+		cbor_w_map(&w, 3);
+		cbor_w_uint(&w, 1);
+		cbor_w_int(&w, COSE_ALG_EDDSA);
+		for (int k = 0; k < 2; k++) {
+			if ((k == 0) == (order == 0)) {
+				cbor_w_uint(&w, 8);
+				cbor_w_bytes(&w, meta.data, meta.len);
+			} else {
+				cbor_w_uint(&w, 15); /* {1: "s", 4: 100} */
+				cbor_w_map(&w, 2);
+				cbor_w_uint(&w, 1);
+				cbor_w_text(&w, "s");
+				cbor_w_uint(&w, 4);
+				cbor_w_uint(&w, 100);
+			}
+		}
+		IK_CHECK(w.err == 0);
+		wrap_sign1(&prot, &file);
+		ik_diag_init(&d);
+		IK_CHECK(cose_sign1_parse(file.data, file.len, &s, &d) == -EBADMSG);
+		IK_CHECK(strstr(d.place, "CWT-Claims (15)") != NULL);
+	}
+	ik_buf_release(&meta);
+	ik_buf_release(&prot);
+	ik_buf_release(&file);
+}
+
 int main(void)
 {
 	test_sig_structure();
@@ -224,5 +366,7 @@ int main(void)
 	test_two_step("ED25519", COSE_ALG_EDDSA);
 	test_two_step("EC", COSE_ALG_ES384);
 	test_bad_inputs();
+	test_header_labels();
+	test_cwt_before_meta();
 	return ik_test_done();
 }
