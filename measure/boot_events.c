@@ -208,7 +208,8 @@ static const struct measure_boot_event *event_named(const struct measure_boot_pr
 	return NULL;
 }
 
-/* Appends "NAME, " for each event of A whose counterpart in B is missing or (SAME) equal/different. */
+/* Appends "NAME, " for each event of A whose relation to its counterpart in B is WANT: 0 no
+ * counterpart in B, 1 a different digest, 2 the same digest. */
 static int event_names(struct ik_buf *out, const struct measure_boot_prediction *a,
 		       const struct measure_boot_prediction *b, int want, bool *any)
 {
@@ -216,7 +217,6 @@ static int event_names(struct ik_buf *out, const struct measure_boot_prediction 
 
 	for (size_t i = 0; r >= 0 && i < a->n_events; i++) {
 		const struct measure_boot_event *e = &a->events[i], *o = event_named(b, a, e);
-		/* want: 0 missing from B, 1 differs, 2 same */
 		int kind = !o ? 0 : memcmp(e->sha384, o->sha384, sizeof(e->sha384)) != 0 ? 1 : 2;
 
 		if (kind != want)
