@@ -80,13 +80,47 @@ static int read_map(struct cbr *r, const char *what, const char *expected, uint6
 	return 0;
 }
 
-/* The next item: an integer map key. */
-static int read_label(struct cbr *r, const char *what, int64_t *label, struct ik_diag *d)
+/* Labels one map may hold: a CoRIM signature's protected header has six or seven. */
+#define PROTECTED_LABELS_MAX 64
+
+/*
+ * The labels of one map seen so far: each appears once (RFC 9052 §3 for a header map; RFC 8949
+ * §5.6 makes any map with a duplicate key invalid, which corim-meta and CWT-Claims maps are too).
+ */
+struct labels_seen {
+	struct cbr_item k[PROTECTED_LABELS_MAX];
+	size_t n;
+};
+
+/* Records label K; -EBADMSG when it was seen before or there are too many. */
+static int label_once(struct labels_seen *seen, const struct cbr_item *k, const char *what,
+		      struct ik_diag *d)
+{
+	for (size_t i = 0; i < seen->n; i++) {
+		const struct cbr_item *o = &seen->k[i];
+
+		if (o->kind == k->kind && o->v == k->v &&
+		    (k->kind != CBR_TEXT || (o->len == k->len && memcmp(o->data, k->data, k->len) == 0)))
+			return cbr_fail(d, k->off, what, "a label that appears twice in one map (also at offset "
+					"%zu): not valid CBOR (RFC 8949 §5.6), a malformed message (RFC 9052 §3)",
+					o->off);
+	}
+	if (seen->n == PROTECTED_LABELS_MAX)
+		return cbr_fail(d, k->off, what, "more than %d labels",
+				PROTECTED_LABELS_MAX);
+	seen->k[seen->n++] = *k;
+	return 0;
+}
+
+/* The next item: an integer map key, not one SEEN already in this map. */
+static int read_label(struct cbr *r, const char *what, struct labels_seen *seen, int64_t *label,
+		      struct ik_diag *d)
 {
 	struct cbr_item k;
 	int rr = cbr_next(r, &k, what, d);
 
-	return rr < 0 ? rr : read_int(&k, what, label, d);
+	rr = rr < 0 ? rr : read_int(&k, what, label, d);
+	return rr < 0 ? rr : label_once(seen, &k, what, d);
 }
 
 /* corim-signer-map: { 0 (signer-name) => text, ? 1 (signer-uri) => uri, * extensions }. */
@@ -94,11 +128,12 @@ static int read_signer_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag *
 {
 	uint64_t pairs = 0;
 	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
+	struct labels_seen seen = { .n = 0 };
 	int rr = read_map(r, "corim-meta signer", "a map (corim-signer-map)", &pairs, d);
 
 	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
 		struct cbr_item v;
-		rr = read_label(r, "corim-signer-map key", &label, d);
+		rr = read_label(r, "corim-signer-map key", &seen, &label, d);
 		if (rr >= 0 && label == 0) {
 			rr = cbr_next(r, &v, "corim-meta signer-name", d);
 			rr = rr < 0 ? rr : read_text(&v, "corim-meta signer-name", s->signer, sizeof(s->signer), d);
@@ -114,10 +149,11 @@ static int read_validity_map(struct cbr *r, struct cose_sign1 *s, struct ik_diag
 {
 	uint64_t pairs = 0;
 	int64_t label = 0; /* set by read_label/read_int on success; gcc -O3 cannot see that */
+	struct labels_seen seen = { .n = 0 };
 	int rr = read_map(r, "corim-meta signature-validity", "a map (validity-map)", &pairs, d);
 
 	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
-		rr = read_label(r, "validity-map key", &label, d);
+		rr = read_label(r, "validity-map key", &seen, &label, d);
 		if (rr >= 0 && label == 0) {
 			rr = read_time(r, "validity-map not-before", &s->not_before, d);
 			s->has_not_before = true;
@@ -140,9 +176,11 @@ static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, st
 	int rr;
 
 	cbr_init(&r, bstr->data, bstr->len, bstr->data_off);
+	struct labels_seen seen = { .n = 0 };
+
 	rr = read_map(&r, "corim-meta", "a map (corim-meta-map)", &pairs, d);
 	for (uint64_t i = 0; rr >= 0 && i < pairs; i++) {
-		rr = read_label(&r, "corim-meta key", &label, d);
+		rr = read_label(&r, "corim-meta key", &seen, &label, d);
 		if (rr >= 0 && label == 0)
 			rr = read_signer_map(&r, s, d);
 		else if (rr >= 0 && label == 1)
@@ -160,12 +198,13 @@ static int read_corim_meta(const struct cbr_item *bstr, struct cose_sign1 *s, st
 static int read_cwt_claims(struct cbr *r, const struct cbr_item *map, struct cose_sign1 *s,
 			   struct ik_diag *d)
 {
-	for (uint64_t i = 0; i < map->v; i++) {
-		struct cbr_item k, v;
-		int64_t label = 0, t = 0; /* as above */
-		int rr = cbr_next(r, &k, "CWT-Claims key", d);
+	struct labels_seen seen = { .n = 0 };
 
-		rr = rr < 0 ? rr : read_int(&k, "CWT-Claims key", &label, d);
+	for (uint64_t i = 0; i < map->v; i++) {
+		struct cbr_item v;
+		int64_t label = 0, t = 0; /* as above */
+		int rr = read_label(r, "CWT-Claims key", &seen, &label, d);
+
 		if (rr < 0)
 			return rr;
 		if (label == 1) {
@@ -245,33 +284,6 @@ static bool cwt_agrees(const struct cose_sign1 *s)
 	return !s->cwt_has_nbf || (s->has_not_before && s->cwt_nbf == s->not_before);
 }
 
-/* Labels one protected header may hold: a CoRIM signature's has six or seven. */
-#define PROTECTED_LABELS_MAX 64
-
-/* The labels of a header map seen so far (RFC 9052 §3: each appears once). */
-struct labels_seen {
-	struct cbr_item k[PROTECTED_LABELS_MAX];
-	size_t n;
-};
-
-/* Records label K; -EBADMSG when it was seen before or there are too many. */
-static int label_once(struct labels_seen *seen, const struct cbr_item *k, struct ik_diag *d)
-{
-	for (size_t i = 0; i < seen->n; i++) {
-		const struct cbr_item *o = &seen->k[i];
-
-		if (o->kind == k->kind && o->v == k->v &&
-		    (k->kind != CBR_TEXT || (o->len == k->len && memcmp(o->data, k->data, k->len) == 0)))
-			return cbr_fail(d, k->off, "protected header label", "a label that appears twice (also"
-					" at offset %zu): RFC 9052 §3 rejects such a message as malformed", o->off);
-	}
-	if (seen->n == PROTECTED_LABELS_MAX)
-		return cbr_fail(d, k->off, "protected header label", "more than %d labels",
-				PROTECTED_LABELS_MAX);
-	seen->k[seen->n++] = *k;
-	return 0;
-}
-
 /* The labels read_protected() understands: what crit (2) may name. */
 static bool label_understood(int64_t label)
 {
@@ -323,7 +335,9 @@ static int read_protected(struct cose_sign1 *s, size_t base, struct ik_diag *d)
 		rr = cbr_next(&r, &k, "protected header label", d);
 		if (rr < 0)
 			return rr;
-		rr = k.kind == CBR_TEXT || k.kind == CBR_UINT || k.kind == CBR_NEGINT ? label_once(&seen, &k, d) : 0;
+		rr = k.kind == CBR_TEXT || k.kind == CBR_UINT || k.kind == CBR_NEGINT
+			     ? label_once(&seen, &k, "protected header label", d)
+			     : 0;
 		if (rr < 0)
 			return rr;
 		if (k.kind == CBR_TEXT) { /* a text label: allowed (RFC 9052 §3), not used here */

@@ -359,6 +359,77 @@ static void test_cwt_before_meta(void)
 	ik_buf_release(&file);
 }
 
+/*
+ * A key repeated inside corim-meta's maps or CWT-Claims is refused as in the header map itself
+ * (RFC 8949 §5.6: a map with duplicate keys is not valid), naming the map; once each is fine.
+ */
+static void test_nested_repeated_keys(void)
+{
+	static const struct {
+		const char *what;
+		int where;  /* 0 corim-signer-map, 1 corim-meta-map, 2 CWT-Claims */
+		bool twice;
+		const char *map;
+	} cases[] = {
+		{ "signer-name once", 0, false, NULL },
+		{ "signer-name twice", 0, true, "corim-signer-map key" },
+		{ "corim-meta signer twice", 1, true, "corim-meta key" },
+		{ "CWT iss twice", 2, true, "CWT-Claims key" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ik_buf meta, prot, file;
+		struct cbor_w w;
+		struct cose_sign1 s;
+		struct ik_diag d;
+		int where = cases[i].where;
+		size_t n = cases[i].twice ? 2 : 1;
+		int got;
+
+		ik_buf_init(&meta, 1 << 16);
+		ik_buf_init(&prot, 1 << 16);
+		ik_buf_init(&file, 1 << 16);
+		cbor_w_init(&w, &meta); /* {0: {0: "s"[, 0: "s"]}[, 0: {0: "s"}]} */
+		cbor_w_map(&w, where == 1 ? n : 1);
+		for (size_t m = 0; m < (where == 1 ? n : 1); m++) {
+			cbor_w_uint(&w, 0);
+			cbor_w_map(&w, where == 0 ? n : 1);
+			for (size_t k = 0; k < (where == 0 ? n : 1); k++) {
+				cbor_w_uint(&w, 0);
+				cbor_w_text(&w, "s");
+			}
+		}
+		cbor_w_init(&w, &prot); /* {1: EdDSA, 8: meta, 15: {1: "s"[, 1: "s"]}} */
+		cbor_w_map(&w, 3);
+		cbor_w_uint(&w, 1);
+		cbor_w_int(&w, COSE_ALG_EDDSA);
+		cbor_w_uint(&w, 8);
+		cbor_w_bytes(&w, meta.data, meta.len);
+		cbor_w_uint(&w, 15);
+		cbor_w_map(&w, where == 2 ? n : 1);
+		for (size_t k = 0; k < (where == 2 ? n : 1); k++) {
+			cbor_w_uint(&w, 1);
+			cbor_w_text(&w, "s");
+		}
+		IK_CHECK(w.err == 0);
+		wrap_sign1(&prot, &file);
+		ik_diag_init(&d);
+		got = cose_sign1_parse(file.data, file.len, &s, &d);
+		if (cases[i].map) {
+			if (got != -EBADMSG || !strstr(d.msg, "appears twice") || !strstr(d.place, cases[i].map))
+				fprintf(stderr, "%s: %d (%s: %s)\n", cases[i].what, got, d.place, d.msg);
+			IK_CHECK(got == -EBADMSG);
+			IK_CHECK(strstr(d.msg, "appears twice") != NULL);
+			IK_CHECK(strstr(d.place, cases[i].map) != NULL);
+		} else {
+			IK_CHECK(got == 0);
+		}
+		ik_buf_release(&meta);
+		ik_buf_release(&prot);
+		ik_buf_release(&file);
+	}
+}
+
 int main(void)
 {
 	test_sig_structure();
@@ -368,5 +439,6 @@ int main(void)
 	test_bad_inputs();
 	test_header_labels();
 	test_cwt_before_meta();
+	test_nested_repeated_keys();
 	return ik_test_done();
 }
