@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 
-IGVMKIT = os.path.abspath(sys.argv[1])
+from clitest import FAILS, IGVMKIT, check, ik, sh  # noqa: E402  (argv[1] is the binary)
 HERE = os.path.dirname(os.path.abspath(__file__))
 for tool in ('openssl', 'ruby'):
     if not shutil.which(tool):
@@ -42,7 +42,6 @@ if subprocess.run(['ruby', '-rcose', '-e', '1'], capture_output=True).returncode
     print('ruby-cose is not installed; skipping')
     sys.exit(77)
 
-FAILS = []
 # (key file, certificate, algorithm, openssl digest, PSS salt or None, ruby-cose has it)
 ALGS = [
     ('p384', 'ES384', 'sha384', None, True),
@@ -52,24 +51,6 @@ ALGS = [
     ('ed', 'EdDSA', None, None, False),
 ]
 COSE_ALG_IDS = {'ES256': -7, 'EdDSA': -8, 'ES384': -35, 'PS256': -37, 'PS384': -38}
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print('FAIL:', what)
-
-
-def sh(*args, env=None, input=None):
-    e = dict(os.environ)
-    if env:
-        e.update(env)
-    p = subprocess.run(list(args), capture_output=True, env=e, input=input)
-    return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
-
-
-def ik(*args, env=None):
-    return sh(IGVMKIT, *args, env=env)
 
 
 def expect_fail(args, code, needles, what, out='o.cose'):

@@ -24,7 +24,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fuki'))
 import mkigvm  # noqa: E402
 
-IGVMKIT = os.path.abspath(sys.argv[1])
+from clitest import FAILS, IGVMKIT, check, ik, sh  # noqa: E402  (argv[1] is the binary)
 for tool in ('sbverify', 'osslsigncode', 'pesign', 'openssl'):
     if not shutil.which(tool):
         print(f'{tool} is not installed; skipping')
@@ -35,25 +35,6 @@ except ImportError:
     print('python3-pefile is not installed; skipping')
     sys.exit(77)
 
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print('FAIL:', what)
-
-
-def sh(*args, env=None, input=None):
-    e = dict(os.environ)
-    if env:
-        e.update(env)
-    p = subprocess.run(list(args), capture_output=True, env=e, input=input)
-    return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
-
-
-def ik(*args, env=None):
-    return sh(IGVMKIT, *args, env=env)
 
 
 def expect_fail(args, code, needle, out, what, env=None):
